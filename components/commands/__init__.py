@@ -1,0 +1,1 @@
+"""The `python -m components` subcommands: each module adds one to the parser."""

@@ -1,0 +1,39 @@
+"""`check`: validate a stack and print what it describes, for reviewers and CI."""
+
+from __future__ import annotations
+
+import argparse
+
+from components.commands.common import add_stack_args, load
+from components.model import ResolvedSite
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("check", help="validate a stack config and print its containers and routes")
+    add_stack_args(parser)
+    parser.set_defaults(run=run)
+
+
+def _table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def summary(site: ResolvedSite) -> str:
+    rows = [["CONTAINER", "APP", "HOST ADDRESS", "LOCAL ADDRESS", "USER", "UID", "GID"]]
+    for c in site.containers:
+        mark = " (allocated)" if c.addresses_allocated else ""
+        rows.append([c.name, c.app, c.host_address, c.local_address + mark, c.user.name, str(c.user.uid), str(c.user.gid)])
+    out = [f"Host {site.host}, network {site.subnet}: {len(site.containers)} container(s)", _table(rows)]
+    if site.routes:
+        routes = [["HOSTNAME", "ORIGIN", "CONTAINER"]] + [[r.hostname, r.service, r.container] for r in site.routes]
+        tunnel = site.tunnel
+        assert tunnel is not None  # routes exist only with a tunnel
+        out += ["", f"Tunnel {tunnel.name} ({tunnel.ingress} ingress): {len(site.routes)} route(s), catch-all http_status:404", _table(routes)]
+    return "\n".join(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    site = load(args)
+    print(summary(site))
+    return 0

@@ -1,0 +1,33 @@
+"""`render`: write the generated Nix modules of a stack to a directory."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from components.commands.common import add_stack_args, load
+from components.nixos.render import render
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("render", help="write a stack's generated Nix modules to a directory")
+    add_stack_args(parser)
+    parser.add_argument("--out", "-o", type=Path, required=True, help="directory to write the modules to")
+    parser.set_defaults(run=run)
+
+
+def write_tree(out: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    site = load(args)
+    files = render(site)
+    write_tree(args.out, files)
+    print(f"Wrote {len(files)} modules for {site.host} to {args.out}")
+    return 0

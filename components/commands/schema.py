@@ -1,0 +1,40 @@
+"""`schema`: the JSON Schema of `nixedge:site`, generated from the pydantic model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from components.model import Site
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "site.schema.json"
+
+
+def site_schema() -> dict[str, Any]:
+    schema = Site.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://github.com/nixedge/nixedge/docs/site.schema.json"
+    schema["title"] = "nixedge site (the value of nixedge:site in a stack file)"
+    return schema
+
+
+def schema_text() -> str:
+    return json.dumps(site_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("schema", help="print (or --write) the JSON Schema of nixedge:site")
+    parser.add_argument("--write", action="store_true", help=f"write it to {SCHEMA_PATH.relative_to(SCHEMA_PATH.parents[1])}")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    text = schema_text()
+    if args.write:
+        SCHEMA_PATH.write_text(text, encoding="utf-8")
+        print(f"Wrote {SCHEMA_PATH.relative_to(SCHEMA_PATH.parents[1])}")
+    else:
+        print(text, end="")
+    return 0

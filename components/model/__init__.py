@@ -1,0 +1,26 @@
+"""The site model: pydantic config, invariants, and the resolved site built from it."""
+
+from components.model.load import load_stack, read_stack_file, site_from_data, stack_path
+from components.model.resolved import (
+    Mount,
+    PublicRoute,
+    ResolvedContainer,
+    ResolvedSite,
+    ResolvedTunnel,
+    ServiceUser,
+)
+from components.model.site import Site
+
+__all__ = [
+    "Mount",
+    "PublicRoute",
+    "ResolvedContainer",
+    "ResolvedSite",
+    "ResolvedTunnel",
+    "ServiceUser",
+    "Site",
+    "load_stack",
+    "read_stack_file",
+    "site_from_data",
+    "stack_path",
+]

@@ -1,0 +1,98 @@
+"""Read a stack config and turn it into a resolved site, or one report of every error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from components.errors import ConfigError, Issue
+from components.model.resolve import resolve
+from components.model.resolved import ResolvedSite
+from components.model.site import Site
+
+SITE_KEY = "nixedge:site"
+STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
+
+
+def _loc(parts: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "[key]":
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _issues(exc: ValidationError, prefix: str = "") -> list[Issue]:
+    issues: list[Issue] = []
+    for err in exc.errors(include_url=False):
+        loc = list(err["loc"])
+        # A discriminated union adds the tag (e.g. `ssh`) to the path; users never wrote it.
+        if loc[:2] == ["host", "target"] and len(loc) > 2 and loc[2] in ("local", "ssh"):
+            del loc[2]
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if err["type"] == "extra_forbidden":
+            msg = "is not a known key (a typo?)"
+        elif err["type"] == "missing":
+            msg = "is required"
+        has_value = err["type"] != "missing"
+        issues.append(Issue(_loc((prefix,) + tuple(loc) if prefix else tuple(loc)), msg, err.get("input"), has_value=has_value))
+    return issues
+
+
+def site_from_data(data: Any, source: str = "stack config") -> ResolvedSite:
+    """Validate the `nixedge:site` value (a mapping) and resolve it."""
+    if not isinstance(data, dict):
+        raise ConfigError([Issue(SITE_KEY, "must be a mapping with host, network and containers", data)], source)
+    try:
+        site = Site.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_issues(exc), source) from None
+    try:
+        return resolve(site)
+    except ConfigError as exc:
+        raise ConfigError(exc.issues, source) from None
+
+
+def read_stack_file(path: Path) -> Any:
+    """The raw `nixedge:site` value of a Pulumi stack file (`config:` -> `nixedge:site`)."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([Issue(source, f"cannot be read: {exc.strerror}", has_value=False)], source) from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError([Issue(source, f"is not valid YAML{where}: {getattr(exc, 'problem', exc)}", has_value=False)], source) from None
+    if doc is None:
+        raise ConfigError([Issue("config", "is missing: the file is empty", has_value=False,
+                                 hint=f"start from stacks/Pulumi.dev.yaml; the site goes under config: {SITE_KEY}:")], source)
+    if not isinstance(doc, dict):
+        raise ConfigError([Issue("<root>", "must be a mapping with a `config` key", doc)], source)
+    config = doc.get("config")
+    if not isinstance(config, dict) or SITE_KEY not in config:
+        raise ConfigError([Issue(f"config.{SITE_KEY}", "is missing", has_value=False,
+                                 hint=f"the site goes under config: {SITE_KEY}: (see stacks/Pulumi.dev.yaml)")], source)
+    return config[SITE_KEY]
+
+
+def stack_path(stack: str) -> Path:
+    """Where the stack file of `stack` lives."""
+    return STACKS_DIR / f"Pulumi.{stack}.yaml"
+
+
+def load_stack(stack: str | None = None, config_file: Path | None = None) -> ResolvedSite:
+    """Resolve a stack by name (stacks/Pulumi.<stack>.yaml) or from any stack file."""
+    path = config_file if config_file is not None else stack_path(stack or "dev")
+    return site_from_data(read_stack_file(path), str(path))

@@ -1,0 +1,237 @@
+"""The stack config as pydantic models: what a user writes under `nixedge:site`.
+
+Field names follow NixOS where NixOS has a name for the thing (`hostAddress`,
+`localAddress`, `bindMounts`, `stateVersion`), so the config reads like the module it
+becomes. Unknown keys are refused: a typo must not pass silently.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from components.model.types import (
+    AbsPath,
+    ContainerName,
+    Hostname,
+    HostName,
+    NixData,
+    Id,
+    IPv4,
+    Port,
+    StateVersion,
+    Subnet,
+    Unit,
+    UnixName,
+)
+
+
+class Strict(BaseModel):
+    """Base: camelCase keys in YAML, no unknown keys, no silent type coercion."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        strict=True,
+        frozen=True,
+    )
+
+
+class LocalTarget(Strict):
+    """Generated modules go to a directory on this machine (the dev stack)."""
+
+    transport: Literal["local"]
+    path: str = Field(
+        description="Directory that receives the generated modules; relative paths are "
+        "relative to the project directory.",
+        min_length=1,
+    )
+
+
+class SshTarget(Strict):
+    """Generated modules go to a NixOS host over the system OpenSSH client."""
+
+    transport: Literal["ssh"]
+    destination: str = Field(
+        description="What `ssh` connects to: `root@seminar`, or a `Host` of ~/.ssh/config.",
+        min_length=1,
+        pattern=r"^[^\s-][^\s]*$",
+    )
+    port: Port | None = Field(default=None, description="SSH port when not 22 or ~/.ssh/config's.")
+    path: AbsPath = Field(
+        default="/etc/nixos/nixedge",
+        description="Directory on the host that receives the generated modules.",
+    )
+
+
+class Activation(Strict):
+    """How the host applies the new configuration after the modules are written."""
+
+    mode: Literal["switch", "test", "boot", "none"] = Field(
+        default="switch",
+        description="`nixos-rebuild` action; `none` only writes the files.",
+    )
+    command: list[str] | None = Field(
+        default=None,
+        description="Command to run instead of `nixos-rebuild <mode>` (argv list).",
+        min_length=1,
+    )
+    rollback: list[str] | None = Field(
+        default=None,
+        description="Command that undoes a failed activation; default "
+        "`nixos-rebuild switch --rollback` (nothing for mode `none`).",
+    )
+    check: bool = Field(
+        default=True,
+        description="After activation, check from the host that each changed route's "
+        "origin accepts TCP connections.",
+    )
+
+
+class Host(Strict):
+    """The machine that runs the containers."""
+
+    name: HostName = Field(description="Host name, used in every message and resource name.")
+    target: LocalTarget | SshTarget = Field(discriminator="transport")
+    activation: Activation = Activation()
+    secrets_dir: AbsPath = Field(
+        default="/var/lib/nixedge/secrets",
+        description="Root-only directory on the host, outside the Nix store, for the tunnel "
+        "credentials.",
+    )
+
+
+class Network(Strict):
+    """The private network the container veths live in."""
+
+    subnet: Subnet = Field(description="IPv4 network of every container address, e.g. 192.168.100.0/24.")
+
+
+class Zone(Strict):
+    """A Cloudflare zone that public hostnames belong to."""
+
+    name: Hostname = Field(description="The zone's apex domain, e.g. example.org.")
+    zone_id: str | None = Field(
+        default=None,
+        description="Cloudflare zone id; looked up by name when left out.",
+        pattern=r"^([0-9a-f]{32}|<[^>]+>)$",
+    )
+
+
+class Tunnel(Strict):
+    """The Cloudflare Tunnel that publishes the routes."""
+
+    name: str = Field(description="Tunnel name.", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    ingress: Literal["remote", "local"] = Field(
+        default="remote",
+        description="`remote`: ingress rules live at Cloudflare; `local`: rendered into "
+        "NixOS `services.cloudflared` on the host.",
+    )
+    account_id: str | None = Field(
+        default=None,
+        description="Cloudflare account id. Left out, no Cloudflare resource is created "
+        "(the dev stack).",
+        pattern=r"^([0-9a-f]{32}|<[^>]+>)$",
+    )
+    tunnel_id: str | None = Field(
+        default=None,
+        description="Id of an existing tunnel to adopt instead of creating one.",
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+    )
+    zones: list[Zone] = Field(min_length=1, description="Zones the routes' hostnames belong to.")
+
+
+class Route(Strict):
+    """A public hostname served by a container through the tunnel."""
+
+    hostname: Hostname
+    protocol: Literal["http", "https", "ssh", "tcp"] = "http"
+    port: Port = Field(description="Port the service listens on inside the container.")
+
+
+class BindMount(Strict):
+    """A host path made visible inside the container (`containers.<name>.bindMounts`)."""
+
+    path: AbsPath = Field(description="Mount point inside the container.")
+    host_path: AbsPath | None = Field(default=None, description="Path on the host; default: same as `path`.")
+    read_only: bool = Field(default=True, description="NixOS `isReadOnly`; true unless said otherwise.")
+    allow_sensitive: bool = Field(
+        default=False,
+        description="Allow a sensitive host path such as /etc or /nix; you take the risk.",
+    )
+
+
+class User(Strict):
+    """The service user, identical on host and in the container (PostgreSQL peer auth)."""
+
+    name: UnixName
+    uid: Id
+    gid: Id
+    group: UnixName | None = Field(default=None, description="Group name; default: the user name.")
+
+
+class Postgresql(Strict):
+    """A database on the host's PostgreSQL, reached through its bind-mounted socket."""
+
+    database: UnixName | None = Field(default=None, description="Default: the user name.")
+
+
+class Container(Strict):
+    """One NixOS container (systemd-nspawn) and the service it runs."""
+
+    app: Literal["forgejo", "atticd", "generic"] = Field(
+        description="Preset that renders the service: forgejo, atticd, or generic (NixOS "
+        "options given as data under `nixos`)."
+    )
+    host_address: IPv4 | None = Field(default=None, description="Host side of the veth; allocated from the subnet when left out.")
+    local_address: IPv4 | None = Field(default=None, description="Container side of the veth; allocated when left out.")
+    user: User
+    state_dir: AbsPath | None = Field(
+        default=None,
+        description="The service's data directory: bind-mounted read-write at the same path, "
+        "created on the host by tmpfiles, owned by the user.",
+    )
+    state_dir_mode: str = Field(default="0750", pattern=r"^0[0-7]{3}$")
+    bind_mounts: list[BindMount] = []
+    postgresql: Postgresql | None = Field(
+        default=None,
+        description="Use the host's PostgreSQL: database and owner role are ensured, "
+        "/run/postgresql is mounted read-only, and the container starts after it.",
+    )
+    after: list[Unit] = Field(default=[], description="Host units container@<name> starts after.")
+    requires: list[Unit] = Field(default=[], description="Host units container@<name> requires.")
+    state_version: StateVersion = Field(description="`system.stateVersion` inside the container.")
+    auto_start: bool = True
+    wrapper: str | None = Field(
+        default=None,
+        description="Name of a command on the host PATH that runs the same command in the "
+        "container (`nixos-container run`); default: none for generic apps, the preset's for "
+        "forgejo (forgejo) and atticd (atticd-atticadm).",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+    )
+    routes: list[Route] = []
+    settings: NixData = Field(
+        default={},
+        description="The app's `services.<app>.settings`, merged over what the preset derives.",
+    )
+    environment_file: AbsPath | None = Field(
+        default=None, description="atticd: `services.atticd.environmentFile` (mount it read-only)."
+    )
+    nixos: NixData = Field(
+        default={},
+        description="Further NixOS options inside the container, as data: "
+        "`{services: {uptime-kuma: {enable: true}}}`.",
+    )
+    allow_privileged_ports: bool = Field(default=False, description="Allow route ports below 1024.")
+
+
+class Site(Strict):
+    """Everything nixedge knows about one host: the root of `nixedge:site`."""
+
+    host: Host
+    network: Network
+    tunnel: Tunnel | None = None
+    containers: dict[ContainerName, Container] = Field(min_length=1)

@@ -1,0 +1,144 @@
+"""Reusable constrained types of the stack config, each with an example in its message."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from ipaddress import IPv4Address, IPv4Network
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+# nixos-containers.nix: names become `container@<name>.service`, a host name and a
+# path under /var/lib/nixos-containers; nixpkgs asserts no underscores.
+_CONTAINER_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,30}$")
+_STATE_VERSION = re.compile(r"^\d{2}\.(05|11)$")
+_UNIT = re.compile(r"^[A-Za-z0-9:_.@\\-]+\.(service|socket|target|mount|path|timer)$")
+
+
+def _container_name(name: str) -> str:
+    if "_" in name:
+        raise ValueError(
+            "must not contain underscores: NixOS refuses them in container names, "
+            "e.g. 'forgejo-runner' instead of 'forgejo_runner'"
+        )
+    if not _CONTAINER_NAME.match(name):
+        raise ValueError(
+            "must be a valid NixOS container name: 1-63 lowercase letters, digits or '-', "
+            "not starting or ending with '-', e.g. 'forgejo'"
+        )
+    return name
+
+
+def _hostname(name: str) -> str:
+    name = name.lower()
+    if name.endswith("."):
+        raise ValueError("must not end with a dot, e.g. 'forgejo.example.org'")
+    labels = name.split(".")
+    if len(labels) < 2 or len(name) > 253 or not all(_HOST_LABEL.match(lab) for lab in labels):
+        raise ValueError("must be a DNS host name with at least two labels, e.g. 'forgejo.example.org'")
+    return name
+
+
+def _host_name(name: str) -> str:
+    if not _HOST_LABEL.match(name):
+        raise ValueError("must be a host name: lowercase letters, digits and '-', e.g. 'seminar'")
+    return name
+
+
+def _nix_data(data: Any, where: str = "") -> Any:
+    """Only what has a Nix value: strings, numbers, booleans, null, lists, mappings."""
+    if data is None or isinstance(data, (bool, int, str)):
+        return data
+    if isinstance(data, float):
+        if data != data or data in (float("inf"), float("-inf")):
+            raise ValueError(f"{where or 'value'}: NaN and infinity have no Nix value")
+        return data
+    if isinstance(data, list):
+        return [_nix_data(item, f"{where}[{i}]") for i, item in enumerate(data)]
+    if isinstance(data, dict):
+        out = {}
+        for k, v in data.items():
+            if not isinstance(k, str) or not k:
+                raise ValueError(f"{where or 'mapping'}: keys must be non-empty strings (got {k!r})")
+            out[k] = _nix_data(v, f"{where}.{k}" if where else k)
+        return out
+    raise ValueError(
+        f"{where or 'value'}: {type(data).__name__} has no Nix value; quote it as a string "
+        "(YAML reads 2025-01-01 as a date)"
+    )
+
+
+def _nix_mapping(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ValueError("must be a mapping of NixOS option names to values")
+    return _nix_data(data)  # type: ignore[no-any-return]
+
+
+def _unix_name(name: str) -> str:
+    if not _UNIX_NAME.match(name):
+        raise ValueError(
+            "must be a user or group name: lowercase letter or '_' first, then letters, "
+            "digits, '_' or '-', at most 31 characters, e.g. 'forgejo'"
+        )
+    return name
+
+
+def _abs_path(path: str) -> str:
+    if not path.startswith("/"):
+        raise ValueError("must be an absolute path, e.g. '/var/lib/forgejo'")
+    if any(part in (".", "..") for part in path.split("/")):
+        raise ValueError("must not contain '.' or '..' segments")
+    if "\x00" in path or "\n" in path:
+        raise ValueError("must not contain NUL or newline characters")
+    normal = posixpath.normpath(path)
+    if normal.startswith("//"):
+        normal = normal[1:]
+    if normal != path:
+        raise ValueError(f"must be normalised, e.g. {normal!r}")
+    return path
+
+
+def _state_version(version: str) -> str:
+    if not _STATE_VERSION.match(version):
+        raise ValueError("must be a NixOS release such as '25.05' or '24.11'")
+    return version
+
+
+def _unit(unit: str) -> str:
+    if not _UNIT.match(unit):
+        raise ValueError("must be a systemd unit name with its suffix, e.g. 'postgresql.service'")
+    return unit
+
+
+def _ipv4(address: str) -> str:
+    try:
+        return str(IPv4Address(address))
+    except ValueError:
+        raise ValueError("must be an IPv4 address, e.g. '192.168.100.11'") from None
+
+
+def _subnet(subnet: str) -> str:
+    try:
+        network = IPv4Network(subnet, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"must be an IPv4 network such as '192.168.100.0/24' ({exc})") from None
+    if network.prefixlen > 30:
+        raise ValueError("is too small: a container needs a host and a local address; use /30 or larger")
+    return str(network)
+
+
+ContainerName = Annotated[str, AfterValidator(_container_name)]
+Hostname = Annotated[str, AfterValidator(_hostname)]
+UnixName = Annotated[str, AfterValidator(_unix_name)]
+AbsPath = Annotated[str, AfterValidator(_abs_path)]
+StateVersion = Annotated[str, AfterValidator(_state_version)]
+Unit = Annotated[str, AfterValidator(_unit)]
+IPv4 = Annotated[str, AfterValidator(_ipv4)]
+Subnet = Annotated[str, AfterValidator(_subnet)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 2)]
+HostName = Annotated[str, AfterValidator(_host_name)]
+NixData = Annotated[dict[str, Any], BeforeValidator(_nix_mapping)]
