@@ -13,11 +13,25 @@ SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "site.schema.json"
 
 
 def site_schema() -> dict[str, Any]:
-    schema = Site.model_json_schema(by_alias=True)
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["$id"] = "https://github.com/nixedge/nixedge/docs/site.schema.json"
-    schema["title"] = "nixedge site (the value of nixedge:site in a stack file)"
-    return schema
+    """A schema of a whole stack file, so editors check `config: nixedge:site:` in place."""
+    site = Site.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
+    defs = site.pop("$defs", {})
+    defs["Site"] = site
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "nixedge stack file (stacks/Pulumi.<stack>.yaml)",
+        "description": "A Pulumi stack file whose config.nixedge:site describes one host.",
+        "type": "object",
+        "required": ["config"],
+        "properties": {
+            "config": {
+                "type": "object",
+                "required": ["nixedge:site"],
+                "properties": {"nixedge:site": {"$ref": "#/$defs/Site"}},
+            },
+        },
+        "$defs": defs,
+    }
 
 
 def schema_text() -> str:
