@@ -23,13 +23,22 @@ def summary(site: ResolvedSite) -> str:
     rows = [["CONTAINER", "APP", "HOST ADDRESS", "LOCAL ADDRESS", "USER", "UID", "GID"]]
     for c in site.containers:
         mark = " (allocated)" if c.addresses_allocated else ""
-        rows.append([c.name, c.app, c.host_address, c.local_address + mark, c.user.name, str(c.user.uid), str(c.user.gid)])
+        local = (c.local_address or "-") + mark
+        rows.append([c.name, c.app, c.host_address or "-", local, c.user.name, str(c.user.uid), str(c.user.gid)])
     out = [f"Host {site.host}, network {site.subnet}: {len(site.containers)} container(s)", _table(rows)]
     if site.routes:
-        routes = [["HOSTNAME", "ORIGIN", "CONTAINER"]] + [[r.hostname, r.service, r.container] for r in site.routes]
+        routes = [["HOSTNAME", "ORIGIN", "SERVED BY"]] + [
+            [r.hostname, r.service, r.container if r.kind == "container" else f"{r.container} ({r.kind})"]
+            for r in site.routes
+        ]
         tunnel = site.tunnel
         assert tunnel is not None  # routes exist only with a tunnel
-        out += ["", f"Tunnel {tunnel.name} ({tunnel.ingress} ingress): {len(site.routes)} route(s), catch-all http_status:404", _table(routes)]
+        out += [
+            "",
+            f"Tunnel {tunnel.name} ({tunnel.ingress} ingress): {len(site.routes)} route(s), "
+            f"catch-all {tunnel.catch_all}",
+            _table(routes),
+        ]
     return "\n".join(out)
 
 

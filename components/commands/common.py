@@ -20,4 +20,3 @@ def load(args: argparse.Namespace) -> ResolvedSite:
     for warning in site.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return site
-

@@ -40,7 +40,9 @@ def schema_text() -> str:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("schema", help="print (or --write) the JSON Schema of nixedge:site")
-    parser.add_argument("--write", action="store_true", help=f"write it to {SCHEMA_PATH.relative_to(SCHEMA_PATH.parents[1])}")
+    parser.add_argument(
+        "--write", action="store_true", help=f"write it to {SCHEMA_PATH.relative_to(SCHEMA_PATH.parents[1])}"
+    )
     parser.set_defaults(run=run)
 
 

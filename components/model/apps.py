@@ -107,6 +107,11 @@ def _generic(loc: str, c: Container) -> Derived:
     return Derived({}, {}, None)
 
 
+def _postgresql(loc: str, c: Container) -> Derived:
+    # Databases and roles are added by the resolver, from the containers that use it.
+    return Derived({"enable": True}, {}, None)
+
+
 PRESETS: dict[str, Preset] = {
     "forgejo": Preset(
         protocols=frozenset({"http", "https", "ssh"}),
@@ -119,6 +124,12 @@ PRESETS: dict[str, Preset] = {
         max_routes={"http": 1},
         derive=_atticd,
         default_wrapper="atticd-atticadm",
+    ),
+    "postgresql": Preset(
+        protocols=frozenset({"tcp"}),
+        max_routes={},
+        derive=_postgresql,
+        default_wrapper=None,
     ),
     "generic": Preset(
         protocols=frozenset({"http", "https", "ssh", "tcp"}),
@@ -146,9 +157,7 @@ def merge_settings(
         path = (*prefix, k)
         key_loc = f"{loc}.{k}"
         if path in sources:
-            refused.append(
-                (key_loc, f"is derived from {sources[path]}; change it there instead", v)
-            )
+            refused.append((key_loc, f"is derived from {sources[path]}; change it there instead", v))
         elif isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k], more = merge_settings(out[k], v, sources, key_loc, path)
             refused += more

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +39,44 @@ def _issues(exc: ValidationError, prefix: str = "") -> list[Issue]:
             del loc[2]
         msg = err["msg"]
         if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
+            msg = msg[len("Value error, ") :]
         if err["type"] == "extra_forbidden":
             msg = "is not a known key (a typo?)"
         elif err["type"] == "missing":
             msg = "is required"
         has_value = err["type"] != "missing"
-        issues.append(Issue(_loc((prefix,) + tuple(loc) if prefix else tuple(loc)), msg, err.get("input"), has_value=has_value))
+        issues.append(
+            Issue(_loc((prefix,) + tuple(loc) if prefix else tuple(loc)), msg, err.get("input"), has_value=has_value)
+        )
     return issues
 
 
-def site_from_data(data: Any, source: str = "stack config") -> ResolvedSite:
-    """Validate the `nixedge:site` value (a mapping) and resolve it."""
+def _module_files(site: Site, project_dir: Path) -> tuple[tuple[str, str], ...]:
+    """The modules that containers import by path, read from the project (not from config)."""
+    files: dict[str, str] = {}
+    issues: list[Issue] = []
+    for name, c in site.containers.items():
+        for i, ref in enumerate(c.imports):
+            if ref.startswith("flake:") or ref in files:
+                continue
+            try:
+                files[ref] = (project_dir / ref).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+                issues.append(
+                    Issue(f"containers.{name}.imports[{i}]", f"cannot be read from the project: {reason}", ref)
+                )
+    if issues:
+        raise ConfigError(issues)
+    return tuple(sorted(files.items()))
+
+
+def site_from_data(data: Any, source: str = "stack config", project_dir: Path | None = None) -> ResolvedSite:
+    """Validate the `nixedge:site` value (a mapping) and resolve it.
+
+    `project_dir` is where module paths in containers' `imports` are read from (default:
+    the current directory, which is the project directory when Pulumi runs the program).
+    """
     if not isinstance(data, dict):
         raise ConfigError([Issue(SITE_KEY, "must be a mapping with host, network and containers", data)], source)
     try:
@@ -57,9 +84,11 @@ def site_from_data(data: Any, source: str = "stack config") -> ResolvedSite:
     except ValidationError as exc:
         raise ConfigError(_issues(exc), source) from None
     try:
-        return resolve(site)
+        resolved = resolve(site)
+        modules = _module_files(site, project_dir or Path.cwd())
     except ConfigError as exc:
         raise ConfigError(exc.issues, source) from None
+    return replace(resolved, module_files=modules) if modules else resolved
 
 
 def read_stack_file(path: Path) -> Any:
@@ -74,16 +103,36 @@ def read_stack_file(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError([Issue(source, f"is not valid YAML{where}: {getattr(exc, 'problem', exc)}", has_value=False)], source) from None
+        raise ConfigError(
+            [Issue(source, f"is not valid YAML{where}: {getattr(exc, 'problem', exc)}", has_value=False)], source
+        ) from None
     if doc is None:
-        raise ConfigError([Issue("config", "is missing: the file is empty", has_value=False,
-                                 hint=f"start from stacks/Pulumi.dev.yaml; the site goes under config: {SITE_KEY}:")], source)
+        raise ConfigError(
+            [
+                Issue(
+                    "config",
+                    "is missing: the file is empty",
+                    has_value=False,
+                    hint=f"start from stacks/Pulumi.dev.yaml; the site goes under config: {SITE_KEY}:",
+                )
+            ],
+            source,
+        )
     if not isinstance(doc, dict):
         raise ConfigError([Issue("<root>", "must be a mapping with a `config` key", doc)], source)
     config = doc.get("config")
     if not isinstance(config, dict) or SITE_KEY not in config:
-        raise ConfigError([Issue(f"config.{SITE_KEY}", "is missing", has_value=False,
-                                 hint=f"the site goes under config: {SITE_KEY}: (see stacks/Pulumi.dev.yaml)")], source)
+        raise ConfigError(
+            [
+                Issue(
+                    f"config.{SITE_KEY}",
+                    "is missing",
+                    has_value=False,
+                    hint=f"the site goes under config: {SITE_KEY}: (see stacks/Pulumi.dev.yaml)",
+                )
+            ],
+            source,
+        )
     return config[SITE_KEY]
 
 
@@ -95,4 +144,5 @@ def stack_path(stack: str) -> Path:
 def load_stack(stack: str | None = None, config_file: Path | None = None) -> ResolvedSite:
     """Resolve a stack by name (stacks/Pulumi.<stack>.yaml) or from any stack file."""
     path = config_file if config_file is not None else stack_path(stack or "dev")
-    return site_from_data(read_stack_file(path), str(path))
+    # A stack file lives in <project>/stacks/: module paths are relative to <project>.
+    return site_from_data(read_stack_file(path), str(path), path.resolve().parent.parent)

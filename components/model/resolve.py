@@ -1,84 +1,40 @@
 """Check the invariants that span several keys, and derive the resolved site.
 
 pydantic checks each value alone; this module checks what only the whole site can
-show (unique addresses, ids and hostnames, zones, mounts) and derives what the seed
-computed by hand (addresses, users, mounts, routes, app settings). Every problem is
-collected, so one run reports them all.
+show (unique addresses, ids and hostnames, zones, mounts, ports) and derives what the
+seed computed by hand (addresses, users, mounts, routes, app settings). Every problem
+is collected, so one run reports them all.
 """
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address
 from typing import Any
 
 from components.errors import ConfigError, Issue
+from components.model.addresses import allocate
 from components.model.apps import PRESETS, merge_settings
+from components.model.paths import contains, sensitive
 from components.model.resolved import (
+    DnsRecord,
+    Isolation,
     Mount,
+    PostgresqlServer,
     PublicRoute,
     ResolvedContainer,
     ResolvedSite,
     ResolvedTunnel,
     ServiceUser,
 )
-from components.model.site import Container, Site
+from components.model.site import Container, Route, Site
 
-# Host paths whose bind mount would hand a container the keys to the host. A mount of
-# one of these, or of anything below the first group, needs `allowSensitive: true`.
-SENSITIVE_TREES = ("/nix", "/boot", "/proc", "/sys", "/dev", "/etc/nixos", "/etc/ssh", "/root")
-SENSITIVE_PATHS = frozenset(
-    {"/", "/etc", "/var", "/var/lib", "/run", "/usr", "/bin", "/sbin", "/lib", "/lib64",
-     "/home", "/srv", "/mnt", "/tmp", "/opt", "/etc/shadow", "/etc/passwd", "/etc/group",
-     "/etc/sudoers", "/var/lib/nixos-containers", "/run/secrets", "/run/agenix"}
-)
-# Container names longer than this break on kernels before 5.8 (interface altnames),
-# nixpkgs#38509: nixos-containers.nix only warns, and so do we.
+# Container names longer than this break on kernels up to 5.8 (interface altnames,
+# nixpkgs#38509): nixos-containers.nix asserts it only on such kernels, so we warn.
 NAME_WARN_LENGTH = 11
 POSTGRESQL_SOCKET = "/run/postgresql"
 POSTGRESQL_UNIT = "postgresql.service"
-
-
-def _sensitive(path: str) -> bool:
-    return path in SENSITIVE_PATHS or any(
-        path == tree or path.startswith(tree + "/") for tree in SENSITIVE_TREES
-    )
-
-
-def _contains(parent: str, child: str) -> bool:
-    return child == parent or parent == "/" or child.startswith(parent + "/")
-
-
-def _slot_addresses(network: IPv4Network, slot: int) -> tuple[str, str]:
-    base = int(network.network_address)
-    return str(IPv4Address(base + 2 * slot)), str(IPv4Address(base + 2 * slot + 1))
-
-
-def _allocate(site: Site, network: IPv4Network, taken: set[str]) -> dict[str, tuple[str, str]]:
-    """Addresses for containers that name none: a (host, local) pair per container.
-
-    The pair's slot comes from a hash of the container's name, so adding or removing
-    other containers does not move it; only on a collision does the later name (in
-    sorted order) probe on to the next free slot.
-    """
-    slots = network.num_addresses // 2
-    usable = range(1, slots - 1) if slots > 2 else range(0)
-    free = [s for s in usable if not set(_slot_addresses(network, s)) & taken]
-    out: dict[str, tuple[str, str]] = {}
-    if not free:
-        return out
-    free_set = set(free)
-    for name in sorted(n for n, c in site.containers.items() if c.host_address is None and c.local_address is None):
-        digest = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
-        start = usable.start + digest % len(usable)
-        for step in range(len(usable)):
-            slot = usable.start + (start - usable.start + step) % len(usable)
-            if slot in free_set:
-                free_set.remove(slot)
-                out[name] = _slot_addresses(network, slot)
-                break
-    return out
+SECRET_KEY = "_secret"  # {"_secret": NAME} in settings or nixos data: the secret's path
 
 
 class _Checker:
@@ -87,7 +43,9 @@ class _Checker:
         self.issues: list[Issue] = []
         self.warnings: list[str] = []
 
-    def error(self, loc: str, message: str, value: Any = None, hint: str | None = None, *, has_value: bool = True) -> None:
+    def error(
+        self, loc: str, message: str, value: Any = None, hint: str | None = None, *, has_value: bool = True
+    ) -> None:
         self.issues.append(Issue(loc, message, value, hint, has_value))
 
     # -- addresses ---------------------------------------------------------------
@@ -96,46 +54,82 @@ class _Checker:
         site = self.site
         network = IPv4Network(site.network.subnet)
         owners: dict[str, str] = {}
+
+        def claim(aloc: str, addr: str) -> None:
+            ip = IPv4Address(addr)
+            if ip not in network:
+                self.error(aloc, f"is outside network.subnet {network}", addr)
+            elif ip in (network.network_address, network.broadcast_address):
+                kind = "network" if ip == network.network_address else "broadcast"
+                self.error(aloc, f"is the {kind} address of network.subnet {network}", addr)
+            if addr in owners:
+                self.error(aloc, f"is already used by {owners[addr]}", addr)
+            else:
+                owners[addr] = aloc
+
+        auto: list[str] = []
         for name, c in site.containers.items():
             loc = f"containers.{name}"
+            if c.network == "none":
+                for key, addr in (("hostAddress", c.host_address), ("localAddress", c.local_address)):
+                    if addr is not None:
+                        self.error(
+                            f"{loc}.{key}", "is set, but network is none (a private network without addresses)", addr
+                        )
+                continue
             if (c.host_address is None) != (c.local_address is None):
                 missing = "hostAddress" if c.host_address is None else "localAddress"
-                self.error(f"{loc}.{missing}", "is missing: give both hostAddress and localAddress, or neither to allocate them", has_value=False)
+                self.error(
+                    f"{loc}.{missing}",
+                    "is missing: give both hostAddress and localAddress, or neither to allocate them",
+                    has_value=False,
+                )
                 continue
-            for key, addr in (("hostAddress", c.host_address), ("localAddress", c.local_address)):
-                if addr is None:
-                    continue
-                aloc = f"{loc}.{key}"
-                ip = IPv4Address(addr)
-                if ip not in network:
-                    self.error(aloc, f"is outside network.subnet {network}", addr)
-                elif ip in (network.network_address, network.broadcast_address):
-                    kind = "network" if ip == network.network_address else "broadcast"
-                    self.error(aloc, f"is the {kind} address of network.subnet {network}", addr)
-                if addr in owners:
-                    self.error(aloc, f"is already used by {owners[addr]}", addr)
-                else:
-                    owners[addr] = aloc
-        allocated = _allocate(site, network, set(owners))
-        for name, c in sorted(site.containers.items()):
-            if c.host_address is None and c.local_address is None and name not in allocated:
-                self.error(f"containers.{name}", f"needs addresses but network.subnet {network} has no free pair left", has_value=False,
-                           hint="use a larger subnet, or give hostAddress and localAddress")
+            if c.host_address is None:
+                auto.append(name)
+                continue
+            claim(f"{loc}.hostAddress", c.host_address)
+            assert c.local_address is not None
+            claim(f"{loc}.localAddress", c.local_address)
+        for name, origin in site.origins.items():
+            aloc = f"origins.{name}.address"
+            if origin.kind == "guest":
+                claim(aloc, origin.address)
+            elif not IPv4Address(origin.address).is_loopback:
+                self.error(
+                    aloc,
+                    "must be a loopback address (127.0.0.0/8) for an origin of kind host",
+                    origin.address,
+                    hint="use kind: guest for another machine or VM",
+                )
+        allocated = allocate(auto, network, set(owners))
+        for name in sorted(set(auto) - set(allocated)):
+            self.error(
+                f"containers.{name}",
+                f"needs addresses but network.subnet {network} has no free pair left",
+                has_value=False,
+                hint="use a larger subnet, or give hostAddress and localAddress",
+            )
         return allocated
 
     # -- users -------------------------------------------------------------------
 
     def users(self) -> None:
-        seen: dict[tuple[str, object], str] = {}
+        """uid, gid, user and group names are unique, except users shared on purpose."""
+        seen: dict[tuple[str, object], tuple[str, tuple[object, ...], bool]] = {}
         for name, c in self.site.containers.items():
             u = c.user
+            identity = (u.name, u.uid, u.gid, u.group or u.name)
             for kind, val in (("name", u.name), ("uid", u.uid), ("gid", u.gid), ("group", u.group or u.name)):
                 loc = f"containers.{name}.user.{kind}"
                 other = seen.get((kind, val))
-                if other is not None:
-                    self.error(loc, f"is already used by {other}; each container needs its own {kind}", val)
-                else:
-                    seen[(kind, val)] = loc
+                if other is None:
+                    seen[(kind, val)] = (loc, identity, u.shared)
+                elif not (u.shared and other[2] and other[1] == identity):
+                    hint = None
+                    if other[1] == identity:
+                        hint = "to share this user on purpose, set user.shared: true in both containers"
+                    self.error(loc, f"is already used by {other[0]}; each container needs its own {kind}", val, hint)
 
     # -- routes ------------------------------------------------------------------
 
@@ -146,7 +140,36 @@ class _Checker:
         matches = [z.name for z in tunnel.zones if hostname == z.name or hostname.endswith("." + z.name)]
         return max(matches, key=len) if matches else None
 
-    def routes(self, name: str, c: Container, local_address: str) -> tuple[PublicRoute, ...]:
+    def route(self, rloc: str, r: Route, allow_privileged: bool, owner: str) -> str | None:
+        """Checks every route shares; returns its zone, or None when it cannot be published."""
+        if r.port < 1024 and not allow_privileged:
+            self.error(
+                f"{rloc}.port",
+                "is a privileged port (< 1024); services listen on 1024 or above",
+                r.port,
+                hint=f"use e.g. 8080, or set {owner}.allowPrivilegedPorts: true",
+            )
+        if self.site.tunnel is None:
+            self.error(
+                f"{rloc}.hostname",
+                "needs a tunnel to be published, but the site has no `tunnel`",
+                r.hostname,
+                hint="add tunnel: {name: ..., zones: [...]} or remove the route",
+            )
+            return None
+        zone = self.zone_of(r.hostname)
+        if zone is None:
+            zones = ", ".join(z.name for z in self.site.tunnel.zones)
+            self.error(f"{rloc}.hostname", f"is not in any zone of tunnel.zones ({zones})", r.hostname)
+            return None
+        if r.hostname.count(".") - zone.count(".") > 1:
+            self.warnings.append(
+                f"{rloc}.hostname: {r.hostname} is more than one level below zone {zone}; Cloudflare's "
+                f"free Universal SSL certificate covers only *.{zone}"
+            )
+        return zone
+
+    def routes(self, name: str, c: Container, local_address: str | None) -> tuple[PublicRoute, ...]:
         out: list[PublicRoute] = []
         loc = f"containers.{name}"
         preset = PRESETS[c.app]
@@ -154,78 +177,254 @@ class _Checker:
         per_protocol: dict[str, int] = {}
         for i, r in enumerate(c.routes):
             rloc = f"{loc}.routes[{i}]"
-            if self.site.tunnel is None:
-                self.error(f"{rloc}.hostname", "needs a tunnel to be published, but the site has no `tunnel`", r.hostname,
-                           hint="add tunnel: {name: ..., zones: [...]} or remove the route")
+            if local_address is None:
+                self.error(
+                    rloc, "cannot be served: the container has network none, so no address to route to", r.hostname
+                )
                 continue
-            zone = self.zone_of(r.hostname)
-            if zone is None:
-                zones = ", ".join(z.name for z in self.site.tunnel.zones)
-                self.error(f"{rloc}.hostname", f"is not in any zone of tunnel.zones ({zones})", r.hostname)
-                continue
-            if r.port < 1024 and not c.allow_privileged_ports:
-                self.error(f"{rloc}.port", "is a privileged port (< 1024); services listen on 1024 or above", r.port,
-                           hint=f"use e.g. 8080, or set {loc}.allowPrivilegedPorts: true")
             if r.protocol not in preset.protocols:
-                self.error(f"{rloc}.protocol", f"is not served by app {c.app} (it serves {', '.join(sorted(preset.protocols))})", r.protocol)
+                served = ", ".join(sorted(preset.protocols)) or "no route"
+                self.error(f"{rloc}.protocol", f"is not served by app {c.app} (it serves {served})", r.protocol)
             web = "http" if r.protocol in ("http", "https") else r.protocol
             per_protocol[web] = per_protocol.get(web, 0) + 1
             limit = preset.max_routes.get(web)
             if limit is not None and per_protocol[web] > limit:
-                self.error(f"{rloc}", f"app {c.app} can serve only {limit} {web} route(s); its settings follow one hostname", r.hostname)
+                self.error(
+                    f"{rloc}",
+                    f"app {c.app} can serve only {limit} {web} route(s); its settings follow one hostname",
+                    r.hostname,
+                )
             if r.port in ports and ports[r.port][1] != r.protocol:
-                self.error(f"{rloc}.port", f"is already used with protocol {ports[r.port][1]} by {ports[r.port][0]}", r.port)
+                self.error(
+                    f"{rloc}.port", f"is already used with protocol {ports[r.port][1]} by {ports[r.port][0]}", r.port
+                )
             ports.setdefault(r.port, (rloc, r.protocol))
-            out.append(PublicRoute(r.hostname, r.protocol, r.port, name, local_address, zone, rloc))
+            zone = self.route(rloc, r, c.allow_privileged_ports, loc)
+            if zone is not None:
+                out.append(PublicRoute(r.hostname, r.protocol, r.port, name, local_address, zone, rloc))
+        return tuple(out)
+
+    def origin_routes(self) -> tuple[PublicRoute, ...]:
+        out: list[PublicRoute] = []
+        for name, origin in self.site.origins.items():
+            if name in self.site.containers:
+                self.error(
+                    f"origins.{name}",
+                    f"has the name of containers.{name}; names of origins and containers are one namespace",
+                    name,
+                )
+            for i, r in enumerate(origin.routes):
+                rloc = f"origins.{name}.routes[{i}]"
+                zone = self.route(rloc, r, origin.allow_privileged_ports, f"origins.{name}")
+                if zone is not None:
+                    out.append(
+                        PublicRoute(r.hostname, r.protocol, r.port, name, origin.address, zone, rloc, origin.kind)
+                    )
         return tuple(out)
 
     def unique_hostnames(self) -> None:
         seen: dict[str, str] = {}
-        for name, c in self.site.containers.items():
-            for i, r in enumerate(c.routes):
-                loc = f"containers.{name}.routes[{i}].hostname"
+        places = [(f"containers.{n}", c.routes) for n, c in self.site.containers.items()]
+        places += [(f"origins.{n}", o.routes) for n, o in self.site.origins.items()]
+        for owner, routes in places:
+            for i, r in enumerate(routes):
+                loc = f"{owner}.routes[{i}].hostname"
                 if r.hostname in seen:
-                    self.error(loc, f"is already routed by {seen[r.hostname]}; a hostname has exactly one route", r.hostname)
+                    self.error(
+                        loc, f"is already routed by {seen[r.hostname]}; a hostname has exactly one route", r.hostname
+                    )
                 else:
                     seen[r.hostname] = loc
+        if self.site.tunnel is not None:
+            for i, rec in enumerate(self.site.tunnel.dns_records):
+                if rec.name in seen:
+                    self.error(
+                        f"tunnel.dnsRecords[{i}].name",
+                        f"is the hostname of {seen[rec.name]}, which gets its tunnel CNAME already",
+                        rec.name,
+                    )
 
     # -- mounts ------------------------------------------------------------------
 
-    def mounts(self, name: str, c: Container) -> tuple[Mount, ...]:
+    def mounts(self, name: str, c: Container, pg: PostgresqlServer | None) -> tuple[Mount, ...]:
         loc = f"containers.{name}"
         mounts: list[Mount] = []
         for i, m in enumerate(c.bind_mounts):
             mloc = f"{loc}.bindMounts[{i}]"
             host_path = m.host_path or m.path
-            if _sensitive(host_path) and not m.allow_sensitive:
-                self.error(f"{mloc}.{'hostPath' if m.host_path else 'path'}", "is a sensitive host path; mounting it gives the container power over the host", host_path,
-                           hint=f"mount a narrower path, or set {mloc}.allowSensitive: true")
+            if sensitive(host_path) and not m.allow_sensitive:
+                self.error(
+                    f"{mloc}.{'hostPath' if m.host_path else 'path'}",
+                    "is a sensitive host path; mounting it gives the container power over the host",
+                    host_path,
+                    hint=f"mount a narrower path, or set {mloc}.allowSensitive: true",
+                )
             mounts.append(Mount(m.path, host_path, m.read_only, mloc))
         if c.state_dir is not None:
-            if _sensitive(c.state_dir):
-                self.error(f"{loc}.stateDir", "is a sensitive host path; use a directory of its own such as /var/lib/<app>", c.state_dir)
+            if sensitive(c.state_dir):
+                self.error(
+                    f"{loc}.stateDir",
+                    "is a sensitive host path; use a directory of its own such as /var/lib/<app>",
+                    c.state_dir,
+                )
             mounts.append(Mount(c.state_dir, c.state_dir, False, f"{loc}.stateDir"))
-        if c.postgresql is not None and not any(m.path == POSTGRESQL_SOCKET for m in mounts):
+        if pg is not None and (name == pg.container or c.postgresql is not None):
+            # The server's socket directory lives on the host, shared with its clients.
+            mounts = [m for m in mounts if m.path != POSTGRESQL_SOCKET]
+            mounts.append(Mount(POSTGRESQL_SOCKET, pg.socket_dir, name != pg.container, f"{loc}.postgresql"))
+        elif c.postgresql is not None and not any(m.path == POSTGRESQL_SOCKET for m in mounts):
             mounts.append(Mount(POSTGRESQL_SOCKET, POSTGRESQL_SOCKET, True, f"{loc}.postgresql"))
-        if c.environment_file is not None and not any(_contains(m.path, c.environment_file) for m in mounts):
+        if c.environment_file is not None and not any(contains(m.path, c.environment_file) for m in mounts):
             mounts.append(Mount(c.environment_file, c.environment_file, True, f"{loc}.environmentFile"))
+        for i, secret in enumerate(c.secrets):
+            ref = self.site.secrets.get(secret)
+            if ref is None:
+                self.error(
+                    f"{loc}.secrets[{i}]",
+                    self.unknown_secret(),
+                    secret,
+                )
+            elif not any(m.path == ref.path for m in mounts):
+                mounts.append(Mount(ref.path, ref.path, True, f"{loc}.secrets[{i}]"))
         for i, a in enumerate(mounts):
+            aloc = f"{a.loc}.path" if "bindMounts" in a.loc else a.loc
             for b in mounts[:i]:
                 if a.path == b.path:
-                    self.error(f"{a.loc}.path" if "bindMounts" in a.loc else a.loc, f"mounts {a.path} again; already mounted by {b.loc}", a.path)
-                elif _contains(a.path, b.path) or _contains(b.path, a.path):
-                    self.error(f"{a.loc}.path" if "bindMounts" in a.loc else a.loc, f"overlaps {b.loc} ({b.path}); mount points must not nest", a.path)
+                    self.error(aloc, f"mounts {a.path} again; already mounted by {b.loc}", a.path)
+                elif contains(a.path, b.path) or contains(b.path, a.path):
+                    self.error(aloc, f"overlaps {b.loc} ({b.path}); mount points must not nest", a.path)
         return tuple(sorted(mounts, key=lambda m: m.path))
 
     def foreign_state_dirs(self, resolved: dict[str, tuple[Mount, ...]]) -> None:
-        owners = {c.state_dir: f"containers.{n}.stateDir" for n, c in self.site.containers.items() if c.state_dir}
+        owners = {c.state_dir: n for n, c in self.site.containers.items() if c.state_dir}
         for name, mounts in resolved.items():
-            own = self.site.containers[name].state_dir
             for m in mounts:
                 for state_dir, owner in owners.items():
-                    if state_dir != own and (_contains(state_dir, m.host_path) or _contains(m.host_path, state_dir)):
-                        self.error(f"{m.loc}.hostPath" if "bindMounts" in m.loc else m.loc,
-                                   f"reaches {state_dir}, the state directory of {owner.rsplit('.', 1)[0]}", m.host_path)
+                    if owner != name and (contains(state_dir, m.host_path) or contains(m.host_path, state_dir)):
+                        self.error(
+                            f"{m.loc}.hostPath" if "bindMounts" in m.loc else m.loc,
+                            f"reaches {state_dir}, the state directory of containers.{owner}",
+                            m.host_path,
+                        )
+
+    # -- PostgreSQL in a container ----------------------------------------------------
+
+    def postgresql(self) -> PostgresqlServer | None:
+        server = self.site.postgresql.container
+        clients = tuple(sorted(n for n, c in self.site.containers.items() if c.postgresql is not None))
+        servers = sorted(n for n, c in self.site.containers.items() if c.app == "postgresql")
+        if server is None:
+            for name in servers:
+                self.error(
+                    f"containers.{name}.app",
+                    "is postgresql, but postgresql.container does not name it",
+                    "postgresql",
+                    hint=f"set postgresql: {{container: {name}}} so that clients use it",
+                )
+            return None
+        c = self.site.containers.get(server)
+        if c is None:
+            self.error(
+                "postgresql.container",
+                f"names no container (containers: {', '.join(sorted(self.site.containers))})",
+                server,
+            )
+            return None
+        if c.app != "postgresql":
+            self.error(
+                "postgresql.container", f"names containers.{server}, whose app is {c.app}, not postgresql", server
+            )
+            return None
+        return PostgresqlServer(
+            container=server,
+            socket_dir=f"/run/nixedge/{server}",
+            ready_unit=f"nixedge-{server}-ready.service",
+            clients=tuple(n for n in clients if n != server),
+        )
+
+    # -- isolation ----------------------------------------------------------------
+
+    def isolation(self, name: str, c: Container) -> Isolation:
+        loc = f"containers.{name}"
+        iso = Isolation(
+            private_users=c.private_users,
+            ephemeral=c.ephemeral,
+            allowed_devices=tuple((d.node, d.modifier) for d in c.allowed_devices),
+            capabilities=tuple(c.additional_capabilities),
+            extra_flags=tuple(c.extra_flags),
+            forward_ports=tuple((f.protocol, f.host_port, f.container_port or f.host_port) for f in c.forward_ports),
+            resources=tuple(
+                (k, v)
+                for k, v in (
+                    ("MemoryHigh", c.resources.memory_high),
+                    ("MemoryMax", c.resources.memory_max),
+                    ("CPUQuota", c.resources.cpu_quota),
+                )
+                if v is not None
+            ),
+        )
+        if iso.idmap and (c.postgresql is not None or c.app == "postgresql"):
+            self.error(
+                f"{loc}.privateUsers",
+                "shifts the container's uids, but PostgreSQL peer authentication compares them with the host's",
+                c.private_users,
+                hint="use privateUsers: identity (or no) for PostgreSQL and its clients",
+            )
+        high, most = c.resources.memory_high, c.resources.memory_max
+        if high and most and _bytes(high) is not None and _bytes(most) is not None and _bytes(high) > _bytes(most):  # type: ignore[operator]
+            self.error(
+                f"{loc}.resources.memoryHigh",
+                f"is above resources.memoryMax ({most}); the throttle would never apply",
+                high,
+            )
+        if c.forward_ports and c.network == "none":
+            self.error(
+                f"{loc}.forwardPorts", "needs addresses, but network is none", [f.host_port for f in c.forward_ports]
+            )
+        return iso
+
+    def forward_ports(self) -> None:
+        seen: dict[tuple[str, int], str] = {}
+        for name, c in self.site.containers.items():
+            for i, f in enumerate(c.forward_ports):
+                loc = f"containers.{name}.forwardPorts[{i}].hostPort"
+                key = (f.protocol, f.host_port)
+                if key in seen:
+                    self.error(loc, f"is already forwarded ({f.protocol}) by {seen[key]}", f.host_port)
+                else:
+                    seen[key] = loc
+
+    def firewall(self, c: Container, routes: tuple[PublicRoute, ...]) -> tuple[tuple[int, ...] | None, tuple[int, ...]]:
+        if c.firewall.mode == "trusted":
+            return None, ()
+        # cloudflared's every protocol (http, https, ssh, tcp) reaches the origin over TCP.
+        tcp = sorted({r.port for r in routes} | set(c.firewall.allowed_tcp_ports))
+        return tuple(tcp), tuple(sorted(set(c.firewall.allowed_udp_ports)))
+
+    # -- secrets by reference -----------------------------------------------------
+
+    def unknown_secret(self) -> str:
+        declared = ", ".join(sorted(self.site.secrets)) or "none declared"
+        return f"names no secret of the site's secrets ({declared})"
+
+    def substitute_secrets(self, loc: str, data: Any) -> Any:
+        """Replace {"_secret": NAME} with the secret's path; nixedge never reads the secret."""
+        if isinstance(data, dict):
+            if set(data) == {SECRET_KEY}:
+                name = data[SECRET_KEY]
+                ref = self.site.secrets.get(name) if isinstance(name, str) else None
+                if ref is None:
+                    self.error(
+                        f"{loc}.{SECRET_KEY}",
+                        self.unknown_secret(),
+                        name,
+                    )
+                    return ""
+                return ref.path
+            return {k: self.substitute_secrets(f"{loc}.{k}", v) for k, v in data.items()}
+        if isinstance(data, list):
+            return [self.substitute_secrets(f"{loc}[{i}]", v) for i, v in enumerate(data)]
+        return data
 
     # -- the whole site ----------------------------------------------------------
 
@@ -234,16 +433,20 @@ class _Checker:
         allocated = self.addresses()
         self.users()
         self.unique_hostnames()
+        self.forward_ports()
+        pg = self.postgresql()
         if site.tunnel is not None:
             names = [z.name for z in site.tunnel.zones]
             for i, zname in enumerate(names):
                 if zname in names[:i]:
                     self.error(f"tunnel.zones[{i}].name", "is listed twice", zname)
-        mounts = {name: self.mounts(name, c) for name, c in site.containers.items()}
+        mounts = {name: self.mounts(name, c, pg) for name, c in site.containers.items()}
         self.foreign_state_dirs(mounts)
-        containers: list[ResolvedContainer] = []
-        for name, c in sorted(site.containers.items()):
-            containers.append(self.container(name, c, allocated, mounts[name]))
+        containers = [
+            self.container(name, c, allocated, mounts[name], pg) for name, c in sorted(site.containers.items())
+        ]
+        origin_routes = self.origin_routes()
+        tunnel = self.tunnel()
         if self.issues:
             raise ConfigError(self.issues)
         return ResolvedSite(
@@ -254,49 +457,96 @@ class _Checker:
             rollback_command=self.rollback_command(),
             check_origins=site.host.activation.check and site.host.activation.mode != "none",
             secrets_dir=site.host.secrets_dir,
-            tunnel=self.tunnel(),
+            tunnel=tunnel,
             containers=tuple(containers),
             warnings=tuple(self.warnings),
+            origin_routes=origin_routes,
+            postgresql=pg,
         )
 
-    def container(self, name: str, c: Container, allocated: dict[str, tuple[str, str]], mounts: tuple[Mount, ...]) -> ResolvedContainer:
+    def container(
+        self,
+        name: str,
+        c: Container,
+        allocated: dict[str, tuple[str, str]],
+        mounts: tuple[Mount, ...],
+        pg: PostgresqlServer | None,
+    ) -> ResolvedContainer:
         loc = f"containers.{name}"
-        host_address, local_address = (
-            (c.host_address, c.local_address) if c.host_address and c.local_address else allocated.get(name, ("", ""))
-        )
-        if len(name) > NAME_WARN_LENGTH:
+        host_address: str | None
+        local_address: str | None
+        if c.network == "none":
+            host_address = local_address = None
+        elif c.host_address and c.local_address:
+            host_address, local_address = c.host_address, c.local_address
+        else:
+            host_address, local_address = allocated.get(name, ("", ""))
+        if len(name) > NAME_WARN_LENGTH and c.network == "veth":
             self.warnings.append(
                 f"{loc}: name is longer than {NAME_WARN_LENGTH} characters; with privateNetwork its "
-                "veth name needs Linux 5.8 or newer (nixpkgs#38509)"
+                "veth name needs a Linux kernel newer than 5.8 (nixpkgs#38509)"
             )
         preset = PRESETS[c.app]
         derived = preset.derive(loc, c)
         service: dict[str, Any] = derived.service
         if c.app == "generic":
             if c.settings:
-                self.error(f"{loc}.settings", "is for the forgejo and atticd presets; give a generic app's options under nixos", c.settings)
+                self.error(
+                    f"{loc}.settings", "is for the app presets; give a generic app's options under nixos", c.settings
+                )
         else:
-            settings, refused = merge_settings(service.get("settings", {}), c.settings, derived.sources, f"{loc}.settings")
+            settings, refused = merge_settings(
+                service.get("settings", {}), c.settings, derived.sources, f"{loc}.settings"
+            )
             for key_loc, message, value in refused:
                 self.error(key_loc, message, value)
-            service = {**service, "settings": settings}
+            service = {k: v for k, v in service.items() if k != "settings"}
+            if settings:
+                service["settings"] = self.substitute_secrets(f"{loc}.settings", settings)
         if c.app == "atticd" and c.environment_file is None:
-            self.error(f"{loc}.environmentFile", "is required by app atticd (services.atticd.environmentFile holds its secrets)",
-                       has_value=False, hint="e.g. /etc/atticd.env, created on the host outside the Nix store")
+            self.error(
+                f"{loc}.environmentFile",
+                "is required by app atticd (services.atticd.environmentFile holds its secrets)",
+                has_value=False,
+                hint="e.g. /etc/atticd.env, created on the host outside the Nix store",
+            )
         if c.app != "atticd" and c.environment_file is not None:
-            self.error(f"{loc}.environmentFile", "is only used by app atticd; give a generic app's secrets file under nixos", c.environment_file)
+            self.error(
+                f"{loc}.environmentFile",
+                "is only used by app atticd; give a generic app's secrets file under nixos",
+                c.environment_file,
+            )
+        if c.app == "postgresql":
+            if c.postgresql is not None:
+                self.error(f"{loc}.postgresql", "is set on the PostgreSQL server itself", has_value=False)
+            if pg is not None and pg.container == name:
+                service = _postgresql_server(service, self.site, pg)
+        if c.postgresql is not None and (c.postgresql.database or c.user.name) != c.user.name:
+            self.error(
+                f"{loc}.postgresql.database",
+                f"must equal the user name ({c.user.name}): NixOS ensureDBOwnership "
+                "gives a role only the database of its own name",
+                c.postgresql.database,
+            )
         after = list(c.after)
         requires = list(c.requires)
+        deps: list[str] = []
         if c.postgresql is not None:
-            after = [POSTGRESQL_UNIT, *[u for u in after if u != POSTGRESQL_UNIT]]
-            requires = [POSTGRESQL_UNIT, *[u for u in requires if u != POSTGRESQL_UNIT]]
-        group = c.user.group or c.user.name
+            deps = [pg.ready_unit] if pg is not None else [POSTGRESQL_UNIT]
+        for secret in c.secrets:
+            ref = self.site.secrets.get(secret)
+            if ref is not None and ref.unit is not None and ref.unit not in deps:
+                deps.append(ref.unit)
+        after = deps + [u for u in after if u not in deps]
+        requires = deps + [u for u in requires if u not in deps]
+        routes = self.routes(name, c, local_address)
+        tcp, udp = self.firewall(c, routes)
         return ResolvedContainer(
             name=name,
             app=c.app,
             host_address=host_address,
             local_address=local_address,
-            user=ServiceUser(c.user.name, group, c.user.uid, c.user.gid),
+            user=ServiceUser(c.user.name, c.user.group or c.user.name, c.user.uid, c.user.gid),
             state_dir=c.state_dir,
             state_dir_mode=c.state_dir_mode,
             mounts=mounts,
@@ -305,11 +555,16 @@ class _Checker:
             state_version=c.state_version,
             auto_start=c.auto_start,
             wrapper=c.wrapper if c.wrapper is not None else preset.default_wrapper,
-            routes=self.routes(name, c, local_address),
+            routes=routes,
             service=service,
-            nixos=c.nixos,
+            nixos=self.substitute_secrets(f"{loc}.nixos", c.nixos),
             database=(c.postgresql.database or c.user.name) if c.postgresql else None,
             addresses_allocated=name in allocated,
+            isolation=self.isolation(name, c),
+            firewall_tcp=tcp,
+            firewall_udp=udp,
+            imports=tuple(_import_expr(ref) for ref in c.imports),
+            shared_user=c.user.shared,
         )
 
     def activation_command(self) -> tuple[str, ...]:
@@ -328,14 +583,84 @@ class _Checker:
         t = self.site.tunnel
         if t is None:
             return None
+        records: list[DnsRecord] = []
+        for i, rec in enumerate(t.dns_records):
+            loc = f"tunnel.dnsRecords[{i}]"
+            zone = self.zone_of(rec.name)
+            if zone is None:
+                self.error(
+                    f"{loc}.name",
+                    f"is not in any zone of tunnel.zones ({', '.join(z.name for z in t.zones)})",
+                    rec.name,
+                )
+                continue
+            problem = _record_content_problem(rec.type, rec.content)
+            if problem:
+                self.error(f"{loc}.content", problem, rec.content)
+            if rec.proxied and rec.type == "TXT":
+                self.error(f"{loc}.proxied", "cannot be true for a TXT record", True)
+            if rec.proxied and rec.name.count(".") - zone.count(".") > 1:
+                self.warnings.append(
+                    f"{loc}.name: {rec.name} is more than one level below zone {zone}; "
+                    f"Universal SSL covers only *.{zone}"
+                )
+            records.append(DnsRecord(rec.name, rec.type, rec.content, rec.proxied, rec.ttl, zone))
+        suffix = "json" if t.ingress == "local" else "token"
         return ResolvedTunnel(
             name=t.name,
             ingress=t.ingress,
             account_id=t.account_id,
             tunnel_id=t.tunnel_id,
             zones={z.name: z.zone_id for z in t.zones},
-            credentials_file=posixpath.join(self.site.host.secrets_dir, f"cloudflared-{t.name}.json"),
+            credentials_file=posixpath.join(self.site.host.secrets_dir, f"cloudflared-{t.name}.{suffix}"),
+            catch_all=t.catch_all,
+            tune_udp_buffers=t.tune_udp_buffers,
+            dns_records=tuple(sorted(records, key=lambda r: (r.name, r.type, r.content))),
         )
+
+
+def _bytes(size: str) -> float | None:
+    """Bytes of a systemd memory size, or None for percentages and infinity."""
+    if size.endswith("%") or size == "infinity":
+        return None
+    factor = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(size[-1], 1)
+    return float(size.rstrip("KMGT")) * factor
+
+
+def _record_content_problem(rtype: str, content: str) -> str | None:
+    try:
+        if rtype == "A":
+            IPv4Address(content)
+        elif rtype == "AAAA":
+            IPv6Address(content)
+    except ValueError:
+        return f"must be an {'IPv4' if rtype == 'A' else 'IPv6'} address for a record of type {rtype}"
+    if (
+        rtype == "CNAME"
+        and not all(label for label in content.rstrip(".").split("."))
+        or (rtype == "CNAME" and " " in content)
+    ):
+        return "must be a host name for a record of type CNAME"
+    return None
+
+
+def _import_expr(ref: str) -> str:
+    """The Nix expression that imports a module reference (see Container.imports)."""
+    if ref.startswith("flake:"):
+        return "inputs." + ref[len("flake:") :]
+    return f"../modules/{ref}"
+
+
+def _postgresql_server(service: dict[str, Any], site: Site, pg: PostgresqlServer) -> dict[str, Any]:
+    """The server's databases and roles follow the containers that say they use it."""
+    clients = [site.containers[n] for n in pg.clients]
+    databases = sorted({(c.postgresql.database if c.postgresql else None) or c.user.name for c in clients})
+    users = sorted({c.user.name for c in clients})
+    return {
+        **service,
+        "ensureDatabases": databases,
+        "ensureUsers": [{"name": u, "ensureDBOwnership": True} for u in users],
+    }
 
 
 def resolve(site: Site) -> ResolvedSite:

@@ -26,10 +26,11 @@ class PublicRoute:
     hostname: str
     protocol: Protocol
     port: int
-    container: str
-    address: str  # the container's local address
+    container: str  # the container, or the origin's name for kind host/guest
+    address: str  # the container's local address, or the origin's
     zone: str
     loc: str
+    kind: Literal["container", "host", "guest"] = "container"
 
     @property
     def service(self) -> str:
@@ -46,11 +47,29 @@ class ServiceUser:
 
 
 @dataclass(frozen=True)
+class Isolation:
+    """containers.<name> options beyond the seed's, rendered only when set."""
+
+    private_users: str | int = "no"
+    ephemeral: bool = False
+    allowed_devices: tuple[tuple[str, str], ...] = ()
+    capabilities: tuple[str, ...] = ()
+    extra_flags: tuple[str, ...] = ()
+    forward_ports: tuple[tuple[str, int, int], ...] = ()  # (protocol, host port, container port)
+    resources: tuple[tuple[str, str], ...] = ()  # (systemd directive, value)
+
+    @property
+    def idmap(self) -> bool:
+        """Whether bind mounts need id-mapping (a user namespace with shifted ids)."""
+        return self.private_users == "pick" or (isinstance(self.private_users, int) and self.private_users > 0)
+
+
+@dataclass(frozen=True)
 class ResolvedContainer:
     name: str
     app: str
-    host_address: str
-    local_address: str
+    host_address: str | None  # None: a private network without addresses
+    local_address: str | None
     user: ServiceUser
     state_dir: str | None
     state_dir_mode: str
@@ -65,6 +84,23 @@ class ResolvedContainer:
     nixos: dict[str, Any]
     database: str | None
     addresses_allocated: bool
+    isolation: Isolation = Isolation()
+    firewall_tcp: tuple[int, ...] | None = None  # None: trust eth0 (the seed); else open these
+    firewall_udp: tuple[int, ...] = ()
+    imports: tuple[str, ...] = ()  # Nix expressions: `../modules/x.nix` or `inputs.a.b`
+    shared_user: bool = False
+
+
+@dataclass(frozen=True)
+class DnsRecord:
+    """A DNS record besides the tunnel CNAMEs."""
+
+    name: str
+    type: str
+    content: str
+    proxied: bool
+    ttl: int
+    zone: str
 
 
 @dataclass(frozen=True)
@@ -75,6 +111,19 @@ class ResolvedTunnel:
     tunnel_id: str | None
     zones: dict[str, str | None]  # zone name -> zone id (None: look up by name)
     credentials_file: str  # on the host, root-only, outside the Nix store
+    catch_all: str = "http_status:404"
+    tune_udp_buffers: bool = False
+    dns_records: tuple[DnsRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class PostgresqlServer:
+    """PostgreSQL in a container: its socket directory on the host and its clients."""
+
+    container: str
+    socket_dir: str  # on the host; mounted at /run/postgresql on both sides
+    ready_unit: str  # host unit that waits until the server accepts connections
+    clients: tuple[str, ...]  # container names
 
 
 @dataclass(frozen=True)
@@ -89,14 +138,21 @@ class ResolvedSite:
     tunnel: ResolvedTunnel | None
     containers: tuple[ResolvedContainer, ...]
     warnings: tuple[str, ...] = field(default=())
+    origin_routes: tuple[PublicRoute, ...] = ()  # routes to host services and other guests
+    postgresql: PostgresqlServer | None = None  # None: the host's PostgreSQL (the seed)
+    module_files: tuple[tuple[str, str], ...] = ()  # (path under modules/, text) shipped as is
 
     @property
     def routes(self) -> tuple[PublicRoute, ...]:
         """Every public route, in ingress order (by hostname)."""
-        return tuple(sorted((r for c in self.containers for r in c.routes), key=lambda r: r.hostname))
+        every = [r for c in self.containers for r in c.routes] + list(self.origin_routes)
+        return tuple(sorted(every, key=lambda r: r.hostname))
 
     @property
     def databases(self) -> tuple[str, ...]:
+        """Databases on the host's PostgreSQL (none when PostgreSQL runs in a container)."""
+        if self.postgresql is not None:
+            return ()
         return tuple(sorted({c.database for c in self.containers if c.database}))
 
     def container(self, name: str) -> ResolvedContainer:

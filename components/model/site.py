@@ -7,20 +7,27 @@ becomes. Unknown keys are refused: a typo must not pass silently.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from components.model.types import (
     AbsPath,
+    Capability,
+    CatchAll,
     ContainerName,
-    Hostname,
+    CpuQuota,
     HostName,
-    NixData,
+    Hostname,
     Id,
     IPv4,
+    MemorySize,
+    ModuleRef,
+    NixData,
+    NspawnFlag,
     Port,
+    SecretName,
     StateVersion,
     Subnet,
     Unit,
@@ -86,8 +93,7 @@ class Activation(Strict):
     )
     check: bool = Field(
         default=True,
-        description="After activation, check from the host that each changed route's "
-        "origin accepts TCP connections.",
+        description="After activation, check from the host that each changed route's origin accepts TCP connections.",
     )
 
 
@@ -99,8 +105,7 @@ class Host(Strict):
     activation: Activation = Activation()
     secrets_dir: AbsPath = Field(
         default="/var/lib/nixedge/secrets",
-        description="Root-only directory on the host, outside the Nix store, for the tunnel "
-        "credentials.",
+        description="Root-only directory on the host, outside the Nix store, for the tunnel credentials.",
     )
 
 
@@ -132,8 +137,7 @@ class Tunnel(Strict):
     )
     account_id: str | None = Field(
         default=None,
-        description="Cloudflare account id. Left out, no Cloudflare resource is created "
-        "(the dev stack).",
+        description="Cloudflare account id. Left out, no Cloudflare resource is created (the dev stack).",
         pattern=r"^([0-9a-f]{32}|<[^>]+>)$",
     )
     tunnel_id: str | None = Field(
@@ -142,6 +146,14 @@ class Tunnel(Strict):
         pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
     )
     zones: list[Zone] = Field(min_length=1, description="Zones the routes' hostnames belong to.")
+    catch_all: CatchAll = Field(
+        default="http_status:404", description="The last ingress rule: what unmatched requests get."
+    )
+    tune_udp_buffers: bool = Field(
+        default=False,
+        description="Raise the host's UDP buffer limits that cloudflared's QUIC transport asks for.",
+    )
+    dns_records: list[DnsRecordConfig] = Field(default=[], description="Further DNS records in the zones.")
 
 
 class Route(Strict):
@@ -171,6 +183,11 @@ class User(Strict):
     uid: Id
     gid: Id
     group: UnixName | None = Field(default=None, description="Group name; default: the user name.")
+    shared: bool = Field(
+        default=False,
+        description="This user (same name, uid and gid) is deliberately shared with other "
+        "containers that say so too, e.g. two CI runners.",
+    )
 
 
 class Postgresql(Strict):
@@ -179,14 +196,51 @@ class Postgresql(Strict):
     database: UnixName | None = Field(default=None, description="Default: the user name.")
 
 
+class AllowedDevice(Strict):
+    """A device node the container may use (`containers.<name>.allowedDevices`)."""
+
+    node: AbsPath = Field(description="Device node, e.g. /dev/net/tun.")
+    modifier: str = Field(description="Access: a combination of r, w and m.", pattern=r"^(rwm|rw|rm|wm|r|w|m)$")
+
+
+class ForwardPort(Strict):
+    """A host port forwarded into the container (`containers.<name>.forwardPorts`)."""
+
+    host_port: Port
+    container_port: Port | None = Field(default=None, description="Default: the same as hostPort.")
+    protocol: Literal["tcp", "udp"] = "tcp"
+
+
+class Resources(Strict):
+    """Resource limits of `container@<name>.service` (systemd.resource-control)."""
+
+    memory_high: MemorySize | None = Field(default=None, description="systemd MemoryHigh, e.g. 2G.")
+    memory_max: MemorySize | None = Field(default=None, description="systemd MemoryMax, e.g. 4G.")
+    cpu_quota: CpuQuota | None = Field(default=None, description="systemd CPUQuota, e.g. 200%.")
+
+
+class Firewall(Strict):
+    """The firewall inside the container."""
+
+    mode: Literal["trusted", "ports"] = Field(
+        default="trusted",
+        description="`trusted`: trust eth0 wholesale (the seed's setup); `ports`: open only the "
+        "routes' ports and those listed here.",
+    )
+    allowed_tcp_ports: list[Port] = Field(default=[], description="Further TCP ports to open (mode ports).")
+    allowed_udp_ports: list[Port] = Field(default=[], description="UDP ports to open (mode ports).")
+
+
 class Container(Strict):
     """One NixOS container (systemd-nspawn) and the service it runs."""
 
-    app: Literal["forgejo", "atticd", "generic"] = Field(
-        description="Preset that renders the service: forgejo, atticd, or generic (NixOS "
-        "options given as data under `nixos`)."
+    app: Literal["forgejo", "atticd", "postgresql", "generic"] = Field(
+        description="Preset that renders the service: forgejo, atticd, postgresql (a database "
+        "server for the other containers), or generic (NixOS options as data under `nixos`)."
     )
-    host_address: IPv4 | None = Field(default=None, description="Host side of the veth; allocated from the subnet when left out.")
+    host_address: IPv4 | None = Field(
+        default=None, description="Host side of the veth; allocated from the subnet when left out."
+    )
     local_address: IPv4 | None = Field(default=None, description="Container side of the veth; allocated when left out.")
     user: User
     state_dir: AbsPath | None = Field(
@@ -222,10 +276,81 @@ class Container(Strict):
     )
     nixos: NixData = Field(
         default={},
-        description="Further NixOS options inside the container, as data: "
-        "`{services: {uptime-kuma: {enable: true}}}`.",
+        description="Further NixOS options inside the container, as data: `{services: {uptime-kuma: {enable: true}}}`.",
     )
     allow_privileged_ports: bool = Field(default=False, description="Allow route ports below 1024.")
+    network: Literal["veth", "none"] = Field(
+        default="veth",
+        description="`veth`: a private network with a host and a local address; `none`: a "
+        "private network without addresses (reached only through bind-mounted sockets).",
+    )
+    private_users: Literal["no", "identity", "pick"] | Annotated[int, Field(ge=0, le=2**32 - 1)] = Field(
+        default="no",
+        description="NixOS privateUsers: user namespacing (`pick` is the safest); bind mounts are then id-mapped.",
+    )
+    ephemeral: bool = Field(default=False, description="Empty root file system at every start.")
+    allowed_devices: list[AllowedDevice] = []
+    additional_capabilities: list[Capability] = []
+    extra_flags: list[NspawnFlag] = Field(
+        default=[], description="Extra systemd-nspawn flags, e.g. --drop-capability=CAP_SYS_CHROOT."
+    )
+    resources: Resources = Resources()
+    firewall: Firewall = Firewall()
+    forward_ports: list[ForwardPort] = []
+    secrets: list[SecretName] = Field(
+        default=[],
+        description="Names from the site's `secrets` this container reads: each is bind-mounted "
+        "read-only at its path, and the container starts after the unit that installs it.",
+    )
+    imports: list[ModuleRef] = Field(
+        default=[],
+        description="Further NixOS modules for inside the container, by reference: a path "
+        "relative to the stack file's project (shipped with the generated modules), or "
+        "`flake:<input>.<attr path>` (needs `inputs` in the host's specialArgs).",
+    )
+
+
+class SharedPostgresql(Strict):
+    """Where the PostgreSQL that containers use runs."""
+
+    container: ContainerName | None = Field(
+        default=None,
+        description="Name of a container with app `postgresql`; left out, the host's PostgreSQL (the seed's setup).",
+    )
+
+
+class Origin(Strict):
+    """A public route to something that is not a NixOS container managed here."""
+
+    kind: Literal["host", "guest"] = Field(
+        description="`host`: a service on the host itself (loopback); `guest`: another guest "
+        "such as a microVM, whose address is checked against the containers'."
+    )
+    address: IPv4 = Field(description="Where cloudflared reaches it, e.g. 127.0.0.1 or 192.168.100.50.")
+    routes: list[Route] = Field(min_length=1)
+    allow_privileged_ports: bool = False
+
+
+class SecretRef(Strict):
+    """A secret installed on the host by sops-nix or agenix: nixedge never reads it."""
+
+    provider: Literal["sops-nix", "agenix"]
+    path: AbsPath = Field(description="Where the provider installs it, e.g. /run/secrets/atticd-env.")
+    unit: Unit | None = Field(
+        default=None,
+        description="The unit that installs it, which containers using it start after; left out "
+        "when the provider installs secrets during activation (its default).",
+    )
+
+
+class DnsRecordConfig(Strict):
+    """A DNS record that is not a tunnel CNAME (e.g. an unproxied A record to a VPN address)."""
+
+    name: Hostname
+    type: Literal["A", "AAAA", "CNAME", "TXT"]
+    content: str = Field(min_length=1, max_length=2048)
+    proxied: bool = False
+    ttl: int = Field(default=1, description="Seconds, or 1 for automatic.", ge=1, le=86400)
 
 
 class Site(Strict):
@@ -234,4 +359,11 @@ class Site(Strict):
     host: Host
     network: Network
     tunnel: Tunnel | None = None
+    postgresql: SharedPostgresql = SharedPostgresql()
+    secrets: dict[SecretName, SecretRef] = Field(
+        default={}, description="Secrets by reference, for containers' `secrets`."
+    )
+    origins: dict[ContainerName, Origin] = Field(
+        default={}, description="Public routes to services that are not containers."
+    )
     containers: dict[ContainerName, Container] = Field(min_length=1)

@@ -50,18 +50,28 @@ def _host_name(name: str) -> str:
 
 def _nix_data(data: Any, where: str = "") -> Any:
     """Only what has a Nix value: strings, numbers, booleans, null, lists, mappings."""
-    if data is None or isinstance(data, (bool, int, str)):
+    if data is None or isinstance(data, bool):
+        return data
+    if isinstance(data, int):
+        if abs(data) > 2**63 - 1:
+            raise ValueError(f"{where or 'value'}: {data} is outside Nix's 64-bit integers")
+        return data
+    if isinstance(data, str):
+        if "\x00" in data:
+            raise ValueError(f"{where or 'value'}: Nix strings cannot hold NUL characters")
         return data
     if isinstance(data, float):
         if data != data or data in (float("inf"), float("-inf")):
             raise ValueError(f"{where or 'value'}: NaN and infinity have no Nix value")
+        if data and abs(data) < 2.2250738585072014e-308:
+            raise ValueError(f"{where or 'value'}: {data!r} is too close to 0 for Nix (no subnormal floats)")
         return data
     if isinstance(data, list):
         return [_nix_data(item, f"{where}[{i}]") for i, item in enumerate(data)]
     if isinstance(data, dict):
         out = {}
         for k, v in data.items():
-            if not isinstance(k, str) or not k:
+            if not isinstance(k, str) or not k or "\x00" in k:
                 raise ValueError(f"{where or 'mapping'}: keys must be non-empty strings (got {k!r})")
             out[k] = _nix_data(v, f"{where}.{k}" if where else k)
         return out
@@ -142,3 +152,57 @@ Port = Annotated[int, Field(ge=1, le=65535)]
 Id = Annotated[int, Field(ge=1, le=2**31 - 2)]
 HostName = Annotated[str, AfterValidator(_host_name)]
 NixData = Annotated[dict[str, Any], BeforeValidator(_nix_mapping)]
+
+
+def _nspawn_flag(flag: str) -> str:
+    if not flag.startswith("--") or any(ch in flag for ch in "\n\"'`$;&|<> "):
+        raise ValueError("must be one systemd-nspawn option such as '--drop-capability=CAP_SYS_CHROOT'")
+    name = flag[2:].split("=", 1)[0]
+    if name in _MANAGED_FLAGS:
+        raise ValueError(f"--{name} is set by nixedge from the container's options; use those instead")
+    return flag
+
+
+def _module_ref(ref: str) -> str:
+    if ref.startswith("flake:"):
+        if not _FLAKE_REF.match(ref[len("flake:") :]):
+            raise ValueError(
+                "a flake module is 'flake:<input>.<attribute path>', e.g. 'flake:sops-nix.nixosModules.sops'"
+            )
+        return ref
+    if ref.startswith("/") or any(part in ("", ".", "..") for part in ref.split("/")) or not ref.endswith(".nix"):
+        raise ValueError(
+            "must be a relative path to a .nix file inside the project, without '..', e.g. 'modules/runner.nix'"
+        )
+    if not _MODULE_PATH.match(ref):
+        raise ValueError("may hold only letters, digits, '.', '_', '-' and '/'")
+    return ref
+
+
+# nixos-containers.nix sets these itself from containers.<name> options.
+_MANAGED_FLAGS = frozenset(
+    {
+        "private-network",
+        "private-users",
+        "network-veth",
+        "network-bridge",
+        "network-namespace-path",
+        "ephemeral",
+        "capability",
+        "port",
+        "machine",
+        "directory",
+        "keep-unit",
+        "notify-ready",
+    }
+)
+_FLAKE_REF = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)+$")
+_MODULE_PATH = re.compile(r"^[A-Za-z0-9._/-]+$")
+
+MemorySize = Annotated[str, Field(pattern=r"^(\d+(\.\d+)?[KMGT]?|\d{1,3}%|infinity)$")]
+CpuQuota = Annotated[str, Field(pattern=r"^\d{1,5}%$")]
+Capability = Annotated[str, Field(pattern=r"^CAP_[A-Z_]+$")]
+NspawnFlag = Annotated[str, AfterValidator(_nspawn_flag)]
+ModuleRef = Annotated[str, AfterValidator(_module_ref)]
+SecretName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+CatchAll = Annotated[str, Field(pattern=r"^(http_status:[1-5][0-9]{2}|https?://[A-Za-z0-9.:\[\]-]+(/[^\s]*)?)$")]

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 INDENT = "  "
 
 # Nix keywords cannot be bare attribute names.
-_KEYWORDS = frozenset(
-    {"assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"}
-)
+_KEYWORDS = frozenset({"assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"})
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*$")
 
 
@@ -46,9 +44,7 @@ class Comment:
 
 
 Key = str | Path | Comment
-NixValue = (
-    None | bool | int | float | str | Raw | Sequence["NixValue"] | Mapping[Key, "NixValue"]
-)
+NixValue = None | bool | int | float | str | Raw | Sequence["NixValue"] | Mapping[Key, "NixValue"]
 
 
 def string(text: str) -> str:
@@ -88,7 +84,10 @@ def value(v: NixValue, depth: int = 0) -> str:
     if isinstance(v, float):
         if v != v or v in (float("inf"), float("-inf")):
             raise ValueError(f"{v!r} has no Nix literal")
-        return repr(v)
+        text = repr(v)
+        # Nix reads `1e-05` as `1` applied to `e-05`: its float literals need a '.'.
+        mantissa, e, exponent = text.partition("e")
+        return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text
     if isinstance(v, str):
         return string(v)
     if isinstance(v, Raw):
