@@ -26,7 +26,7 @@ class Issue:
 
 
 def _show(value: object) -> str:
-    text = repr(value) if not isinstance(value, str) else repr(value)
+    text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 

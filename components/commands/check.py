@@ -35,8 +35,10 @@ def summary(site: ResolvedSite) -> str:
         assert tunnel is not None  # routes exist only with a tunnel
         out += [
             "",
-            f"Tunnel {tunnel.name} ({tunnel.ingress} ingress): {len(site.routes)} route(s), "
-            f"catch-all {tunnel.catch_all}",
+            (
+                f"Tunnel {tunnel.name} ({tunnel.ingress} ingress): {len(site.routes)} route(s), "
+                f"catch-all {tunnel.catch_all}"
+            ),
             _table(routes),
         ]
     return "\n".join(out)

@@ -23,7 +23,10 @@ def allocate(names: Iterable[str], network: IPv4Network, taken: set[str]) -> dic
     """
     slots = network.num_addresses // 2
     usable = range(1, slots - 1) if slots > 2 else range(0)
-    free = {s for s in usable if not set(slot_addresses(network, s)) & taken}
+    # The slots that are not free, not the free ones: a /8 has four million of those.
+    base = int(network.network_address)
+    used = {(int(IPv4Address(a)) - base) // 2 for a in taken if IPv4Address(a) in network}
+    free = len(usable) - sum(1 for s in used if s in usable)
     out: dict[str, tuple[str, str]] = {}
     for name in sorted(names):
         if not free:
@@ -32,8 +35,9 @@ def allocate(names: Iterable[str], network: IPv4Network, taken: set[str]) -> dic
         offset = digest % len(usable)
         for step in range(len(usable)):
             slot = usable.start + (offset + step) % len(usable)
-            if slot in free:
-                free.remove(slot)
+            if slot not in used:
+                used.add(slot)
+                free -= 1
                 out[name] = slot_addresses(network, slot)
                 break
     return out

@@ -25,6 +25,8 @@ def _loc(parts: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         elif part == "[key]":
             continue
+        elif not part or "." in part or " " in part or not part.isprintable():
+            out += f"[{part!r}]"  # a key that would make the dotted path ambiguous or break the line
         else:
             out += f".{part}" if out else str(part)
     return out
@@ -38,8 +40,7 @@ def _issues(exc: ValidationError, prefix: str = "") -> list[Issue]:
         if loc[:2] == ["host", "target"] and len(loc) > 2 and loc[2] in ("local", "ssh"):
             del loc[2]
         msg = err["msg"]
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
+        msg = msg.removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "is not a known key (a typo?)"
         elif err["type"] == "missing":

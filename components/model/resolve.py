@@ -605,6 +605,15 @@ class _Checker:
                     f"Universal SSL covers only *.{zone}"
                 )
             records.append(DnsRecord(rec.name, rec.type, rec.content, rec.proxied, rec.ttl, zone))
+        routed = {r.hostname for c in self.site.containers.values() for r in c.routes}
+        routed |= {r.hostname for o in self.site.origins.values() for r in o.routes}
+        for hostname, record_id in t.dns_imports.items():
+            if hostname not in routed:
+                self.error(
+                    f"tunnel.dnsImports.{hostname}",
+                    "names no hostname of a route; only routed hostnames get records",
+                    record_id,
+                )
         suffix = "json" if t.ingress == "local" else "token"
         return ResolvedTunnel(
             name=t.name,
@@ -616,6 +625,7 @@ class _Checker:
             catch_all=t.catch_all,
             tune_udp_buffers=t.tune_udp_buffers,
             dns_records=tuple(sorted(records, key=lambda r: (r.name, r.type, r.content))),
+            dns_imports=tuple(sorted(t.dns_imports.items())),
         )
 
 

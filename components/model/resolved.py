@@ -114,6 +114,7 @@ class ResolvedTunnel:
     catch_all: str = "http_status:404"
     tune_udp_buffers: bool = False
     dns_records: tuple[DnsRecord, ...] = ()
+    dns_imports: tuple[tuple[str, str], ...] = ()  # (hostname, record id) to adopt
 
 
 @dataclass(frozen=True)

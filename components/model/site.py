@@ -154,6 +154,11 @@ class Tunnel(Strict):
         description="Raise the host's UDP buffer limits that cloudflared's QUIC transport asks for.",
     )
     dns_records: list[DnsRecordConfig] = Field(default=[], description="Further DNS records in the zones.")
+    dns_imports: dict[Hostname, str] = Field(
+        default={},
+        description="Existing DNS records to adopt instead of creating them: hostname -> Cloudflare "
+        "record id (or `<zone id>/<record id>`), for moving a hand-made setup over without downtime.",
+    )
 
 
 class Route(Strict):

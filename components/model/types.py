@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import posixpath
 import re
 from ipaddress import IPv4Address, IPv4Network
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+# Matched with fullmatch: `$` alone also accepts a trailing newline ("forgejo\n").
 # nixos-containers.nix: names become `container@<name>.service`, a host name and a
 # path under /var/lib/nixos-containers; nixpkgs asserts no underscores.
 _CONTAINER_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -24,7 +26,7 @@ def _container_name(name: str) -> str:
             "must not contain underscores: NixOS refuses them in container names, "
             "e.g. 'forgejo-runner' instead of 'forgejo_runner'"
         )
-    if not _CONTAINER_NAME.match(name):
+    if not _CONTAINER_NAME.fullmatch(name):
         raise ValueError(
             "must be a valid NixOS container name: 1-63 lowercase letters, digits or '-', "
             "not starting or ending with '-', e.g. 'forgejo'"
@@ -37,15 +39,20 @@ def _hostname(name: str) -> str:
     if name.endswith("."):
         raise ValueError("must not end with a dot, e.g. 'forgejo.example.org'")
     labels = name.split(".")
-    if len(labels) < 2 or len(name) > 253 or not all(_HOST_LABEL.match(lab) for lab in labels):
+    if len(labels) < 2 or len(name) > 253 or not all(_HOST_LABEL.fullmatch(lab) for lab in labels):
         raise ValueError("must be a DNS host name with at least two labels, e.g. 'forgejo.example.org'")
     return name
 
 
 def _host_name(name: str) -> str:
-    if not _HOST_LABEL.match(name):
+    if not _HOST_LABEL.fullmatch(name):
         raise ValueError("must be a host name: lowercase letters, digits and '-', e.g. 'seminar'")
     return name
+
+
+def _nix_text(text: str) -> bool:
+    """Whether Nix can hold `text`: no NUL (Nix cuts the string there), valid UTF-8."""
+    return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def _nix_data(data: Any, where: str = "") -> Any:
@@ -57,11 +64,11 @@ def _nix_data(data: Any, where: str = "") -> Any:
             raise ValueError(f"{where or 'value'}: {data} is outside Nix's 64-bit integers")
         return data
     if isinstance(data, str):
-        if "\x00" in data:
-            raise ValueError(f"{where or 'value'}: Nix strings cannot hold NUL characters")
+        if not _nix_text(data):
+            raise ValueError(f"{where or 'value'}: Nix strings cannot hold NUL characters or lone surrogates")
         return data
     if isinstance(data, float):
-        if data != data or data in (float("inf"), float("-inf")):
+        if not math.isfinite(data):
             raise ValueError(f"{where or 'value'}: NaN and infinity have no Nix value")
         if data and abs(data) < 2.2250738585072014e-308:
             raise ValueError(f"{where or 'value'}: {data!r} is too close to 0 for Nix (no subnormal floats)")
@@ -71,7 +78,7 @@ def _nix_data(data: Any, where: str = "") -> Any:
     if isinstance(data, dict):
         out = {}
         for k, v in data.items():
-            if not isinstance(k, str) or not k or "\x00" in k:
+            if not isinstance(k, str) or not k or not _nix_text(k):
                 raise ValueError(f"{where or 'mapping'}: keys must be non-empty strings (got {k!r})")
             out[k] = _nix_data(v, f"{where}.{k}" if where else k)
         return out
@@ -83,12 +90,13 @@ def _nix_data(data: Any, where: str = "") -> Any:
 
 def _nix_mapping(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
-        raise ValueError("must be a mapping of NixOS option names to values")
+        # pydantic turns only ValueError (not TypeError) into a validation message.
+        raise ValueError("must be a mapping of NixOS option names to values")  # noqa: TRY004
     return _nix_data(data)  # type: ignore[no-any-return]
 
 
 def _unix_name(name: str) -> str:
-    if not _UNIX_NAME.match(name):
+    if not _UNIX_NAME.fullmatch(name):
         raise ValueError(
             "must be a user or group name: lowercase letter or '_' first, then letters, "
             "digits, '_' or '-', at most 31 characters, e.g. 'forgejo'"
@@ -112,13 +120,13 @@ def _abs_path(path: str) -> str:
 
 
 def _state_version(version: str) -> str:
-    if not _STATE_VERSION.match(version):
+    if not _STATE_VERSION.fullmatch(version):
         raise ValueError("must be a NixOS release such as '25.05' or '24.11'")
     return version
 
 
 def _unit(unit: str) -> str:
-    if not _UNIT.match(unit):
+    if not _UNIT.fullmatch(unit):
         raise ValueError("must be a systemd unit name with its suffix, e.g. 'postgresql.service'")
     return unit
 
@@ -165,7 +173,7 @@ def _nspawn_flag(flag: str) -> str:
 
 def _module_ref(ref: str) -> str:
     if ref.startswith("flake:"):
-        if not _FLAKE_REF.match(ref[len("flake:") :]):
+        if not _FLAKE_REF.fullmatch(ref[len("flake:") :]):
             raise ValueError(
                 "a flake module is 'flake:<input>.<attribute path>', e.g. 'flake:sops-nix.nixosModules.sops'"
             )
@@ -174,7 +182,7 @@ def _module_ref(ref: str) -> str:
         raise ValueError(
             "must be a relative path to a .nix file inside the project, without '..', e.g. 'modules/runner.nix'"
         )
-    if not _MODULE_PATH.match(ref):
+    if not _MODULE_PATH.fullmatch(ref):
         raise ValueError("may hold only letters, digits, '.', '_', '-' and '/'")
     return ref
 

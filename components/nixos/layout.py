@@ -16,7 +16,7 @@ def header(host: str, what: str) -> str:
     )
 
 
-def module(host: str, what: str, args: list[str], let: dict[str, Any] | None, body: dict[Any, Any]) -> str:
+def module(host: str, what: str, args: list[str], let: dict[Any, Any] | None, body: dict[Any, Any]) -> str:
     """A whole module file: header, `{ args, ... }:` one per line, optional let, body."""
     text = header(host, what)
     if args:

@@ -8,6 +8,7 @@ attribute name that is not a plain identifier is quoted. Nix *code* comes only f
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ INDENT = "  "
 
 # Nix keywords cannot be bare attribute names.
 _KEYWORDS = frozenset({"assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"})
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*$")
+# \Z, not $: `$` also matches before a trailing newline, and "in\n" is no identifier.
+_IDENT = re.compile(r"\A[A-Za-z_][A-Za-z0-9_'-]*\Z")
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def value(v: NixValue, depth: int = 0) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
-        if v != v or v in (float("inf"), float("-inf")):
+        if not math.isfinite(v):
             raise ValueError(f"{v!r} has no Nix literal")
         text = repr(v)
         # Nix reads `1e-05` as `1` applied to `e-05`: its float literals need a '.'.

@@ -42,6 +42,17 @@ def ingress_rules(site: ResolvedSite) -> list[tuple[str, str]]:
     return [(r.hostname, r.service) for r in site.routes]
 
 
+def _local_ingress(site: ResolvedSite) -> dict[str, Any]:
+    """services.cloudflared's ingress map; https origins verify the certificate of their hostname."""
+    rules: dict[str, Any] = {}
+    for r in site.routes:
+        if r.protocol == "https":
+            rules[r.hostname] = {"service": r.service, Path("originRequest", "originServerName"): r.hostname}
+        else:
+            rules[r.hostname] = r.service
+    return rules
+
+
 def _udp_buffers(tunnel: ResolvedTunnel) -> dict[Any, Any]:
     if not tunnel.tune_udp_buffers:
         return {}
@@ -62,7 +73,7 @@ def cloudflared_module(site: ResolvedSite, tunnel: ResolvedTunnel) -> str:
                 Path("tunnels", tunnel.name): {
                     "credentialsFile": tunnel.credentials_file,
                     "default": tunnel.catch_all,
-                    "ingress": dict(ingress_rules(site)),
+                    "ingress": _local_ingress(site),
                 },
             }
         }

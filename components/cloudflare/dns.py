@@ -1,0 +1,161 @@
+"""`DnsRecords`: one proxied CNAME per public hostname, to the tunnel; and the site's
+further records (`tunnel.dnsRecords`).
+
+Each record lives in its route's zone: the zone id from the stack config, or looked up
+by the zone's name (`get_zone`) when the config has none. Resource names come from the
+hostname, so adding or removing one route never renames (and so never replaces) another.
+A further record is named `<name>-<type>`, plus a hash of its content when several
+share a name and type (two TXT records at the apex).
+
+Adopting records that exist already (made by hand or by `cloudflared tunnel route dns`):
+pass `imports={hostname: record_id}` (or `<zone_id>/<record_id>`), and the record is
+imported on the next `pulumi up` instead of created, which Cloudflare would refuse
+("a record with that host already exists"). Or, once, from the command line:
+
+    pulumi import cloudflare:index/dnsRecord:DnsRecord <resource name> <zone_id>/<record_id> \
+        --parent 'urn:pulumi:<stack>::nixedge::nixedge:cloudflare:Edge$nixedge:cloudflare:DnsRecords::<host>-edge-dns' \
+        --protect=false
+
+with `<resource name>` as this component names it, e.g. `seminar-edge-dns-forgejo.ncaq.net`
+(the parent URN is that of the `DnsRecords` component; `pulumi stack --show-urns` lists
+it once the stack has been updated). An import fails when the record differs
+from what nixedge wants; only the comment is exempt (`ignore_changes`) while the import
+id is given, so that a hand-made record without nixedge's comment can be adopted.
+Remove the import id after the first successful `pulumi up`; the next one sets the comment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping
+
+import pulumi
+import pulumi_cloudflare as cloudflare
+
+from components.errors import NixedgeError
+from components.model.resolved import ResolvedSite
+
+CNAME_TTL = 1  # "automatic": the only TTL a proxied record has
+
+
+def _mapping(outputs: Mapping[str, pulumi.Output[str]]) -> pulumi.Output[dict[str, str]]:
+    """One output of a sorted dict from a dict of outputs (also when it is empty)."""
+    if not outputs:
+        return pulumi.Output.from_input({})
+    return pulumi.Output.all(**outputs).apply(lambda values: dict(sorted(values.items())))
+
+
+def comment(stack: str) -> str:
+    """The comment on every record nixedge manages."""
+    return f"managed by nixedge stack {stack}"
+
+
+class DnsRecords(pulumi.ComponentResource):
+    """The site's DNS records (`nixedge:cloudflare:DnsRecords`).
+
+    Contract: exactly one proxied CNAME (ttl 1) per route hostname, content
+    `cname_target`, each depending on `activation`, so a hostname resolves to the tunnel
+    only after the host runs its origin. Zone lookups happen once per zone.
+    """
+
+    record_ids: pulumi.Output[dict[str, str]]
+    """Hostname -> Cloudflare record id, for the tunnel CNAMEs."""
+    zone_ids: pulumi.Output[dict[str, str]]
+    """Zone name -> zone id, for the zones that hold a record."""
+    records: dict[str, cloudflare.DnsRecord]
+    """Hostname -> the CNAME resource."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        site: ResolvedSite,
+        stack: str,
+        cname_target: pulumi.Input[str],
+        activation: pulumi.Resource,
+        imports: Mapping[str, str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("nixedge:cloudflare:DnsRecords", name, {}, opts)
+        tunnel = site.tunnel
+        if tunnel is None:
+            raise ValueError(f"host {site.host} has no tunnel, so no DNS records")
+        imports = dict(imports or {})
+        hostnames = {r.hostname for r in site.routes}
+        unknown = sorted(set(imports) - hostnames)
+        if unknown:
+            raise NixedgeError(
+                f"DNS import ids given for {', '.join(unknown)}, which no route of host {site.host} publishes"
+            )
+        child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self, depends_on=[activation]))
+
+        zone_ids: dict[str, pulumi.Output[str]] = {}
+
+        def zone_id(zone: str) -> pulumi.Output[str]:
+            if zone not in zone_ids:
+                configured = tunnel.zones.get(zone)
+                if configured is not None:
+                    zone_ids[zone] = pulumi.Output.from_input(configured)
+                else:
+                    found = cloudflare.get_zone_output(
+                        filter={"name": zone, "match": "all"},
+                        opts=pulumi.InvokeOutputOptions(parent=self),
+                    )
+                    zone_ids[zone] = found.id
+            return zone_ids[zone]
+
+        self.records = {}
+        for route in site.routes:
+            record_opts = child
+            if route.hostname in imports:
+                record_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
+                    import_=self._import_id(route.hostname, route.zone, imports[route.hostname], tunnel.zones),
+                    ignore_changes=["comment"],
+                ))
+            self.records[route.hostname] = cloudflare.DnsRecord(
+                f"{name}-{route.hostname}",
+                zone_id=zone_id(route.zone),
+                name=route.hostname,
+                type="CNAME",
+                content=cname_target,
+                proxied=True,
+                ttl=CNAME_TTL,
+                comment=comment(stack),
+                opts=record_opts,
+            )
+
+        groups = Counter((rec.name, rec.type) for rec in tunnel.dns_records)
+        for rec in tunnel.dns_records:
+            key = f"{rec.name}-{rec.type.lower()}"
+            if groups[(rec.name, rec.type)] > 1:  # several of one name and type: named by content
+                key += "-" + hashlib.sha256(rec.content.encode()).hexdigest()[:8]
+            cloudflare.DnsRecord(
+                f"{name}-{key}",
+                zone_id=zone_id(rec.zone),
+                name=rec.name,
+                type=rec.type,
+                content=rec.content,
+                proxied=rec.proxied,
+                ttl=rec.ttl,
+                comment=comment(stack),
+                opts=child,
+            )
+
+        self.record_ids = _mapping({h: r.id for h, r in self.records.items()})
+        self.zone_ids = _mapping(zone_ids)
+        self.register_outputs({"record_ids": self.record_ids, "zone_ids": self.zone_ids})
+
+    @staticmethod
+    def _import_id(hostname: str, zone: str, given: str, zones: Mapping[str, str | None]) -> str:
+        """`<zone_id>/<record_id>`, the provider's import id, from what the caller gave."""
+        if "/" in given:
+            return given
+        zone_id = zones.get(zone)
+        if zone_id is None:
+            raise NixedgeError(
+                f"cannot import the DNS record of {hostname}: zone {zone} has no zoneId in the stack "
+                "config, and an import id must be known before the zone is looked up\n"
+                f"  Hint: give the import id as <zone_id>/{given}, or set the zone's zoneId"
+            )
+        return f"{zone_id}/{given}"

@@ -1,0 +1,145 @@
+"""`EdgeTunnel` and `Edge`: a site's whole edge, in the order users rely on.
+
+The program builds it in two steps, because the host needs the tunnel's credentials
+before it is activated, and the routes may be published only after it was:
+
+    tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site)
+    host = HostModules(..., secrets={site.tunnel.credentials_file: tunnel.credentials})
+    edge = Edge(f"{site.host}-edge", site=site, stack=stack, tunnel=tunnel, activation=host)
+
+Every ingress rule and DNS record depends on `activation`: a hostname is published only
+after the host runs its origin. The reverse on removal is the program's part: see
+`Edge`'s docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pulumi
+
+from components.cloudflare.dns import DnsRecords
+from components.cloudflare.ingress import Ingress
+from components.cloudflare.ssh_config import ssh_config
+from components.cloudflare.tunnel import Tunnel, TunnelArgs
+from components.errors import NixedgeError
+from components.model.resolved import ResolvedSite
+
+# Route protocol -> URL scheme a person uses for the public hostname.
+URL_SCHEMES: dict[str, str] = {"http": "https", "https": "https", "ssh": "ssh", "tcp": "tcp"}
+
+
+def _account_id(site: ResolvedSite) -> str:
+    if site.tunnel is None or site.tunnel.account_id is None:
+        raise NixedgeError(
+            f"host {site.host} has no Cloudflare account (tunnel.accountId), so it has no edge\n"
+            "  Hint: create Edge and EdgeTunnel only when site.tunnel.account_id is set"
+        )
+    return site.tunnel.account_id
+
+
+def urls(site: ResolvedSite) -> dict[str, str]:
+    """Hostname -> the URL people use: `https://<hostname>/`, or `ssh://`/`tcp://<hostname>`."""
+    out: dict[str, str] = {}
+    for r in site.routes:
+        scheme = URL_SCHEMES[r.protocol]
+        out[r.hostname] = f"https://{r.hostname}/" if scheme == "https" else f"{scheme}://{r.hostname}"
+    return out
+
+
+class EdgeTunnel(Tunnel):
+    """The `Tunnel` of a site's `tunnel:` config: created, or adopted when `tunnelId` is set."""
+
+    def __init__(self, name: str, site: ResolvedSite, opts: pulumi.ResourceOptions | None = None) -> None:
+        account_id = _account_id(site)
+        assert site.tunnel is not None
+        args: TunnelArgs = {
+            "account_id": account_id,
+            "name": site.tunnel.name,
+            "ingress": site.tunnel.ingress,
+            "tunnel_id": site.tunnel.tunnel_id,
+        }
+        super().__init__(name, args, opts)
+
+
+class Edge(pulumi.ComponentResource):
+    """A site's ingress rules and DNS records on its tunnel (`nixedge:cloudflare:Edge`).
+
+    Contract:
+    - one ingress rule (remote: in one `ZeroTrustTunnelCloudflaredConfig`; local: in
+      the rendered Nix) and one proxied CNAME per route hostname, catch-all last;
+    - every Cloudflare resource here depends on `activation`, so it changes only after
+      the host was activated (and its origins answered, when checks are on);
+    - on removal, Pulumi updates the ingress config in step (after `activation`) but
+      deletes a removed hostname's DNS record only at the end of the update. To take a
+      route down before its container goes, the host must remove containers in a step
+      that depends on this component (`depends_on=[edge]`), not in `activation`.
+    """
+
+    tunnel_id: pulumi.Output[str]
+    """The tunnel's UUID."""
+    cname_target: pulumi.Output[str]
+    """`<tunnel id>.cfargotunnel.com`."""
+    hostnames: pulumi.Output[list[str]]
+    """Every published hostname, in ingress order."""
+    rules: pulumi.Output[list[dict[str, object]]]
+    """The ingress rules, catch-all last (see `components.cloudflare.ingress.rules`)."""
+    record_ids: pulumi.Output[dict[str, str]]
+    """Hostname -> DNS record id."""
+    urls: pulumi.Output[dict[str, str]]
+    """Hostname -> URL (`https://<hostname>/`, `ssh://<hostname>`, ...)."""
+    ssh_config: pulumi.Output[str]
+    """The ~/.ssh/config snippet for the ssh routes ("" when there are none)."""
+    ingress: Ingress
+    """The ingress child (its `config` is the remote config resource, or None)."""
+    dns: DnsRecords
+    """The DNS child (its `records` are the CNAME resources by hostname)."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        site: ResolvedSite,
+        stack: str,
+        tunnel: Tunnel,
+        activation: pulumi.Resource,
+        dns_imports: Mapping[str, str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """`dns_imports`: hostname -> record id (or `<zone_id>/<record_id>`) to adopt."""
+        super().__init__("nixedge:cloudflare:Edge", name, {}, opts)
+        account_id = _account_id(site)
+        child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
+        self.ingress = Ingress(
+            f"{name}-ingress",
+            site=site,
+            account_id=account_id,
+            tunnel_id=tunnel.tunnel_id,
+            activation=activation,
+            opts=child,
+        )
+        self.dns = DnsRecords(
+            f"{name}-dns",
+            site=site,
+            stack=stack,
+            cname_target=tunnel.cname_target,
+            activation=activation,
+            imports=dns_imports,
+            opts=child,
+        )
+        self.tunnel_id = tunnel.tunnel_id
+        self.cname_target = tunnel.cname_target
+        self.hostnames = pulumi.Output.from_input([r.hostname for r in site.routes])
+        self.rules = self.ingress.rules
+        self.record_ids = self.dns.record_ids
+        self.urls = pulumi.Output.from_input(urls(site))
+        self.ssh_config = pulumi.Output.from_input(ssh_config(site))
+        self.register_outputs({
+            "tunnel_id": self.tunnel_id,
+            "cname_target": self.cname_target,
+            "hostnames": self.hostnames,
+            "rules": self.rules,
+            "record_ids": self.record_ids,
+            "urls": self.urls,
+            "ssh_config": self.ssh_config,
+        })

@@ -1,0 +1,277 @@
+"""`diff`: what a change to a stack config does to the generated Nix, the routes and DNS.
+
+Renders the stack file as it is at a git revision (`--base`, default HEAD) and as it is
+in the working tree, both with the current code (the question is what the config change
+does, not what a code change does), then prints a unified diff of the Nix modules and a
+summary of route, address and DNS changes. Exit 0: no change; 1: changes; 2: an error.
+No Pulumi, no state, no network: git and the pure model and renderer only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+
+from components.commands.common import add_stack_args
+from components.errors import ConfigError, NixedgeError
+from components.model import ResolvedSite, read_stack_file, site_from_data, stack_path
+from components.nixos.render import render
+
+WORKING_TREE = "the working tree"
+_COLORS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m", "header": "\033[1m"}  # git's defaults
+_RESET = "\033[0m"
+
+
+class DiffError(NixedgeError):
+    """Raised when `diff` has no base to compare with: no git, no repository, a bad
+    revision, or a stack file that exists on neither side."""
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the comparison: its label for messages and the site (None: no file)."""
+
+    label: str
+    site: ResolvedSite | None
+
+    @cached_property
+    def files(self) -> dict[str, str]:
+        return render(self.site) if self.site is not None else {}
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("diff", help="show what a stack config change does to the Nix modules, routes and DNS")
+    add_stack_args(parser)
+    parser.add_argument("--base", "-b", default="HEAD",
+                        help="git revision to compare the working tree with (default: HEAD)")
+    parser.add_argument("--color", choices=("never", "always", "auto"), default="never",
+                        help="color the diff (default: never; auto: when stdout is a terminal)")
+    parser.set_defaults(run=run)
+
+
+# --- git ------------------------------------------------------------------------------
+
+
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, check=False)
+    except FileNotFoundError:
+        raise DiffError("diff needs git, and no `git` is on PATH") from None
+
+
+def locate(path: Path) -> tuple[Path, str]:
+    """The git work tree that holds `path`, and the path inside it as `REF:path` wants it."""
+    absolute = Path(os.path.abspath(path))
+    # The file may be gone from the working tree (deleted stack): ask git from its nearest directory.
+    parent = next(p for p in (absolute.parent, *absolute.parents) if p.is_dir())
+    proc = _git(parent, "rev-parse", "--show-toplevel")
+    if proc.returncode != 0:
+        raise DiffError(f"{path} is not inside a git repository: there is no base to compare it with")
+    top = Path(proc.stdout.decode().strip()).resolve()
+    real = absolute.parent.resolve() / absolute.name
+    try:
+        return top, real.relative_to(top).as_posix()
+    except ValueError:
+        raise DiffError(f"{path} is outside the git work tree {top}") from None
+
+
+def resolve_ref(repo: Path, ref: str) -> str:
+    """The commit id that `ref` names; `--end-of-options` keeps a ref like `-x` from being an option."""
+    proc = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    if proc.returncode != 0:
+        raise DiffError(
+            f"REF {ref!r} is not a git revision in {repo}\n"
+            "  Hint: give a commit, branch or tag (HEAD, main, origin/main); in CI, check out with fetch-depth: 0"
+        )
+    return proc.stdout.decode().strip()
+
+
+def read_at(repo: Path, commit: str, rel: str) -> bytes | None:
+    """The file `rel` as it is in `commit`, or None when it does not exist there."""
+    proc = _git(repo, "cat-file", "blob", f"{commit}:{rel}")
+    return proc.stdout if proc.returncode == 0 else None
+
+
+# --- loading both sides ---------------------------------------------------------------
+
+
+def _site(path: Path, name: str, source: str) -> ResolvedSite:
+    """Validate a stack file; errors name the file `name` and the side (`source`), not the path read."""
+    try:
+        raw = read_stack_file(path)
+    except ConfigError as exc:
+        issues = [replace(i, loc=name) if i.loc == str(path) else i for i in exc.issues]
+        raise ConfigError(issues, source) from None
+    return site_from_data(raw, source)
+
+
+def _site_from_bytes(data: bytes, name: str, source: str) -> ResolvedSite:
+    # read_stack_file reads a path; a temp file reuses its exact checks and messages.
+    with tempfile.TemporaryDirectory(prefix="nixedge-diff-") as tmp:
+        path = Path(tmp) / "stack.yaml"
+        path.write_bytes(data)
+        return _site(path, name, source)
+
+
+def load_sides(path: Path, ref: str) -> tuple[Side, Side, str]:
+    """The base and working-tree sides of the stack file at `path`, and its repo-relative name."""
+    repo, rel = locate(path)
+    commit = resolve_ref(repo, ref)
+    data = read_at(repo, commit, rel)
+    working = repo / rel
+    if data is None and not working.is_file():
+        raise DiffError(f"{rel} exists neither at {ref} nor in {WORKING_TREE}")
+    # The working tree first: when both sides are invalid, its errors are the ones to fix.
+    head = Side(WORKING_TREE, _site(working, rel, f"{rel} in {WORKING_TREE}") if working.is_file() else None)
+    base = Side(ref, _site_from_bytes(data, rel, f"{rel} at {ref} (the base)") if data is not None else None)
+    return base, head, rel
+
+
+# --- the Nix diff ---------------------------------------------------------------------
+
+
+def nix_diff(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
+    """A unified diff of two rendered trees, file by file; /dev/null for an added or removed file."""
+    lines: list[str] = []
+    for rel in sorted(old.keys() | new.keys()):
+        a, b = old.get(rel), new.get(rel)
+        if a == b:
+            continue
+        lines += difflib.unified_diff(
+            a.splitlines() if a is not None else [],
+            b.splitlines() if b is not None else [],
+            f"a/{rel}" if a is not None else "/dev/null",
+            f"b/{rel}" if b is not None else "/dev/null",
+            lineterm="",
+        )
+    return lines
+
+
+def colorize(lines: Iterable[str]) -> Iterator[str]:
+    for line in lines:
+        color = _COLORS["header"] if line.startswith(("--- ", "+++ ")) else _COLORS.get(line[:1])
+        yield f"{color}{line}{_RESET}" if color else line
+
+
+# --- the summary ----------------------------------------------------------------------
+
+
+def _keyed(old: Mapping[str, str], new: Mapping[str, str], removed_note: bool = True) -> list[str]:
+    """`+`, `-` and `~` lines for two {name: description} maps, sorted by name."""
+    out: list[str] = []
+    for key in sorted(old.keys() | new.keys()):
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if a is None:
+            out.append(f"+ {key}: {b}")
+        elif b is None:
+            out.append(f"- {key}" + (f" (was {a})" if removed_note else ""))
+        else:
+            out.append(f"~ {key}: {a} -> {b}")
+    return out
+
+
+def routes(site: ResolvedSite | None) -> dict[str, str]:
+    return {r.hostname: r.service for r in site.routes} if site else {}
+
+
+def addresses(site: ResolvedSite | None) -> dict[str, str]:
+    if site is None:
+        return {}
+    # "-": a private network without addresses.
+    return {c.name: f"host {c.host_address or '-'}, local {c.local_address or '-'}" for c in site.containers}
+
+
+def dns_records(site: ResolvedSite | None) -> dict[str, str]:
+    """The records Pulumi manages, only with a Cloudflare account: one proxied CNAME per
+    hostname, and the further records (several may share a name and type: keyed by content)."""
+    if site is None or site.tunnel is None or site.tunnel.account_id is None:
+        return {}
+    t = site.tunnel
+    records = {f"{r.hostname} CNAME": f"tunnel {t.name} (zone {r.zone}, proxied)" for r in site.routes}
+    for d in t.dns_records:
+        proxied = "proxied" if d.proxied else "DNS only"
+        records[f"{d.name} {d.type} {d.content}"] = f"zone {d.zone}, {proxied}, ttl {d.ttl}"
+    return records
+
+
+def settings(site: ResolvedSite | None) -> dict[str, str]:
+    """Where and how the modules land, and the tunnel: changes here reach no Nix file."""
+    if site is None:
+        return {}
+    target = ", ".join(f"{k} {v}" for k, v in sorted(site.target.items()))
+    out = {"host": site.host, "target": target, "activation": " ".join(site.activation_command)}
+    if site.tunnel is not None:
+        t = site.tunnel
+        zones = ", ".join(f"{name} ({zone_id or 'looked up by name'})" for name, zone_id in sorted(t.zones.items()))
+        out |= {"tunnel.name": t.name, "tunnel.ingress": t.ingress, "tunnel.accountId": str(t.account_id),
+                "tunnel.tunnelId": str(t.tunnel_id), "tunnel.zones": zones, "tunnel.catchAll": t.catch_all}
+    return out
+
+
+def _section(title: str, lines: list[str]) -> list[str]:
+    if not lines:
+        return [f"{title}: no change"]
+    return [f"{title}: {len(lines)} change(s)"] + [f"  {line}" for line in lines]
+
+
+def summary(rel: str, base: Side, head: Side) -> tuple[list[str], bool]:
+    """The summary lines and whether anything (rendered or not) differs."""
+    old, new = base.site, head.site
+    old_files, new_files = base.files, head.files
+    files = [("+ " if path not in old_files else "- " if path not in new_files else "~ ") + path
+             for path in sorted(old_files.keys() | new_files.keys()) if old_files.get(path) != new_files.get(path)]
+    sections = [
+        ("Nix modules", files),
+        ("Routes", _keyed(routes(old), routes(new))),
+        ("Containers", _keyed(addresses(old), addresses(new))),
+        ("DNS records", _keyed(dns_records(old), dns_records(new), removed_note=False)),
+    ]
+    # A whole file added or removed is said once above; its settings would only repeat it.
+    if old is not None and new is not None:
+        sections.append(("Host and tunnel settings", _keyed(settings(old), settings(new))))
+    changed = any(lines for _, lines in sections)
+    out = [f"Summary of {rel}: {base.label} -> {head.label}"]
+    for title, lines in sections:
+        out += _section(title, lines)
+    return out, changed
+
+
+# --- the command ----------------------------------------------------------------------
+
+
+def _stack_file(args: argparse.Namespace) -> Path:
+    return args.config if args.config is not None else stack_path(args.stack or "dev")
+
+
+def _use_color(choice: str) -> bool:
+    return choice == "always" or (choice == "auto" and sys.stdout.isatty())
+
+
+def run(args: argparse.Namespace) -> int:
+    base, head, rel = load_sides(_stack_file(args), args.base)
+    if head.site is not None:
+        for warning in head.site.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    if base.site is None:
+        print(f"{rel} does not exist at {args.base}: everything in it is added.")
+    if head.site is None:
+        print(f"{rel} does not exist in {WORKING_TREE}: everything in it is removed.")
+    lines = nix_diff(base.files, head.files)
+    text, changed = summary(rel, base, head)
+    if not changed:
+        print(f"No change: {rel} renders the same at {args.base} and in {WORKING_TREE}.")
+        return 0
+    if lines:  # a change may reach only Cloudflare (DNS, zone ids): no Nix diff then
+        print("\n".join(colorize(lines) if _use_color(args.color) else lines), end="\n\n")
+    print("\n".join(text))
+    return 1
