@@ -117,9 +117,22 @@ class _Checker:
     def users(self) -> None:
         """uid, gid, user and group names are unique, except users shared on purpose."""
         seen: dict[tuple[str, object], tuple[str, tuple[object, ...], bool]] = {}
+        shared: dict[str, tuple[str, tuple[object, ...]]] = {}  # user name -> (first sharer's key, identity)
         for name, c in self.site.containers.items():
             u = c.user
             identity = (u.name, u.uid, u.gid, u.group or u.name)
+            first = shared.setdefault(u.name, (f"containers.{name}.user", identity)) if u.shared else None
+            if first is not None and first[1] != identity:
+                # Both say shared, so "each container needs its own" would be wrong: name what differs.
+                for kind, mine, theirs in zip(("name", "uid", "gid", "group"), identity, first[1], strict=True):
+                    if mine != theirs:
+                        self.error(
+                            f"containers.{name}.user.{kind}",
+                            f"differs from {first[0]}.{kind} ({theirs}), which shares user {u.name}; "
+                            "a shared user has the same uid, gid and group in every container",
+                            mine,
+                        )
+                continue
             for kind, val in (("name", u.name), ("uid", u.uid), ("gid", u.gid), ("group", u.group or u.name)):
                 loc = f"containers.{name}.user.{kind}"
                 other = seen.get((kind, val))
@@ -407,8 +420,11 @@ class _Checker:
         declared = ", ".join(sorted(self.site.secrets)) or "none declared"
         return f"names no secret of the site's secrets ({declared})"
 
-    def substitute_secrets(self, loc: str, data: Any) -> Any:
-        """Replace {"_secret": NAME} with the secret's path; nixedge never reads the secret."""
+    def substitute_secrets(self, loc: str, data: Any, owner: str, listed: list[str]) -> Any:
+        """Replace {"_secret": NAME} with the secret's path; nixedge never reads the secret.
+
+        `owner` is the container's key and `listed` its `secrets`: only those are mounted.
+        """
         if isinstance(data, dict):
             if set(data) == {SECRET_KEY}:
                 name = data[SECRET_KEY]
@@ -420,10 +436,18 @@ class _Checker:
                         name,
                     )
                     return ""
+                if name not in listed:
+                    self.error(
+                        f"{loc}.{SECRET_KEY}",
+                        f"names secret {name}, which {owner}.secrets does not list, "
+                        "so it is not mounted in the container",
+                        name,
+                        hint=f"add {name} to {owner}.secrets",
+                    )
                 return ref.path
-            return {k: self.substitute_secrets(f"{loc}.{k}", v) for k, v in data.items()}
+            return {k: self.substitute_secrets(f"{loc}.{k}", v, owner, listed) for k, v in data.items()}
         if isinstance(data, list):
-            return [self.substitute_secrets(f"{loc}[{i}]", v) for i, v in enumerate(data)]
+            return [self.substitute_secrets(f"{loc}[{i}]", v, owner, listed) for i, v in enumerate(data)]
         return data
 
     # -- the whole site ----------------------------------------------------------
@@ -481,7 +505,8 @@ class _Checker:
             host_address, local_address = c.host_address, c.local_address
         else:
             host_address, local_address = allocated.get(name, ("", ""))
-        if len(name) > NAME_WARN_LENGTH and c.network == "veth":
+        # nixpkgs asserts it whenever privateNetwork is set, which nixedge always sets (also for network none).
+        if len(name) > NAME_WARN_LENGTH:
             self.warnings.append(
                 f"{loc}: name is longer than {NAME_WARN_LENGTH} characters; with privateNetwork its "
                 "veth name needs a Linux kernel newer than 5.8 (nixpkgs#38509)"
@@ -502,7 +527,7 @@ class _Checker:
                 self.error(key_loc, message, value)
             service = {k: v for k, v in service.items() if k != "settings"}
             if settings:
-                service["settings"] = self.substitute_secrets(f"{loc}.settings", settings)
+                service["settings"] = self.substitute_secrets(f"{loc}.settings", settings, loc, c.secrets)
         if c.app == "atticd" and c.environment_file is None:
             self.error(
                 f"{loc}.environmentFile",
@@ -557,7 +582,7 @@ class _Checker:
             wrapper=c.wrapper if c.wrapper is not None else preset.default_wrapper,
             routes=routes,
             service=service,
-            nixos=self.substitute_secrets(f"{loc}.nixos", c.nixos),
+            nixos=self.substitute_secrets(f"{loc}.nixos", c.nixos, loc, c.secrets),
             database=(c.postgresql.database or c.user.name) if c.postgresql else None,
             addresses_allocated=name in allocated,
             isolation=self.isolation(name, c),
@@ -577,7 +602,10 @@ class _Checker:
         a = self.site.host.activation
         if a.rollback is not None:
             return tuple(a.rollback)
-        return () if a.mode == "none" else ("nixos-rebuild", "switch", "--rollback")
+        # The previous modules are back in place when this runs, so the activation command
+        # itself restores the previous system. `switch --rollback` would go one generation
+        # too far when the failed command never built a new one (an evaluation error).
+        return self.activation_command()
 
     def tunnel(self) -> ResolvedTunnel | None:
         t = self.site.tunnel

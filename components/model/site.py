@@ -18,6 +18,7 @@ from components.model.types import (
     CatchAll,
     ContainerName,
     CpuQuota,
+    DeviceModifier,
     HostName,
     Hostname,
     Id,
@@ -88,8 +89,9 @@ class Activation(Strict):
     )
     rollback: list[str] | None = Field(
         default=None,
-        description="Command that undoes a failed activation; default "
-        "`nixos-rebuild switch --rollback` (nothing for mode `none`).",
+        description="Command that undoes a failed activation, run after the previous modules are "
+        "restored; default: the activation command again, which rebuilds the previous system "
+        "(`nixos-rebuild switch --rollback` would go one generation too far after a build error).",
     )
     check: bool = Field(
         default=True,
@@ -205,7 +207,7 @@ class AllowedDevice(Strict):
     """A device node the container may use (`containers.<name>.allowedDevices`)."""
 
     node: AbsPath = Field(description="Device node, e.g. /dev/net/tun.")
-    modifier: str = Field(description="Access: a combination of r, w and m.", pattern=r"^(rwm|rw|rm|wm|r|w|m)$")
+    modifier: DeviceModifier = Field(description="Access: a combination of r, w and m.")
 
 
 class ForwardPort(Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import posixpath
 import re
+from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any
 
@@ -109,8 +110,8 @@ def _abs_path(path: str) -> str:
         raise ValueError("must be an absolute path, e.g. '/var/lib/forgejo'")
     if any(part in (".", "..") for part in path.split("/")):
         raise ValueError("must not contain '.' or '..' segments")
-    if "\x00" in path or "\n" in path:
-        raise ValueError("must not contain NUL or newline characters")
+    if "\n" in path or not _nix_text(path):
+        raise ValueError("must not contain NUL, newline or lone surrogate characters")
     normal = posixpath.normpath(path)
     if normal.startswith("//"):
         normal = normal[1:]
@@ -177,6 +178,9 @@ def _module_ref(ref: str) -> str:
             raise ValueError(
                 "a flake module is 'flake:<input>.<attribute path>', e.g. 'flake:sops-nix.nixosModules.sops'"
             )
+        keywords = sorted(set(ref[len("flake:") :].split(".")) & _NIX_KEYWORDS)
+        if keywords:
+            raise ValueError(f"{keywords[0]!r} is a Nix keyword and cannot be a bare attribute name in a flake module")
         return ref
     if ref.startswith("/") or any(part in ("", ".", "..") for part in ref.split("/")) or not ref.endswith(".nix"):
         raise ValueError(
@@ -207,10 +211,62 @@ _MANAGED_FLAGS = frozenset(
 _FLAKE_REF = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)+$")
 _MODULE_PATH = re.compile(r"^[A-Za-z0-9._/-]+$")
 
-MemorySize = Annotated[str, Field(pattern=r"^(\d+(\.\d+)?[KMGT]?|\d{1,3}%|infinity)$")]
-CpuQuota = Annotated[str, Field(pattern=r"^\d{1,5}%$")]
-Capability = Annotated[str, Field(pattern=r"^CAP_[A-Z_]+$")]
+# `in`, `let`, ... cannot follow a `.` in Nix (`inputs.x.in` does not parse); `or` can.
+_NIX_KEYWORDS = frozenset({"assert", "else", "if", "in", "inherit", "let", "rec", "then", "with"})
+
+
+def _matching(pattern: str, message: str, check: Callable[[str], bool] = lambda _: True) -> Any:
+    """A str constraint with a message that says what is expected; the schema keeps `pattern`."""
+    compiled = re.compile(pattern)
+
+    def validate(text: str) -> str:
+        if not compiled.fullmatch(text) or not check(text):
+            raise ValueError(message)
+        return text
+
+    return (AfterValidator(validate), Field(json_schema_extra={"pattern": pattern}))
+
+
+def _percent_at_most_100(size: str) -> bool:
+    return not size.endswith("%") or int(size[:-1]) <= 100
+
+
+MemorySize = Annotated[
+    str,
+    *_matching(
+        r"^(\d+(\.\d+)?[KMGT]?|\d{1,3}%|infinity)$",
+        "must be a systemd memory size: bytes with an optional K, M, G or T suffix (base 1024), "
+        "a percentage of the host's memory up to 100%, or 'infinity', e.g. '2G'",
+        _percent_at_most_100,
+    ),
+]
+CpuQuota = Annotated[
+    str,
+    *_matching(
+        r"^\d{1,5}%$",
+        "must be a systemd CPUQuota: a percentage above 0% of one CPU, e.g. '200%' for two CPUs",
+        lambda quota: int(quota[:-1]) > 0,
+    ),
+]
+Capability = Annotated[
+    str, *_matching(r"^CAP_[A-Z_]+$", "must be a Linux capability name in capitals, e.g. 'CAP_NET_ADMIN'")
+]
 NspawnFlag = Annotated[str, AfterValidator(_nspawn_flag)]
 ModuleRef = Annotated[str, AfterValidator(_module_ref)]
-SecretName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
-CatchAll = Annotated[str, Field(pattern=r"^(http_status:[1-5][0-9]{2}|https?://[A-Za-z0-9.:\[\]-]+(/[^\s]*)?)$")]
+SecretName = Annotated[
+    str,
+    *_matching(
+        r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        "must be a secret name: a letter or digit, then up to 63 letters, digits, '.', '_' or '-', e.g. 'atticd-env'",
+    ),
+]
+CatchAll = Annotated[
+    str,
+    *_matching(
+        r"^(http_status:[1-5][0-9]{2}|https?://[A-Za-z0-9.:\[\]-]+(/[^\s]*)?)$",
+        "must be 'http_status:<code>' or an http(s):// URL that gets unmatched requests, e.g. 'http_status:404'",
+    ),
+]
+DeviceModifier = Annotated[
+    str, *_matching(r"^(rwm|rw|rm|wm|r|w|m)$", "must be r, w and m (read, write, mknod) in that order, e.g. 'rwm'")
+]

@@ -1,0 +1,373 @@
+"""What the host provider does on a host, independent of Pulumi: write, activate, undo.
+
+`apply` brings one host's module directory (and its secret files) to the desired
+content, activates the new configuration once when something changed, checks the
+origins of the containers whose modules changed, and on any failure puts back exactly
+what was there before and runs the rollback command once. `remove` deletes exactly the
+files nixedge owns. `read_back` reads them for drift detection.
+
+Ownership: the modules named in the Pulumi state plus those listed in the manifest
+(`.nixedge-manifest.json` in the module directory, written last on every change), and
+the secret files named in the state. Nothing else is ever written or removed.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import NoReturn
+
+from components.errors import ActivationError, HostError
+from components.nixos.transport import (
+    TEMP_PREFIX,
+    CommandResult,
+    FileWrite,
+    Transport,
+    TransportError,
+    sha256_hex,
+    tail,
+)
+
+MANIFEST = ".nixedge-manifest.json"
+"""Name of the manifest in the module directory; never a module name."""
+
+OUTPUT_LINES = 40
+"""How much of a failed command's output goes into the error."""
+
+_PLAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+-")
+
+
+def relpath_problem(relpath: str) -> str | None:
+    """Why `relpath` cannot be a module path, or None when it can.
+
+    A module path is relative, normalised, made of plain characters, and not a name
+    nixedge uses for itself (the manifest, temporary files).
+    """
+    example = "(expected e.g. 'containers/forgejo.nix')"
+    if not relpath or relpath.startswith("/"):
+        return f"must be a relative path {example}"
+    parts = relpath.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return f"must be normalised, without '.', '..' or '//' {example}"
+    if any(not set(part) <= _PLAIN_CHARS for part in parts):
+        return f"may only contain letters, digits and ._@+- {example}"
+    if relpath == MANIFEST or any(part.startswith(TEMP_PREFIX) for part in parts):
+        return f"is a name nixedge reserves for itself {example}"
+    return None
+
+
+def abspath_problem(path: str) -> str | None:
+    """Why `path` cannot be a secret file path on the host, or None when it can."""
+    example = "(expected e.g. '/var/lib/nixedge/secrets/tunnel-token')"
+    if not path.startswith("/") or path == "/":
+        return f"must be an absolute file path {example}"
+    problem = relpath_problem(path[1:])
+    return None if problem is None else problem.replace("a relative", "an absolute")
+
+
+@dataclass(frozen=True)
+class Check:
+    """An origin that must accept TCP connections from the host once `files` changed."""
+
+    container: str
+    address: str
+    port: int
+    files: tuple[str, ...]
+    # About a minute in all: a container restarted by the switch may need a while to
+    # listen again, and a false failure would roll the host back.
+    attempts: int = 10
+    interval: float = 3.0
+    timeout: float = 3.0
+
+
+@dataclass(frozen=True)
+class Activation:
+    """Commands run on the host; an empty `command` means no activation and no checks."""
+
+    command: tuple[str, ...] = ()
+    rollback: tuple[str, ...] = ()
+    timeout: float = 3600.0
+
+
+@dataclass(frozen=True)
+class Desired:
+    """What one host should have: its module directory, secret files and activation."""
+
+    host: str
+    root: str
+    files: Mapping[str, str]
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    activation: Activation = Activation()
+    checks: Sequence[Check] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """What `apply` did; no secret values, only secret paths."""
+
+    changed: list[str]
+    secrets_changed: list[str]
+    ran: bool
+    checked: list[str]
+
+
+def manifest_text(host: str, files: Mapping[str, str], secrets: Iterable[str]) -> bytes:
+    """The manifest: module paths with their sha256, and secret paths (never hashes of
+    secrets: the module directory is world-readable)."""
+    body = {
+        "generator": "nixedge",
+        "host": host,
+        "files": {rel: sha256_hex(text.encode()) for rel, text in sorted(files.items())},
+        "secrets": sorted(secrets),
+    }
+    return (json.dumps(body, indent=2) + "\n").encode()
+
+
+def manifest_files(data: bytes | None) -> set[str]:
+    """Module paths a manifest lists; unreadable or unsafe entries are ignored, since
+    the manifest must never make us touch a file outside the module directory."""
+    if data is None:
+        return set()
+    try:
+        files = json.loads(data).get("files", {})
+    except (ValueError, AttributeError):
+        return set()
+    if not isinstance(files, dict):
+        return set()
+    return {rel for rel in files if isinstance(rel, str) and relpath_problem(rel) is None}
+
+
+@dataclass(frozen=True)
+class _Undo:
+    """What an update needs to put the host back: the content each touched path had
+    before (None: it did not exist), and which of them are secrets (restored 0600)."""
+
+    before: Mapping[str, bytes | None]
+    touched: list[str]
+    private: frozenset[str]
+
+
+def _join(root: str, relpath: str) -> str:
+    return str(PurePosixPath(root) / relpath)
+
+
+def _dirs(paths: Iterable[str]) -> list[str]:
+    return sorted({str(PurePosixPath(p).parent) for p in paths})
+
+
+def _dirs_within(root: str, paths: Iterable[str]) -> list[str]:
+    """Every directory between `root` (included) and each path (excluded)."""
+    top = PurePosixPath(root)
+    found = {str(parent) for p in paths for parent in PurePosixPath(p).parents if parent.is_relative_to(top)}
+    return sorted(found)
+
+
+def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: Iterable[str]) -> Report:
+    """Bring the host to `d`; on failure leave it as it was before and raise HostError.
+
+    `owned_files`/`owned_secrets` are what the state says we wrote before; files that
+    left the set are removed. Activation runs once, only if a file or secret changed.
+    """
+    manifest_path = _join(d.root, MANIFEST)
+    owned = set(owned_files) - {MANIFEST}
+    secret_paths = set(d.secrets) | set(owned_secrets)
+    # One round trip for the usual case; a second only for modules that only the
+    # manifest knows (written by a run whose result never reached the state).
+    before = t.read_files(
+        [manifest_path, *(_join(d.root, r) for r in sorted(set(d.files) | owned)),
+         *sorted(secret_paths)]
+    )  # fmt: skip
+    owned |= manifest_files(before[manifest_path]) - {MANIFEST}
+    rel_to_abs = {rel: _join(d.root, rel) for rel in set(d.files) | owned}
+    unread = [p for p in rel_to_abs.values() if p not in before]
+    if unread:
+        before.update(t.read_files(unread))
+
+    writes: list[FileWrite] = []
+    changed: list[str] = []
+    for rel, text in sorted(d.files.items()):
+        data = text.encode()
+        if before[rel_to_abs[rel]] != data:
+            writes.append(FileWrite(rel_to_abs[rel], data))
+            changed.append(rel)
+    gone = sorted(rel for rel in owned - set(d.files) if before[rel_to_abs[rel]] is not None)
+    secrets_changed: list[str] = []
+    for path, value in sorted(d.secrets.items()):
+        if before[path] != value.encode():
+            writes.append(FileWrite(path, value.encode(), mode=0o600, dir_mode=0o700))
+            secrets_changed.append(path)
+    gone_secrets = sorted(p for p in set(owned_secrets) - set(d.secrets) if before[p] is not None)
+    manifest = manifest_text(d.host, d.files, d.secrets)
+    if before[manifest_path] != manifest:
+        # Last: it lists what precedes it.
+        writes.append(FileWrite(manifest_path, manifest))
+    removals = [rel_to_abs[rel] for rel in gone] + gone_secrets
+    undo = _Undo(before, [w.path for w in writes] + removals, frozenset(secret_paths))
+
+    # Writing into a directory cleans it; the others are cleaned here.
+    unwritten = set(_dirs([*rel_to_abs.values(), *secret_paths, manifest_path]))
+    unwritten -= set(_dirs(w.path for w in writes))
+    if unwritten:
+        t.clean_temp_files(sorted(unwritten))
+    if not undo.touched:
+        return Report([], [], ran=False, checked=[])
+    try:
+        t.write_files(writes)
+        t.remove_files(removals)
+    except TransportError as exc:
+        note = _restore_note(t, d, undo)
+        raise HostError(f"Writing modules to {d.host} failed: {exc}; {note}") from exc
+
+    changed_all = sorted(changed + gone)
+    ran = False
+    checked: list[str] = []
+    if d.activation.command and (changed_all or secrets_changed or gone_secrets):
+        command = shlex.join(d.activation.command)
+        try:
+            result = t.run(d.activation.command, d.activation.timeout, cwd=d.root)
+        except TransportError as exc:
+            _fail(t, d, undo, f"`{command}` could not be run: {exc}", "")
+        if not result.ok:
+            _fail(t, d, undo, f"`{command}` exited with status {result.exit_code}", result.output)
+        ran = True
+        for check in d.checks:
+            if set(check.files) & set(changed_all):
+                _run_check(t, d, check, undo)
+                checked.append(check.container)
+    if gone:
+        # Only directories below the module directory that held removed modules.
+        t.remove_empty_dirs([p for p in _dirs_within(d.root, (rel_to_abs[r] for r in gone)) if p != d.root])
+    return Report(changed_all, sorted(secrets_changed + gone_secrets), ran=ran, checked=checked)
+
+
+def _run_check(t: Transport, d: Desired, check: Check, undo: _Undo) -> None:
+    """TCP-connect from the host to the origin, retrying while the container starts."""
+    detail = ""
+    for attempt in range(check.attempts):
+        if attempt:
+            time.sleep(check.interval)
+        try:
+            result = t.tcp_check(check.address, check.port, check.timeout)
+        except TransportError as exc:
+            result_ok, detail = False, str(exc)
+        else:
+            result_ok, detail = result.ok, result.output.strip()
+        if result_ok:
+            return
+    _fail(
+        t, d, undo,
+        f"the origin check failed: container {check.container} did not accept TCP "
+        f"connections on {check.address}:{check.port} from {d.host} after "
+        f"{check.attempts} attempts ({detail or 'refused or timed out'})",
+        "",
+    )  # fmt: skip
+
+
+def _restore(t: Transport, undo: _Undo) -> None:
+    """Put back what was at each touched path before this run (or remove it)."""
+    writes = [
+        FileWrite(p, content, mode=0o600 if p in undo.private else 0o644,
+                  dir_mode=0o700 if p in undo.private else 0o755)
+        for p in undo.touched
+        if (content := undo.before.get(p)) is not None
+    ]  # fmt: skip
+    t.write_files(writes)
+    t.remove_files([p for p in undo.touched if undo.before.get(p) is None])
+
+
+def _restore_note(t: Transport, d: Desired, undo: _Undo) -> str:
+    try:
+        _restore(t, undo)
+    except TransportError as exc:
+        return (
+            f"COULD NOT RESTORE the previous modules either ({exc}); {d.host} may have a "
+            "mix of previous and new files (each one complete); run `pulumi up` again"
+        )
+    return "restored the previous modules; nothing was activated"
+
+
+def _fail(t: Transport, d: Desired, undo: _Undo, what: str, output: str) -> NoReturn:
+    """Restore the previous files, roll back once, and raise the whole story."""
+    lines = [f"Activation of {d.host} failed: {what}."]
+    try:
+        _restore(t, undo)
+        restored = True
+    except TransportError as exc:
+        restored = False
+        lines.append(
+            f"COULD NOT RESTORE the previous modules ({exc}): {d.host} has the new "
+            "modules on disk (each file complete)."
+        )
+    rollback = shlex.join(d.activation.rollback)
+    rollback_failed: CommandResult | None = None
+    if not d.activation.rollback:
+        lines.append(
+            ("Restored the previous modules; " if restored else "")
+            + "no rollback command is configured, so the host may still run what the "
+            "failed activation left behind."
+        )
+    else:
+        try:
+            rb = t.run(d.activation.rollback, d.activation.timeout, cwd=d.root)
+            rb_detail = f"exited with status {rb.exit_code}"
+        except TransportError as exc:
+            rb, rb_detail = CommandResult(255, ""), f"could not be run: {exc}"
+        if rb.ok and restored:
+            lines.append(f"Restored the previous modules and rolled back (`{rollback}`).")
+        elif rb.ok:
+            lines.append(f"Rolled back (`{rollback}`), but the files on disk are the new ones.")
+        else:
+            rollback_failed = rb
+            lines.append(
+                ("Restored the previous modules, but " if restored else "")
+                + f"THE ROLLBACK FAILED TOO: `{rollback}` {rb_detail}. {d.host} may still "
+                "run the configuration of the failed activation"
+                + (" while its files are the previous ones" if restored else "")
+                + "; repair it on the host (e.g. `nixos-rebuild switch --rollback` there) "
+                "before the next `pulumi up`."
+            )
+    if output.strip():
+        command = shlex.join(d.activation.command)
+        lines.append(f"Output of `{command}` (last {OUTPUT_LINES} lines):")
+        lines.append(_indent(tail(output, OUTPUT_LINES)))
+    if rollback_failed is not None and rollback_failed.output.strip():
+        lines.append(f"Output of `{rollback}` (last {OUTPUT_LINES} lines):")
+        lines.append(_indent(tail(rollback_failed.output, OUTPUT_LINES)))
+    raise ActivationError("\n".join(lines))
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" for line in text.splitlines())
+
+
+def remove(t: Transport, root: str, owned_files: Iterable[str], owned_secrets: Iterable[str]) -> list[str]:
+    """Remove exactly our files (state ∪ manifest), our secrets and the manifest; then
+    the directories from `root` down that became empty. Returns the removed module
+    paths. Foreign files, and directories holding them, stay."""
+    manifest_path = _join(root, MANIFEST)
+    current = t.read_files([manifest_path])[manifest_path]
+    owned = sorted((set(owned_files) | manifest_files(current)) - {MANIFEST})
+    paths = [_join(root, rel) for rel in owned]
+    t.clean_temp_files(_dirs([*paths, *owned_secrets, manifest_path]))
+    # The manifest goes last, so an interrupted delete still lists what is left.
+    t.remove_files([*paths, *sorted(owned_secrets), manifest_path])
+    t.remove_empty_dirs(_dirs_within(root, [*paths, manifest_path]))
+    return owned
+
+
+def read_back(
+    t: Transport, root: str, owned_files: Iterable[str], secret_paths: Iterable[str]
+) -> tuple[dict[str, str], dict[str, bytes | None]]:
+    """Module texts now on the host (state ∪ manifest; missing ones left out) and the
+    raw content of the secret files (None when missing): for drift detection."""
+    manifest_path = _join(root, MANIFEST)
+    current = t.read_files([manifest_path])[manifest_path]
+    owned = sorted((set(owned_files) | manifest_files(current)) - {MANIFEST})
+    secrets = sorted(secret_paths)
+    found = t.read_files([*(_join(root, rel) for rel in owned), *secrets])
+    files = {rel: content.decode(errors="replace") for rel in owned if (content := found[_join(root, rel)]) is not None}
+    return files, {p: found[p] for p in secrets}

@@ -1,0 +1,138 @@
+"""`HostModules`: one resource per host that owns the host's generated NixOS modules.
+
+    HostModules(
+        "seminar-modules",
+        host="seminar",
+        target={"transport": "ssh", "destination": "root@seminar", "path": "/etc/nixos/nixedge"},
+        files={"default.nix": "...", "containers/forgejo.nix": "..."},
+        secrets={"/var/lib/nixedge/secrets/tunnel-token": token},   # kept secret
+        activation={"command": ["nixos-rebuild", "switch"],
+                    "rollback": ["nixos-rebuild", "switch", "--rollback"]},
+        checks=[{"container": "forgejo", "address": "192.168.100.11", "port": 8080,
+                 "files": ["containers/forgejo.nix"]}],
+    )
+
+`pulumi preview --diff` shows a changed module as a line diff of its text under
+`files`; secrets show as [secret]. See `components.nixos.provider` for the behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
+
+import pulumi
+import pulumi.dynamic
+
+from components.nixos.provider import HostModulesProvider
+
+
+class HostTarget(TypedDict):
+    """Where the module directory lives."""
+
+    transport: str
+    """`local` (a directory on the machine running Pulumi) or `ssh`."""
+    path: str
+    """The module directory; for `local` a relative path resolves against the program
+    directory, for `ssh` it must be absolute (e.g. `/etc/nixos/nixedge`)."""
+    destination: NotRequired[str]
+    """ssh only: `user@host` or a Host alias of ~/.ssh/config."""
+    port: NotRequired[int]
+    """ssh only: the port, when not 22 and not set in ~/.ssh/config."""
+    ssh_options: NotRequired[list[str]]
+    """ssh only: extra arguments for `ssh`, e.g. `["-F", "/path/ssh_config"]`."""
+    ssh_command: NotRequired[list[str]]
+    """ssh only: the client to run instead of `ssh` (a wrapper), as argv."""
+
+
+class ActivationSettings(TypedDict):
+    """How to activate the host after its files changed; `[]` means no activation."""
+
+    command: list[str]
+    """e.g. `["nixos-rebuild", "switch"]`; run once per update, only after a change."""
+    rollback: list[str]
+    """Run once when the command or a check failed, after the files were restored."""
+    timeout: NotRequired[float]
+    """Seconds before the command is killed (default 3600)."""
+
+
+class OriginCheck(TypedDict):
+    """A TCP origin that must answer from the host after its module changed."""
+
+    container: str
+    address: str
+    port: int
+    files: list[str]
+    """Module paths whose change calls for this check."""
+    attempts: NotRequired[int]
+    """Connection attempts before giving up (default 10)."""
+    interval: NotRequired[float]
+    """Seconds between attempts (default 3)."""
+    timeout: NotRequired[float]
+    """Seconds per attempt (default 3)."""
+
+
+class HostModulesArgs(TypedDict):
+    """Arguments of `HostModules` (also accepted as keyword arguments)."""
+
+    host: pulumi.Input[str]
+    """The host's name, used in every message (e.g. `seminar`)."""
+    target: pulumi.Input[HostTarget]
+    files: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Module path relative to the target directory -> Nix text; we own exactly these."""
+    secrets: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
+    """Absolute path on the host -> content, written 0600 (directories 0700); always
+    stored as a Pulumi secret, never in messages or generated Nix."""
+    activation: NotRequired[pulumi.Input[ActivationSettings]]
+    """Default: none (`{"command": [], "rollback": []}`)."""
+    checks: NotRequired[pulumi.Input[Sequence[OriginCheck]]]
+
+
+class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules"):
+    """The generated modules (and secret files) of one host, activated on change.
+
+    Activation runs at most once per `pulumi up`, only when a file or secret changed;
+    an unchanged stack neither connects to the host nor activates it.
+    """
+
+    host: pulumi.Output[str]
+    """The host's name."""
+    files: pulumi.Output[dict[str, str]]
+    """Module path -> Nix text, as written."""
+    hashes: pulumi.Output[dict[str, str]]
+    """Module path -> sha256 of its text."""
+    path: pulumi.Output[str]
+    """The module directory: an absolute local path, or `destination:/path`."""
+    activation: pulumi.Output[dict[str, Any]]
+    """What the last create/update did: `ran` (bool), `command` (str), `changed`
+    (module paths written or removed), `secrets_changed` (paths), `checked`
+    (containers whose origin was checked)."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        host: pulumi.Input[str],
+        target: pulumi.Input[HostTarget] | pulumi.Input[Mapping[str, Any]],
+        files: pulumi.Input[Mapping[str, pulumi.Input[str]]],
+        secrets: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
+        activation: pulumi.Input[ActivationSettings] | pulumi.Input[Mapping[str, Any]] | None = None,
+        checks: pulumi.Input[Sequence[OriginCheck]] | pulumi.Input[Sequence[Mapping[str, Any]]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "host": host,
+            "target": target,
+            "files": files,
+            # Secret as a whole, whatever the caller passed.
+            "secrets": pulumi.Output.secret(secrets or {}),
+            # Not "activation": that name is the output saying what the last run did.
+            "activation_config": activation or {"command": [], "rollback": []},
+            "checks": checks or [],
+            # Outputs only: declared so that they are attributes of this resource.
+            "hashes": None,
+            "path": None,
+            "activation": None,
+        }
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["secrets"]))
+        super().__init__(HostModulesProvider(), resource_name, props, opts)

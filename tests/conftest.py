@@ -1,0 +1,146 @@
+"""Shared fixtures: the OpenSSH server (tests.sshd) and the real Pulumi engine.
+
+Engine tests drive the CLI in `.venv/bin` (built by scripts/setup) through the
+Automation API with inline programs and a local file backend in tmp_path; they are
+skipped when the CLI is missing. The dynamic provider process runs in the stack's work
+directory (a tmp dir), so `PYTHONPATH=<repo>` makes `components.nixos.provider`
+importable there.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:  # imported lazily at run time: pulumi.automation costs ~0.5 s
+    from pulumi import automation as auto
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))  # plain `pytest` as well as `python -m pytest`
+
+pytest_plugins = ["tests.sshd"]
+
+VENV_BIN = REPO / ".venv" / "bin"
+PROJECT = "nixedge-test"
+
+
+@dataclass
+class Engine:
+    """One local backend and work directory; `stack()` gives Automation API stacks."""
+
+    work_dir: Path
+    backend: Path
+    env: dict[str, str]
+
+    def stack(self, program: Callable[[], None], name: str = "test") -> auto.Stack:
+        from pulumi import automation as auto
+
+        return auto.create_or_select_stack(
+            stack_name=name,
+            project_name=PROJECT,
+            program=program,
+            opts=auto.LocalWorkspaceOptions(
+                work_dir=str(self.work_dir),
+                env_vars=self.env,
+                pulumi_command=_pulumi_command(),
+                # `main` is the program directory: the engine starts the
+                # provider there, so relative local targets resolve inside it.
+                project_settings=auto.ProjectSettings(name=PROJECT, runtime="python", main=str(self.work_dir)),
+            ),
+        )
+
+    def state_text(self) -> str:
+        """Every file of the backend (state, history, backups), as one text."""
+        return "\n".join(p.read_text(errors="replace") for p in self.backend.rglob("*") if p.is_file())
+
+
+@functools.cache
+def _pulumi_command() -> auto.PulumiCommand:
+    """The CLI in .venv/bin (asked for its version once per session)."""
+    from pulumi import automation as auto
+
+    return auto.PulumiCommand(root=str(VENV_BIN.parent), skip_version_check=True)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    """A fresh file backend and program directory for one test."""
+    if not (VENV_BIN / "pulumi").exists() or not (VENV_BIN / "pulumi-resource-pulumi-python").exists():
+        pytest.skip("no Pulumi CLI in .venv/bin: run scripts/setup")
+    work_dir = tmp_path / "program"
+    backend = tmp_path / "state"
+    work_dir.mkdir()
+    backend.mkdir()
+    env = {
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_CONFIG_PASSPHRASE": "test",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        # The provider process runs in work_dir; it must import components.nixos.provider.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
+    return Engine(work_dir=work_dir, backend=backend, env=env)
+
+
+@dataclass
+class HostSpec:
+    """Arguments of one HostModules resource; tests mutate it between engine runs."""
+
+    target: dict[str, object]
+    files: dict[str, str]
+    secrets: dict[str, str] = field(default_factory=dict)
+    activation: dict[str, object] = field(default_factory=lambda: {"command": [], "rollback": []})
+    checks: list[dict[str, object]] = field(default_factory=list)
+    host: str = "seminar"
+
+    def program(self) -> Callable[[], None]:
+        """An inline Pulumi program declaring `<host>-modules` from this spec, as it is
+        at the time the engine runs it."""
+
+        def program() -> None:
+            import pulumi
+
+            from components.nixos.host import HostModules
+
+            modules = HostModules(
+                f"{self.host}-modules",
+                host=self.host,
+                target=dict(self.target),
+                files=dict(self.files),
+                secrets={p: pulumi.Output.secret(v) for p, v in self.secrets.items()},
+                activation=dict(self.activation),
+                checks=[dict(c) for c in self.checks],
+            )
+            pulumi.export("hashes", modules.hashes)
+            pulumi.export("activation", modules.activation)
+            pulumi.export("path", modules.path)
+
+        return program
+
+
+def recording_command(directory: Path, name: str, log: Path, exit_code: int = 0) -> list[str]:
+    """A command (a shell script in `directory`) that appends `name` to `log`, prints two
+    lines and exits with `exit_code`: counts activations and rollbacks."""
+    script = directory / f"{name}.sh"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo {name} >> "{log}"\n'
+        f'echo "{name}: building the system configuration..."\n'
+        f'echo "{name}: exit {exit_code}"\n'
+        f"exit {exit_code}\n"
+    )
+    script.chmod(0o755)
+    return [str(script)]
+
+
+def log_lines(log: Path) -> list[str]:
+    return log.read_text().split() if log.exists() else []

@@ -1,0 +1,64 @@
+# Evaluates one generated module against small stubs of `lib`, `pkgs` and `config`, so
+# that `nix-instantiate --eval --strict --json` can print the attribute tree it defines.
+#
+#   nix-instantiate --eval --strict --json tests/nix/stub.nix --argstr file /abs/module.nix
+#
+# A module that is a function is called with { lib, pkgs, config }; every
+# `containers.<name>.config` lambda inside it is called too (with the container's own
+# stub `config`), and the paths in `imports` become strings relative to `root` (the
+# rendered directory, default: the module's own), e.g. "./network.nix", so that the
+# result holds only JSON values. Nothing is built and nothing enters the Nix store.
+{
+  file,
+  root ? toString (dirOf (/. + file)),
+}:
+let
+  lib = {
+    mkForce = content: {
+      _type = "override";
+      priority = 50;
+      inherit content;
+    };
+    getExe = drv: "${drv.outPath}/bin/${drv.meta.mainProgram}";
+  };
+  pkgs = {
+    cloudflared = {
+      name = "cloudflared-stub";
+      outPath = "/nix/store/00000000000000000000000000000000-cloudflared-stub";
+      meta.mainProgram = "cloudflared";
+    };
+    writeShellScriptBin = name: text: { inherit name text; };
+  };
+  # The host's `config`: generated host modules must not need anything from it.
+  hostConfig = { };
+  # The `config` a container's inner module sees.
+  containerConfig = {
+    services.forgejo.package = "stub:forgejo-package";
+  };
+  relative =
+    p:
+    let
+      text = toString p;
+      prefix = builtins.substring 0 (builtins.stringLength root + 1) text;
+    in
+    if !builtins.isPath p then
+      p
+    else if prefix == root + "/" then
+      "." + builtins.substring (builtins.stringLength root) (-1) text
+    else
+      throw "import outside the rendered directory ${root}: ${text}";
+  withImports = m: if m ? imports then m // { imports = map relative m.imports; } else m;
+  call = f: args: if builtins.isFunction f then f args else f;
+  inner = c:
+    c // (if c ? config then {
+      config = withImports (call c.config {
+        inherit lib pkgs;
+        config = containerConfig;
+      });
+    } else { });
+  module = withImports (call (import (/. + file)) {
+    inherit lib pkgs;
+    config = hostConfig;
+  });
+in
+module // (if module ? containers then { containers = builtins.mapAttrs (_: inner) module.containers; } else { })
