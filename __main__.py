@@ -1,0 +1,102 @@
+"""The nixedge Pulumi program: one stack config -> the host's NixOS modules and the edge.
+
+Order that users rely on (design.md): the tunnel exists first (its credentials go to
+the host), then the host's modules are written and activated, and only then are the
+ingress rules and DNS records published; on removal the reverse.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from components.errors import ConfigError
+from components.model import ResolvedSite, site_from_data
+from components.nixos.host import HostModules
+from components.nixos.render import render
+
+
+def load_site(stack: str) -> ResolvedSite:
+    config = pulumi.Config("nixedge")
+    try:
+        site = site_from_data(config.require_object("site"), f"stack {stack} (nixedge:site)")
+    except ConfigError as exc:
+        # RunError prints the report alone, without a Python traceback.
+        raise pulumi.RunError(str(exc)) from None
+    for warning in site.warnings:
+        pulumi.log.warn(warning)
+    return site
+
+
+def origin_checks(site: ResolvedSite) -> list[dict[str, object]]:
+    """One TCP check per (container, port): run after activation when its module changed."""
+    checks: list[dict[str, object]] = []
+    for c in site.containers:
+        for port in sorted({r.port for r in c.routes}):
+            checks.append(
+                {
+                    "container": c.name,
+                    "address": c.local_address,
+                    "port": port,
+                    "files": [f"containers/{c.name}.nix"],
+                }
+            )
+    return checks
+
+
+def main() -> None:
+    stack = pulumi.get_stack()
+    site = load_site(stack)
+    files = render(site)
+    secrets: dict[str, pulumi.Input[str]] = {}
+    tunnel = None
+    cloudflare = site.tunnel is not None and site.tunnel.account_id is not None
+    if cloudflare:
+        # Imported only here: pulumi_cloudflare costs seconds and ~165 MB to import.
+        from components.cloudflare.edge import Edge, EdgeTunnel
+
+        tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site)
+        assert site.tunnel is not None
+        secrets[site.tunnel.credentials_file] = tunnel.credentials
+    host = HostModules(
+        f"{site.host}-modules",
+        host=site.host,
+        target=site.target,
+        files=files,
+        secrets=secrets,
+        activation={"command": list(site.activation_command), "rollback": list(site.rollback_command)},
+        checks=origin_checks(site) if site.check_origins else [],
+    )
+    pulumi.export("host", site.host)
+    pulumi.export("files", sorted(files))
+    pulumi.export("hashes", host.hashes)
+    pulumi.export("activation", host.activation)
+    pulumi.export(
+        "containers",
+        {
+            c.name: {
+                "hostAddress": c.host_address,
+                "localAddress": c.local_address,
+                "uid": c.user.uid,
+                "gid": c.user.gid,
+            }
+            for c in site.containers
+        },
+    )
+    pulumi.export("routes", {r.hostname: r.service for r in site.routes})
+    if cloudflare and tunnel is not None:
+        assert site.tunnel is not None
+        edge = Edge(
+            f"{site.host}-edge",
+            site=site,
+            stack=stack,
+            tunnel=tunnel,
+            activation=host,
+            dns_imports=dict(site.tunnel.dns_imports) or None,
+        )
+        pulumi.export("tunnelId", tunnel.tunnel_id)
+        pulumi.export("cnameTarget", tunnel.cname_target)
+        pulumi.export("urls", edge.urls)
+        pulumi.export("sshConfig", edge.ssh_config)
+
+
+main()
