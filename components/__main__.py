@@ -9,7 +9,7 @@ import sys
 from components.errors import NixedgeError
 
 # Each module registers one subcommand; imported lazily so `check` stays fast.
-COMMANDS = ("check", "render", "schema", "diff", "ssh_config")
+COMMANDS = ("check", "render", "schema", "diff", "ssh_config", "reference")
 
 
 def main(argv: list[str] | None = None) -> int:

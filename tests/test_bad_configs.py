@@ -56,6 +56,10 @@ NAME_RULE = (
 SENSITIVE = "is a sensitive host path; mounting it gives the container power over the host"
 NO_TUNNEL = "needs a tunnel to be published, but the site has no `tunnel`"
 A = "containers.atticd"
+SAFE_PATH_MESSAGE = (
+    "may contain only letters, digits and . _ - @ + = , ~ / "
+    "(NixOS hands it to systemd-nspawn and tmpfiles unquoted), e.g. '/srv/my-app'"
+)
 F = "containers.forgejo"
 
 CASES = [
@@ -289,12 +293,12 @@ CASES = [
     ),
     pytest.param(
         put((f"{A}.bindMounts", [{"path": "/srv/\ud800"}])),
-        [f"{A}.bindMounts[0].path: must not contain NUL, newline or lone surrogate characters (got: '/srv/\\ud800')"],
+        [f"{A}.bindMounts[0].path: {SAFE_PATH_MESSAGE} (got: '/srv/\\ud800')"],
         id="mount-surrogate",
     ),
     pytest.param(
         put((f"{A}.stateDir", "/srv/atticd\n")),
-        [f"{A}.stateDir: must not contain NUL, newline or lone surrogate characters (got: '/srv/atticd\\n')"],
+        [f"{A}.stateDir: {SAFE_PATH_MESSAGE} (got: '/srv/atticd\\n')"],
         id="state-dir-newline",
     ),
     pytest.param(

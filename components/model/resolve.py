@@ -632,13 +632,28 @@ class _Checker:
                     f"{loc}.name: {rec.name} is more than one level below zone {zone}; "
                     f"Universal SSL covers only *.{zone}"
                 )
+            # Cloudflare refuses an identical record, and any record beside a CNAME of the same name.
+            for j, prev in enumerate(t.dns_records[:i]):
+                if prev.name != rec.name:
+                    continue
+                if (prev.type, prev.content) == (rec.type, rec.content):
+                    self.error(loc, f"repeats tunnel.dnsRecords[{j}] ({rec.type} {rec.content})", rec.name)
+                    break
+                if "CNAME" in (prev.type, rec.type):
+                    self.error(
+                        f"{loc}.type",
+                        f"cannot share name {rec.name} with tunnel.dnsRecords[{j}] ({prev.type}): "
+                        "a CNAME must be the only record of its name",
+                        rec.type,
+                    )
+                    break
             records.append(DnsRecord(rec.name, rec.type, rec.content, rec.proxied, rec.ttl, zone))
         routed = {r.hostname for c in self.site.containers.values() for r in c.routes}
         routed |= {r.hostname for o in self.site.origins.values() for r in o.routes}
         for hostname, record_id in t.dns_imports.items():
             if hostname not in routed:
                 self.error(
-                    f"tunnel.dnsImports.{hostname}",
+                    f"tunnel.dnsImports[{hostname!r}]",  # quoted like pydantic's keys: it holds dots
                     "names no hostname of a route; only routed hostnames get records",
                     record_id,
                 )

@@ -105,13 +105,21 @@ def _unix_name(name: str) -> str:
     return name
 
 
+_SAFE_PATH = re.compile(r"/[A-Za-z0-9._@+=,~/-]*")
+
+
 def _abs_path(path: str) -> str:
     if not path.startswith("/"):
         raise ValueError("must be an absolute path, e.g. '/var/lib/forgejo'")
     if any(part in (".", "..") for part in path.split("/")):
         raise ValueError("must not contain '.' or '..' segments")
-    if "\n" in path or not _nix_text(path):
-        raise ValueError("must not contain NUL, newline or lone surrogate characters")
+    if not _SAFE_PATH.fullmatch(path):
+        # NixOS passes these paths through systemd-nspawn's `--bind=SRC:DST` syntax, tmpfiles
+        # lines split on blanks, and unquoted shell words: no blanks, colons or quotes.
+        raise ValueError(
+            "may contain only letters, digits and . _ - @ + = , ~ / "
+            "(NixOS hands it to systemd-nspawn and tmpfiles unquoted), e.g. '/srv/my-app'"
+        )
     normal = posixpath.normpath(path)
     if normal.startswith("//"):
         normal = normal[1:]
@@ -163,8 +171,12 @@ HostName = Annotated[str, AfterValidator(_host_name)]
 NixData = Annotated[dict[str, Any], BeforeValidator(_nix_mapping)]
 
 
+# One word that survives NixOS's unquoted `EXTRA_NSPAWN_FLAGS="..."` line.
+_NSPAWN_FLAG = re.compile(r"--[a-z][a-z0-9-]*(=[A-Za-z0-9._@+=,~/:-]*)?")
+
+
 def _nspawn_flag(flag: str) -> str:
-    if not flag.startswith("--") or any(ch in flag for ch in "\n\"'`$;&|<> "):
+    if not flag.startswith("--") or not _NSPAWN_FLAG.fullmatch(flag):
         raise ValueError("must be one systemd-nspawn option such as '--drop-capability=CAP_SYS_CHROOT'")
     name = flag[2:].split("=", 1)[0]
     if name in _MANAGED_FLAGS:
@@ -268,5 +280,9 @@ CatchAll = Annotated[
     ),
 ]
 DeviceModifier = Annotated[
-    str, *_matching(r"^(rwm|rw|rm|wm|r|w|m)$", "must be r, w and m (read, write, mknod) in that order, e.g. 'rwm'")
+    str,
+    *_matching(
+        r"^(rwm|rw|rm|wm|r|w|m)$",
+        "must be one or more of r, w and m (read, write, mknod), in that order, e.g. 'rwm' or 'rw'",
+    ),
 ]

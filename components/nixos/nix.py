@@ -133,7 +133,8 @@ def bindings(attrs: Mapping[Key, NixValue], depth: int) -> str:
     out: list[str] = []
     for k, v in attrs.items():
         if isinstance(k, Comment):
-            out.append(f"{pad}# {k.text}\n")
+            # One line, always: a newline would end the comment and start Nix code.
+            out.append(f"{pad}# {' '.join(k.text.splitlines())}\n")
             continue
         text = value(v, depth)
         # A value that starts on its own line (nixfmt's layout for a lambda) gets no space.

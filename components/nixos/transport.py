@@ -73,7 +73,7 @@ class FileWrite:
 
 def check_path(path: str) -> str:
     """Return `path` if it is an absolute, normalised path of plain characters, else raise."""
-    if not _SAFE_PATH.match(path) or str(PurePosixPath(path)) != path or "/../" in f"{path}/":
+    if not _SAFE_PATH.fullmatch(path) or str(PurePosixPath(path)) != path or "/../" in f"{path}/":
         raise TransportError(
             f"unsafe path {path!r}: expected an absolute, normalised path of letters, "
             "digits and ._@+-/ (e.g. /etc/nixos/nixedge/default.nix)"
