@@ -16,9 +16,14 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import pytest
+
+from components.errors import ConfigError
+from components.model import site_from_data
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -182,3 +187,36 @@ def set_key(data: dict[str, Any], dotted: str, value: Any) -> None:
 
 def rename_container(data: dict[str, Any], old: str, new: str) -> None:
     data["containers"][new] = data["containers"].pop(old)
+
+
+# -- bad-config tables ------------------------------------------------------------------
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def put(*pairs: tuple[str, Any]) -> Mutation:
+    """A mutation that sets each dotted key (see `set_key`) to its value."""
+
+    def mutate(data: dict[str, Any]) -> None:
+        for dotted, value in pairs:
+            set_key(data, dotted, value)
+
+    return mutate
+
+
+def rename(old: str, new: str) -> Mutation:
+    return lambda data: rename_container(data, old, new)
+
+
+def report_lines(base: Callable[[], dict[str, Any]], mutation: Mutation, source: str) -> list[str]:
+    """The issue lines of the ConfigError that `mutation` of `base()` raises, checked for shape."""
+    data = base()
+    mutation(data)
+    with pytest.raises(ConfigError) as info:
+        site_from_data(data, source)
+    lines = str(info.value).splitlines()
+    count = len(info.value.issues)
+    assert lines[0] == f"{count} {'error' if count == 1 else 'errors'} in {source}:"
+    assert lines[-1] == f"{source} is invalid; nothing was changed."
+    assert all(line.startswith("  ") for line in lines[1:-1])
+    return [line[2:] for line in lines[1:-1]]

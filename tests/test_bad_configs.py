@@ -10,43 +10,20 @@ error, and the file loader's own errors (empty file, not YAML, not a mapping).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from components.errors import ConfigError
 from components.model import load_stack, site_from_data
-from tests.nixeval import DELETE, rename_container, seed_site, set_key
+from tests import nixeval
+from tests.nixeval import DELETE, Mutation, put, rename, rename_container, seed_site, set_key
 
 SOURCE = "seminar.yaml"
-Mutation = Callable[[dict[str, Any]], None]
-
-
-def put(*pairs: tuple[str, Any]) -> Mutation:
-    def mutate(data: dict[str, Any]) -> None:
-        for dotted, value in pairs:
-            set_key(data, dotted, value)
-
-    return mutate
-
-
-def rename(old: str, new: str) -> Mutation:
-    return lambda data: rename_container(data, old, new)
 
 
 def report_lines(mutation: Mutation) -> list[str]:
-    data = seed_site()
-    mutation(data)
-    with pytest.raises(ConfigError) as info:
-        site_from_data(data, SOURCE)
-    lines = str(info.value).splitlines()
-    count = len(info.value.issues)
-    assert lines[0] == f"{count} {'error' if count == 1 else 'errors'} in {SOURCE}:"
-    assert lines[-1] == f"{SOURCE} is invalid; nothing was changed."
-    assert all(line.startswith("  ") for line in lines[1:-1])
-    return [line[2:] for line in lines[1:-1]]
+    return nixeval.report_lines(seed_site, mutation, SOURCE)
 
 
 NAME_RULE = (

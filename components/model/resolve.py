@@ -348,6 +348,14 @@ class _Checker:
                 "postgresql.container", f"names containers.{server}, whose app is {c.app}, not postgresql", server
             )
             return None
+        for name in servers:
+            if name != server:
+                self.error(
+                    f"containers.{name}.app",
+                    f"is postgresql, but postgresql.container names {server}: clients use that one server",
+                    "postgresql",
+                    hint="a second PostgreSQL needs app: generic with services.postgresql under nixos",
+                )
         return PostgresqlServer(
             container=server,
             socket_dir=f"/run/nixedge/{server}",
@@ -410,9 +418,13 @@ class _Checker:
     def firewall(self, c: Container, routes: tuple[PublicRoute, ...]) -> tuple[tuple[int, ...] | None, tuple[int, ...]]:
         if c.firewall.mode == "trusted":
             return None, ()
-        # cloudflared's every protocol (http, https, ssh, tcp) reaches the origin over TCP.
-        tcp = sorted({r.port for r in routes} | set(c.firewall.allowed_tcp_ports))
-        return tuple(tcp), tuple(sorted(set(c.firewall.allowed_udp_ports)))
+        # cloudflared's every protocol (http, https, ssh, tcp) reaches the origin over TCP;
+        # a forwarded port is useless unless the container's firewall lets it in too.
+        forwarded = {(f.protocol, f.container_port or f.host_port) for f in c.forward_ports}
+        tcp = {r.port for r in routes} | set(c.firewall.allowed_tcp_ports)
+        tcp |= {p for proto, p in forwarded if proto == "tcp"}
+        udp = set(c.firewall.allowed_udp_ports) | {p for proto, p in forwarded if proto == "udp"}
+        return tuple(sorted(tcp)), tuple(sorted(udp))
 
     # -- secrets by reference -----------------------------------------------------
 

@@ -7,7 +7,7 @@ becomes. Unknown keys are refused: a typo must not pass silently.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -28,6 +28,7 @@ from components.model.types import (
     NixData,
     NspawnFlag,
     Port,
+    PrivateUsers,
     SecretName,
     StateVersion,
     Subnet,
@@ -291,7 +292,7 @@ class Container(Strict):
         description="`veth`: a private network with a host and a local address; `none`: a "
         "private network without addresses (reached only through bind-mounted sockets).",
     )
-    private_users: Literal["no", "identity", "pick"] | Annotated[int, Field(ge=0, le=2**32 - 1)] = Field(
+    private_users: PrivateUsers = Field(
         default="no",
         description="NixOS privateUsers: user namespacing (`pick` is the safest); bind mounts are then id-mapped.",
     )

@@ -7,7 +7,7 @@ import posixpath
 import re
 from collections.abc import Callable
 from ipaddress import IPv4Address, IPv4Network
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
@@ -264,6 +264,23 @@ Capability = Annotated[
     str, *_matching(r"^CAP_[A-Z_]+$", "must be a Linux capability name in capitals, e.g. 'CAP_NET_ADMIN'")
 ]
 NspawnFlag = Annotated[str, AfterValidator(_nspawn_flag)]
+
+
+def _private_users(value: Any) -> Any:
+    """One clear message instead of one per member of the union (literal, int)."""
+    if (isinstance(value, str) and value in ("no", "identity", "pick")) or (
+        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**32 - 1
+    ):
+        return value
+    raise ValueError(
+        "must be no, identity, pick, or the first host uid of the container's range "
+        "(0 to 4294967295, e.g. 65536), as NixOS privateUsers"
+    )
+
+
+PrivateUsers = Annotated[
+    Literal["no", "identity", "pick"] | Annotated[int, Field(ge=0, le=2**32 - 1)], BeforeValidator(_private_users)
+]
 ModuleRef = Annotated[str, AfterValidator(_module_ref)]
 SecretName = Annotated[
     str,
