@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     except NixedgeError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `check | head`: the reader has what it wanted; no traceback for that.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def test_check_bad_config_reports_every_error_on_stderr(tmp_path: Path) -> None:
 
 def test_check_unknown_stack() -> None:
     result = run("check", "--stack", "no-such-stack")
-    path = REPO / "stacks" / "Pulumi.no-such-stack.yaml"
+    path = "stacks/Pulumi.no-such-stack.yaml"  # relative, as typed: the command runs in the repo
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.splitlines() == [
         f"1 error in {path}:",

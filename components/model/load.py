@@ -144,6 +144,14 @@ def stack_path(stack: str) -> Path:
 
 def load_stack(stack: str | None = None, config_file: Path | None = None) -> ResolvedSite:
     """Resolve a stack by name (stacks/Pulumi.<stack>.yaml) or from any stack file."""
-    path = config_file if config_file is not None else stack_path(stack or "dev")
+    path = config_file if config_file is not None else _shown(stack_path(stack or "dev"))
     # A stack file lives in <project>/stacks/: module paths are relative to <project>.
     return site_from_data(read_stack_file(path), str(path), path.resolve().parent.parent)
+
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the working directory when it is below it, as people type it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path

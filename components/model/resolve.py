@@ -491,7 +491,10 @@ class _Checker:
             target=site.host.target.model_dump(by_alias=True, exclude_none=True),
             activation_command=self.activation_command(),
             rollback_command=self.rollback_command(),
-            check_origins=site.host.activation.check and site.host.activation.mode != "none",
+            # Nothing to check without an activation, nor after `boot` (it takes a reboot).
+            check_origins=site.host.activation.check
+            and bool(self.activation_command())
+            and site.host.activation.mode != "boot",
             secrets_dir=site.host.secrets_dir,
             tunnel=tunnel,
             containers=tuple(containers),

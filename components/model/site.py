@@ -52,7 +52,7 @@ class Strict(BaseModel):
 class LocalTarget(Strict):
     """Generated modules go to a directory on this machine (the dev stack)."""
 
-    transport: Literal["local"]
+    transport: Literal["local"] = Field(description="`local`: a directory on the machine that runs Pulumi.")
     path: str = Field(
         description="Directory that receives the generated modules; relative paths are "
         "relative to the project directory.",
@@ -63,7 +63,7 @@ class LocalTarget(Strict):
 class SshTarget(Strict):
     """Generated modules go to a NixOS host over the system OpenSSH client."""
 
-    transport: Literal["ssh"]
+    transport: Literal["ssh"] = Field(description="`ssh`: a NixOS host reached with the system OpenSSH client.")
     destination: str = Field(
         description="What `ssh` connects to: `root@seminar`, or a `Host` of ~/.ssh/config.",
         min_length=1,
@@ -105,7 +105,7 @@ class Host(Strict):
 
     name: HostName = Field(description="Host name, used in every message and resource name.")
     target: LocalTarget | SshTarget = Field(discriminator="transport")
-    activation: Activation = Activation()
+    activation: Activation = Field(default=Activation(), description="How the host applies new modules.")
     secrets_dir: AbsPath = Field(
         default="/var/lib/nixedge/secrets",
         description="Root-only directory on the host, outside the Nix store, for the tunnel credentials.",
@@ -167,9 +167,11 @@ class Tunnel(Strict):
 class Route(Strict):
     """A public hostname served by a container through the tunnel."""
 
-    hostname: Hostname
-    protocol: Literal["http", "https", "ssh", "tcp"] = "http"
-    port: Port = Field(description="Port the service listens on inside the container.")
+    hostname: Hostname = Field(description="Public host name, inside one of tunnel.zones, e.g. git.example.org.")
+    protocol: Literal["http", "https", "ssh", "tcp"] = Field(
+        default="http", description="How cloudflared speaks to the origin: http, https, ssh or tcp."
+    )
+    port: Port = Field(description="Port the service listens on (inside the container, or at the origin's address).")
 
 
 class BindMount(Strict):
@@ -187,9 +189,9 @@ class BindMount(Strict):
 class User(Strict):
     """The service user, identical on host and in the container (PostgreSQL peer auth)."""
 
-    name: UnixName
-    uid: Id
-    gid: Id
+    name: UnixName = Field(description="User name, the same on the host and in the container, e.g. forgejo.")
+    uid: Id = Field(description="User id on both sides; keep the one `id <name>` shows on an existing host.")
+    gid: Id = Field(description="Group id on both sides.")
     group: UnixName | None = Field(default=None, description="Group name; default: the user name.")
     shared: bool = Field(
         default=False,
@@ -214,9 +216,9 @@ class AllowedDevice(Strict):
 class ForwardPort(Strict):
     """A host port forwarded into the container (`containers.<name>.forwardPorts`)."""
 
-    host_port: Port
+    host_port: Port = Field(description="Port on the host.")
     container_port: Port | None = Field(default=None, description="Default: the same as hostPort.")
-    protocol: Literal["tcp", "udp"] = "tcp"
+    protocol: Literal["tcp", "udp"] = Field(default="tcp", description="tcp or udp.")
 
 
 class Resources(Strict):
@@ -256,8 +258,10 @@ class Container(Strict):
         description="The service's data directory: bind-mounted read-write at the same path, "
         "created on the host by tmpfiles, owned by the user.",
     )
-    state_dir_mode: str = Field(default="0750", pattern=r"^0[0-7]{3}$")
-    bind_mounts: list[BindMount] = []
+    state_dir_mode: str = Field(
+        default="0750", pattern=r"^0[0-7]{3}$", description="Mode of the state directory (tmpfiles), e.g. 0750."
+    )
+    bind_mounts: list[BindMount] = Field(default=[], description="Host paths visible inside the container.")
     postgresql: Postgresql | None = Field(
         default=None,
         description="Use the host's PostgreSQL: database and owner role are ensured, "
@@ -266,7 +270,7 @@ class Container(Strict):
     after: list[Unit] = Field(default=[], description="Host units container@<name> starts after.")
     requires: list[Unit] = Field(default=[], description="Host units container@<name> requires.")
     state_version: StateVersion = Field(description="`system.stateVersion` inside the container.")
-    auto_start: bool = True
+    auto_start: bool = Field(default=True, description="Start the container at boot (NixOS autoStart).")
     wrapper: str | None = Field(
         default=None,
         description="Name of a command on the host PATH that runs the same command in the "
@@ -274,7 +278,7 @@ class Container(Strict):
         "forgejo (forgejo) and atticd (atticd-atticadm).",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
     )
-    routes: list[Route] = []
+    routes: list[Route] = Field(default=[], description="Public hostnames served by this container.")
     settings: NixData = Field(
         default={},
         description="The app's `services.<app>.settings`, merged over what the preset derives.",
@@ -297,14 +301,16 @@ class Container(Strict):
         description="NixOS privateUsers: user namespacing (`pick` is the safest); bind mounts are then id-mapped.",
     )
     ephemeral: bool = Field(default=False, description="Empty root file system at every start.")
-    allowed_devices: list[AllowedDevice] = []
-    additional_capabilities: list[Capability] = []
+    allowed_devices: list[AllowedDevice] = Field(default=[], description="Device nodes the container may use.")
+    additional_capabilities: list[Capability] = Field(
+        default=[], description="Capabilities granted to the container, e.g. CAP_NET_ADMIN."
+    )
     extra_flags: list[NspawnFlag] = Field(
         default=[], description="Extra systemd-nspawn flags, e.g. --drop-capability=CAP_SYS_CHROOT."
     )
-    resources: Resources = Resources()
-    firewall: Firewall = Firewall()
-    forward_ports: list[ForwardPort] = []
+    resources: Resources = Field(default=Resources(), description="Resource limits of container@<name>.")
+    firewall: Firewall = Field(default=Firewall(), description="The firewall inside the container.")
+    forward_ports: list[ForwardPort] = Field(default=[], description="Host ports forwarded into the container.")
     secrets: list[SecretName] = Field(
         default=[],
         description="Names from the site's `secrets` this container reads: each is bind-mounted "
@@ -335,14 +341,14 @@ class Origin(Strict):
         "such as a microVM, whose address is checked against the containers'."
     )
     address: IPv4 = Field(description="Where cloudflared reaches it, e.g. 127.0.0.1 or 192.168.100.50.")
-    routes: list[Route] = Field(min_length=1)
-    allow_privileged_ports: bool = False
+    routes: list[Route] = Field(min_length=1, description="Public hostnames served by this origin.")
+    allow_privileged_ports: bool = Field(default=False, description="Allow route ports below 1024.")
 
 
 class SecretRef(Strict):
     """A secret installed on the host by sops-nix or agenix: nixedge never reads it."""
 
-    provider: Literal["sops-nix", "agenix"]
+    provider: Literal["sops-nix", "agenix"] = Field(description="What installs the secret on the host.")
     path: AbsPath = Field(description="Where the provider installs it, e.g. /run/secrets/atticd-env.")
     unit: Unit | None = Field(
         default=None,
@@ -354,20 +360,26 @@ class SecretRef(Strict):
 class DnsRecordConfig(Strict):
     """A DNS record that is not a tunnel CNAME (e.g. an unproxied A record to a VPN address)."""
 
-    name: Hostname
-    type: Literal["A", "AAAA", "CNAME", "TXT"]
-    content: str = Field(min_length=1, max_length=2048)
-    proxied: bool = False
+    name: Hostname = Field(description="Record name, inside one of tunnel.zones.")
+    type: Literal["A", "AAAA", "CNAME", "TXT"] = Field(description="Record type.")
+    content: str = Field(
+        min_length=1, max_length=2048, description="An address for A/AAAA, a host name for CNAME, text for TXT."
+    )
+    proxied: bool = Field(default=False, description="Proxied through Cloudflare (orange cloud).")
     ttl: int = Field(default=1, description="Seconds, or 1 for automatic.", ge=1, le=86400)
 
 
 class Site(Strict):
     """Everything nixedge knows about one host: the root of `nixedge:site`."""
 
-    host: Host
-    network: Network
-    tunnel: Tunnel | None = None
-    postgresql: SharedPostgresql = SharedPostgresql()
+    host: Host = Field(description="The machine that runs the containers and how it is reached.")
+    network: Network = Field(description="The containers' private network.")
+    tunnel: Tunnel | None = Field(
+        default=None, description="The Cloudflare Tunnel in front of the routes; left out, nothing is published."
+    )
+    postgresql: SharedPostgresql = Field(
+        default=SharedPostgresql(), description="Where the PostgreSQL that containers use runs."
+    )
     secrets: dict[SecretName, SecretRef] = Field(
         default={}, description="Secrets by reference, for containers' `secrets`."
     )
