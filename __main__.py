@@ -48,15 +48,15 @@ def main() -> None:
     site = load_site(stack)
     files = render(site)
     secrets: dict[str, pulumi.Input[str]] = {}
+    # Only a stack with a Cloudflare account publishes anything (the dev stack does not).
+    published = site.tunnel if site.tunnel is not None and site.tunnel.account_id is not None else None
     tunnel = None
-    cloudflare = site.tunnel is not None and site.tunnel.account_id is not None
-    if cloudflare:
+    if published is not None:
         # Imported only here: pulumi_cloudflare costs seconds and ~165 MB to import.
-        from components.cloudflare.edge import Edge, EdgeTunnel
+        from components.cloudflare.edge import EdgeTunnel
 
         tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site)
-        assert site.tunnel is not None
-        secrets[site.tunnel.credentials_file] = tunnel.credentials
+        secrets[published.credentials_file] = tunnel.credentials
     host = HostModules(
         f"{site.host}-modules",
         host=site.host,
@@ -83,15 +83,16 @@ def main() -> None:
         },
     )
     pulumi.export("routes", {r.hostname: r.service for r in site.routes})
-    if cloudflare and tunnel is not None:
-        assert site.tunnel is not None
+    if published is not None and tunnel is not None:
+        from components.cloudflare.edge import Edge
+
         edge = Edge(
             f"{site.host}-edge",
             site=site,
             stack=stack,
             tunnel=tunnel,
             activation=host,
-            dns_imports=dict(site.tunnel.dns_imports) or None,
+            dns_imports=dict(published.dns_imports) or None,
         )
         pulumi.export("tunnelId", tunnel.tunnel_id)
         pulumi.export("cnameTarget", tunnel.cname_target)
