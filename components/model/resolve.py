@@ -8,6 +8,7 @@ is collected, so one run reports them all.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 from ipaddress import IPv4Address, IPv4Network, IPv6Address
 from typing import Any
@@ -310,10 +311,22 @@ class _Checker:
 
     def foreign_state_dirs(self, resolved: dict[str, tuple[Mount, ...]]) -> None:
         owners = {c.state_dir: n for n, c in self.site.containers.items() if c.state_dir}
+        order = {state_dir: i for i, state_dir in enumerate(owners)}
+        below = sorted(owners)
         for name, mounts in resolved.items():
             for m in mounts:
-                for state_dir, owner in owners.items():
-                    if owner != name and (contains(state_dir, m.host_path) or contains(m.host_path, state_dir)):
+                # State directories at or above the mount (its ancestors), and below it: a
+                # walk up the path and a range of the sorted list, not every pair.
+                reached = {p for p in _ancestors(m.host_path) if p in owners}
+                prefix = "/" if m.host_path == "/" else m.host_path + "/"
+                start = bisect.bisect_left(below, prefix)
+                for state_dir in below[start:]:
+                    if not state_dir.startswith(prefix):
+                        break
+                    reached.add(state_dir)
+                for state_dir in sorted(reached, key=order.__getitem__):
+                    owner = owners[state_dir]
+                    if owner != name:
                         self.error(
                             f"{m.loc}.hostPath" if "bindMounts" in m.loc else m.loc,
                             f"reaches {state_dir}, the state directory of containers.{owner}",
@@ -685,6 +698,15 @@ class _Checker:
             dns_records=tuple(sorted(records, key=lambda r: (r.name, r.type, r.content))),
             dns_imports=tuple(sorted(t.dns_imports.items())),
         )
+
+
+def _ancestors(path: str) -> list[str]:
+    """`path` and every directory above it, up to `/`."""
+    out = [path]
+    while path != "/":
+        path = posixpath.dirname(path)
+        out.append(path)
+    return out
 
 
 def _bytes(size: str) -> float | None:
