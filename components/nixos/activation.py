@@ -9,6 +9,11 @@ files nixedge owns. `read_back` reads them for drift detection.
 Ownership: the modules named in the Pulumi state plus those listed in the manifest
 (`.nixedge-manifest.json` in the module directory, written last on every change), and
 the secret files named in the state. Nothing else is ever written or removed.
+
+An activation that was interrupted (the machine running Pulumi died, the connection
+dropped) leaves the marker `.nixedge-activation-pending` next to the modules it wrote:
+the next `apply` activates even when no module differs any more, and `read_back`
+reports it, so `pulumi refresh` does not hide a host that never ran its modules.
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ from components.nixos.transport import (
 MANIFEST = ".nixedge-manifest.json"
 """Name of the manifest in the module directory; never a module name."""
 
+PENDING = ".nixedge-activation-pending"
+"""Marker in the module directory, in place (written first) from the moment new modules
+are until their activation completed, or they were restored and rolled back. It lists
+the modules the unfinished activation was for. Never a module name."""
+
 OUTPUT_LINES = 40
 """How much of a failed command's output goes into the error."""
 
@@ -55,7 +65,7 @@ def relpath_problem(relpath: str) -> str | None:
         return f"must be normalised, without '.', '..' or '//' {example}"
     if any(not set(part) <= _PLAIN_CHARS for part in parts):
         return f"may only contain letters, digits and ._@+- {example}"
-    if relpath == MANIFEST or any(part.startswith(TEMP_PREFIX) for part in parts):
+    if relpath in (MANIFEST, PENDING) or any(part.startswith(TEMP_PREFIX) for part in parts):
         return f"is a name nixedge reserves for itself {example}"
     return None
 
@@ -170,17 +180,21 @@ def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: I
     """Bring the host to `d`; on failure leave it as it was before and raise HostError.
 
     `owned_files`/`owned_secrets` are what the state says we wrote before; files that
-    left the set are removed. Activation runs once, only if a file or secret changed.
+    left the set are removed. Activation runs once, only if a file or secret changed
+    or the activation of an earlier run was interrupted (the PENDING marker).
     """
     manifest_path = _join(d.root, MANIFEST)
+    pending_path = _join(d.root, PENDING)
     owned = set(owned_files) - {MANIFEST}
     secret_paths = set(d.secrets) | set(owned_secrets)
     # One round trip for the usual case; a second only for modules that only the
     # manifest knows (written by a run whose result never reached the state).
     before = t.read_files(
-        [manifest_path, *(_join(d.root, r) for r in sorted(set(d.files) | owned)),
+        [manifest_path, pending_path, *(_join(d.root, r) for r in sorted(set(d.files) | owned)),
          *sorted(secret_paths)]
     )  # fmt: skip
+    # Modules an earlier run wrote whose activation never completed (None: no such run).
+    interrupted = _pending_modules(before[pending_path], d.files)
     owned |= manifest_files(before[manifest_path]) - {MANIFEST}
     rel_to_abs = {rel: _join(d.root, rel) for rel in set(d.files) | owned}
     unread = [p for p in rel_to_abs.values() if p not in before]
@@ -206,6 +220,15 @@ def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: I
         # Last: it lists what precedes it.
         writes.append(FileWrite(manifest_path, manifest))
     removals = [rel_to_abs[rel] for rel in gone] + gone_secrets
+    activate = bool(d.activation.command) and bool(
+        changed or gone or secrets_changed or gone_secrets or interrupted is not None
+    )
+    if activate:
+        # First: it is in place before any new module is, until the activation completed.
+        pending = sorted(set(changed + gone) | set(interrupted or ()))
+        writes.insert(0, FileWrite(pending_path, _pending_text(pending)))
+    elif interrupted is not None:
+        removals.append(pending_path)  # nothing activates this host any more
     undo = _Undo(before, [w.path for w in writes] + removals, frozenset(secret_paths))
 
     # Writing into a directory cleans it; the others are cleaned here.
@@ -225,7 +248,7 @@ def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: I
     changed_all = sorted(changed + gone)
     ran = False
     checked: list[str] = []
-    if d.activation.command and (changed_all or secrets_changed or gone_secrets):
+    if activate:
         command = shlex.join(d.activation.command)
         try:
             result = t.run(d.activation.command, d.activation.timeout, cwd=d.root)
@@ -235,13 +258,32 @@ def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: I
             _fail(t, d, undo, f"`{command}` exited with status {result.exit_code}", result.output)
         ran = True
         for check in d.checks:
-            if set(check.files) & set(changed_all):
+            if set(check.files) & (set(changed_all) | set(interrupted or ())):
                 _run_check(t, d, check, undo)
                 checked.append(check.container)
+        t.remove_files([pending_path])
     if gone:
         # Only directories below the module directory that held removed modules.
         t.remove_empty_dirs([p for p in _dirs_within(d.root, (rel_to_abs[r] for r in gone)) if p != d.root])
     return Report(changed_all, sorted(secrets_changed + gone_secrets), ran=ran, checked=checked)
+
+
+def _pending_text(modules: Iterable[str]) -> bytes:
+    return (json.dumps({"generator": "nixedge", "activation": "pending", "modules": sorted(modules)}) + "\n").encode()
+
+
+def _pending_modules(data: bytes | None, files: Iterable[str]) -> list[str] | None:
+    """The modules a pending marker lists (all of `files` when it is unreadable), or
+    None without a marker."""
+    if data is None:
+        return None
+    try:
+        modules = json.loads(data)["modules"]
+    except (ValueError, KeyError, TypeError):
+        return sorted(files)
+    if not isinstance(modules, list):
+        return sorted(files)
+    return sorted(m for m in modules if isinstance(m, str) and relpath_problem(m) is None)
 
 
 def _run_check(t: Transport, d: Desired, check: Check, undo: _Undo) -> None:
@@ -322,13 +364,21 @@ def _fail(t: Transport, d: Desired, undo: _Undo, what: str, output: str) -> NoRe
             lines.append(f"Rolled back (`{rollback}`), but the files on disk are the new ones.")
         else:
             rollback_failed = rb
+            # Restoring removed the pending marker; the running system matches no files now.
+            marked = restored and _mark_pending(t, d)
             lines.append(
                 ("Restored the previous modules, but " if restored else "")
                 + f"THE ROLLBACK FAILED TOO: `{rollback}` {rb_detail}. {d.host} may still "
                 "run the configuration of the failed activation"
                 + (" while its files are the previous ones" if restored else "")
                 + "; repair it on the host (e.g. `nixos-rebuild switch --rollback` there) "
-                "before the next `pulumi up`."
+                "before the next `pulumi up`"
+                + (
+                    "; nixedge left its pending-activation marker there, so `pulumi refresh` and "
+                    "`pulumi up` activate the host again even if no module changes."
+                    if marked
+                    else "."
+                )
             )
     if output.strip():
         command = shlex.join(d.activation.command)
@@ -338,6 +388,15 @@ def _fail(t: Transport, d: Desired, undo: _Undo, what: str, output: str) -> NoRe
         lines.append(f"Output of `{rollback}` (last {OUTPUT_LINES} lines):")
         lines.append(_indent(tail(rollback_failed.output, OUTPUT_LINES)))
     raise ActivationError("\n".join(lines))
+
+
+def _mark_pending(t: Transport, d: Desired) -> bool:
+    """Best effort: leave the pending marker, so the next run activates this host."""
+    try:
+        t.write_files([FileWrite(_join(d.root, PENDING), _pending_text(d.files))])
+    except TransportError:
+        return False
+    return True
 
 
 def _indent(text: str) -> str:
@@ -354,20 +413,22 @@ def remove(t: Transport, root: str, owned_files: Iterable[str], owned_secrets: I
     paths = [_join(root, rel) for rel in owned]
     t.clean_temp_files(_dirs([*paths, *owned_secrets, manifest_path]))
     # The manifest goes last, so an interrupted delete still lists what is left.
-    t.remove_files([*paths, *sorted(owned_secrets), manifest_path])
+    t.remove_files([*paths, *sorted(owned_secrets), _join(root, PENDING), manifest_path])
     t.remove_empty_dirs(_dirs_within(root, [*paths, manifest_path]))
     return owned
 
 
 def read_back(
     t: Transport, root: str, owned_files: Iterable[str], secret_paths: Iterable[str]
-) -> tuple[dict[str, str], dict[str, bytes | None]]:
-    """Module texts now on the host (state ∪ manifest; missing ones left out) and the
-    raw content of the secret files (None when missing): for drift detection."""
-    manifest_path = _join(root, MANIFEST)
-    current = t.read_files([manifest_path])[manifest_path]
+) -> tuple[dict[str, str], dict[str, bytes | None], bool]:
+    """Module texts now on the host (state ∪ manifest; missing ones left out), the raw
+    content of the secret files (None when missing), for drift detection, and whether
+    an activation of these modules is still pending (an interrupted run)."""
+    manifest_path, pending_path = _join(root, MANIFEST), _join(root, PENDING)
+    first = t.read_files([manifest_path, pending_path])
+    current = first[manifest_path]
     owned = sorted((set(owned_files) | manifest_files(current)) - {MANIFEST})
     secrets = sorted(secret_paths)
     found = t.read_files([*(_join(root, rel) for rel in owned), *secrets])
     files = {rel: content.decode(errors="replace") for rel in owned if (content := found[_join(root, rel)]) is not None}
-    return files, {p: found[p] for p in secrets}
+    return files, {p: found[p] for p in secrets}, first[pending_path] is not None

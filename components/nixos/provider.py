@@ -47,8 +47,10 @@ from components.nixos.transport import Transport, make_transport, sha256_hex
 # in places the SDK does not convert, as the engine's placeholder string.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-# Inputs that diff compares with their echo in the old outputs.
-_COMPARED = ("host", "target", "files", "secrets", "activation_config", "checks")
+# Inputs that diff compares with their echo in the old outputs. `activation_pending` is
+# never an input: only `read` sets it (True), when the host holds modules whose
+# activation an interrupted run never completed, so that the next `up` updates.
+_COMPARED = ("host", "target", "files", "secrets", "activation_config", "checks", "activation_pending")
 # Target keys that name *where* the modules live: changing one replaces the resource.
 _LOCATION_KEYS = ("transport", "destination", "path")
 _DRIFTED = "(changed on the host)"
@@ -288,15 +290,19 @@ class HostModulesProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Read the owned files back (refresh): a module edited or removed on the host
         shows as a change of `files`, a changed secret as a change of `secrets` (the
-        value itself never leaves the host); the next update writes them back."""
+        value itself never leaves the host); the next update writes them back. Modules
+        whose activation was interrupted show as `activation_pending: true`; the next
+        update activates them."""
         transport, root = _open(props)
         secrets = dict(props.get("secrets") or {})
         try:
             with transport:
-                files, found = read_back(transport, root, (props.get("files") or {}).keys(), secrets)
+                files, found, pending = read_back(transport, root, (props.get("files") or {}).keys(), secrets)
         except HostError as exc:
             raise HostError(f"Reading the modules of {props['host']} failed: {exc}") from exc
-        outs = {k: v for k, v in props.items() if not k.startswith("__")}
+        outs = {k: v for k, v in props.items() if not k.startswith("__") and k != "activation_pending"}
+        if pending:
+            outs["activation_pending"] = True
         outs["files"] = files
         outs["hashes"] = {rel: sha256_hex(t.encode()) for rel, t in sorted(files.items())}
         outs["secrets"] = {

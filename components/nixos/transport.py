@@ -169,6 +169,8 @@ class LocalTransport(Transport):
         return result
 
     def write_files(self, files: Sequence[FileWrite]) -> None:
+        # As the ssh transport does: temporary files of an interrupted run go first.
+        self.clean_temp_files(sorted({os.path.dirname(item.path) for item in files}))
         temps: list[tuple[str, str]] = []
         try:
             for item in files:
@@ -326,8 +328,15 @@ class SshTransport(Transport):
         return proc
 
     def _script(self, script: str, *, stdin: bytes = b"", timeout: float = 120) -> bytes:
-        """Run a POSIX sh script on the host; raise TransportError unless it exits 0."""
-        proc = self._ssh(f"sh -c {shlex.quote(script)}", stdin=stdin, timeout=timeout)
+        """Run a POSIX sh script on the host; raise TransportError unless it exits 0.
+
+        The script travels on stdin ahead of `stdin`, not as an argument: one argument
+        may hold at most 128 KiB on Linux, less than the script for a few hundred files.
+        `head -c` takes exactly the script's bytes, the script then reads the rest.
+        """
+        code = script.encode()
+        bootstrap = f's=$(head -c {len(code)}) || exit 3; eval "$s"'
+        proc = self._ssh(f"sh -c {shlex.quote(bootstrap)}", stdin=code + stdin, timeout=timeout)
         if proc.returncode != 0:
             detail = tail(proc.stderr.decode(errors="replace"), 10)
             raise TransportError(f"file operation on {self.label} failed (exit {proc.returncode}): {detail}")
