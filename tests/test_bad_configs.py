@@ -43,12 +43,12 @@ CASES = [
     # -- addresses ----------------------------------------------------------------------
     pytest.param(
         put((f"{A}.localAddress", "192.168.100.11")),
-        [f"{A}.localAddress: is already used by {F}.localAddress (got: '192.168.100.11')"],
+        [f"{F}.localAddress: is already used by {A}.localAddress (got: '192.168.100.11')"],
         id="duplicate-address",
     ),
     pytest.param(
         put((f"{A}.hostAddress", "192.168.100.11")),
-        [f"{A}.hostAddress: is already used by {F}.localAddress (got: '192.168.100.11')"],
+        [f"{F}.localAddress: is already used by {A}.hostAddress (got: '192.168.100.11')"],
         id="host-address-equals-other-local",
     ),
     pytest.param(
@@ -84,19 +84,19 @@ CASES = [
     # -- users --------------------------------------------------------------------------
     pytest.param(
         put((f"{A}.user.uid", 991)),
-        [f"{A}.user.uid: is already used by {F}.user.uid; each container needs its own uid (got: 991)"],
+        [f"{F}.user.uid: is already used by {A}.user.uid; each container needs its own uid (got: 991)"],
         id="duplicate-uid",
     ),
     pytest.param(
         put((f"{A}.user.gid", 986)),
-        [f"{A}.user.gid: is already used by {F}.user.gid; each container needs its own gid (got: 986)"],
+        [f"{F}.user.gid: is already used by {A}.user.gid; each container needs its own gid (got: 986)"],
         id="duplicate-gid",
     ),
     pytest.param(
         put((f"{A}.user.name", "forgejo")),
         [
-            f"{A}.user.name: is already used by {F}.user.name; each container needs its own name (got: 'forgejo')",
-            f"{A}.user.group: is already used by {F}.user.group; each container needs its own group (got: 'forgejo')",
+            f"{F}.user.name: is already used by {A}.user.name; each container needs its own name (got: 'forgejo')",
+            f"{F}.user.group: is already used by {A}.user.group; each container needs its own group (got: 'forgejo')",
         ],
         id="duplicate-user-name",
     ),
@@ -115,7 +115,7 @@ CASES = [
         put((f"{A}.routes[0].hostname", "Forgejo.NCAQ.net")),
         [
             (
-                f"{A}.routes[0].hostname: is already routed by {F}.routes[0].hostname; "
+                f"{F}.routes[0].hostname: is already routed by {A}.routes[0].hostname; "
                 "a hostname has exactly one route (got: 'forgejo.ncaq.net')"
             )
         ],
@@ -357,8 +357,8 @@ CASES = [
     pytest.param(
         put((f"{A}.stateDir", "/var/lib/forgejo/attic")),
         [
-            f"{F}.stateDir: reaches /var/lib/forgejo/attic, the state directory of {A} (got: '/var/lib/forgejo')",
             f"{A}.stateDir: reaches /var/lib/forgejo, the state directory of {F} (got: '/var/lib/forgejo/attic')",
+            f"{F}.stateDir: reaches /var/lib/forgejo/attic, the state directory of {A} (got: '/var/lib/forgejo')",
         ],
         id="state-dir-inside-other-state-dir",
     ),
@@ -574,8 +574,8 @@ def test_all_errors_are_reported_at_once() -> None:
         site_from_data(data, SOURCE)
     assert str(info.value).splitlines() == [
         f"4 errors in {SOURCE}:",
-        f"  {A}.localAddress: is already used by {F}.localAddress (got: '192.168.100.11')",
-        f"  {A}.user.uid: is already used by {F}.user.uid; each container needs its own uid (got: 991)",
+        f"  {F}.localAddress: is already used by {A}.localAddress (got: '192.168.100.11')",
+        f"  {F}.user.uid: is already used by {A}.user.uid; each container needs its own uid (got: 991)",
         f"  {A}.routes[0].port: is a privileged port (< 1024); services listen on 1024 or above (got: 80)",
         f"    Hint: use e.g. 8080, or set {A}.allowPrivilegedPorts: true",
         f"  {F}.settings.server.DOMAIN: is derived from {F}.routes[0]; change it there instead (got: 'x.ncaq.net')",
@@ -704,11 +704,11 @@ def test_yaml_date_and_unquoted_version_from_file(tmp_path: Path) -> None:
     text += "        nixos:\n          services:\n            foo:\n              since: 2025-01-01\n"
     assert _load(tmp_path, text) == [
         "2 errors in FILE:",
-        "  containers.forgejo.stateVersion: Input should be a valid string (got: 25.05)",
         (
             "  containers.atticd.nixos: services.foo.since: date has no Nix value; quote it as a string "
             "(YAML reads 2025-01-01 as a date) (got: {'services': {'foo': {'since': datetime.date(2025, 1, 1)}}})"
         ),
+        "  containers.forgejo.stateVersion: Input should be a valid string (got: 25.05)",
     ]
 
 

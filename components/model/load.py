@@ -72,6 +72,20 @@ def _module_files(site: Site, project_dir: Path) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(files.items()))
 
 
+def _sorted_keys(data: Any) -> Any:
+    """Every mapping with its keys sorted (`enable` first, as modules are written), lists
+    in their order.
+
+    Pulumi hands the program its structured config with sorted keys; sorting here too
+    makes `check`, `render` and `diff` see exactly what `pulumi up` deploys, byte for byte.
+    """
+    if isinstance(data, dict):
+        return {k: _sorted_keys(data[k]) for k in sorted(data, key=lambda k: (k != "enable", str(k)))}
+    if isinstance(data, list):
+        return [_sorted_keys(v) for v in data]
+    return data
+
+
 def site_from_data(data: Any, source: str = "stack config", project_dir: Path | None = None) -> ResolvedSite:
     """Validate the `nixedge:site` value (a mapping) and resolve it.
 
@@ -80,6 +94,7 @@ def site_from_data(data: Any, source: str = "stack config", project_dir: Path | 
     """
     if not isinstance(data, dict):
         raise ConfigError([Issue(SITE_KEY, "must be a mapping with host, network and containers", data)], source)
+    data = _sorted_keys(data)
     try:
         site = Site.model_validate(data)
     except ValidationError as exc:

@@ -37,10 +37,10 @@
           {
             services.gitea-actions-runner.instances.first = {
               enable = true;
-              name = "runner1";
-              url = "https://git.example.org";
-              tokenFile = "/run/secrets/runner-token";
               labels = [ "native:host" ];
+              name = "runner1";
+              tokenFile = "/run/secrets/runner-token";
+              url = "https://git.example.org";
             };
           }
         ];

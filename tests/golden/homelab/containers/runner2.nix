@@ -33,10 +33,10 @@
           {
             services.gitea-actions-runner.instances.second = {
               enable = true;
-              name = "runner2";
-              url = "https://git.example.org";
-              tokenFile = "/run/secrets/runner-token";
               labels = [ "native:host" ];
+              name = "runner2";
+              tokenFile = "/run/secrets/runner-token";
+              url = "https://git.example.org";
             };
           }
         ];

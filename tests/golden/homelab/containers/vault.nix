@@ -29,9 +29,9 @@
             services.vaultwarden = {
               enable = true;
               config = {
+                DOMAIN = "https://vault.example.org";
                 ROCKET_ADDRESS = "0.0.0.0";
                 ROCKET_PORT = 8222;
-                DOMAIN = "https://vault.example.org";
               };
             };
           }

@@ -42,8 +42,8 @@
         imports = [
           {
             networking.wireguard.interfaces.wg0 = {
-              listenPort = 51820;
               ips = [ "10.100.0.1/24" ];
+              listenPort = 51820;
               privateKeyFile = "/var/lib/wireguard/private";
             };
           }

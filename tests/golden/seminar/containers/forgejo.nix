@@ -60,12 +60,12 @@ in
             session = {
               COOKIE_SECURE = true;
             };
+            repository = {
+              DEFAULT_BRANCH = "master";
+            };
             service = {
               DISABLE_REGISTRATION = true;
               REQUIRE_SIGNIN_VIEW = true;
-            };
-            repository = {
-              DEFAULT_BRANCH = "master";
             };
           };
         };
