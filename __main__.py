@@ -52,6 +52,12 @@ def main() -> None:
     published = site.tunnel if site.tunnel is not None and site.tunnel.account_id is not None else None
     tunnel = None
     if published is not None:
+        placeholders = [v for v in (published.account_id, *published.zones.values()) if v and v.startswith("<")]
+        if placeholders:
+            raise pulumi.RunError(
+                f"stack {stack}: tunnel.accountId and tunnel.zones[].zoneId must hold your Cloudflare ids, "
+                f"not the placeholders {', '.join(placeholders)}; nothing was changed."
+            )
         # Imported only here: pulumi_cloudflare costs seconds and ~165 MB to import.
         from components.cloudflare.edge import EdgeTunnel
 

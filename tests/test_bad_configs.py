@@ -34,7 +34,7 @@ SENSITIVE = "is a sensitive host path; mounting it gives the container power ove
 NO_TUNNEL = "needs a tunnel to be published, but the site has no `tunnel`"
 A = "containers.atticd"
 SAFE_PATH_MESSAGE = (
-    "may contain only letters, digits and . _ - @ + = , ~ / "
+    "may contain only letters, digits and . _ - @ + / "
     "(NixOS hands it to systemd-nspawn and tmpfiles unquoted), e.g. '/srv/my-app'"
 )
 F = "containers.forgejo"
@@ -610,7 +610,7 @@ def test_privileged_port_allowed_with_allow_privileged_ports() -> None:
     assert site.container("atticd").routes[0].service == "http://192.168.100.21:80"
 
 
-@pytest.mark.parametrize("host_path", ["/etc", "/nix/store", "/root/.ssh", "/etc/nixos"])
+@pytest.mark.parametrize("host_path", ["/boot", "/nix/store", "/root/.ssh", "/var/lib/nixos-containers/other"])
 def test_sensitive_mount_allowed_with_allow_sensitive(host_path: str) -> None:
     data = seed_site()
     set_key(data, f"{A}.bindMounts", [{"path": "/host", "hostPath": host_path, "allowSensitive": True}])
@@ -717,3 +717,17 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_stack(config_file=path)
     assert str(info.value).splitlines()[1] == f"  {path}: cannot be read: No such file or directory"
+
+
+@pytest.mark.parametrize(
+    ("host_path", "key", "path"),
+    [
+        ("/etc", "host.target.path", "/etc/nixos/nixedge"),
+        ("/etc/nixos", "host.target.path", "/etc/nixos/nixedge"),
+        ("/var/lib/nixedge", "host.secretsDir", "/var/lib/nixedge/secrets"),
+    ],
+)
+def test_nixedge_paths_stay_out_even_with_allow_sensitive(host_path: str, key: str, path: str) -> None:
+    """No override lets a container see the tunnel credentials or the modules the host activates."""
+    lines = report_lines(put((f"{A}.bindMounts", [{"path": "/host", "hostPath": host_path, "allowSensitive": True}])))
+    assert len(lines) == 1 and lines[0].startswith(f"{A}.bindMounts[0].hostPath: reaches {key} ({path}): "), lines

@@ -1041,3 +1041,44 @@ def test_base_site_is_not_shared_between_cases() -> None:
     first = multiservice_site()
     first["containers"]["runner1"]["secrets"].append("x")
     assert multiservice_site()["containers"]["runner1"]["secrets"] == ["runner-token"]
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (
+            {"ttl": 30},
+            "tunnel.dnsRecords[0].ttl: must be 1 (automatic): Cloudflare takes 60 to 86400 seconds (got: 30)",
+        ),
+        (
+            {"ttl": 300, "proxied": True},
+            "tunnel.dnsRecords[0].ttl: must be 1 (automatic): a proxied record's TTL is automatic (got: 300)",
+        ),
+    ],
+)
+def test_dns_record_ttls_cloudflare_refuses(record: dict[str, Any], expected: str) -> None:
+    base = {"name": "vpn.example.org", "type": "A", "content": "203.0.113.7"}
+    assert report_lines(put(("tunnel.dnsRecords", [base | record]))) == [expected]
+
+
+def test_a_route_to_a_container_that_does_not_start_is_refused() -> None:
+    lines = report_lines(put(("containers.forgejo.autoStart", False)))
+    assert lines[0] == (
+        "containers.forgejo.routes[0]: would point at a container that does not start: autoStart is false "
+        "(got: 'git.example.org')"
+    ), lines
+
+
+def test_postgresql_serves_no_route() -> None:
+    route = [{"hostname": "db.example.org", "protocol": "tcp", "port": 5432}]
+    lines = report_lines(put(("containers.postgres.network", "veth"), ("containers.postgres.routes", route)))
+    assert (
+        "containers.postgres.routes[0].protocol: is not served by app postgresql (it serves no route) (got: 'tcp')"
+        in lines
+    )
+
+
+def test_valid_ttls_pass() -> None:
+    data = multiservice_site()
+    set_key(data, "tunnel.dnsRecords", [{"name": "vpn.example.org", "type": "A", "content": "203.0.113.7", "ttl": 60}])
+    assert site_from_data(data, SOURCE).tunnel is not None

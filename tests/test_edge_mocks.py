@@ -84,8 +84,9 @@ def resolved(data: Mapping[str, Any]) -> ResolvedSite:
 # --- layer 1: the components alone ----------------------------------------------------
 
 
-def edge_program(site: ResolvedSite, stack: str = "seminar",
-                 dns_imports: Mapping[str, str] | None = None) -> Callable[[], dict[str, Any]]:
+def edge_program(
+    site: ResolvedSite, stack: str = "seminar", dns_imports: Mapping[str, str] | None = None
+) -> Callable[[], dict[str, Any]]:
     """EdgeTunnel + Edge as the program wires them, with a stand-in activation resource."""
 
     def program() -> dict[str, Any]:
@@ -93,8 +94,9 @@ def edge_program(site: ResolvedSite, stack: str = "seminar",
 
         activation = pulumi.CustomResource(ACTIVATION_TYPE, "activation", {})
         tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site)
-        edge = Edge(f"{site.host}-edge", site=site, stack=stack, tunnel=tunnel,
-                    activation=activation, dns_imports=dns_imports)
+        edge = Edge(
+            f"{site.host}-edge", site=site, stack=stack, tunnel=tunnel, activation=activation, dns_imports=dns_imports
+        )
         return {
             "credentials": tunnel.credentials,
             "tunnel_id": tunnel.tunnel_id,
@@ -202,7 +204,9 @@ def test_created_tunnel_lets_cloudflare_generate_its_secret() -> None:
         tunnel = run_edge(seminar(ingress)).one(TUNNEL_TYPE)
         assert tunnel.op == "register", tunnel.urn
         assert tunnel.inputs == {
-            "accountId": "<your-cloudflare-account-id>", "name": "seminar", "configSrc": config_src,
+            "accountId": "<your-cloudflare-account-id>",
+            "name": "seminar",
+            "configSrc": config_src,
         }, tunnel.urn
 
 
@@ -265,10 +269,14 @@ def test_changing_one_address_changes_only_its_ingress_rules() -> None:
     new_rules = new[config_urn].inputs["config"]["ingresses"]
     differing = [(o, n) for o, n in zip(old_rules, new_rules, strict=True) if o != n]
     assert differing == [
-        ({"hostname": "forgejo-ssh.ncaq.net", "service": "ssh://192.168.100.11:2222"},
-         {"hostname": "forgejo-ssh.ncaq.net", "service": "ssh://192.168.100.12:2222"}),
-        ({"hostname": "forgejo.ncaq.net", "service": "http://192.168.100.11:8080"},
-         {"hostname": "forgejo.ncaq.net", "service": "http://192.168.100.12:8080"}),
+        (
+            {"hostname": "forgejo-ssh.ncaq.net", "service": "ssh://192.168.100.11:2222"},
+            {"hostname": "forgejo-ssh.ncaq.net", "service": "ssh://192.168.100.12:2222"},
+        ),
+        (
+            {"hostname": "forgejo.ncaq.net", "service": "http://192.168.100.11:8080"},
+            {"hostname": "forgejo.ncaq.net", "service": "http://192.168.100.12:8080"},
+        ),
     ]
 
 
@@ -326,8 +334,13 @@ def test_further_dns_records_are_published_as_configured() -> None:
     further = {r.name: r for r in run.of_type(DNS_TYPE) if r.inputs["type"] != "CNAME"}
     vpn = further.pop("seminar-edge-dns-vpn.ncaq.net-a")
     assert vpn.inputs == {
-        "zoneId": "<your-ncaq.net-zone-id>", "name": "vpn.ncaq.net", "type": "A", "content": "100.64.0.1",
-        "proxied": False, "ttl": 1, "comment": "managed by nixedge stack seminar",
+        "zoneId": "<your-ncaq.net-zone-id>",
+        "name": "vpn.ncaq.net",
+        "type": "A",
+        "content": "100.64.0.1",
+        "proxied": False,
+        "ttl": 1,
+        "comment": "managed by nixedge stack seminar",
     }, vpn.urn
     assert sorted(r.inputs["content"] for r in further.values()) == ["site-verification=abc", "v=spf1 -all"]
     assert all(re.fullmatch(r"seminar-edge-dns-ncaq\.net-txt-[0-9a-f]{8}", name) for name in further), list(further)
@@ -356,6 +369,22 @@ def test_a_bad_token_fails_without_showing_it() -> None:
 # --- layer 2: the real program ----------------------------------------------------------
 
 
+# The program refuses the stack files' <placeholder> ids; these stand in for real ones.
+ACCOUNT_ID = "a1" * 16
+ZONE_ID = "c3" * 16
+
+
+def with_ids(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with its placeholder account and zone ids replaced by real-looking ones."""
+    tunnel = data.get("tunnel") or {}
+    if str(tunnel.get("accountId", "")).startswith("<"):
+        tunnel["accountId"] = ACCOUNT_ID
+    for zone in tunnel.get("zones", []):
+        if str(zone.get("zoneId", "")).startswith("<"):
+            zone["zoneId"] = ZONE_ID
+    return data
+
+
 def run_main(data: Mapping[str, Any], stack: str) -> edge_mocks.Run:
     """`__main__.py` under mocks, with `data` as the stack's nixedge:site."""
 
@@ -367,7 +396,7 @@ def run_main(data: Mapping[str, Any], stack: str) -> edge_mocks.Run:
 
 @pytest.mark.parametrize("ingress", ["local", "remote"])
 def test_program_publishes_seminar_after_the_host(ingress: str) -> None:
-    run = run_main(seminar(ingress), "seminar")
+    run = run_main(with_ids(seminar(ingress)), "seminar")
     host = run.one(DYNAMIC_TYPE)
     assert len(run.of_type(DNS_TYPE)) == 3
     assert len(run.of_type(CONFIG_TYPE)) == (ingress == "remote")
@@ -383,7 +412,7 @@ def test_program_publishes_seminar_after_the_host(ingress: str) -> None:
     path = tunnel_config.credentials_file
     assert list(host.inputs["secrets"]) == [path]
     creds = host.inputs["secrets"][path]
-    expected_token = edge_mocks.token_for("<your-cloudflare-account-id>", TUNNEL_ID)
+    expected_token = edge_mocks.token_for(ACCOUNT_ID, TUNNEL_ID)
     assert creds == expected_token if ingress == "remote" else json.loads(creds)["TunnelID"] == TUNNEL_ID
     assert run.exports["tunnelId"] == (TUNNEL_ID, False)
     assert run.exports["sshConfig"] == (SEMINAR_SSH_CONFIG, False)
@@ -413,7 +442,10 @@ def test_ssh_config_without_ssh_routes_is_empty() -> None:
 def test_ssh_config_command_prints_the_snippet() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "components", "ssh-config", "--stack", "seminar"],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert (done.returncode, done.stderr, done.stdout) == (0, "", SEMINAR_SSH_CONFIG)
 
@@ -429,3 +461,11 @@ def test_pure_commands_do_not_import_pulumi_cloudflare() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+def test_program_refuses_placeholder_ids() -> None:
+    """The shipped stacks carry <placeholders>; publishing with them must stop before anything."""
+    with pytest.raises(
+        Exception, match="must hold your Cloudflare ids, not the placeholders <your-cloudflare-account-id>"
+    ):
+        run_main(seminar("remote"), "seminar")

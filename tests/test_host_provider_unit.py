@@ -444,3 +444,40 @@ def test_delete_removes_nested_directories_it_emptied(host: Host) -> None:
     host.provider.delete("id", outs)
     assert host.tree() == {"a/keep/notes.txt": "foreign"}
     assert not (host.root / "a" / "b").exists()
+
+
+# -- ownership --------------------------------------------------------------------------
+
+
+def test_a_file_we_did_not_write_is_never_overwritten(host: Host) -> None:
+    host.root.mkdir(parents=True)
+    (host.root / "default.nix").write_text("# the user's own\n{ }\n")
+    with pytest.raises(HostError) as info:
+        host.provider.create(host.props())
+    message = str(info.value)
+    assert "Refusing to overwrite default.nix" in message and "nothing was changed" in message
+    assert host.tree() == {"default.nix": "# the user's own\n{ }\n"}
+    assert host.activations() == []
+
+
+def test_an_identical_file_is_adopted(host: Host) -> None:
+    """What an interrupted first run wrote (same content, no manifest yet) is ours."""
+    props = host.props()
+    host.root.mkdir(parents=True)
+    (host.root / "default.nix").write_text(props["files"]["default.nix"])
+    outs = created(host, props)
+    assert set(host.tree()) == {"default.nix", "containers/forgejo.nix", MANIFEST}
+    assert outs["activation"]["ran"] is True
+
+
+def test_renaming_the_host_keeps_the_directory_of_the_new_resource(host: Host) -> None:
+    """A new host name makes Pulumi create the new resource before deleting the old one,
+    both on the same directory: the old one's delete must not take the new one's files."""
+    old = created(host, host.props())
+    new = created(host, host.props(host="seminar2"))
+    before = host.tree()
+    host.provider.delete("old", old)
+    assert host.tree() == before
+    assert os.path.exists(host.secret_path)
+    host.provider.delete("new", new)
+    assert not host.root.exists()

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from tests import edge_mocks
-from tests.test_edge_mocks import run_main, seminar
+from tests.test_edge_mocks import run_main, seminar, with_ids
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 INGRESS_TYPE = "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig"
@@ -45,7 +45,7 @@ def _detail(reg: edge_mocks.Registration) -> list[str]:
 
 
 def plan(ingress: str) -> str:
-    run = run_main(seminar(ingress), "seminar")
+    run = run_main(with_ids(seminar(ingress)), "seminar")
     regs = [r for r in run.registrations if r.op == "register" and not r.type.startswith("nixedge:cloudflare:")]
     by_urn = {r.urn: r for r in regs}
     # Each resource's step: one more than the latest step it depends on (component

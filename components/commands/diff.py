@@ -15,10 +15,10 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from components.commands.common import add_stack_args
 from components.errors import ConfigError, NixedgeError
@@ -50,10 +50,15 @@ class Side:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("diff", help="show what a stack config change does to the Nix modules, routes and DNS")
     add_stack_args(parser)
-    parser.add_argument("--base", "-b", default="HEAD",
-                        help="git revision to compare the working tree with (default: HEAD)")
-    parser.add_argument("--color", choices=("never", "always", "auto"), default="never",
-                        help="color the diff (default: never; auto: when stdout is a terminal)")
+    parser.add_argument(
+        "--base", "-b", default="HEAD", help="git revision to compare the working tree with (default: HEAD)"
+    )
+    parser.add_argument(
+        "--color",
+        choices=("never", "always", "auto"),
+        default="never",
+        help="color the diff (default: never; auto: when stdout is a terminal)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -103,22 +108,50 @@ def read_at(repo: Path, commit: str, rel: str) -> bytes | None:
 # --- loading both sides ---------------------------------------------------------------
 
 
-def _site(path: Path, name: str, source: str) -> ResolvedSite:
-    """Validate a stack file; errors name the file `name` and the side (`source`), not the path read."""
+def _site(
+    path: Path, name: str, source: str, project: Path, fetch: Callable[[str], bytes | None] | None = None
+) -> ResolvedSite:
+    """Validate a stack file; errors name the file `name` and the side (`source`), not the path read.
+
+    Modules that containers import by path are read from `project`; with `fetch`, they
+    are first fetched into it (the base side, from git).
+    """
     try:
         raw = read_stack_file(path)
     except ConfigError as exc:
         issues = [replace(i, loc=name) if i.loc == str(path) else i for i in exc.issues]
         raise ConfigError(issues, source) from None
-    return site_from_data(raw, source)
+    if fetch is not None:
+        for ref in _module_refs(raw):
+            content = fetch(ref)
+            if content is not None:
+                (project / ref).parent.mkdir(parents=True, exist_ok=True)
+                (project / ref).write_bytes(content)
+    return site_from_data(raw, source, project)
 
 
-def _site_from_bytes(data: bytes, name: str, source: str) -> ResolvedSite:
-    # read_stack_file reads a path; a temp file reuses its exact checks and messages.
+def _module_refs(raw: object) -> set[str]:
+    """Module paths that containers import, as written (validation comes later)."""
+    containers = raw.get("containers") if isinstance(raw, dict) else None
+    if not isinstance(containers, dict):
+        return set()
+    refs = (c.get("imports") for c in containers.values() if isinstance(c, dict))
+    return {
+        r
+        for imports in refs
+        if isinstance(imports, list)
+        for r in imports
+        if isinstance(r, str) and not r.startswith("flake:") and ".." not in r.split("/") and not r.startswith("/")
+    }
+
+
+def _site_from_bytes(data: bytes, name: str, source: str, fetch: Callable[[str], bytes | None]) -> ResolvedSite:
+    # read_stack_file reads a path; a temp project reuses its exact checks and messages.
     with tempfile.TemporaryDirectory(prefix="nixedge-diff-") as tmp:
-        path = Path(tmp) / "stack.yaml"
+        path = Path(tmp) / "stacks" / "stack.yaml"
+        path.parent.mkdir()
         path.write_bytes(data)
-        return _site(path, name, source)
+        return _site(path, name, source, Path(tmp), fetch)
 
 
 def load_sides(path: Path, ref: str) -> tuple[Side, Side, str]:
@@ -130,8 +163,16 @@ def load_sides(path: Path, ref: str) -> tuple[Side, Side, str]:
     if data is None and not working.is_file():
         raise DiffError(f"{rel} exists neither at {ref} nor in {WORKING_TREE}")
     # The working tree first: when both sides are invalid, its errors are the ones to fix.
-    head = Side(WORKING_TREE, _site(working, rel, f"{rel} in {WORKING_TREE}") if working.is_file() else None)
-    base = Side(ref, _site_from_bytes(data, rel, f"{rel} at {ref} (the base)") if data is not None else None)
+    # A stack file lives in <project>/stacks/; imported module paths are relative to <project>.
+    project = PurePosixPath(rel).parent.parent
+    head_site = _site(working, rel, f"{rel} in {WORKING_TREE}", repo / project) if working.is_file() else None
+    head = Side(WORKING_TREE, head_site)
+
+    def fetch(ref_path: str) -> bytes | None:
+        return read_at(repo, commit, str(project / ref_path))
+
+    base_site = _site_from_bytes(data, rel, f"{rel} at {ref} (the base)", fetch) if data is not None else None
+    base = Side(ref, base_site)
     return base, head, rel
 
 
@@ -213,8 +254,14 @@ def settings(site: ResolvedSite | None) -> dict[str, str]:
     if site.tunnel is not None:
         t = site.tunnel
         zones = ", ".join(f"{name} ({zone_id or 'looked up by name'})" for name, zone_id in sorted(t.zones.items()))
-        out |= {"tunnel.name": t.name, "tunnel.ingress": t.ingress, "tunnel.accountId": str(t.account_id),
-                "tunnel.tunnelId": str(t.tunnel_id), "tunnel.zones": zones, "tunnel.catchAll": t.catch_all}
+        out |= {
+            "tunnel.name": t.name,
+            "tunnel.ingress": t.ingress,
+            "tunnel.accountId": str(t.account_id),
+            "tunnel.tunnelId": str(t.tunnel_id),
+            "tunnel.zones": zones,
+            "tunnel.catchAll": t.catch_all,
+        }
     return out
 
 
@@ -228,8 +275,11 @@ def summary(rel: str, base: Side, head: Side) -> tuple[list[str], bool]:
     """The summary lines and whether anything (rendered or not) differs."""
     old, new = base.site, head.site
     old_files, new_files = base.files, head.files
-    files = [("+ " if path not in old_files else "- " if path not in new_files else "~ ") + path
-             for path in sorted(old_files.keys() | new_files.keys()) if old_files.get(path) != new_files.get(path)]
+    files = [
+        ("+ " if path not in old_files else "- " if path not in new_files else "~ ") + path
+        for path in sorted(old_files.keys() | new_files.keys())
+        if old_files.get(path) != new_files.get(path)
+    ]
     sections = [
         ("Nix modules", files),
         ("Routes", _keyed(routes(old), routes(new))),

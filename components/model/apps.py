@@ -126,7 +126,8 @@ PRESETS: dict[str, Preset] = {
         default_wrapper="atticd-atticadm",
     ),
     "postgresql": Preset(
-        protocols=frozenset({"tcp"}),
+        # Reached through its socket only: TCP would need enableTCPIP and pg_hba rules.
+        protocols=frozenset(),
         max_routes={},
         derive=_postgresql,
         default_wrapper=None,

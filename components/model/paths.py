@@ -4,7 +4,20 @@ from __future__ import annotations
 
 # A mount of one of these, or of anything below the first group, would hand the
 # container power over the host; it needs `allowSensitive: true`.
-SENSITIVE_TREES = ("/nix", "/boot", "/proc", "/sys", "/dev", "/etc/nixos", "/etc/ssh", "/root")
+SENSITIVE_TREES = (
+    "/nix",
+    "/boot",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/etc/nixos",
+    "/etc/ssh",
+    "/root",
+    "/home",
+    "/var/lib/nixos-containers",
+    "/var/lib/nixedge",
+    "/run/nixedge",
+)
 SENSITIVE_PATHS = frozenset(
     {
         "/",

@@ -196,6 +196,14 @@ class _Checker:
                     rloc, "cannot be served: the container has network none, so no address to route to", r.hostname
                 )
                 continue
+            if not c.auto_start:
+                self.error(
+                    rloc,
+                    "would point at a container that does not start: autoStart is false",
+                    r.hostname,
+                    hint=f"set {loc}.autoStart: true, or remove the route",
+                )
+                continue
             if r.protocol not in preset.protocols:
                 served = ", ".join(sorted(preset.protocols)) or "no route"
                 self.error(f"{rloc}.protocol", f"is not served by app {c.app} (it serves {served})", r.protocol)
@@ -263,10 +271,12 @@ class _Checker:
     def mounts(self, name: str, c: Container, pg: PostgresqlServer | None) -> tuple[Mount, ...]:
         loc = f"containers.{name}"
         mounts: list[Mount] = []
+        flagged: set[str] = set()  # mounts already refused as sensitive: one error each
         for i, m in enumerate(c.bind_mounts):
             mloc = f"{loc}.bindMounts[{i}]"
             host_path = m.host_path or m.path
             if sensitive(host_path) and not m.allow_sensitive:
+                flagged.add(mloc)
                 self.error(
                     f"{mloc}.{'hostPath' if m.host_path else 'path'}",
                     "is a sensitive host path; mounting it gives the container power over the host",
@@ -276,6 +286,7 @@ class _Checker:
             mounts.append(Mount(m.path, host_path, m.read_only, mloc))
         if c.state_dir is not None:
             if sensitive(c.state_dir):
+                flagged.add(f"{loc}.stateDir")
                 self.error(
                     f"{loc}.stateDir",
                     "is a sensitive host path; use a directory of its own such as /var/lib/<app>",
@@ -300,6 +311,13 @@ class _Checker:
                 )
             elif not any(m.path == ref.path for m in mounts):
                 mounts.append(Mount(ref.path, ref.path, True, f"{loc}.secrets[{i}]"))
+        for m in (m for m in mounts if m.loc not in flagged):
+            for key, path, why in self.nixedge_paths():
+                if contains(m.host_path, path) or contains(path, m.host_path):
+                    mloc = (
+                        f"{m.loc}.{'hostPath' if m.host_path != m.path else 'path'}" if "bindMounts" in m.loc else m.loc
+                    )
+                    self.error(mloc, f"reaches {key} ({path}): {why}", m.host_path)
         for i, a in enumerate(mounts):
             aloc = f"{a.loc}.path" if "bindMounts" in a.loc else a.loc
             for b in mounts[:i]:
@@ -308,6 +326,14 @@ class _Checker:
                 elif contains(a.path, b.path) or contains(b.path, a.path):
                     self.error(aloc, f"overlaps {b.loc} ({b.path}); mount points must not nest", a.path)
         return tuple(sorted(mounts, key=lambda m: m.path))
+
+    def nixedge_paths(self) -> list[tuple[str, str, str]]:
+        """Host paths of nixedge's own that no container may see: (key, path, why)."""
+        paths = [("host.secretsDir", self.site.host.secrets_dir, "the container could read the tunnel credentials")]
+        target = self.site.host.target.path
+        if target.startswith("/"):
+            paths.append(("host.target.path", target, "the container could write Nix that the host activates"))
+        return paths
 
     def foreign_state_dirs(self, resolved: dict[str, tuple[Mount, ...]]) -> None:
         owners = {c.state_dir: n for n, c in self.site.containers.items() if c.state_dir}
@@ -655,6 +681,9 @@ class _Checker:
                 self.error(f"{loc}.content", problem, rec.content)
             if rec.proxied and rec.type == "TXT":
                 self.error(f"{loc}.proxied", "cannot be true for a TXT record", True)
+            if rec.ttl != 1 and (rec.proxied or rec.ttl < 60):
+                why = "a proxied record's TTL is automatic" if rec.proxied else "Cloudflare takes 60 to 86400 seconds"
+                self.error(f"{loc}.ttl", f"must be 1 (automatic): {why}", rec.ttl)
             if rec.proxied and rec.name.count(".") - zone.count(".") > 1:
                 self.warnings.append(
                     f"{loc}.name: {rec.name} is more than one level below zone {zone}; "

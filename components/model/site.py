@@ -366,7 +366,12 @@ class DnsRecordConfig(Strict):
         min_length=1, max_length=2048, description="An address for A/AAAA, a host name for CNAME, text for TXT."
     )
     proxied: bool = Field(default=False, description="Proxied through Cloudflare (orange cloud).")
-    ttl: int = Field(default=1, description="Seconds, or 1 for automatic.", ge=1, le=86400)
+    ttl: int = Field(
+        default=1,
+        description="Seconds (60 to 86400), or 1 for automatic; proxied records are always 1.",
+        ge=1,
+        le=86400,
+    )
 
 
 class Site(Strict):

@@ -105,7 +105,7 @@ def _unix_name(name: str) -> str:
     return name
 
 
-_SAFE_PATH = re.compile(r"/[A-Za-z0-9._@+=,~/-]*")
+_SAFE_PATH = re.compile(r"/[A-Za-z0-9._@+/-]*")
 
 
 def _abs_path(path: str) -> str:
@@ -117,7 +117,7 @@ def _abs_path(path: str) -> str:
         # NixOS passes these paths through systemd-nspawn's `--bind=SRC:DST` syntax, tmpfiles
         # lines split on blanks, and unquoted shell words: no blanks, colons or quotes.
         raise ValueError(
-            "may contain only letters, digits and . _ - @ + = , ~ / "
+            "may contain only letters, digits and . _ - @ + / "
             "(NixOS hands it to systemd-nspawn and tmpfiles unquoted), e.g. '/srv/my-app'"
         )
     normal = posixpath.normpath(path)

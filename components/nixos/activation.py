@@ -208,6 +208,18 @@ def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: I
         if before[rel_to_abs[rel]] != data:
             writes.append(FileWrite(rel_to_abs[rel], data))
             changed.append(rel)
+    # A file that is there, differs, and that neither the state, the manifest nor an
+    # interrupted run of ours wrote is someone else's: never overwrite it.
+    ours = owned | set(interrupted or ())
+    foreign = [rel for rel in changed if before[rel_to_abs[rel]] is not None and rel not in ours]
+    if foreign:
+        listed = ", ".join(foreign)
+        raise HostError(
+            f"Refusing to overwrite {listed} in {d.root} on {d.host}: nixedge did not write "
+            f"{'it' if len(foreign) == 1 else 'them'} (not in its manifest). Move "
+            f"{'it' if len(foreign) == 1 else 'them'} away, or point host.target.path at a directory "
+            "of nixedge's own; nothing was changed."
+        )
     gone = sorted(rel for rel in owned - set(d.files) if before[rel_to_abs[rel]] is not None)
     secrets_changed: list[str] = []
     for path, value in sorted(d.secrets.items()):
@@ -403,12 +415,27 @@ def _indent(text: str) -> str:
     return "\n".join(f"    {line}" for line in text.splitlines())
 
 
-def remove(t: Transport, root: str, owned_files: Iterable[str], owned_secrets: Iterable[str]) -> list[str]:
+def remove(
+    t: Transport, root: str, owned_files: Iterable[str], owned_secrets: Iterable[str], host: str | None = None
+) -> list[str]:
     """Remove exactly our files (state ∪ manifest), our secrets and the manifest; then
     the directories from `root` down that became empty. Returns the removed module
-    paths. Foreign files, and directories holding them, stay."""
+    paths. Foreign files, and directories holding them, stay.
+
+    When the manifest names another host, another resource has taken the directory over
+    (the host was renamed, so Pulumi created the new resource before deleting this one):
+    then only what the new manifest does not list goes, and the manifest stays.
+    """
     manifest_path = _join(root, MANIFEST)
     current = t.read_files([manifest_path])[manifest_path]
+    if host is not None and _manifest_host(current) not in (None, host):
+        taken = manifest_files(current)
+        owned = sorted(set(owned_files) - taken - {MANIFEST})
+        paths = [_join(root, rel) for rel in owned]
+        secrets = sorted(set(owned_secrets) - _manifest_secrets(current))
+        t.remove_files([*paths, *secrets])
+        t.remove_empty_dirs(_dirs_within(root, paths))
+        return owned
     owned = sorted((set(owned_files) | manifest_files(current)) - {MANIFEST})
     paths = [_join(root, rel) for rel in owned]
     t.clean_temp_files(_dirs([*paths, *owned_secrets, manifest_path]))
@@ -416,6 +443,26 @@ def remove(t: Transport, root: str, owned_files: Iterable[str], owned_secrets: I
     t.remove_files([*paths, *sorted(owned_secrets), _join(root, PENDING), manifest_path])
     t.remove_empty_dirs(_dirs_within(root, [*paths, manifest_path]))
     return owned
+
+
+def _manifest_field(data: bytes | None, key: str) -> object:
+    if data is None:
+        return None
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return None
+    return body.get(key) if isinstance(body, dict) else None
+
+
+def _manifest_host(data: bytes | None) -> str | None:
+    value = _manifest_field(data, "host")
+    return value if isinstance(value, str) else None
+
+
+def _manifest_secrets(data: bytes | None) -> set[str]:
+    value = _manifest_field(data, "secrets")
+    return {p for p in value if isinstance(p, str)} if isinstance(value, list) else set()
 
 
 def read_back(

@@ -281,7 +281,13 @@ class HostModulesProvider(ResourceProvider):
         transport, root = _open(props)
         try:
             with transport:
-                remove(transport, root, (props.get("files") or {}).keys(), (props.get("secrets") or {}).keys())
+                remove(
+                    transport,
+                    root,
+                    (props.get("files") or {}).keys(),
+                    (props.get("secrets") or {}).keys(),
+                    host=props.get("host"),
+                )
         except HostError as exc:
             raise HostError(
                 f"Removing the modules from {props['host']} failed: {exc}; the resource still exists, run destroy again"
