@@ -311,13 +311,12 @@ class _Checker:
                 )
             elif not any(m.path == ref.path for m in mounts):
                 mounts.append(Mount(ref.path, ref.path, True, f"{loc}.secrets[{i}]"))
-        for m in (m for m in mounts if m.loc not in flagged):
+        for mount in (mount for mount in mounts if mount.loc not in flagged):
             for key, path, why in self.nixedge_paths():
-                if contains(m.host_path, path) or contains(path, m.host_path):
-                    mloc = (
-                        f"{m.loc}.{'hostPath' if m.host_path != m.path else 'path'}" if "bindMounts" in m.loc else m.loc
-                    )
-                    self.error(mloc, f"reaches {key} ({path}): {why}", m.host_path)
+                if contains(mount.host_path, path) or contains(path, mount.host_path):
+                    field = "hostPath" if mount.host_path != mount.path else "path"
+                    mloc = f"{mount.loc}.{field}" if "bindMounts" in mount.loc else mount.loc
+                    self.error(mloc, f"reaches {key} ({path}): {why}", mount.host_path)
         for i, a in enumerate(mounts):
             aloc = f"{a.loc}.path" if "bindMounts" in a.loc else a.loc
             for b in mounts[:i]:
