@@ -6,6 +6,7 @@ messages and outputs."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import stat
 from collections.abc import Iterator
@@ -481,3 +482,21 @@ def test_renaming_the_host_keeps_the_directory_of_the_new_resource(host: Host) -
     assert os.path.exists(host.secret_path)
     host.provider.delete("new", new)
     assert not host.root.exists()
+
+
+def test_ssh_control_socket_fits_with_a_long_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Unix socket path holds 108 bytes; a long TMPDIR must not push the ControlPath past it."""
+    import tempfile
+
+    from components.nixos.transport import SshTransport
+
+    long_tmp = tmp_path / ("t" * 120)
+    long_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long_tmp))
+    transport = SshTransport("root@example.invalid")
+    options = transport._options()
+    control = next(o.split("=", 1)[1] for o in options if o.startswith("ControlPath="))
+    try:
+        assert len(control.encode()) < 108, control
+    finally:
+        shutil.rmtree(os.path.dirname(control), ignore_errors=True)

@@ -302,7 +302,9 @@ class SshTransport(Transport):
     def _options(self) -> list[str]:
         if self._control_dir is None:
             # Private (0700) directory: whoever can reach the socket can use the session.
-            self._control_dir = tempfile.mkdtemp(prefix="nixedge-ssh-")
+            # A Unix socket path holds at most 108 bytes: a long TMPDIR falls back to /tmp.
+            tmp = tempfile.gettempdir()
+            self._control_dir = tempfile.mkdtemp(prefix="nixedge-ssh-", dir=tmp if len(tmp) <= 60 else "/tmp")
         return [
             *self._base_options,
             "-o", "ControlMaster=auto",
