@@ -191,3 +191,8 @@ def test_values_without_nix_literal_are_refused() -> None:
         nix.value(float("inf"))
     with pytest.raises(TypeError, match="cannot print set as Nix"):
         nix.value({1, 2})  # type: ignore[arg-type]
+
+
+def test_negative_zero_in_a_list_is_parenthesised() -> None:
+    """Found by the property test: `[ -0.0 ]` reads as a subtraction without parentheses."""
+    assert nix.value([-0.0, 1]) == "[\n  (-0.0)\n  1\n]"

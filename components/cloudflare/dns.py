@@ -109,10 +109,13 @@ class DnsRecords(pulumi.ComponentResource):
         for route in site.routes:
             record_opts = child
             if route.hostname in imports:
-                record_opts = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(
-                    import_=self._import_id(route.hostname, route.zone, imports[route.hostname], tunnel.zones),
-                    ignore_changes=["comment"],
-                ))
+                record_opts = pulumi.ResourceOptions.merge(
+                    child,
+                    pulumi.ResourceOptions(
+                        import_=self._import_id(route.hostname, route.zone, imports[route.hostname], tunnel.zones),
+                        ignore_changes=["comment"],
+                    ),
+                )
             self.records[route.hostname] = cloudflare.DnsRecord(
                 f"{name}-{route.hostname}",
                 zone_id=zone_id(route.zone),

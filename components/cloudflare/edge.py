@@ -134,12 +134,14 @@ class Edge(pulumi.ComponentResource):
         self.record_ids = self.dns.record_ids
         self.urls = pulumi.Output.from_input(urls(site))
         self.ssh_config = pulumi.Output.from_input(ssh_config(site))
-        self.register_outputs({
-            "tunnel_id": self.tunnel_id,
-            "cname_target": self.cname_target,
-            "hostnames": self.hostnames,
-            "rules": self.rules,
-            "record_ids": self.record_ids,
-            "urls": self.urls,
-            "ssh_config": self.ssh_config,
-        })
+        self.register_outputs(
+            {
+                "tunnel_id": self.tunnel_id,
+                "cname_target": self.cname_target,
+                "hostnames": self.hostnames,
+                "rules": self.rules,
+                "record_ids": self.record_ids,
+                "urls": self.urls,
+                "ssh_config": self.ssh_config,
+            }
+        )

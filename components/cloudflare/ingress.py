@@ -91,9 +91,7 @@ class Ingress(pulumi.ComponentResource):
                 source="cloudflare",
                 # The rules are plain dicts shaped as the provider's IngressArgsDict.
                 config=cast(cloudflare.ZeroTrustTunnelCloudflaredConfigConfigArgsDict, {"ingresses": wanted}),
-                opts=pulumi.ResourceOptions.merge(
-                    opts, pulumi.ResourceOptions(parent=self, depends_on=[activation])
-                ),
+                opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self, depends_on=[activation])),
             )
         self.rules = pulumi.Output.from_input(wanted)
         self.register_outputs({"rules": self.rules, "mode": self.mode})

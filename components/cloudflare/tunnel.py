@@ -123,8 +123,10 @@ class Tunnel(pulumi.ComponentResource):
             self.credentials = pulumi.Output.secret(token)
         else:
             self.credentials = pulumi.Output.secret(token.apply(credentials_from_token))
-        self.register_outputs({
-            "tunnel_id": self.tunnel_id,
-            "cname_target": self.cname_target,
-            "credentials": self.credentials,
-        })
+        self.register_outputs(
+            {
+                "tunnel_id": self.tunnel_id,
+                "cname_target": self.cname_target,
+                "credentials": self.credentials,
+            }
+        )

@@ -504,6 +504,13 @@ class _Checker:
 
     def run(self) -> ResolvedSite:
         site = self.site
+        if site.host.name in site.containers:
+            self.error(
+                f"containers.{site.host.name}",
+                "has the name of the host (host.name): the container takes its name as its host name, "
+                "so both would answer to it",
+                site.host.name,
+            )
         allocated = self.addresses()
         self.users()
         self.unique_hostnames()

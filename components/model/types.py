@@ -22,6 +22,8 @@ _UNIT = re.compile(r"^[A-Za-z0-9:_.@\\-]+\.(service|socket|target|mount|path|tim
 
 
 def _container_name(name: str) -> str:
+    if name == "localhost":
+        raise ValueError("is reserved: `localhost` always means the machine itself; name it after its service")
     if "_" in name:
         raise ValueError(
             "must not contain underscores: NixOS refuses them in container names, "
@@ -102,7 +104,22 @@ def _unix_name(name: str) -> str:
             "must be a user or group name: lowercase letter or '_' first, then letters, "
             "digits, '_' or '-', at most 31 characters, e.g. 'forgejo'"
         )
+    if name in _RESERVED_NAMES:
+        raise ValueError("is reserved by the system; give the service a user of its own, e.g. 'forgejo'")
     return name
+
+
+# Accounts every NixOS host already has: a service that takes one shares its powers.
+_RESERVED_NAMES = frozenset({"root", "nobody", "nogroup"})
+
+
+def _id(value: int) -> int:
+    if value == _NOBODY:
+        raise ValueError(f"is nobody's id ({_NOBODY}); pick a free system id such as 991")
+    return value
+
+
+_NOBODY = 65534
 
 
 _SAFE_PATH = re.compile(r"/[A-Za-z0-9._@+/-]*")
@@ -113,6 +130,8 @@ def _abs_path(path: str) -> str:
         raise ValueError("must be an absolute path, e.g. '/var/lib/forgejo'")
     if any(part in (".", "..") for part in path.split("/")):
         raise ValueError("must not contain '.' or '..' segments")
+    if len(path) > 4095 or any(len(part) > 255 for part in path.split("/")):
+        raise ValueError("is too long: Linux takes at most 255 bytes per name and 4095 in all")
     if not _SAFE_PATH.fullmatch(path):
         # NixOS passes these paths through systemd-nspawn's `--bind=SRC:DST` syntax, tmpfiles
         # lines split on blanks, and unquoted shell words: no blanks, colons or quotes.
@@ -166,7 +185,7 @@ Unit = Annotated[str, AfterValidator(_unit)]
 IPv4 = Annotated[str, AfterValidator(_ipv4)]
 Subnet = Annotated[str, AfterValidator(_subnet)]
 Port = Annotated[int, Field(ge=1, le=65535)]
-Id = Annotated[int, Field(ge=1, le=2**31 - 2)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 2), AfterValidator(_id)]
 HostName = Annotated[str, AfterValidator(_host_name)]
 NixData = Annotated[dict[str, Any], BeforeValidator(_nix_mapping)]
 

@@ -103,8 +103,8 @@ def value(v: NixValue, depth: int = 0) -> str:
 
 def _list_item(v: NixValue, depth: int) -> str:
     text = value(v, depth)
-    # A negative number or a function application must be parenthesised in a list.
-    if (isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0) or (
+    # A negative number (-0.0 too) or a function application must be parenthesised in a list.
+    if (isinstance(v, (int, float)) and not isinstance(v, bool) and text.startswith("-")) or (
         isinstance(v, Raw) and " " in v.code and not v.code.startswith(("{", "[", "("))
     ):
         return f"({text})"
