@@ -325,12 +325,12 @@ CASES = [
         id="mount-nix-store",
     ),
     pytest.param(
-        put((f"{A}.bindMounts", [{"path": "/root/.ssh"}])),
+        put((f"{A}.bindMounts", [{"path": "/root"}])),
         [
-            f"{A}.bindMounts[0].path: {SENSITIVE} (got: '/root/.ssh')",
+            f"{A}.bindMounts[0].path: {SENSITIVE} (got: '/root')",
             f"  Hint: mount a narrower path, or set {A}.bindMounts[0].allowSensitive: true",
         ],
-        id="mount-root-ssh",
+        id="mount-root-home",
     ),
     pytest.param(
         put((f"{A}.bindMounts", [{"path": "/config", "hostPath": "/etc/nixos"}])),
@@ -610,7 +610,7 @@ def test_privileged_port_allowed_with_allow_privileged_ports() -> None:
     assert site.container("atticd").routes[0].service == "http://192.168.100.21:80"
 
 
-@pytest.mark.parametrize("host_path", ["/boot", "/nix/store", "/root/.ssh", "/var/lib/nixos-containers/other"])
+@pytest.mark.parametrize("host_path", ["/boot", "/nix/store", "/root", "/var/lib/nixos-containers/other"])
 def test_sensitive_mount_allowed_with_allow_sensitive(host_path: str) -> None:
     data = seed_site()
     set_key(data, f"{A}.bindMounts", [{"path": "/host", "hostPath": host_path, "allowSensitive": True}])
