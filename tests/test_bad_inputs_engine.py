@@ -34,7 +34,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,28 +44,13 @@ import pytest
 
 from benchmarks.project import Project, host_resource, log_lines, recording_script
 from benchmarks.sites import stack_yaml
-from tests.nixeval import DELETE, rename_container, seed_site, set_key
+from tests.nixeval import DELETE, Mutation, put, rename, seed_site
 
 FULL = os.environ.get("NIXEDGE_FULL") == "1"
 REPO = Path(__file__).resolve().parents[1]
 STACK = "bad"
 A = "containers.atticd"
 F = "containers.forgejo"
-Mutation = Callable[[dict[str, Any]], None]
-
-
-def put(*pairs: tuple[str, Any]) -> Mutation:
-    def mutate(data: dict[str, Any]) -> None:
-        for dotted, value in pairs:
-            set_key(data, dotted, value)
-
-    return mutate
-
-
-def rename(old: str, new: str) -> Mutation:
-    return lambda data: rename_container(data, old, new)
-
-
 def without_addresses(subnet: str) -> Mutation:
     def mutate(data: dict[str, Any]) -> None:
         for c in data["containers"].values():
