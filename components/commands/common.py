@@ -1,9 +1,10 @@
-"""What every subcommand shares: choosing the stack file and printing errors."""
+"""What subcommands share: choosing the stack file, printing warnings, generated docs."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from components.model import ResolvedSite, load_stack
@@ -20,3 +21,22 @@ def load(args: argparse.Namespace) -> ResolvedSite:
     for warning in site.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return site
+
+
+def register_generated(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, path: Path, text: Callable[[], str]
+) -> None:
+    """A subcommand that prints a file generated from the model, or `--write`s it to `path`."""
+    shown = path.relative_to(path.parents[1])
+    parser = sub.add_parser(name, help=help)
+    parser.add_argument("--write", action="store_true", help=f"write it to {shown}")
+
+    def run(args: argparse.Namespace) -> int:
+        if args.write:
+            path.write_text(text(), encoding="utf-8")
+            print(f"Wrote {shown}")
+        else:
+            print(text(), end="")
+        return 0
+
+    parser.set_defaults(run=run)

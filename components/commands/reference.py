@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.commands.common import register_generated
 from components.commands.schema import site_schema
 
 REFERENCE_PATH = Path(__file__).resolve().parents[2] / "docs" / "config-reference.md"
@@ -234,20 +235,5 @@ def reference_text(schema: Mapping[str, Any] | None = None) -> str:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("reference", help="print (or --write) docs/config-reference.md, made from the schema")
-    parser.add_argument(
-        "--write",
-        action="store_true",
-        help=f"write it to {REFERENCE_PATH.relative_to(REFERENCE_PATH.parents[1])}",
-    )
-    parser.set_defaults(run=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    text = reference_text()
-    if args.write:
-        REFERENCE_PATH.write_text(text, encoding="utf-8")
-        print(f"Wrote {REFERENCE_PATH.relative_to(REFERENCE_PATH.parents[1])}")
-    else:
-        print(text, end="")
-    return 0
+    help_text = "print (or --write) docs/config-reference.md, made from the schema"
+    register_generated(sub, "reference", help_text, REFERENCE_PATH, reference_text)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from components.commands.common import register_generated
 from components.model import Site
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "site.schema.json"
@@ -39,18 +40,4 @@ def schema_text() -> str:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("schema", help="print (or --write) the JSON Schema of nixedge:site")
-    parser.add_argument(
-        "--write", action="store_true", help=f"write it to {SCHEMA_PATH.relative_to(SCHEMA_PATH.parents[1])}"
-    )
-    parser.set_defaults(run=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    text = schema_text()
-    if args.write:
-        SCHEMA_PATH.write_text(text, encoding="utf-8")
-        print(f"Wrote {SCHEMA_PATH.relative_to(SCHEMA_PATH.parents[1])}")
-    else:
-        print(text, end="")
-    return 0
+    register_generated(sub, "schema", "print (or --write) the JSON Schema of nixedge:site", SCHEMA_PATH, schema_text)
