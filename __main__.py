@@ -2,7 +2,9 @@
 
 Order that users rely on (design.md): the tunnel exists first (its credentials go to
 the host), then the host's modules are written and activated, and only then are the
-ingress rules and DNS records published; on removal the reverse.
+ingress rules and DNS records published. On removal the reverse: a container that
+leaves the stack keeps running through the host step (`retain_removed`), its ingress
+rule goes, and only then does `HostPrune` remove its module and activate the host.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import pulumi
 
 from components.errors import ConfigError
 from components.model import ResolvedSite, site_from_data
-from components.nixos.host import HostModules
+from components.nixos.host import ActivationSettings, HostModules
+from components.nixos.prune import HostPrune
 from components.nixos.render import render
 
 
@@ -43,6 +46,29 @@ def origin_checks(site: ResolvedSite) -> list[dict[str, object]]:
     return checks
 
 
+def claims(site: ResolvedSite) -> dict[str, dict[str, str]]:
+    """What each container module holds that a new module could take over: its
+    addresses, user and group ids, forwarded host ports. A leaving container whose claim
+    a new one takes (a rename keeping its address) cannot run beside it until the prune
+    step, so the host step removes it at once."""
+    out: dict[str, dict[str, str]] = {}
+    for c in site.containers:
+        u = c.user
+        held = {
+            f"uid {u.uid}": u.name,
+            f"user {u.name}": str(u.uid),
+            f"gid {u.gid}": u.group,
+            f"group {u.group}": str(u.gid),
+        }
+        for address in (c.host_address, c.local_address):
+            if address is not None:
+                held[f"address {address}"] = c.name
+        for protocol, host_port, _ in c.isolation.forward_ports:
+            held[f"hostPort {protocol}/{host_port}"] = c.name
+        out[f"containers/{c.name}.nix"] = held
+    return out
+
+
 def main() -> None:
     stack = pulumi.get_stack()
     site = load_site(stack)
@@ -63,14 +89,21 @@ def main() -> None:
 
         tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site)
         secrets[published.credentials_file] = tunnel.credentials
+    activation: ActivationSettings = {
+        "command": list(site.activation_command),
+        "rollback": list(site.rollback_command),
+    }
     host = HostModules(
         f"{site.host}-modules",
         host=site.host,
         target=site.target,
         files=files,
         secrets=secrets,
-        activation={"command": list(site.activation_command), "rollback": list(site.rollback_command)},
+        activation=activation,
         checks=origin_checks(site) if site.check_origins else [],
+        # With an edge, a leaving container stays until its routes are gone (HostPrune below).
+        retain_removed=published is not None,
+        claims=claims(site) if published is not None else {},
     )
     pulumi.export("host", site.host)
     pulumi.export("files", sorted(files))
@@ -99,6 +132,14 @@ def main() -> None:
             tunnel=tunnel,
             activation=host,
             dns_imports=dict(published.dns_imports) or None,
+        )
+        HostPrune(
+            f"{site.host}-prune",
+            host=site.host,
+            target=site.target,
+            keep=sorted(files),
+            activation=activation,
+            opts=pulumi.ResourceOptions(depends_on=[host, edge]),
         )
         pulumi.export("tunnelId", tunnel.tunnel_id)
         pulumi.export("cnameTarget", tunnel.cname_target)

@@ -33,6 +33,8 @@ CONFIG_TYPE = "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnel
 DNS_TYPE = "cloudflare:index/dnsRecord:DnsRecord"
 DYNAMIC_TYPE = "pulumi-python:dynamic/nixedge:HostModules"
 """The host's dynamic resource (`HostModules` names its type: module nixedge, name HostModules)."""
+PRUNE_TYPE = "pulumi-python:dynamic/nixedge:HostPrune"
+"""The host's second step, after the edge (`HostPrune`)."""
 TOKEN_FN = "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken"
 ZONE_FN = "cloudflare:index/getZone:getZone"
 

@@ -33,7 +33,7 @@ from components.errors import NixedgeError
 from components.model import ResolvedSite, read_stack_file, site_from_data, stack_path
 from components.nixos.render import render
 from tests import edge_mocks
-from tests.edge_mocks import CONFIG_TYPE, DNS_TYPE, DYNAMIC_TYPE, TOKEN_FN, TUNNEL_ID, TUNNEL_TYPE, ZONE_FN
+from tests.edge_mocks import CONFIG_TYPE, DNS_TYPE, DYNAMIC_TYPE, PRUNE_TYPE, TOKEN_FN, TUNNEL_ID, TUNNEL_TYPE, ZONE_FN
 
 # Importing pulumi_cloudflare warns about each of its deprecated resource types.
 pytestmark = pytest.mark.filterwarnings("ignore:.*deprecated in favor of:DeprecationWarning")
@@ -416,6 +416,15 @@ def test_program_publishes_seminar_after_the_host(ingress: str) -> None:
     assert creds == expected_token if ingress == "remote" else json.loads(creds)["TunnelID"] == TUNNEL_ID
     assert run.exports["tunnelId"] == (TUNNEL_ID, False)
     assert run.exports["sshConfig"] == (SEMINAR_SSH_CONFIG, False)
+    # On removal the reverse: a leaving container stays through the host step, and the
+    # prune step that removes it comes after every ingress rule and DNS record.
+    assert host.inputs["retain_removed"] is True
+    assert set(host.inputs["claims"]) == {"containers/forgejo.nix", "containers/atticd.nix"}
+    assert host.inputs["claims"]["containers/forgejo.nix"]["address 192.168.100.11"] == "forgejo"
+    prune = run.one(PRUNE_TYPE)
+    assert prune.inputs["keep"] == dict.fromkeys(sorted(host.inputs["files"]), True)
+    for reg in [host, *run.of_type(DNS_TYPE), *run.of_type(CONFIG_TYPE)]:
+        assert reg.urn in prune.dependencies, f"{prune.urn} does not wait for {reg.urn}"
 
 
 def test_program_dev_stack_creates_nothing_at_cloudflare() -> None:
@@ -423,6 +432,8 @@ def test_program_dev_stack_creates_nothing_at_cloudflare() -> None:
     assert run.cloudflare() == [], [str(r) for r in run.cloudflare()]
     assert [i.token for i in run.invocations if i.token.startswith("cloudflare:")] == []
     assert {r.type for r in run.registrations} == {DYNAMIC_TYPE}
+    # Nothing to unpublish first: a leaving container goes in the host step itself.
+    assert "retain_removed" not in run.one(DYNAMIC_TYPE).inputs
     assert "tunnelId" not in run.exports
 
 

@@ -246,7 +246,7 @@ def test_update_without_change_does_not_activate(host: Host) -> None:
     assert result.outs is not None
     assert result.outs["activation"] == {
         "ran": False, "command": outs["activation"]["command"], "changed": [],
-        "secrets_changed": [], "checked": [],
+        "secrets_changed": [], "checked": [], "retained": [],
     }  # fmt: skip
     assert host.activations() == ["activate"]
 

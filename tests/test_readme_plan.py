@@ -20,6 +20,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 INGRESS_TYPE = "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig"
 SHORT = {
     "pulumi-python:dynamic/nixedge:HostModules": "nixedge:HostModules",
+    "pulumi-python:dynamic/nixedge:HostPrune": "nixedge:HostPrune",
     "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared": "cloudflare:ZeroTrustTunnelCloudflared",
     INGRESS_TYPE: "cloudflare:ZeroTrustTunnelCloudflaredConfig",
     "cloudflare:index/dnsRecord:DnsRecord": "cloudflare:DnsRecord",
@@ -37,6 +38,8 @@ def _detail(reg: edge_mocks.Registration) -> list[str]:
             lines += [f"  {host} -> {service}" for host, service in rules]
             lines += [f"  * -> {m}" for m in re.findall(r'^ +default = "([^"]+)";$', text, re.MULTILINE)]
         return lines + [f"{p} (secret)" for p in sorted(inputs["secrets"])]
+    if reg.type.endswith("HostPrune"):
+        return ["removes the modules that left the stack, then activates (nothing to remove on a first up)"]
     if reg.type.endswith("ZeroTrustTunnelCloudflaredConfig"):
         return [f"{rule.get('hostname', '*')} -> {rule['service']}" for rule in inputs["config"]["ingresses"]]
     if reg.type.endswith("DnsRecord"):

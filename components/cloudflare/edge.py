@@ -8,8 +8,8 @@ before it is activated, and the routes may be published only after it was:
     edge = Edge(f"{site.host}-edge", site=site, stack=stack, tunnel=tunnel, activation=host)
 
 Every ingress rule and DNS record depends on `activation`: a hostname is published only
-after the host runs its origin. The reverse on removal is the program's part: see
-`Edge`'s docstring.
+after the host runs its origin. The reverse on removal is the program's part (a
+`HostPrune` after the edge): see `Edge`'s docstring.
 """
 
 from __future__ import annotations
@@ -71,9 +71,11 @@ class Edge(pulumi.ComponentResource):
     - every Cloudflare resource here depends on `activation`, so it changes only after
       the host was activated (and its origins answered, when checks are on);
     - on removal, Pulumi updates the ingress config in step (after `activation`) but
-      deletes a removed hostname's DNS record only at the end of the update. To take a
-      route down before its container goes, the host must remove containers in a step
-      that depends on this component (`depends_on=[edge]`), not in `activation`.
+      deletes a removed hostname's DNS record only at the end of the update. So the
+      program keeps a leaving container through `activation`
+      (`HostModules(retain_removed=True)`) and removes it in a `HostPrune` that depends
+      on this component: its rule is gone before it stops (its record, pointing at a
+      tunnel without a rule for it, goes last and meanwhile gets the catch-all).
     """
 
     tunnel_id: pulumi.Output[str]

@@ -3,8 +3,10 @@
 `apply` brings one host's module directory (and its secret files) to the desired
 content, activates the new configuration once when something changed, checks the
 origins of the containers whose modules changed, and on any failure puts back exactly
-what was there before and runs the rollback command once. `remove` deletes exactly the
-files nixedge owns. `read_back` reads them for drift detection.
+what was there before and runs the rollback command once. With
+`Desired.retain_removed`, modules that left the stack stay (still imported) and
+`prune`, a later step, removes them in the same transactional way. `remove` deletes
+exactly the files nixedge owns. `read_back` reads them for drift detection.
 
 Ownership: the modules named in the Pulumi state plus those listed in the manifest
 (`.nixedge-manifest.json` in the module directory, written last on every change), and
@@ -22,11 +24,12 @@ import json
 import shlex
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import NoReturn
 
 from components.errors import ActivationError, HostError
+from components.nixos.layout import INDEX, index_module
 from components.nixos.transport import (
     TEMP_PREFIX,
     CommandResult,
@@ -113,6 +116,15 @@ class Desired:
     secrets: Mapping[str, str] = field(default_factory=dict)
     activation: Activation = Activation()
     checks: Sequence[Check] = ()
+    retain_removed: bool = False
+    """Keep owned modules that left `files` (their container keeps running), imported by
+    an interim default.nix, for `prune` to remove once the edge stopped routing to them."""
+    release: frozenset[str] = frozenset()
+    """Modules that left `files` and go at once even so: a new module takes their
+    address, id or port, so the two cannot run side by side."""
+    listed_secrets: frozenset[str] = frozenset()
+    """Secret paths the manifest lists besides `secrets`, untouched (used by `prune`,
+    which has no secret values)."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,8 @@ class Report:
     secrets_changed: list[str]
     ran: bool
     checked: list[str]
+    retained: list[str] = field(default_factory=list)
+    """Modules kept although they left `files` (`Desired.retain_removed`)."""
 
 
 def manifest_text(host: str, files: Mapping[str, str], secrets: Iterable[str]) -> bytes:
@@ -132,7 +146,7 @@ def manifest_text(host: str, files: Mapping[str, str], secrets: Iterable[str]) -
         "generator": "nixedge",
         "host": host,
         "files": {rel: sha256_hex(text.encode()) for rel, text in sorted(files.items())},
-        "secrets": sorted(secrets),
+        "secrets": sorted(set(secrets)),
     }
     return (json.dumps(body, indent=2) + "\n").encode()
 
@@ -200,6 +214,10 @@ def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: I
     unread = [p for p in rel_to_abs.values() if p not in before]
     if unread:
         before.update(t.read_files(unread))
+    kept = _retained(d, owned, {rel: before[path] for rel, path in rel_to_abs.items()})
+    retained = sorted(kept)
+    if kept:
+        d = replace(d, files={**d.files, **kept, INDEX: index_module(d.host, d.files, leaving=kept)})
 
     writes: list[FileWrite] = []
     changed: list[str] = []
@@ -227,13 +245,18 @@ def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: I
             writes.append(FileWrite(path, value.encode(), mode=0o600, dir_mode=0o700))
             secrets_changed.append(path)
     gone_secrets = sorted(p for p in set(owned_secrets) - set(d.secrets) if before[p] is not None)
-    manifest = manifest_text(d.host, d.files, d.secrets)
+    manifest = manifest_text(d.host, d.files, set(d.secrets) | d.listed_secrets)
     if before[manifest_path] != manifest:
         # Last: it lists what precedes it.
         writes.append(FileWrite(manifest_path, manifest))
     removals = [rel_to_abs[rel] for rel in gone] + gone_secrets
+    # Marking a module as leaving (or no longer) changes default.nix's comments only:
+    # the system it builds is the same, so that alone calls for no activation.
+    substantive = [
+        rel for rel in changed if not (rel == INDEX and _same_but_comments(before[rel_to_abs[rel]], d.files[rel]))
+    ]
     activate = bool(d.activation.command) and bool(
-        changed or gone or secrets_changed or gone_secrets or interrupted is not None
+        substantive or gone or secrets_changed or gone_secrets or interrupted is not None
     )
     if activate:
         # First: it is in place before any new module is, until the activation completed.
@@ -249,7 +272,7 @@ def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: I
     if unwritten:
         t.clean_temp_files(sorted(unwritten))
     if not undo.touched:
-        return Report([], [], ran=False, checked=[])
+        return Report([], [], ran=False, checked=[], retained=retained)
     try:
         t.write_files(writes)
         t.remove_files(removals)
@@ -277,7 +300,57 @@ def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: I
     if gone:
         # Only directories below the module directory that held removed modules.
         t.remove_empty_dirs([p for p in _dirs_within(d.root, (rel_to_abs[r] for r in gone)) if p != d.root])
-    return Report(changed_all, sorted(secrets_changed + gone_secrets), ran=ran, checked=checked)
+    return Report(changed_all, sorted(secrets_changed + gone_secrets), ran=ran, checked=checked, retained=retained)
+
+
+def _same_but_comments(before: bytes | None, text: str) -> bool:
+    """Whether the index module `text` differs from `before` in comments only (its
+    lines hold paths and punctuation, never a `#` of their own)."""
+    if before is None:
+        return False
+
+    def code(t: str) -> list[str]:
+        return [stripped for line in t.splitlines() if (stripped := line.split("#", 1)[0].rstrip())]
+
+    return code(before.decode(errors="replace")) == code(text)
+
+
+def _retained(d: Desired, owned: set[str], before: Mapping[str, bytes | None]) -> dict[str, str]:
+    """The owned modules that left `d.files` and stay for now (`Desired.retain_removed`),
+    with their text: those still on the host, readable as text, and not released."""
+    if not d.retain_removed:
+        return {}
+    kept: dict[str, str] = {}
+    for rel in sorted(owned - set(d.files) - d.release - {INDEX}):
+        content = before.get(rel)
+        if content is None:
+            continue
+        try:
+            kept[rel] = content.decode()
+        except UnicodeDecodeError:
+            continue  # not a module nixedge wrote as it is: nothing to keep running
+    return kept
+
+
+def prune(t: Transport, host: str, root: str, keep: Iterable[str], activation: Activation) -> Report:
+    """Remove the owned modules not in `keep` (those `apply` retained), write the final
+    default.nix, activate once; on failure put them back and roll back, as `apply` does.
+
+    The secret files and the kept modules stay as they are: their content comes from
+    the host, and the manifest keeps listing the same secrets.
+    """
+    manifest_path = _join(root, MANIFEST)
+    current = t.read_files([manifest_path])[manifest_path]
+    owned = manifest_files(current) - {MANIFEST}
+    keep = set(keep) - {INDEX}
+    found = t.read_files([_join(root, rel) for rel in sorted(owned & keep)])
+    files = {rel: content.decode(errors="replace") for rel in sorted(owned & keep)
+             if (content := found[_join(root, rel)]) is not None}  # fmt: skip
+    files[INDEX] = index_module(host, files)  # what is there: an import of a missing file breaks the build
+    desired = Desired(
+        host=host, root=root, files=files, activation=activation, listed_secrets=frozenset(_manifest_secrets(current))
+    )
+    return apply(t, desired, owned, ())
 
 
 def _pending_text(modules: Iterable[str]) -> bytes:

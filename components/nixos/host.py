@@ -86,6 +86,13 @@ class HostModulesArgs(TypedDict):
     activation: NotRequired[pulumi.Input[ActivationSettings]]
     """Default: none (`{"command": [], "rollback": []}`)."""
     checks: NotRequired[pulumi.Input[Sequence[OriginCheck]]]
+    retain_removed: NotRequired[bool]
+    """Keep a module that leaves `files` (imported by an interim default.nix) until a
+    `HostPrune` that depends on the edge removes it. Default: remove it at once."""
+    claims: NotRequired[Mapping[str, Mapping[str, str]]]
+    """Module path -> {claim: holder} (e.g. `{"address 192.168.100.11": "forgejo"}`): a
+    leaving module whose claim a new module holds otherwise is removed at once even with
+    `retain_removed`, since the two cannot run side by side."""
 
 
 class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules"):
@@ -106,7 +113,10 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
     activation: pulumi.Output[dict[str, Any]]
     """What the last create/update did: `ran` (bool), `command` (str), `changed`
     (module paths written or removed), `secrets_changed` (paths), `checked`
-    (containers whose origin was checked)."""
+    (containers whose origin was checked), `retained` (leaving modules kept for the
+    prune step)."""
+    retained: pulumi.Output[dict[str, dict[str, str]]]
+    """Leaving modules the last update kept (`retain_removed`), with their claims."""
 
     def __init__(
         self,
@@ -118,6 +128,8 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
         secrets: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
         activation: pulumi.Input[ActivationSettings] | pulumi.Input[Mapping[str, Any]] | None = None,
         checks: pulumi.Input[Sequence[OriginCheck]] | pulumi.Input[Sequence[Mapping[str, Any]]] | None = None,
+        retain_removed: bool = False,
+        claims: Mapping[str, Mapping[str, str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -133,6 +145,10 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
             "hashes": None,
             "path": None,
             "activation": None,
+            "retained": None,
         }
+        if retain_removed:  # only then: a preview of a stack without an edge stays as it was
+            props["retain_removed"] = True
+            props["claims"] = claims or {}
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["secrets"]))
         super().__init__(HostModulesProvider(), resource_name, props, opts)

@@ -5,11 +5,13 @@ provider process: the program directory is its working directory and on `sys.pat
 It captures nothing: every value it needs arrives in the resource's properties.
 
 Properties (inputs, validated by `check`): host, target, files, secrets,
-activation_config (`HostModules(activation=...)`), checks. Outputs: the inputs echoed
-under the same names (diff compares old outputs with new inputs, and the engine keeps
-`secrets` secret by name), plus `hashes`, `path` and `activation` (what the last
-create/update did: ran, command, changed, ...). `activation` is output-only so that a
-preview does not show the settings "changing" into the result.
+activation_config (`HostModules(activation=...)`), checks, retain_removed, claims.
+Outputs: the inputs echoed under the same names (diff compares old outputs with new
+inputs, and the engine keeps `secrets` secret by name), plus `hashes`, `path`,
+`activation` (what the last create/update did: ran, command, changed, ...) and
+`retained` (leaving modules kept for `HostPrune`, with their claims: the next update
+needs those to tell whether a new module takes one over). `activation` is output-only so
+that a preview does not show the settings "changing" into the result.
 """
 
 from __future__ import annotations
@@ -50,27 +52,30 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # Inputs that diff compares with their echo in the old outputs. `activation_pending` is
 # never an input: only `read` sets it (True), when the host holds modules whose
 # activation an interrupted run never completed, so that the next `up` updates.
-_COMPARED = ("host", "target", "files", "secrets", "activation_config", "checks", "activation_pending")
+_COMPARED = (
+    "host", "target", "files", "secrets", "activation_config", "checks", "retain_removed", "claims",
+    "activation_pending",
+)  # fmt: skip
 # Target keys that name *where* the modules live: changing one replaces the resource.
 _LOCATION_KEYS = ("transport", "destination", "path")
 _DRIFTED = "(changed on the host)"
 
 
-def _is_unknown(value: object) -> bool:
+def is_unknown(value: object) -> bool:
     return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
 
 
-def _has_unknown(value: object) -> bool:
+def has_unknown(value: object) -> bool:
     if isinstance(value, Unknown | str):
-        return _is_unknown(value)
+        return is_unknown(value)
     if isinstance(value, Mapping):
-        return any(_has_unknown(k) or _has_unknown(v) for k, v in value.items())
+        return any(has_unknown(k) or has_unknown(v) for k, v in value.items())
     if isinstance(value, list | tuple):
-        return any(_has_unknown(v) for v in value)
+        return any(has_unknown(v) for v in value)
     return False
 
 
-def _check_target(target: object) -> list[str]:
+def check_target(target: object) -> list[str]:
     if not isinstance(target, Mapping):
         return ["must be a mapping with 'transport' and 'path'"]
     problems = []
@@ -91,7 +96,7 @@ def _check_target(target: object) -> list[str]:
     return problems
 
 
-def _check_activation(activation: object) -> list[str]:
+def check_activation(activation: object) -> list[str]:
     if not isinstance(activation, Mapping):
         return ["must be a mapping with 'command' and 'rollback' (lists of strings)"]
     return [
@@ -120,18 +125,46 @@ def _check_checks(checks: object, files: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def _desired(props: Mapping[str, Any], root: str) -> Desired:
+def _check_claims(claims: object, files: Mapping[str, Any]) -> list[str]:
+    if not isinstance(claims, Mapping) or not all(
+        isinstance(c, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in c.items())
+        for c in claims.values()
+    ):
+        return ["must map module paths to {claim: holder} strings (e.g. {'address 10.0.0.2': 'forgejo'})"]
+    return [f"{rel!r} is not a module path of `files`" for rel in claims if rel not in files]
+
+
+def released(olds: Mapping[str, Any], news: Mapping[str, Any]) -> frozenset[str]:
+    """Modules leaving the set that cannot stay until `prune`: one of their claims (an
+    address, an id, a host port) is held by someone else in `news`."""
+    old_claims = {**(olds.get("claims") or {}), **(olds.get("retained") or {})}
+    held: dict[str, str] = {}
+    for claims in (news.get("claims") or {}).values():
+        held.update(claims)
+    files = news.get("files") or {}
+    return frozenset(
+        rel for rel, claims in old_claims.items()
+        if rel not in files and any(k in held and held[k] != v for k, v in claims.items())
+    )  # fmt: skip
+
+
+def activation_settings(props: Mapping[str, Any]) -> Activation:
+    """The `activation_config` property as the commands `apply` runs."""
     act = props.get("activation_config") or {}
+    return Activation(
+        command=tuple(act.get("command") or ()),
+        rollback=tuple(act.get("rollback") or ()),
+        timeout=float(act.get("timeout", Activation.timeout)),
+    )
+
+
+def _desired(props: Mapping[str, Any], root: str, olds: Mapping[str, Any]) -> Desired:
     return Desired(
         host=str(props["host"]),
         root=root,
         files=dict(props.get("files") or {}),
         secrets=dict(props.get("secrets") or {}),
-        activation=Activation(
-            command=tuple(act.get("command") or ()),
-            rollback=tuple(act.get("rollback") or ()),
-            timeout=float(act.get("timeout", Activation.timeout)),
-        ),
+        activation=activation_settings(props),
         checks=tuple(
             Check(
                 container=str(c.get("container", c["address"])),
@@ -144,18 +177,23 @@ def _desired(props: Mapping[str, Any], root: str) -> Desired:
             )
             for c in props.get("checks") or []
         ),
+        retain_removed=bool(props.get("retain_removed")),
+        release=released(olds, props),
     )
 
 
-def _location(target: Mapping[str, Any], root: str) -> str:
+def location(target: Mapping[str, Any], root: str) -> str:
     if target.get("transport", "local") == "ssh":
         return f"{target['destination']}:{root}"
     return root
 
 
-def _outputs(props: Mapping[str, Any], root: str, report: Report | None) -> dict[str, Any]:
+def _outputs(
+    props: Mapping[str, Any], root: str, report: Report | None, olds: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     act = props.get("activation_config") or {}
     files = dict(props.get("files") or {})
+    old_claims = {**((olds or {}).get("claims") or {}), **((olds or {}).get("retained") or {})}
     return {
         "host": props["host"],
         "target": props["target"],
@@ -163,20 +201,26 @@ def _outputs(props: Mapping[str, Any], root: str, report: Report | None) -> dict
         # Same key as the input: the engine keeps it secret (annotateSecrets).
         "secrets": dict(props.get("secrets") or {}),
         "checks": list(props.get("checks") or []),
+        # Echoed only when given, as `check` leaves them (diff compares them by presence).
+        **({"retain_removed": props["retain_removed"]} if "retain_removed" in props else {}),
+        **({"claims": props["claims"]} if "claims" in props else {}),
+        # Modules kept for `prune` (with their claims, still held until they go).
+        "retained": {rel: old_claims.get(rel, {}) for rel in (report.retained if report else [])},
         "activation_config": dict(act),
         "hashes": {rel: sha256_hex(text.encode()) for rel, text in sorted(files.items())},
-        "path": _location(props["target"], root),
+        "path": location(props["target"], root),
         "activation": {
             "ran": bool(report and report.ran),
             "command": shlex.join(act.get("command") or []),
             "changed": list(report.changed) if report else [],
             "secrets_changed": list(report.secrets_changed) if report else [],
             "checked": list(report.checked) if report else [],
+            "retained": list(report.retained) if report else [],
         },
     }
 
 
-def _open(props: Mapping[str, Any]) -> tuple[Transport, str]:
+def open_target(props: Mapping[str, Any]) -> tuple[Transport, str]:
     try:
         return make_transport(props["target"])
     except HostError as exc:
@@ -205,13 +249,13 @@ class HostModulesProvider(ResourceProvider):
             failures.extend(CheckFailure(prop, f"{prop}: {p}") for p in problems)
 
         host = inputs.get("host")
-        if not _is_unknown(host) and (not isinstance(host, str) or not host):
+        if not is_unknown(host) and (not isinstance(host, str) or not host):
             fail("host", ["must be the host's name (e.g. 'seminar')"])
         target = inputs.get("target")
-        if not _has_unknown(target):
-            fail("target", _check_target(target))
+        if not has_unknown(target):
+            fail("target", check_target(target))
         files = inputs.get("files")
-        if _is_unknown(files):
+        if is_unknown(files):
             files = None  # known at update time; check then
         elif not isinstance(files, Mapping):
             fail("files", ["must map module paths to Nix text"])
@@ -224,7 +268,7 @@ class HostModulesProvider(ResourceProvider):
                 elif not isinstance(text, str):
                     fail("files", [f"{rel!r} must be Nix text"])
         secrets = inputs.get("secrets")
-        if _is_unknown(secrets):
+        if is_unknown(secrets):
             pass  # e.g. a tunnel token that the same `up` creates
         elif not isinstance(secrets, Mapping):
             fail("secrets", ["must map absolute paths on the host to contents"])
@@ -236,10 +280,14 @@ class HostModulesProvider(ResourceProvider):
                     fail("secrets", [f"{path!r} {problem}"])
                 elif isinstance(root, str) and path.startswith(root.rstrip("/") + "/"):
                     fail("secrets", [f"{path!r} must lie outside the module directory"])
-        if not _has_unknown(inputs["activation_config"]):
-            fail("activation", _check_activation(inputs["activation_config"]))
-        if files is not None and not _has_unknown(inputs["checks"]):
+        if not has_unknown(inputs["activation_config"]):
+            fail("activation", check_activation(inputs["activation_config"]))
+        if files is not None and not has_unknown(inputs["checks"]):
             fail("checks", _check_checks(inputs["checks"], files))
+        if not isinstance(inputs.get("retain_removed", False), bool):
+            fail("retain_removed", ["must be true or false"])
+        if files is not None and not has_unknown(inputs.get("claims")):
+            fail("claims", _check_claims(inputs.get("claims", {}), files))
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -249,9 +297,9 @@ class HostModulesProvider(ResourceProvider):
         resource, deleting first: old and new may be the same directory under two names.
         """
         old_target, new_target = olds.get("target") or {}, news.get("target") or {}
-        moved = not _has_unknown(new_target) and any(old_target.get(k) != new_target.get(k) for k in _LOCATION_KEYS)
+        moved = not has_unknown(new_target) and any(old_target.get(k) != new_target.get(k) for k in _LOCATION_KEYS)
         replaces = ["target"] if moved else []
-        if _has_unknown(news):
+        if has_unknown(news):
             return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
         changed = [k for k in _COMPARED if olds.get(k) != news.get(k)]
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
@@ -259,26 +307,26 @@ class HostModulesProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Write the modules and secrets, activate, check. Transactional: on failure the
         host is put back as it was (files created here are removed) and this raises."""
-        transport, root = _open(props)
+        transport, root = open_target(props)
         with transport:
             report = self._apply(transport, props, root, {}, "create")
-        return CreateResult(f"{props['host']}:{_location(props['target'], root)}",
+        return CreateResult(f"{props['host']}:{location(props['target'], root)}",
                             _outputs(props, root, report))  # fmt: skip
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Bring the host to `news`: write what differs, remove modules that left the set,
         activate once if anything changed. On failure the previous files are back and
         the error says whether the rollback worked; the state keeps `olds`."""
-        transport, root = _open(news)
+        transport, root = open_target(news)
         with transport:
             report = self._apply(transport, news, root, olds, "update")
-        return UpdateResult(_outputs(news, root, report))
+        return UpdateResult(_outputs(news, root, report, olds))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """Remove exactly our modules, secrets and manifest (no activation: the host's
         configuration.nix still imports the directory). If this raises, the resource
         still exists and a later destroy retries."""
-        transport, root = _open(props)
+        transport, root = open_target(props)
         try:
             with transport:
                 remove(
@@ -299,7 +347,7 @@ class HostModulesProvider(ResourceProvider):
         value itself never leaves the host); the next update writes them back. Modules
         whose activation was interrupted show as `activation_pending: true`; the next
         update activates them."""
-        transport, root = _open(props)
+        transport, root = open_target(props)
         secrets = dict(props.get("secrets") or {})
         try:
             with transport:
@@ -324,7 +372,7 @@ class HostModulesProvider(ResourceProvider):
         transport: Transport, props: Mapping[str, Any], root: str,
         olds: Mapping[str, Any], verb: str,
     ) -> Report:  # fmt: skip
-        desired = _desired(props, root)
+        desired = _desired(props, root, olds)
         try:
             return apply(
                 transport, desired,

@@ -11,7 +11,7 @@ from typing import Any
 
 from components.model.resolved import ResolvedSite, ResolvedTunnel
 from components.nixos.container import container_module
-from components.nixos.layout import header, module
+from components.nixos.layout import INDEX, SHIPPED, index_module, module
 from components.nixos.nix import Comment, Path, Raw
 
 __all__ = ["CATCH_ALL", "cloudflared_module", "container_module", "ingress_rules", "network_module", "render"]
@@ -107,14 +107,8 @@ def render(site: ResolvedSite) -> dict[str, str]:
         files[f"containers/{c.name}.nix"] = container_module(site, c)
     if site.tunnel is not None:
         files["cloudflared.nix"] = cloudflared_module(site, site.tunnel)
-    imports = "".join(f"    ./{path}\n" for path in sorted(files))
     # Modules referenced by containers' `imports` ship alongside; only they import them.
     for path, text in site.module_files:
-        files[f"modules/{path}"] = text
-    files["default.nix"] = (
-        header(site.host, "Everything nixedge generates; import this directory from configuration.nix")
-        + "{\n  imports = [\n"
-        + imports
-        + "  ];\n}\n"
-    )
+        files[f"{SHIPPED}{path}"] = text
+    files[INDEX] = index_module(site.host, files)
     return dict(sorted(files.items()))

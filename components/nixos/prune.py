@@ -1,0 +1,158 @@
+"""`HostPrune`: a host's second step, after the edge: it removes the modules that left
+the stack.
+
+Pulumi deletes a removed DNS record only at the end of an update, and updates a
+tunnel's ingress after the host step it depends on. So when a container leaves the
+stack with its routes, the host must not stop it in `HostModules`: with
+`retain_removed=True` that step keeps the leaving modules (imported under a comment in
+an interim default.nix), the ingress rules go, and this resource, which depends on the
+edge, removes the modules and activates once:
+
+    modules = HostModules("seminar-modules", ..., retain_removed=True)
+    edge = Edge("seminar-edge", ..., activation=modules)
+    HostPrune("seminar-prune", host="seminar", target=..., keep=sorted(files),
+              activation=..., opts=pulumi.ResourceOptions(depends_on=[modules, edge]))
+
+`keep` is every module path the stack has (held as `{path: true}`); an update whose
+`keep` lost a path removes whatever the manifest lists beyond `keep` (also what an
+earlier, failed prune left).
+An update that only adds paths, or changes nothing here, connects to nothing. Creation
+connects once, in case a stack that just got its edge left something behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi.dynamic
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from components.errors import HostError
+from components.nixos.activation import Report, prune, relpath_problem
+from components.nixos.host import ActivationSettings, HostTarget
+from components.nixos.provider import (
+    activation_settings,
+    check_activation,
+    check_target,
+    has_unknown,
+    location,
+    open_target,
+)
+
+_COMPARED = ("host", "target", "keep", "activation_config")
+
+
+def _outputs(props: Mapping[str, Any], root: str, report: Report | None) -> dict[str, Any]:
+    return {
+        "host": props["host"],
+        "target": props["target"],
+        "keep": dict(props.get("keep") or {}),
+        "activation_config": dict(props.get("activation_config") or {}),
+        "path": location(props["target"], root),
+        "removed": [rel for rel in (report.changed if report else []) if rel not in (props.get("keep") or {})],
+        "ran": bool(report and report.ran),
+    }
+
+
+class HostPruneProvider(ResourceProvider):
+    """Removes the modules `HostModules(retain_removed=True)` kept; see the module doc."""
+
+    serialize_as_secret_always = False
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        inputs = dict(news)
+        inputs.setdefault("activation_config", {"command": [], "rollback": []})
+        failures: list[CheckFailure] = []
+        if not has_unknown(inputs.get("target")):
+            failures += [CheckFailure("target", f"target: {p}") for p in check_target(inputs.get("target"))]
+        keep = inputs.get("keep")
+        if not has_unknown(keep):
+            if not isinstance(keep, Mapping) or not all(isinstance(k, str) for k in keep):
+                failures.append(CheckFailure("keep", "keep: must map the stack's module paths to true"))
+            else:
+                failures += [CheckFailure("keep", f"keep: {k!r} {p}") for k in keep if (p := relpath_problem(k))]
+        if not has_unknown(inputs["activation_config"]):
+            problems = check_activation(inputs["activation_config"])
+            failures += [CheckFailure("activation", f"activation: {p}") for p in problems]
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Pure: an update whenever an input changed (most of them connect to nothing)."""
+        changed = has_unknown(news) or any(olds.get(k) != news.get(k) for k in _COMPARED)
+        return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        root, report = self._prune(props)
+        return CreateResult(f"{props['host']}:prune", _outputs(props, root, report))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Prune when `keep` lost a path; otherwise only record the new inputs."""
+        left = set(olds.get("keep") or {}) - set(news.get("keep") or {})
+        if not left and olds.get("target") == news.get("target"):
+            _, root = open_target(news)
+            return UpdateResult(_outputs(news, root, None))
+        root, report = self._prune(news)
+        return UpdateResult(_outputs(news, root, report))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Nothing of its own to read: the modules belong to `HostModules`."""
+        return ReadResult(id_, props)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Nothing: `HostModules`' delete removes every module the manifest lists."""
+
+    @staticmethod
+    def _prune(props: Mapping[str, Any]) -> tuple[str, Report]:
+        transport, root = open_target(props)
+        try:
+            with transport:
+                return root, prune(transport, str(props["host"]), root, props.get("keep") or {},
+                                   activation_settings(props))  # fmt: skip
+        except HostError:
+            raise  # says what happened and in which state the host is
+        except Exception as exc:
+            raise HostError(f"Unexpected failure while removing {props['host']}'s leaving modules: {exc!r}") from exc
+
+
+class HostPrune(pulumi.dynamic.Resource, module="nixedge", name="HostPrune"):
+    """Removes the modules that left a host's stack, after the edge stopped routing to them."""
+
+    removed: pulumi.Output[list[str]]
+    """Module paths the last run removed."""
+    ran: pulumi.Output[bool]
+    """Whether the last run activated the host."""
+    path: pulumi.Output[str]
+    """The module directory: an absolute local path, or `destination:/path`."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        host: pulumi.Input[str],
+        target: pulumi.Input[HostTarget] | pulumi.Input[Mapping[str, Any]],
+        keep: pulumi.Input[Sequence[str]],
+        activation: pulumi.Input[ActivationSettings] | pulumi.Input[Mapping[str, Any]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "host": host,
+            "target": target,
+            # A map, not a list: a preview then shows `- containers/x.nix: true` for a
+            # module that goes, where a list diff would show every later index shift.
+            "keep": pulumi.Output.from_input(keep).apply(lambda paths: dict.fromkeys(sorted(paths), True)),
+            "activation_config": activation or {"command": [], "rollback": []},
+            "path": None,
+            "removed": None,
+            "ran": None,
+        }
+        super().__init__(HostPruneProvider(), resource_name, props, opts)
