@@ -48,7 +48,7 @@ def origin_checks(site: ResolvedSite) -> list[dict[str, object]]:
 
 def claims(site: ResolvedSite) -> dict[str, dict[str, str]]:
     """What each container module holds that a new module could take over: its
-    addresses, user and group ids, forwarded host ports. A leaving container whose claim
+    addresses, user and group ids, forwarded host ports, state and writable mounts. A leaving container whose claim
     a new one takes (a rename keeping its address) cannot run beside it until the prune
     step, so the host step removes it at once."""
     out: dict[str, dict[str, str]] = {}
@@ -65,6 +65,10 @@ def claims(site: ResolvedSite) -> dict[str, dict[str, str]]:
                 held[f"address {address}"] = c.name
         for protocol, host_port, _ in c.isolation.forward_ports:
             held[f"hostPort {protocol}/{host_port}"] = c.name
+        # Its data: two containers must not run one app on the same directory.
+        for path in [c.state_dir, *(m.host_path for m in c.mounts if not m.read_only)]:
+            if path is not None:
+                held[f"path {path}"] = c.name
         out[f"containers/{c.name}.nix"] = held
     return out
 
@@ -138,6 +142,7 @@ def main() -> None:
             host=site.host,
             target=site.target,
             keep=sorted(files),
+            leaving=host.retained,
             activation=activation,
             opts=pulumi.ResourceOptions(depends_on=[host, edge]),
         )

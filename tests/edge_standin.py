@@ -22,6 +22,8 @@ def running(index: Path) -> str:
 
 
 def _publish(props: dict[str, Any]) -> None:
+    if props.get("fail"):
+        raise RuntimeError("the edge is down")
     line = f"edge {','.join(props['routes'])} (host runs {running(Path(props['index']))})\n"
     with open(props["log"], "a") as log:
         log.write(line)
@@ -40,7 +42,11 @@ class RoutesProvider(ResourceProvider):
 
 
 class Routes(pulumi.dynamic.Resource, module="test", name="Routes"):
-    """Publishes `routes` (logs them to `log`), reading the host's `index` as it does."""
+    """Publishes `routes` (logs them to `log`), reading the host's `index` as it does;
+    fails instead when `fail` is set."""
 
-    def __init__(self, name: str, *, routes: list[str], log: str, index: str, opts: pulumi.ResourceOptions) -> None:
-        super().__init__(RoutesProvider(), name, {"routes": routes, "log": log, "index": index}, opts)
+    def __init__(
+        self, name: str, *, routes: list[str], log: str, index: str, opts: pulumi.ResourceOptions, fail: bool = False
+    ) -> None:
+        props = {"routes": routes, "log": log, "index": index, "fail": fail}
+        super().__init__(RoutesProvider(), name, props, opts)

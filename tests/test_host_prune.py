@@ -211,3 +211,13 @@ def test_claims_must_name_modules(host: Host) -> None:
     props["claims"] = {"containers/gone.nix": {"address 10.0.0.2": "gone"}}
     result = host.provider.check({}, props)
     assert [f.reason for f in result.failures] == ["claims: 'containers/gone.nix' is not a module path of `files`"]
+
+
+def test_the_first_update_after_an_upgrade_removes_at_once(host: Host) -> None:
+    """A state written before claims existed cannot tell whether a new module takes
+    over what a leaving one holds, so that update keeps nothing back."""
+    outs = host.provider.create(host.props(files("forgejo", "uptime"))).outs or {}
+    assert "claims" not in outs
+    outs = host.provider.update("id", outs, modules(host, "forgejo")).outs or {}
+    assert not (host.root / "containers/uptime.nix").exists()
+    assert outs["retained"] == {}

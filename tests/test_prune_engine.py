@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from pulumi import automation as auto
 
 from components.nixos.activation import MANIFEST
 from components.nixos.layout import index_module
@@ -17,7 +18,7 @@ from tests.conftest import Engine
 from tests.test_host_engine import changes
 
 MODULE = '{{ ... }}:\n{{\n  containers.{name}.localAddress = "{address}";\n}}\n'
-ADDRESSES = {"forgejo": "192.168.100.11", "uptime": "192.168.100.13"}
+ADDRESSES = {"forgejo": "192.168.100.11", "uptime": "192.168.100.13", "kuma": "192.168.100.15"}
 
 
 def activation_logger(directory: Path, name: str, log: Path) -> list[str]:
@@ -39,6 +40,8 @@ class Site:
         self.root = tmp_path / "host"
         self.log = tmp_path / "steps.log"
         self.containers = ["forgejo", "uptime"]
+        self.address = ADDRESSES["forgejo"]
+        self.edge_fails = False
         self.activation = {
             "command": activation_logger(tmp_path, "activate", self.log),
             "rollback": activation_logger(tmp_path, "rollback", self.log),
@@ -46,7 +49,8 @@ class Site:
         self.stack = engine.stack(self.program)
 
     def files(self) -> dict[str, str]:
-        out = {f"containers/{c}.nix": MODULE.format(name=c, address=ADDRESSES[c]) for c in self.containers}
+        addresses = {**ADDRESSES, "forgejo": self.address}
+        out = {f"containers/{c}.nix": MODULE.format(name=c, address=addresses[c]) for c in self.containers}
         out["default.nix"] = index_module("seminar", out)
         return out
 
@@ -66,12 +70,14 @@ class Site:
             files=files,
             activation=self.activation,
             retain_removed=True,
-            claims={f"containers/{c}.nix": {f"address {ADDRESSES[c]}": c} for c in self.containers},
+            claims={f"containers/{c}.nix": {f"address {ADDRESSES[c]}": c} for c in self.containers if c != "forgejo"}
+            | {"containers/forgejo.nix": {f"address {self.address}": "forgejo"}},
         )
         edge = Routes(
             "seminar-edge",
             routes=[f"{c}.ncaq.net" for c in self.containers],
             log=str(self.log),
+            fail=self.edge_fails,
             index=str(self.root / "default.nix"),
             opts=pulumi.ResourceOptions(depends_on=[modules]),
         )
@@ -80,6 +86,7 @@ class Site:
             host="seminar",
             target=target,
             keep=sorted(files),
+            leaving=modules.retained,
             activation=self.activation,
             opts=pulumi.ResourceOptions(depends_on=[modules, edge]),
         )
@@ -121,3 +128,28 @@ def test_a_leaving_container_runs_until_its_route_is_gone(site: Site) -> None:
     again = site.stack.up()
     assert changes(again) == {"same": 4}, "after a removal the next up must be quiet"
     assert site.log.read_text().count("\n") == 2
+
+    # The next host change empties the prune step's `leaving` (no connection, no
+    # activation of its own); the preview says so, and the one after is quiet again.
+    site.address = "192.168.100.12"
+    assert site.stack.preview().change_summary == {"same": 2, "update": 2}
+    assert changes(site.stack.up()) == {"same": 2, "update": 2}
+    site.address = "192.168.100.14"
+    assert site.stack.preview().change_summary == {"same": 3, "update": 1}
+    assert changes(site.stack.up()) == {"same": 3, "update": 1}
+    assert site.log.read_text().splitlines()[2:] == ["activate forgejo", "activate forgejo"]
+
+
+def test_a_container_added_while_the_edge_failed_is_still_pruned(site: Site) -> None:
+    """An up that stops before the prune step (here: the edge fails) leaves the prune
+    step's `keep` behind; the module that up added must still go when it leaves."""
+    site.stack.up()
+    site.containers = ["forgejo", "uptime", "kuma"]
+    site.edge_fails = True
+    with pytest.raises(auto.CommandError, match="the edge is down"):
+        site.stack.up()
+    site.edge_fails = False
+    site.containers = ["forgejo", "uptime"]
+    site.stack.up()
+    assert not (site.root / "containers/kuma.nix").exists()
+    assert "kuma" not in (site.root / "default.nix").read_text()

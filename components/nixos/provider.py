@@ -177,7 +177,9 @@ def _desired(props: Mapping[str, Any], root: str, olds: Mapping[str, Any]) -> De
             )
             for c in props.get("checks") or []
         ),
-        retain_removed=bool(props.get("retain_removed")),
+        # Not on the first update after an upgrade: a state without claims cannot tell
+        # whether a new module takes over what a leaving one holds.
+        retain_removed=bool(props.get("retain_removed")) and (not olds or "claims" in olds),
         release=released(olds, props),
     )
 

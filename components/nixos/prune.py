@@ -11,11 +11,13 @@ edge, removes the modules and activates once:
     modules = HostModules("seminar-modules", ..., retain_removed=True)
     edge = Edge("seminar-edge", ..., activation=modules)
     HostPrune("seminar-prune", host="seminar", target=..., keep=sorted(files),
-              activation=..., opts=pulumi.ResourceOptions(depends_on=[modules, edge]))
+              leaving=modules.retained, activation=...,
+              opts=pulumi.ResourceOptions(depends_on=[modules, edge]))
 
-`keep` is every module path the stack has (held as `{path: true}`); an update whose
-`keep` lost a path removes whatever the manifest lists beyond `keep` (also what an
-earlier, failed prune left).
+`keep` is every module path the stack has (held as `{path: true}`), `leaving` what the
+host step kept back (its `retained` output). An update whose `keep` lost a path, or
+whose `leaving` is new, removes whatever the manifest lists beyond `keep` (also what an
+earlier, failed or skipped prune left).
 An update that only adds paths, or changes nothing here, connects to nothing. Creation
 connects once, in case a stack that just got its edge left something behind.
 """
@@ -49,7 +51,7 @@ from components.nixos.provider import (
     open_target,
 )
 
-_COMPARED = ("host", "target", "keep", "activation_config")
+_COMPARED = ("host", "target", "keep", "leaving", "activation_config")
 
 
 def _outputs(props: Mapping[str, Any], root: str, report: Report | None) -> dict[str, Any]:
@@ -57,6 +59,7 @@ def _outputs(props: Mapping[str, Any], root: str, report: Report | None) -> dict
         "host": props["host"],
         "target": props["target"],
         "keep": dict(props.get("keep") or {}),
+        "leaving": dict(props.get("leaving") or {}),
         "activation_config": dict(props.get("activation_config") or {}),
         "path": location(props["target"], root),
         "removed": [rel for rel in (report.changed if report else []) if rel not in (props.get("keep") or {})],
@@ -87,8 +90,18 @@ class HostPruneProvider(ResourceProvider):
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Pure: an update whenever an input changed (most of them connect to nothing)."""
-        changed = has_unknown(news) or any(olds.get(k) != news.get(k) for k in _COMPARED)
+        """Pure: an update whenever an input changed (most of them connect to nothing).
+
+        In a preview that updates the host step, `leaving` is not known yet: predict a
+        change only when `keep` changed or `leaving` was set (it then empties)."""
+        others = [k for k in _COMPARED if k != "leaving"]
+        if has_unknown({k: news.get(k) for k in others}):
+            return DiffResult(changes=True, replaces=[], delete_before_replace=False)
+        changed = any(olds.get(k) != news.get(k) for k in others)
+        if has_unknown(news.get("leaving")):
+            changed = changed or bool(olds.get("leaving"))
+        else:
+            changed = changed or (olds.get("leaving") or {}) != (news.get("leaving") or {})
         return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -96,9 +109,10 @@ class HostPruneProvider(ResourceProvider):
         return CreateResult(f"{props['host']}:prune", _outputs(props, root, report))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Prune when `keep` lost a path; otherwise only record the new inputs."""
+        """Prune when `keep` lost a path or the host step kept modules back; otherwise
+        only record the new inputs."""
         left = set(olds.get("keep") or {}) - set(news.get("keep") or {})
-        if not left and olds.get("target") == news.get("target"):
+        if not left and not news.get("leaving") and olds.get("target") == news.get("target"):
             _, root = open_target(news)
             return UpdateResult(_outputs(news, root, None))
         root, report = self._prune(news)
@@ -116,12 +130,17 @@ class HostPruneProvider(ResourceProvider):
         transport, root = open_target(props)
         try:
             with transport:
-                return root, prune(transport, str(props["host"]), root, props.get("keep") or {},
+                return root, prune(transport, str(props["host"]), root, (props.get("keep") or {}).keys(),
                                    activation_settings(props))  # fmt: skip
         except HostError:
             raise  # says what happened and in which state the host is
         except Exception as exc:
             raise HostError(f"Unexpected failure while removing {props['host']}'s leaving modules: {exc!r}") from exc
+
+
+def _as_keys(paths: Mapping[str, Any] | Sequence[str] | None) -> dict[str, bool]:
+    """`{path: true}` for each path: a map diff in a preview names what came or went."""
+    return dict.fromkeys(sorted(paths or {}), True)
 
 
 class HostPrune(pulumi.dynamic.Resource, module="nixedge", name="HostPrune"):
@@ -141,6 +160,7 @@ class HostPrune(pulumi.dynamic.Resource, module="nixedge", name="HostPrune"):
         host: pulumi.Input[str],
         target: pulumi.Input[HostTarget] | pulumi.Input[Mapping[str, Any]],
         keep: pulumi.Input[Sequence[str]],
+        leaving: pulumi.Input[Mapping[str, Any]] | None = None,
         activation: pulumi.Input[ActivationSettings] | pulumi.Input[Mapping[str, Any]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -149,7 +169,10 @@ class HostPrune(pulumi.dynamic.Resource, module="nixedge", name="HostPrune"):
             "target": target,
             # A map, not a list: a preview then shows `- containers/x.nix: true` for a
             # module that goes, where a list diff would show every later index shift.
-            "keep": pulumi.Output.from_input(keep).apply(lambda paths: dict.fromkeys(sorted(paths), True)),
+            "keep": pulumi.Output.from_input(keep).apply(_as_keys),
+            # What the host step kept back: new entries call for a prune even when `keep`
+            # is unchanged (an earlier up stopped before this step).
+            "leaving": pulumi.Output.from_input(leaving or {}).apply(_as_keys),
             "activation_config": activation or {"command": [], "rollback": []},
             "path": None,
             "removed": None,
