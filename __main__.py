@@ -14,8 +14,9 @@ import pulumi
 from components.errors import ConfigError
 from components.model import ResolvedSite, site_from_data
 from components.nixos.host import ActivationSettings, HostModules
+from components.nixos.layout import TUNNEL_ID
 from components.nixos.prune import HostPrune
-from components.nixos.render import render
+from components.nixos.render import render, tunnel_id_value
 
 
 def load_site(stack: str) -> ResolvedSite:
@@ -77,6 +78,7 @@ def main() -> None:
     stack = pulumi.get_stack()
     site = load_site(stack)
     files = render(site)
+    ids: dict[str, pulumi.Input[str]] = {}  # files known only once the tunnel exists
     secrets: dict[str, pulumi.Input[str]] = {}
     # Only a stack with a Cloudflare account publishes anything (the dev stack does not).
     published = site.tunnel if site.tunnel is not None and site.tunnel.account_id is not None else None
@@ -93,6 +95,9 @@ def main() -> None:
 
         tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site)
         secrets[published.credentials_file] = tunnel.credentials
+        if published.ingress == "local" and published.tunnel_id is None:
+            # Created by this stack: its id exists only once Cloudflare made the tunnel.
+            ids[TUNNEL_ID] = tunnel.tunnel_id.apply(lambda tunnel_id: tunnel_id_value(site, published, tunnel_id))
     activation: ActivationSettings = {
         "command": list(site.activation_command),
         "rollback": list(site.rollback_command),
@@ -101,7 +106,7 @@ def main() -> None:
         f"{site.host}-modules",
         host=site.host,
         target=site.target,
-        files=files,
+        files={**files, **ids},
         secrets=secrets,
         activation=activation,
         checks=origin_checks(site) if site.check_origins else [],

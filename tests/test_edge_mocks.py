@@ -414,6 +414,11 @@ def test_program_publishes_seminar_after_the_host(ingress: str) -> None:
     creds = host.inputs["secrets"][path]
     expected_token = edge_mocks.token_for(ACCOUNT_ID, TUNNEL_ID)
     assert creds == expected_token if ingress == "remote" else json.loads(creds)["TunnelID"] == TUNNEL_ID
+    # Local ingress runs the tunnel by the id Cloudflare gave it (a name would need cert.pem).
+    files = host.inputs["files"]
+    assert ("tunnel-id.nix" in files) == (ingress == "local")
+    if ingress == "local":
+        assert files["tunnel-id.nix"].endswith(f'"{TUNNEL_ID}"\n'), files["tunnel-id.nix"]
     assert run.exports["tunnelId"] == (TUNNEL_ID, False)
     assert run.exports["sshConfig"] == (SEMINAR_SSH_CONFIG, False)
     # On removal the reverse: a leaving container stays through the host step, and the
@@ -425,6 +430,16 @@ def test_program_publishes_seminar_after_the_host(ingress: str) -> None:
     assert prune.inputs["keep"] == dict.fromkeys(sorted(host.inputs["files"]), True)
     for reg in [host, *run.of_type(DNS_TYPE), *run.of_type(CONFIG_TYPE)]:
         assert reg.urn in prune.dependencies, f"{prune.urn} does not wait for {reg.urn}"
+
+
+def test_program_deploys_the_reviewed_tunnel_id_of_an_adopted_tunnel() -> None:
+    """With `tunnelId` set, tunnel-id.nix holds it already in `render` (what a reviewer
+    reads), and the program deploys exactly that file."""
+    data = with_ids(seminar("local", tunnelId=ADOPTED_ID))
+    host = run_main(data, "seminar").one(DYNAMIC_TYPE)
+    reviewed = render(site_from_data(data))["tunnel-id.nix"]
+    assert reviewed.endswith(f'"{ADOPTED_ID}"\n')
+    assert host.inputs["files"]["tunnel-id.nix"] == reviewed
 
 
 def test_program_dev_stack_creates_nothing_at_cloudflare() -> None:

@@ -272,3 +272,28 @@ def test_secret_unknown_at_preview_is_written_at_up(engine: Engine, tmp_path: Pa
     stack.up()
     assert secret.read_text() == hashlib.sha256(b"{ }\n").hexdigest()
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+
+
+def test_file_unknown_at_preview_is_written_at_up(engine: Engine, tmp_path: Path) -> None:
+    """As tunnel-id.nix on a first deploy with local ingress: its text is the id of a
+    tunnel the same `up` creates. Preview must pass with it unknown; `up` writes it."""
+
+    def program() -> None:
+        source = HostModules(
+            "id-source",
+            host="source",
+            target={"transport": "local", "path": str(tmp_path / "source")},
+            files={"id.nix": "{ }\n"},
+        )
+        HostModules(
+            "seminar-modules",
+            host="seminar",
+            target={"transport": "local", "path": str(tmp_path / "seminar")},
+            files={"default.nix": "{ }\n", "tunnel-id.nix": source.hashes.apply(lambda h: f'"{h["id.nix"]}"\n')},
+        )
+
+    stack = engine.stack(program)
+    assert stack.preview().change_summary == {"create": 3}
+    stack.up()
+    digest = hashlib.sha256(b"{ }\n").hexdigest()
+    assert (tmp_path / "seminar" / "tunnel-id.nix").read_text() == f'"{digest}"\n'

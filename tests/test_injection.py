@@ -132,7 +132,8 @@ def test_no_hostile_text_appears_unescaped(tmp_path: Path) -> None:
         # Every `${` is escaped: preceded by an odd number of backslashes (`\\${` would
         # be an escaped backslash followed by a live interpolation).
         for i in range(len(text)):
-            if text.startswith("${", i):
+            # The renderer's own interpolation of tunnel-id.nix is the one live `${`.
+            if text.startswith("${", i) and not (rel == "cloudflared.nix" and text.startswith("${tunnel}", i)):
                 backslashes = len(text[:i]) - len(text[:i].rstrip("\\"))
                 assert backslashes % 2 == 1, f"{rel}: unescaped ${{ at {i}: {text[i - 40 : i + 40]!r}"
 

@@ -21,11 +21,14 @@ INDEX = "default.nix"
 """The module that imports every other generated one; configuration.nix imports it."""
 SHIPPED = "modules/"
 """Modules shipped as they are; the containers that use them import them."""
+TUNNEL_ID = "tunnel-id.nix"
+"""A value, not a module: the locally managed tunnel's id, which cloudflared.nix imports."""
 
 
 def imported(paths: Iterable[str]) -> list[str]:
-    """The generated files the index imports: all but itself and the shipped modules."""
-    return sorted(p for p in paths if p != INDEX and not p.startswith(SHIPPED))
+    """The generated modules the index imports: all but itself, the shipped modules and
+    the tunnel id (a value)."""
+    return sorted(p for p in paths if p not in (INDEX, TUNNEL_ID) and not p.startswith(SHIPPED))
 
 
 def index_module(host: str, paths: Iterable[str], leaving: Iterable[str] = ()) -> str:

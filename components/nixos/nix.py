@@ -32,9 +32,9 @@ class Raw:
 class Path:
     """A dotted attribute path, `networking.nat.enable`, as hand-written modules use."""
 
-    parts: tuple[str, ...]
+    parts: tuple[str | Raw, ...]
 
-    def __init__(self, *parts: str) -> None:
+    def __init__(self, *parts: str | Raw) -> None:
         object.__setattr__(self, "parts", parts)
 
 
@@ -71,7 +71,8 @@ def attr_name(name: str) -> str:
 
 def key(k: str | Path) -> str:
     if isinstance(k, Path):
-        return ".".join(attr_name(part) for part in k.parts)
+        # A Raw part is the renderer's own interpolation, e.g. `${tunnel}`.
+        return ".".join(part.code if isinstance(part, Raw) else attr_name(part) for part in k.parts)
     return attr_name(k)
 
 

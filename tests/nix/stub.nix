@@ -47,7 +47,7 @@ let
       "." + builtins.substring (builtins.stringLength root) (-1) text
     else
       throw "import outside the rendered directory ${root}: ${text}";
-  withImports = m: if m ? imports then m // { imports = map relative m.imports; } else m;
+  withImports = m: if builtins.isAttrs m && m ? imports then m // { imports = map relative m.imports; } else m;
   call = f: args: if builtins.isFunction f then f args else f;
   inner = c:
     c // (if c ? config then {
@@ -61,4 +61,8 @@ let
     config = hostConfig;
   });
 in
-module // (if module ? containers then { containers = builtins.mapAttrs (_: inner) module.containers; } else { })
+# A value file (tunnel-id.nix) is returned as it is.
+if !builtins.isAttrs module then
+  module
+else
+  module // (if module ? containers then { containers = builtins.mapAttrs (_: inner) module.containers; } else { })
