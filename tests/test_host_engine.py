@@ -246,9 +246,10 @@ def test_origin_checks_gate_the_update(local: LocalHost, listener: int) -> None:
     assert log_lines(local.log) == ["activate", "activate", "rollback"]
 
 
-def test_secret_unknown_at_preview_is_written_at_up(engine: Engine, tmp_path: Path) -> None:
-    """As on a first deploy, where the tunnel token comes from a tunnel the same `up`
-    creates: preview must pass with the secret unknown, and `up` must write it."""
+def test_secret_and_file_unknown_at_preview_are_written_at_up(engine: Engine, tmp_path: Path) -> None:
+    """As on a first deploy, where the tunnel token (a secret) and, with local ingress,
+    tunnel-id.nix (a file) come from a tunnel the same `up` creates: preview must pass
+    with both unknown, and `up` must write them."""
     secret = tmp_path / "secrets" / "token"
 
     def program() -> None:
@@ -262,7 +263,7 @@ def test_secret_unknown_at_preview_is_written_at_up(engine: Engine, tmp_path: Pa
             "seminar-modules",
             host="seminar",
             target={"transport": "local", "path": str(tmp_path / "seminar")},
-            files={"default.nix": "{ }\n"},
+            files={"default.nix": "{ }\n", "tunnel-id.nix": source.hashes.apply(lambda h: f'"{h["token.nix"]}"\n')},
             secrets={str(secret): source.hashes.apply(lambda h: h["token.nix"])},
         )
 
@@ -270,30 +271,8 @@ def test_secret_unknown_at_preview_is_written_at_up(engine: Engine, tmp_path: Pa
     preview = stack.preview(diff=True)
     assert preview.change_summary == {"create": 3}
     stack.up()
-    assert secret.read_text() == hashlib.sha256(b"{ }\n").hexdigest()
+    digest = hashlib.sha256(b"{ }\n").hexdigest()
+    assert secret.read_text() == digest
+    assert (tmp_path / "seminar" / "tunnel-id.nix").read_text() == f'"{digest}"\n'
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
 
-
-def test_file_unknown_at_preview_is_written_at_up(engine: Engine, tmp_path: Path) -> None:
-    """As tunnel-id.nix on a first deploy with local ingress: its text is the id of a
-    tunnel the same `up` creates. Preview must pass with it unknown; `up` writes it."""
-
-    def program() -> None:
-        source = HostModules(
-            "id-source",
-            host="source",
-            target={"transport": "local", "path": str(tmp_path / "source")},
-            files={"id.nix": "{ }\n"},
-        )
-        HostModules(
-            "seminar-modules",
-            host="seminar",
-            target={"transport": "local", "path": str(tmp_path / "seminar")},
-            files={"default.nix": "{ }\n", "tunnel-id.nix": source.hashes.apply(lambda h: f'"{h["id.nix"]}"\n')},
-        )
-
-    stack = engine.stack(program)
-    assert stack.preview().change_summary == {"create": 3}
-    stack.up()
-    digest = hashlib.sha256(b"{ }\n").hexdigest()
-    assert (tmp_path / "seminar" / "tunnel-id.nix").read_text() == f'"{digest}"\n'
