@@ -29,5 +29,5 @@ def run(args: argparse.Namespace) -> int:
     site = load(args)
     files = render(site)
     write_tree(args.out, files)
-    print(f"Wrote {len(files)} modules for {site.host} to {args.out}")
+    print(f"Wrote {len(files)} files for {site.host} to {args.out}")
     return 0
