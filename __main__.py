@@ -49,9 +49,10 @@ def origin_checks(site: ResolvedSite) -> list[dict[str, object]]:
 
 def claims(site: ResolvedSite) -> dict[str, dict[str, str]]:
     """What each container module holds that a new module could take over: its
-    addresses, user and group ids, forwarded host ports, state and writable mounts. A leaving container whose claim
-    a new one takes (a rename keeping its address) cannot run beside it until the prune
-    step, so the host step removes it at once."""
+    addresses, user and group ids, forwarded host ports, state directory and writable
+    mounts. A leaving container whose claim a new one takes (a rename keeping its
+    address or data) cannot run beside it until the prune step, so the host step
+    removes it at once."""
     out: dict[str, dict[str, str]] = {}
     for c in site.containers:
         u = c.user
