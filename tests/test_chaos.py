@@ -73,7 +73,7 @@ CONTAINERS = 20
 CHANGED = 10
 MARKER = ".nixedge-activation-pending"
 """The provider's note that modules were written but their activation has not completed."""
-SERVERS = ("pulumi_language_python.py", "pulumi_dynamic_provider.py", "ControlPersist")
+SERVERS = ("pulumi_language_python.py", "pulumi_dynamic_provider.py", "pulumi.dynamic", "ControlPersist")
 """Command-line marks of the engine's plugin servers and the ssh master, which outlive a
 killed CLI and wait for it (the plugins forever, the master for ControlPersist)."""
 
@@ -328,6 +328,7 @@ def local_host(tmp_path: Path) -> Iterator[ChaosHost]:
 def label(cmdline: str) -> str:
     """A short name for a process of a run."""
     for mark, name in (("pulumi_language_python.py", "language host"), ("pulumi_dynamic_provider.py", "provider"),
+                       ("pulumi.dynamic", "provider"),
                        ("ControlPersist", "ssh master"), ("/activate", "activation"), ("/rollback", "rollback"),
                        ("scripts/pulumi", "CLI"), ("sleep", "sleep")):  # fmt: skip
         if mark in cmdline:
