@@ -6,9 +6,8 @@ capabilities, user namespacing, resource limits, per-container firewalls), secre
 modules by reference, and two routes to origins that are not containers. This file proves:
 
 - every rendered file parses (`nix-instantiate --parse`), and every module evaluates
-  against a stub of `lib`, `pkgs` and the flake `inputs` (an extension of
-  tests/nix/stub.nix, written below) to the values written here from the stack config's
-  meaning, not copied from the output;
+  against the stubs of `lib`, `pkgs` and the flake `inputs` in tests/nix/stub.nix to
+  the values written here from the stack config's meaning, not copied from the output;
 - the render equals tests/golden/homelab/ byte for byte (regenerate with
   `UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_render_homelab.py`, like the
   seminar golden test; the run that rewrites the files fails, so an update is never a pass);
@@ -21,18 +20,16 @@ The seminar stack's golden files are checked by tests/test_render_golden.py.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 from ipaddress import IPv4Address, IPv4Network
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components.model import ResolvedSite, load_stack
 from components.nixos.render import render
-from tests.nixeval import REPO, TESTS, eval_expr, parse_files, write_tree
+from tests.nixeval import REPO, TESTS, eval_modules, parse_files, write_tree
 
 GOLDEN = TESTS / "golden" / "homelab"
 DOC = REPO / "docs" / "multi-service.md"
@@ -42,80 +39,9 @@ SUBNET = IPv4Network("10.40.0.0/24")
 CONTAINERS = ["atticd", "forgejo", "garage", "postgres", "runner1", "runner2", "uptime", "vault", "vpn"]
 SHIPPED_MODULE = "modules/docs/examples/uptime-extra.nix"
 MKFORCE_FALSE = {"_type": "override", "priority": 50, "content": False}
-POSTGRESQL_STUB = "stub:pkgs.postgresql"
+POSTGRESQL_STUB = "stub:pkgs.postgresql"  # as tests/nix/stub.nix has them
 SOPS_STUB = "stub:inputs.sops-nix.nixosModules.sops"
 READY = "nixedge-postgres-ready.service"
-
-# tests/nix/stub.nix, plus what the homelab modules need: `inputs` (flake modules by
-# reference), `pkgs.postgresql` (the readiness unit) and `lib.mkDefault` (the shipped module).
-STUB = f"""
-{{
-  file,
-  root ? toString (dirOf (/. + file)),
-}}:
-let
-  lib = {{
-    mkForce = content: {{
-      _type = "override";
-      priority = 50;
-      inherit content;
-    }};
-    mkDefault = content: {{
-      _type = "override";
-      priority = 1000;
-      inherit content;
-    }};
-    getExe = drv: "${{drv.outPath}}/bin/${{drv.meta.mainProgram}}";
-  }};
-  pkgs = {{
-    cloudflared = {{
-      name = "cloudflared-stub";
-      outPath = "/nix/store/00000000000000000000000000000000-cloudflared-stub";
-      meta.mainProgram = "cloudflared";
-    }};
-    postgresql = "{POSTGRESQL_STUB}";
-    writeShellScriptBin = name: text: {{ inherit name text; }};
-  }};
-  inputs.sops-nix.nixosModules.sops = "{SOPS_STUB}";
-  containerConfig.services.forgejo.package = "stub:forgejo-package";
-  relative =
-    p:
-    let
-      text = toString p;
-      prefix = builtins.substring 0 (builtins.stringLength root + 1) text;
-    in
-    if !builtins.isPath p then
-      p
-    else if prefix == root + "/" then
-      "." + builtins.substring (builtins.stringLength root) (-1) text
-    else
-      throw "import outside the rendered directory ${{root}}: ${{text}}";
-  withImports = m: if m ? imports then m // {{ imports = map relative m.imports; }} else m;
-  call = f: args: if builtins.isFunction f then f args else f;
-  inner = c:
-    c // (if c ? config then {{
-      config = withImports (call c.config {{
-        inherit lib pkgs;
-        config = containerConfig;
-      }});
-    }} else {{ }});
-  module = withImports (call (import (/. + file)) {{
-    inherit lib pkgs inputs;
-    config = {{ }};
-  }});
-in
-module // (if module ? containers then {{ containers = builtins.mapAttrs (_: inner) module.containers; }} else {{ }})
-"""
-
-
-def eval_with_stub(stub: Path, paths: list[Path], root: Path) -> list[Any]:
-    """Each module evaluated (strictly, to JSON) against STUB, in one nix-instantiate process."""
-    files = " ".join(json.dumps(str(p.resolve())) for p in paths)
-    expr = f"map (file: import {stub} {{ inherit file; root = {json.dumps(str(root.resolve()))}; }}) [ {files} ]"
-    out = eval_expr(expr)
-    assert isinstance(out, list) and len(out) == len(paths)
-    return out
-
 
 @pytest.fixture(scope="module")
 def site() -> ResolvedSite:
@@ -132,9 +58,7 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory, files: dict[str, str]) -
     root = tmp_path_factory.mktemp("homelab")
     paths = write_tree(root, files)
     parse_files(paths)
-    stub = tmp_path_factory.mktemp("stub") / "stub.nix"
-    stub.write_text(STUB, encoding="utf-8")
-    return dict(zip(files, eval_with_stub(stub, paths, root), strict=True))
+    return dict(zip(files, eval_modules(paths, root), strict=True))
 
 
 def block(evaluated: dict[str, Any], name: str) -> dict[str, Any]:

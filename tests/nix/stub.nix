@@ -19,6 +19,11 @@ let
       priority = 50;
       inherit content;
     };
+    mkDefault = content: {
+      _type = "override";
+      priority = 1000;
+      inherit content;
+    };
     getExe = drv: "${drv.outPath}/bin/${drv.meta.mainProgram}";
   };
   pkgs = {
@@ -27,8 +32,11 @@ let
       outPath = "/nix/store/00000000000000000000000000000000-cloudflared-stub";
       meta.mainProgram = "cloudflared";
     };
+    postgresql = "stub:pkgs.postgresql";
     writeShellScriptBin = name: text: { inherit name text; };
   };
+  # Flake inputs, for modules given by reference (`flake:` imports).
+  inputs.sops-nix.nixosModules.sops = "stub:inputs.sops-nix.nixosModules.sops";
   # The host's `config`: generated host modules must not need anything from it.
   hostConfig = { };
   # The `config` a container's inner module sees.
@@ -57,7 +65,7 @@ let
       });
     } else { });
   module = withImports (call (import (/. + file)) {
-    inherit lib pkgs;
+    inherit lib pkgs inputs;
     config = hostConfig;
   });
 in
