@@ -11,9 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import socket
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,7 @@ from pulumi import automation as auto
 
 from components.nixos.activation import MANIFEST
 from components.nixos.host import HostModules
-from tests.conftest import Engine, HostSpec, log_lines, recording_command
+from tests.conftest import Engine, HostSpec, closed_port, log_lines, recording_command
 
 SECRET = "cf-tunnel-token-9d2e44b1"
 DEFAULT = (
@@ -217,14 +215,6 @@ def test_secrets_are_private_and_never_in_plain_text(local: LocalHost, engine: E
     assert SECRET not in engine.state_text()
 
 
-@pytest.fixture
-def listener() -> Iterator[int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        yield int(s.getsockname()[1])
-
-
 def test_origin_checks_gate_the_update(local: LocalHost, listener: int) -> None:
     check = {"container": "forgejo", "address": "127.0.0.1", "port": listener,
              "files": ["containers/forgejo.nix"], "attempts": 2, "interval": 0.1,
@@ -233,9 +223,7 @@ def test_origin_checks_gate_the_update(local: LocalHost, listener: int) -> None:
     up = local.up()
     assert up.outputs["activation"].value["checked"] == ["forgejo"]
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed = int(s.getsockname()[1])
+    closed = closed_port()
     before = local.tree()
     local.spec.files["containers/forgejo.nix"] = forgejo(closed)
     local.spec.checks = [{**check, "port": closed}]

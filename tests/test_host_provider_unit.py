@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from components.nixos import provider as provider_module
 from components.nixos.activation import MANIFEST
 from components.nixos.provider import UNKNOWN, HostModulesProvider
 from components.nixos.transport import TEMP_PREFIX, FileWrite, LocalTransport
+from tests.conftest import closed_port
 
 SECRET = "tunnel-token-5f0c1e"  # must never show up in messages or outputs
 FORGEJO = "{ ... }:\n{\n  services.forgejo.settings.server.HTTP_PORT = 8080;\n}\n"
@@ -82,20 +81,6 @@ class Host:
 @pytest.fixture
 def host(tmp_path: Path) -> Host:
     return Host(tmp_path)
-
-
-@pytest.fixture
-def listener() -> Iterator[int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        yield int(s.getsockname()[1])
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- check ------------------------------------------------------------------------------

@@ -8,10 +8,8 @@ middle of a write that leaves no partial file and converges on the next run.
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,24 +18,10 @@ from pulumi import automation as auto
 from components.errors import HostError
 from components.nixos.activation import MANIFEST
 from components.nixos.transport import TEMP_PREFIX, FileWrite, SshTransport
-from tests.conftest import Engine, HostSpec, log_lines, recording_command
+from tests.conftest import Engine, HostSpec, closed_port, log_lines, recording_command
 from tests.sshd import SshServer
 
 SECRET = "ssh-tunnel-token-77aa01"
-
-
-@pytest.fixture
-def listener() -> Iterator[int]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        s.listen()
-        yield int(s.getsockname()[1])
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def tree(root: Path) -> dict[str, bytes]:
