@@ -134,10 +134,16 @@ def _check_claims(claims: object, files: Mapping[str, Any]) -> list[str]:
     return [f"{rel!r} is not a module path of `files`" for rel in claims if rel not in files]
 
 
+def _old_claims(olds: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The claims of every module of the old state: those in the set, and those kept
+    back for `prune` (their claims still held until they go)."""
+    return {**(olds.get("claims") or {}), **(olds.get("retained") or {})}
+
+
 def released(olds: Mapping[str, Any], news: Mapping[str, Any]) -> frozenset[str]:
     """Modules leaving the set that cannot stay until `prune`: one of their claims (an
     address, an id, a host port) is held by someone else in `news`."""
-    old_claims = {**(olds.get("claims") or {}), **(olds.get("retained") or {})}
+    old_claims = _old_claims(olds)
     held: dict[str, str] = {}
     for claims in (news.get("claims") or {}).values():
         held.update(claims)
@@ -195,7 +201,7 @@ def _outputs(
 ) -> dict[str, Any]:
     act = props.get("activation_config") or {}
     files = dict(props.get("files") or {})
-    old_claims = {**((olds or {}).get("claims") or {}), **((olds or {}).get("retained") or {})}
+    old_claims = _old_claims(olds or {})
     return {
         "host": props["host"],
         "target": props["target"],

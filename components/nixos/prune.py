@@ -54,14 +54,14 @@ from components.nixos.provider import (
 _COMPARED = ("host", "target", "keep", "leaving", "activation_config")
 
 
-def _outputs(props: Mapping[str, Any], root: str, report: Report | None) -> dict[str, Any]:
+def _outputs(props: Mapping[str, Any], path: str, report: Report | None) -> dict[str, Any]:
     return {
         "host": props["host"],
         "target": props["target"],
         "keep": dict(props.get("keep") or {}),
         "leaving": dict(props.get("leaving") or {}),
         "activation_config": dict(props.get("activation_config") or {}),
-        "path": location(props["target"], root),
+        "path": path,
         "removed": [rel for rel in (report.changed if report else []) if rel not in (props.get("keep") or {})],
         "ran": bool(report and report.ran),
     }
@@ -105,18 +105,18 @@ class HostPruneProvider(ResourceProvider):
         return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        root, report = self._prune(props)
-        return CreateResult(f"{props['host']}:prune", _outputs(props, root, report))
+        path, report = self._prune(props)
+        return CreateResult(f"{props['host']}:prune", _outputs(props, path, report))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Prune when `keep` lost a path or the host step kept modules back; otherwise
         only record the new inputs."""
         left = set(olds.get("keep") or {}) - set(news.get("keep") or {})
         if not left and not news.get("leaving") and olds.get("target") == news.get("target"):
-            _, root = open_target(news)
-            return UpdateResult(_outputs(news, root, None))
-        root, report = self._prune(news)
-        return UpdateResult(_outputs(news, root, report))
+            # Same target, so the same place as last time: nothing to connect to.
+            return UpdateResult(_outputs(news, str(olds["path"]), None))
+        path, report = self._prune(news)
+        return UpdateResult(_outputs(news, path, report))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Nothing of its own to read: the modules belong to `HostModules`."""
@@ -127,11 +127,13 @@ class HostPruneProvider(ResourceProvider):
 
     @staticmethod
     def _prune(props: Mapping[str, Any]) -> tuple[str, Report]:
+        """Prune; return the module directory's location (`path`) and what was done."""
         transport, root = open_target(props)
         try:
             with transport:
-                return root, prune(transport, str(props["host"]), root, (props.get("keep") or {}).keys(),
-                                   activation_settings(props))  # fmt: skip
+                report = prune(transport, str(props["host"]), root, (props.get("keep") or {}).keys(),
+                               activation_settings(props))  # fmt: skip
+                return location(props["target"], root), report
         except HostError:
             raise  # says what happened and in which state the host is
         except Exception as exc:
