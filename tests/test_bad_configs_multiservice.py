@@ -954,7 +954,7 @@ def test_proxied_hostname_two_levels_below_the_zone_warns() -> None:
         # The unproxied a.lab.example.org gets no warning: Cloudflare serves no certificate for it.
         (
             "tunnel.dnsRecords[2].name: b.lab.example.org is more than one level below zone example.org; "
-            "Universal SSL covers only *.example.org"
+            "Cloudflare's free Universal SSL certificate covers only *.example.org"
         ),
     )
     assert [r.hostname for r in site.routes] == ["git.lab.example.org", "grafana.lab.example.org", "home.example.org"]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from components.errors import Issue
+
 Protocol = Literal["http", "https", "ssh", "tcp"]
 
 
@@ -36,6 +38,24 @@ class PublicRoute:
     def service(self) -> str:
         """The origin as cloudflared names it, e.g. `ssh://192.168.100.11:2222`."""
         return f"{self.protocol}://{self.address}:{self.port}"
+
+    @property
+    def origin_server_name(self) -> str | None:
+        """The name cloudflared checks the origin's certificate against (and sends as SNI).
+
+        An https origin is reached by its address, so it is the public hostname; http,
+        ssh and tcp origins have no certificate to check: None.
+        """
+        return self.hostname if self.protocol == "https" else None
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    """One rule of the tunnel's ingress, as cloudflared applies them: first match wins."""
+
+    service: str  # e.g. `http://192.168.100.11:8080`, or the catch-all's `http_status:404`
+    hostname: str | None = None  # None: the catch-all, which matches every request
+    origin_server_name: str | None = None  # see PublicRoute.origin_server_name
 
 
 @dataclass(frozen=True)
@@ -115,6 +135,8 @@ class ResolvedTunnel:
     tune_udp_buffers: bool = False
     dns_records: tuple[DnsRecord, ...] = ()
     dns_imports: tuple[tuple[str, str], ...] = ()  # (hostname, record id) to adopt
+    # What refuses publishing (preview, up) but not `check`: the shipped stacks' `<...>` ids.
+    publish_issues: tuple[Issue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +170,15 @@ class ResolvedSite:
         """Every public route, in ingress order (by hostname)."""
         every = [r for c in self.containers for r in c.routes] + list(self.origin_routes)
         return tuple(sorted(every, key=lambda r: r.hostname))
+
+    @property
+    def ingress(self) -> tuple[IngressRule, ...]:
+        """The tunnel's ingress rules: one per route in `routes` order, the catch-all last;
+        () without a tunnel."""
+        if self.tunnel is None:
+            return ()
+        rules = [IngressRule(r.service, r.hostname, r.origin_server_name) for r in self.routes]
+        return (*rules, IngressRule(self.tunnel.catch_all))
 
     @property
     def databases(self) -> tuple[str, ...]:

@@ -323,6 +323,11 @@ class Container(Strict):
         "`flake:<input>.<attr path>` (needs `inputs` in the host's specialArgs).",
     )
 
+    @property
+    def database(self) -> str | None:
+        """The database it owns on its PostgreSQL (`postgresql.database`, default the user name), or None."""
+        return None if self.postgresql is None else self.postgresql.database or self.user.name
+
 
 class SharedPostgresql(Strict):
     """Where the PostgreSQL that containers use runs."""

@@ -1,0 +1,19 @@
+"""The invariants that span several keys, one module per topic.
+
+pydantic checks each value alone (`components.model.site`); these modules check what
+only the whole site can show, and derive the values that follow from it. Each function
+takes the site and a `Report`, adds every problem it finds (so one run shows them all)
+and returns what it derived. `components.model.resolve` runs them in order.
+
+- `addresses`: subnet membership, uniqueness, allocation
+- `identities`: container and host names, users and groups
+- `mounts`: bind mounts, state directories, nixedge's own paths
+- `routes`: zones, route ports and protocols, unique hostnames
+- `dns`: the tunnel, its further DNS records and imports, what publishing needs
+- `postgresql`: the PostgreSQL server container and its clients
+- `secrets`: secrets by reference
+- `isolation`: user namespaces, resources, forwarded ports, the container firewall
+- `host`: the activation and rollback commands
+
+A rule of one app lives with that app's preset (`components.model.presets`).
+"""

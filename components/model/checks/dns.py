@@ -1,0 +1,120 @@
+"""The tunnel: its further DNS records and imports, and what publishing it needs."""
+
+from __future__ import annotations
+
+import posixpath
+from ipaddress import IPv4Address, IPv6Address
+
+from components.errors import Issue
+from components.model.checks.report import Report
+from components.model.checks.routes import routed_hostnames, warn_below_zone, zone_or_error
+from components.model.resolved import DnsRecord, ResolvedTunnel
+from components.model.site import Site, Tunnel
+
+
+def _content_problem(rtype: str, content: str) -> str | None:
+    try:
+        if rtype == "A":
+            IPv4Address(content)
+        elif rtype == "AAAA":
+            IPv6Address(content)
+    except ValueError:
+        return f"must be an {'IPv4' if rtype == 'A' else 'IPv6'} address for a record of type {rtype}"
+    if rtype == "CNAME" and (not all(label for label in content.rstrip(".").split(".")) or " " in content):
+        return "must be a host name for a record of type CNAME"
+    return None
+
+
+def _record(site: Site, report: Report, t: Tunnel, i: int) -> DnsRecord | None:
+    rec, loc = t.dns_records[i], f"tunnel.dnsRecords[{i}]"
+    zone = zone_or_error(site, report, f"{loc}.name", rec.name)
+    if zone is None:
+        return None
+    problem = _content_problem(rec.type, rec.content)
+    if problem:
+        report.error(f"{loc}.content", problem, rec.content)
+    if rec.proxied and rec.type == "TXT":
+        report.error(f"{loc}.proxied", "cannot be true for a TXT record", True)
+    if rec.ttl != 1 and (rec.proxied or rec.ttl < 60):
+        why = "a proxied record's TTL is automatic" if rec.proxied else "Cloudflare takes 60 to 86400 seconds"
+        report.error(f"{loc}.ttl", f"must be 1 (automatic): {why}", rec.ttl)
+    if rec.proxied:
+        warn_below_zone(report, f"{loc}.name", rec.name, zone)
+    # Cloudflare refuses an identical record, and any record beside a CNAME of the same name.
+    for j, prev in enumerate(t.dns_records[:i]):
+        if prev.name != rec.name:
+            continue
+        if (prev.type, prev.content) == (rec.type, rec.content):
+            report.error(loc, f"repeats tunnel.dnsRecords[{j}] ({rec.type} {rec.content})", rec.name)
+            break
+        if "CNAME" in (prev.type, rec.type):
+            report.error(
+                f"{loc}.type",
+                f"cannot share name {rec.name} with tunnel.dnsRecords[{j}] ({prev.type}): "
+                "a CNAME must be the only record of its name",
+                rec.type,
+            )
+            break
+    return DnsRecord(rec.name, rec.type, rec.content, rec.proxied, rec.ttl, zone)
+
+
+def _imports(site: Site, report: Report, t: Tunnel) -> None:
+    routed = routed_hostnames(site)
+    for hostname, record_id in t.dns_imports.items():
+        if hostname not in routed:
+            report.error(
+                f"tunnel.dnsImports[{hostname!r}]",  # quoted like pydantic's keys: it holds dots
+                "names no hostname of a route; only routed hostnames get records",
+                record_id,
+            )
+
+
+def _placeholder(value: str | None) -> bool:
+    return value is not None and value.startswith("<")
+
+
+def publish_issues(t: Tunnel) -> tuple[Issue, ...]:
+    """What refuses publishing (preview, up) but not `check`: the shipped stacks' `<...>` ids."""
+    issues: list[Issue] = []
+    if _placeholder(t.account_id):
+        issues.append(
+            Issue(
+                "tunnel.accountId",
+                "must hold your Cloudflare account id, not a placeholder",
+                t.account_id,
+                "the dashboard shows it on every zone's Overview page; leave accountId out to publish nothing",
+            )
+        )
+    for i, z in enumerate(t.zones):
+        if _placeholder(z.zone_id):
+            issues.append(
+                Issue(
+                    f"tunnel.zones[{i}].zoneId",
+                    f"must hold the Cloudflare id of zone {z.name}, not a placeholder",
+                    z.zone_id,
+                    "the dashboard shows it on the zone's Overview page; leave zoneId out to look it up by name",
+                )
+            )
+    return tuple(issues)
+
+
+def resolved_tunnel(site: Site, report: Report) -> ResolvedTunnel | None:
+    t = site.tunnel
+    if t is None:
+        return None
+    records = [rec for i in range(len(t.dns_records)) if (rec := _record(site, report, t, i)) is not None]
+    _imports(site, report, t)
+    suffix = "json" if t.ingress == "local" else "token"
+    return ResolvedTunnel(
+        name=t.name,
+        ingress=t.ingress,
+        account_id=t.account_id,
+        tunnel_id=t.tunnel_id,
+        zones={z.name: z.zone_id for z in t.zones},
+        credentials_file=posixpath.join(site.host.secrets_dir, f"cloudflared-{t.name}.{suffix}"),
+        catch_all=t.catch_all,
+        tune_udp_buffers=t.tune_udp_buffers,
+        dns_records=tuple(sorted(records, key=lambda r: (r.name, r.type, r.content))),
+        dns_imports=tuple(sorted(t.dns_imports.items())),
+        publish_issues=publish_issues(t) if t.account_id is not None else (),
+    )

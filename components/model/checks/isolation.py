@@ -1,0 +1,83 @@
+"""Isolation: user namespaces, resource limits, forwarded ports and the container's firewall."""
+
+from __future__ import annotations
+
+from components.model.checks.report import Report
+from components.model.resolved import Isolation, PublicRoute
+from components.model.site import Container, Site
+
+
+def _bytes(size: str) -> float | None:
+    """Bytes of a systemd memory size, or None for percentages and infinity."""
+    if size.endswith("%") or size == "infinity":
+        return None
+    factor = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(size[-1], 1)
+    return float(size.rstrip("KMGT")) * factor
+
+
+def _resources(c: Container) -> tuple[tuple[str, str], ...]:
+    limits = (
+        ("MemoryHigh", c.resources.memory_high),
+        ("MemoryMax", c.resources.memory_max),
+        ("CPUQuota", c.resources.cpu_quota),
+    )
+    return tuple((k, v) for k, v in limits if v is not None)
+
+
+def isolation(report: Report, name: str, c: Container) -> Isolation:
+    loc = f"containers.{name}"
+    iso = Isolation(
+        private_users=c.private_users,
+        ephemeral=c.ephemeral,
+        allowed_devices=tuple((d.node, d.modifier) for d in c.allowed_devices),
+        capabilities=tuple(c.additional_capabilities),
+        extra_flags=tuple(c.extra_flags),
+        forward_ports=tuple((f.protocol, f.host_port, f.container_port or f.host_port) for f in c.forward_ports),
+        resources=_resources(c),
+    )
+    if iso.idmap and (c.postgresql is not None or c.app == "postgresql"):
+        report.error(
+            f"{loc}.privateUsers",
+            "shifts the container's uids, but PostgreSQL peer authentication compares them with the host's",
+            c.private_users,
+            hint="use privateUsers: identity (or no) for PostgreSQL and its clients",
+        )
+    high, most = c.resources.memory_high, c.resources.memory_max
+    high_bytes, most_bytes = _bytes(high) if high else None, _bytes(most) if most else None
+    if high_bytes is not None and most_bytes is not None and high_bytes > most_bytes:
+        report.error(
+            f"{loc}.resources.memoryHigh",
+            f"is above resources.memoryMax ({most}); the throttle would never apply",
+            high,
+        )
+    if c.forward_ports and c.network == "none":
+        report.error(
+            f"{loc}.forwardPorts", "needs addresses, but network is none", [f.host_port for f in c.forward_ports]
+        )
+    return iso
+
+
+def forward_ports(site: Site, report: Report) -> None:
+    """A host port (per protocol) is forwarded to one container."""
+    seen: dict[tuple[str, int], str] = {}
+    for name, c in site.containers.items():
+        for i, f in enumerate(c.forward_ports):
+            loc = f"containers.{name}.forwardPorts[{i}].hostPort"
+            key = (f.protocol, f.host_port)
+            if key in seen:
+                report.error(loc, f"is already forwarded ({f.protocol}) by {seen[key]}", f.host_port)
+            else:
+                seen[key] = loc
+
+
+def firewall(c: Container, routes: tuple[PublicRoute, ...]) -> tuple[tuple[int, ...] | None, tuple[int, ...]]:
+    """(TCP ports, UDP ports) the container's firewall opens; None: it trusts eth0."""
+    if c.firewall.mode == "trusted":
+        return None, ()
+    # cloudflared's every protocol (http, https, ssh, tcp) reaches the origin over TCP;
+    # a forwarded port is useless unless the container's firewall lets it in too.
+    forwarded = {(f.protocol, f.container_port or f.host_port) for f in c.forward_ports}
+    tcp = {r.port for r in routes} | set(c.firewall.allowed_tcp_ports)
+    tcp |= {p for proto, p in forwarded if proto == "tcp"}
+    udp = set(c.firewall.allowed_udp_ports) | {p for proto, p in forwarded if proto == "udp"}
+    return tuple(sorted(tcp)), tuple(sorted(udp))

@@ -1,0 +1,42 @@
+"""PostgreSQL as a container: databases and roles follow the containers that use it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from components.errors import Issue
+from components.model.presets.base import Derived, Preset, no_environment_file
+from components.model.site import Container
+
+
+def derive(loc: str, c: Container) -> Derived:
+    # Databases and roles are added by `server_service`, from the containers that use it.
+    return Derived({"enable": True}, {})
+
+
+def server_service(service: dict[str, Any], clients: Iterable[Container]) -> dict[str, Any]:
+    """The server's service with a database and an owner role per client."""
+    clients = list(clients)
+    return {
+        **service,
+        "ensureDatabases": sorted({c.database for c in clients if c.database}),
+        "ensureUsers": [{"name": u, "ensureDBOwnership": True} for u in sorted({c.user.name for c in clients})],
+    }
+
+
+def check(loc: str, c: Container) -> list[Issue]:
+    issues = no_environment_file(loc, c)
+    if c.postgresql is not None:
+        issues.append(Issue(f"{loc}.postgresql", "is set on the PostgreSQL server itself", has_value=False))
+    return issues
+
+
+PRESET = Preset(
+    # Reached through its socket only: TCP would need enableTCPIP and pg_hba rules.
+    protocols=frozenset(),
+    max_routes={},
+    derive=derive,
+    default_wrapper=None,
+    check=check,
+)
