@@ -6,7 +6,16 @@ from dataclasses import dataclass
 
 
 class NixedgeError(Exception):
-    """Base of every error nixedge raises on purpose; its text is for people."""
+    """Base of every error nixedge raises on purpose; its text is for people.
+
+    `key` is the config key it is about (None when it is about none), `hint` a known
+    fix, shown on a `Hint:` line of its own under the message.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, hint: str | None = None) -> None:
+        self.key = key
+        self.hint = hint
+        super().__init__(f"{message}\n  Hint: {hint}" if hint else message)
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,10 @@ class ConfigError(NixedgeError):
 
 class RenderError(NixedgeError):
     """Raised when a valid model cannot be printed as Nix (a bug, or a value Nix lacks)."""
+
+
+class EdgeError(NixedgeError):
+    """Raised when the edge (tunnel, ingress, DNS) cannot be declared from a resolved site."""
 
 
 class HostError(NixedgeError):

@@ -33,8 +33,8 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.errors import NixedgeError
-from components.model.resolved import ResolvedSite
+from components.errors import EdgeError
+from components.model.resolved import PublicRoute, ResolvedSite
 
 CNAME_TTL = 1  # "automatic": the only TTL a proxied record has
 
@@ -78,76 +78,95 @@ class DnsRecords(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("nixedge:cloudflare:DnsRecords", name, {}, opts)
-        tunnel = site.tunnel
-        if tunnel is None:
-            raise ValueError(f"host {site.host} has no tunnel, so no DNS records")
+        if site.tunnel is None:
+            raise EdgeError(
+                f"host {site.host} has no tunnel, so no DNS records",
+                key="tunnel",
+                hint="create DnsRecords only for a site whose stack config has a tunnel",
+            )
+        self._tunnel = site.tunnel
+        self._zone_ids: dict[str, pulumi.Output[str]] = {}
         imports = dict(imports or {})
-        hostnames = {r.hostname for r in site.routes}
-        unknown = sorted(set(imports) - hostnames)
+        unknown = sorted(set(imports) - {r.hostname for r in site.routes})
         if unknown:
-            raise NixedgeError(
-                f"DNS import ids given for {', '.join(unknown)}, which no route of host {site.host} publishes"
+            raise EdgeError(
+                f"DNS import ids given for {', '.join(unknown)}, which no route of host {site.host} publishes",
+                key="tunnel.dnsImports",
             )
         child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self, depends_on=[activation]))
+        self.records = {
+            route.hostname: self._cname(name, route, stack, cname_target, imports.get(route.hostname), child)
+            for route in site.routes
+        }
+        self._further_records(name, stack, child)
+        self.record_ids = _mapping({h: r.id for h, r in self.records.items()})
+        self.zone_ids = _mapping(self._zone_ids)
+        self.register_outputs({"record_ids": self.record_ids, "zone_ids": self.zone_ids})
 
-        zone_ids: dict[str, pulumi.Output[str]] = {}
-
-        def zone_id(zone: str) -> pulumi.Output[str]:
-            if zone not in zone_ids:
-                configured = tunnel.zones.get(zone)
-                if configured is not None:
-                    zone_ids[zone] = pulumi.Output.from_input(configured)
-                else:
-                    found = cloudflare.get_zone_output(
-                        filter={"name": zone, "match": "all"},
-                        opts=pulumi.InvokeOutputOptions(parent=self),
-                    )
-                    zone_ids[zone] = found.id
-            return zone_ids[zone]
-
-        self.records = {}
-        for route in site.routes:
-            record_opts = child
-            if route.hostname in imports:
-                record_opts = pulumi.ResourceOptions.merge(
-                    child,
-                    pulumi.ResourceOptions(
-                        import_=self._import_id(route.hostname, route.zone, imports[route.hostname], tunnel.zones),
-                        ignore_changes=["comment"],
-                    ),
+    def _zone_id(self, zone: str) -> pulumi.Output[str]:
+        """The zone's id: from the stack config, else looked up by name (once per zone)."""
+        if zone not in self._zone_ids:
+            configured = self._tunnel.zones.get(zone)
+            if configured is not None:
+                self._zone_ids[zone] = pulumi.Output.from_input(configured)
+            else:
+                found = cloudflare.get_zone_output(
+                    filter={"name": zone, "match": "all"},
+                    opts=pulumi.InvokeOutputOptions(parent=self),
                 )
-            self.records[route.hostname] = cloudflare.DnsRecord(
-                f"{name}-{route.hostname}",
-                zone_id=zone_id(route.zone),
-                name=route.hostname,
-                type="CNAME",
-                content=cname_target,
-                proxied=True,
-                ttl=CNAME_TTL,
-                comment=comment(stack),
-                opts=record_opts,
-            )
+                self._zone_ids[zone] = found.id
+        return self._zone_ids[zone]
 
-        groups = Counter((rec.name, rec.type) for rec in tunnel.dns_records)
-        for rec in tunnel.dns_records:
+    def _cname(
+        self,
+        name: str,
+        route: PublicRoute,
+        stack: str,
+        cname_target: pulumi.Input[str],
+        import_id: str | None,
+        opts: pulumi.ResourceOptions,
+    ) -> cloudflare.DnsRecord:
+        """The route's proxied CNAME to the tunnel; imported when `import_id` is given."""
+        if import_id is not None:
+            opts = pulumi.ResourceOptions.merge(
+                opts,
+                pulumi.ResourceOptions(
+                    import_=self._import_id(route.hostname, route.zone, import_id, self._tunnel.zones),
+                    ignore_changes=["comment"],
+                ),
+            )
+        return cloudflare.DnsRecord(
+            f"{name}-{route.hostname}",
+            zone_id=self._zone_id(route.zone),
+            name=route.hostname,
+            type="CNAME",
+            content=cname_target,
+            proxied=True,
+            ttl=CNAME_TTL,
+            comment=comment(stack),
+            opts=opts,
+        )
+
+    def _further_records(self, name: str, stack: str, opts: pulumi.ResourceOptions) -> None:
+        """The site's `tunnel.dnsRecords`, named `<name>-<type>` (plus a content hash when
+        several share a name and type)."""
+        records = self._tunnel.dns_records
+        groups = Counter((rec.name, rec.type) for rec in records)
+        for rec in records:
             key = f"{rec.name}-{rec.type.lower()}"
             if groups[(rec.name, rec.type)] > 1:  # several of one name and type: named by content
                 key += "-" + hashlib.sha256(rec.content.encode()).hexdigest()[:8]
             cloudflare.DnsRecord(
                 f"{name}-{key}",
-                zone_id=zone_id(rec.zone),
+                zone_id=self._zone_id(rec.zone),
                 name=rec.name,
                 type=rec.type,
                 content=rec.content,
                 proxied=rec.proxied,
                 ttl=rec.ttl,
                 comment=comment(stack),
-                opts=child,
+                opts=opts,
             )
-
-        self.record_ids = _mapping({h: r.id for h, r in self.records.items()})
-        self.zone_ids = _mapping(zone_ids)
-        self.register_outputs({"record_ids": self.record_ids, "zone_ids": self.zone_ids})
 
     @staticmethod
     def _import_id(hostname: str, zone: str, given: str, zones: Mapping[str, str | None]) -> str:
@@ -156,9 +175,10 @@ class DnsRecords(pulumi.ComponentResource):
             return given
         zone_id = zones.get(zone)
         if zone_id is None:
-            raise NixedgeError(
+            raise EdgeError(
                 f"cannot import the DNS record of {hostname}: zone {zone} has no zoneId in the stack "
-                "config, and an import id must be known before the zone is looked up\n"
-                f"  Hint: give the import id as <zone_id>/{given}, or set the zone's zoneId"
+                "config, and an import id must be known before the zone is looked up",
+                key=f"tunnel.dnsImports[{hostname!r}]",
+                hint=f"give the import id as <zone_id>/{given}, or set the zone's zoneId",
             )
         return f"{zone_id}/{given}"

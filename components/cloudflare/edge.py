@@ -22,7 +22,7 @@ from components.cloudflare.dns import DnsRecords
 from components.cloudflare.ingress import Ingress
 from components.cloudflare.ssh_config import ssh_config
 from components.cloudflare.tunnel import Tunnel, TunnelArgs
-from components.errors import NixedgeError
+from components.errors import EdgeError
 from components.model.resolved import ResolvedSite
 
 # Route protocol -> URL scheme a person uses for the public hostname.
@@ -31,9 +31,10 @@ URL_SCHEMES: dict[str, str] = {"http": "https", "https": "https", "ssh": "ssh", 
 
 def _account_id(site: ResolvedSite) -> str:
     if site.tunnel is None or site.tunnel.account_id is None:
-        raise NixedgeError(
-            f"host {site.host} has no Cloudflare account (tunnel.accountId), so it has no edge\n"
-            "  Hint: create Edge and EdgeTunnel only when site.tunnel.account_id is set"
+        raise EdgeError(
+            f"host {site.host} has no Cloudflare account (tunnel.accountId), so it has no edge",
+            key="tunnel.accountId",
+            hint="create Edge and EdgeTunnel only when site.tunnel.account_id is set",
         )
     return site.tunnel.account_id
 

@@ -33,7 +33,7 @@ from typing import Literal, NotRequired, TypedDict
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.errors import NixedgeError
+from components.errors import EdgeError
 
 CNAME_SUFFIX = ".cfargotunnel.com"
 
@@ -55,7 +55,7 @@ class TunnelArgs(TypedDict):
 
 
 def credentials_from_token(token: str) -> str:
-    """The credentials-file JSON of a tunnel token; raises NixedgeError when it is not one.
+    """The credentials-file JSON of a tunnel token; raises EdgeError when it is not one.
 
     The message never contains the token.
     """
@@ -64,7 +64,7 @@ def credentials_from_token(token: str) -> str:
         fields = json.loads(base64.b64decode(padded, validate=True))
         creds = {"AccountTag": fields["a"], "TunnelSecret": fields["s"], "TunnelID": fields["t"]}
     except (binascii.Error, ValueError, TypeError, KeyError) as exc:
-        raise NixedgeError(
+        raise EdgeError(
             "The tunnel token from Cloudflare is not base64 JSON with the fields a, s and t; "
             "cannot write the credentials file for local ingress"
         ) from exc
