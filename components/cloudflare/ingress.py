@@ -1,55 +1,49 @@
 """`Ingress`: where the tunnel sends each public hostname.
 
-Remote ingress: one `ZeroTrustTunnelCloudflaredConfig` holding every rule, one per route
-in the order of `components.nixos.render.ingress_rules` (by hostname), then the
-catch-all. Local ingress: no Cloudflare resource; the same rules are rendered into
-NixOS `services.cloudflared` (components/nixos/render.py) and reach the host with the
-other modules. Either way the rules come from the resolved site, so a rule can only name
-an address and port that a container (or a declared origin) has.
+Remote ingress: one `ZeroTrustTunnelCloudflaredConfig` holding every rule of the
+model's `ResolvedSite.ingress` (one per route, by hostname, then the catch-all). Local
+ingress: no Cloudflare resource; the same rules are rendered into NixOS
+`services.cloudflared` (components/nixos/render.py) and reach the host with the other
+modules. Either way the rules come from the resolved site, so a rule can only name an
+address and port that a container (or a declared origin) has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, cast
 
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components.model.resolved import PublicRoute, ResolvedSite
-from components.nixos.render import ingress_rules
+from components.errors import EdgeError
+from components.model.resolved import IngressRule, ResolvedSite
 
 
-def origin_request(route: PublicRoute) -> dict[str, Any] | None:
-    """Per-route origin settings that the route's protocol needs, or None.
+def rule_args(rule: IngressRule) -> dict[str, Any]:
+    """One rule as `ZeroTrustTunnelCloudflaredConfig` takes it: `{"hostname", "service"}`
+    plus `origin_request` where the origin has a certificate to check; the catch-all
+    only `{"service"}`."""
+    if rule.hostname is None:
+        return {"service": rule.service}
+    args: dict[str, Any] = {"hostname": rule.hostname, "service": rule.service}
+    if rule.origin_server_name is not None:
+        args["origin_request"] = {"origin_server_name": rule.origin_server_name}
+    return args
 
-    An https origin is reached by its container address, so cloudflared must check its
-    certificate against (and send SNI for) the public hostname instead of the address.
-    http, ssh and tcp origins need nothing.
-    """
-    if route.protocol == "https":
-        return {"origin_server_name": route.hostname}
-    return None
+
+def _no_tunnel(site: ResolvedSite) -> EdgeError:
+    return EdgeError(
+        f"host {site.host} has no tunnel, so no ingress rules",
+        key="tunnel",
+        hint="create Ingress only for a site whose stack config has a tunnel",
+    )
 
 
 def rules(site: ResolvedSite) -> list[dict[str, Any]]:
-    """The ingress rules as `ZeroTrustTunnelCloudflaredConfig` takes them, catch-all last.
-
-    One rule per route, `{"hostname", "service"}` (plus `origin_request` where
-    `origin_request` says so), in the order cloudflared applies them.
-    """
+    """The ingress rules in the order cloudflared applies them, catch-all last."""
     if site.tunnel is None:
-        raise ValueError(f"host {site.host} has no tunnel, so no ingress rules")
-    by_hostname: Mapping[str, PublicRoute] = {r.hostname: r for r in site.routes}
-    out: list[dict[str, Any]] = []
-    for hostname, service in ingress_rules(site):
-        rule: dict[str, Any] = {"hostname": hostname, "service": service}
-        extra = origin_request(by_hostname[hostname])
-        if extra is not None:
-            rule["origin_request"] = extra
-        out.append(rule)
-    out.append({"service": site.tunnel.catch_all})
-    return out
+        raise _no_tunnel(site)
+    return [rule_args(rule) for rule in site.ingress]
 
 
 class Ingress(pulumi.ComponentResource):
@@ -79,7 +73,7 @@ class Ingress(pulumi.ComponentResource):
     ) -> None:
         super().__init__("nixedge:cloudflare:Ingress", name, {}, opts)
         if site.tunnel is None:
-            raise ValueError(f"host {site.host} has no tunnel, so no ingress")
+            raise _no_tunnel(site)
         self.mode = site.tunnel.ingress
         wanted = rules(site)
         self.config = None

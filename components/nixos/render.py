@@ -14,12 +14,8 @@ from components.nixos.container import container_module
 from components.nixos.layout import INDEX, SHIPPED, TUNNEL_ID, header, index_module, module
 from components.nixos.nix import Comment, Path, Raw, string
 
-__all__ = [
-    "CATCH_ALL", "cloudflared_module", "container_module", "ingress_rules", "network_module", "render",
-    "tunnel_id_value",
-]  # fmt: skip
+__all__ = ["cloudflared_module", "container_module", "network_module", "render", "tunnel_id_value"]
 
-CATCH_ALL = "http_status:404"
 # What cloudflared's QUIC transport asks the kernel for (quic-go's buffer size).
 UDP_BUFFER_BYTES = 7500000
 
@@ -40,19 +36,19 @@ def network_module(site: ResolvedSite) -> str:
     return module(site.host, f"Container network {site.subnet} and shared services", [], None, body)
 
 
-def ingress_rules(site: ResolvedSite) -> list[tuple[str, str]]:
-    """(hostname, service) in the order cloudflared applies them; the catch-all is separate."""
-    return [(r.hostname, r.service) for r in site.routes]
-
-
 def _local_ingress(site: ResolvedSite) -> dict[str, Any]:
-    """services.cloudflared's ingress map; https origins verify the certificate of their hostname."""
+    """services.cloudflared's ingress map, from the model's rules (the catch-all is `default`)."""
     rules: dict[str, Any] = {}
-    for r in site.routes:
-        if r.protocol == "https":
-            rules[r.hostname] = {"service": r.service, Path("originRequest", "originServerName"): r.hostname}
+    for rule in site.ingress:
+        if rule.hostname is None:
+            continue
+        if rule.origin_server_name is not None:
+            rules[rule.hostname] = {
+                "service": rule.service,
+                Path("originRequest", "originServerName"): rule.origin_server_name,
+            }
         else:
-            rules[r.hostname] = r.service
+            rules[rule.hostname] = rule.service
     return rules
 
 
