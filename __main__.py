@@ -9,26 +9,48 @@ rule goes, and only then does `HostPrune` remove its module and activate the hos
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pulumi
 
 from components.errors import ConfigError
-from components.model import ResolvedSite, site_from_data
+from components.model import ResolvedSite, ResolvedTunnel, site_from_data
 from components.nixos.host import ActivationSettings, HostModules
 from components.nixos.layout import TUNNEL_ID
 from components.nixos.prune import HostPrune
 from components.nixos.render import render, tunnel_id_value
 
+if TYPE_CHECKING:
+    from components.cloudflare.edge import EdgeTunnel
+
+
+def source(stack: str) -> str:
+    """How reports name the stack's config."""
+    return f"stack {stack} (nixedge:site)"
+
 
 def load_site(stack: str) -> ResolvedSite:
     config = pulumi.Config("nixedge")
     try:
-        site = site_from_data(config.require_object("site"), f"stack {stack} (nixedge:site)")
+        site = site_from_data(config.require_object("site"), source(stack))
     except ConfigError as exc:
         # RunError prints the report alone, without a Python traceback.
         raise pulumi.RunError(str(exc)) from None
     for warning in site.warnings:
         pulumi.log.warn(warning)
     return site
+
+
+def published_tunnel(site: ResolvedSite, stack: str) -> ResolvedTunnel | None:
+    """The tunnel this run publishes, or None: only a stack with a Cloudflare account
+    publishes anything (the dev stack does not). Refuses, like a bad config, what
+    `check` lets pass but publishing cannot use (the shipped stacks' placeholder ids)."""
+    tunnel = site.tunnel
+    if tunnel is None or tunnel.account_id is None:
+        return None
+    if tunnel.publish_issues:
+        raise pulumi.RunError(str(ConfigError(list(tunnel.publish_issues), source(stack))))
+    return tunnel
 
 
 def origin_checks(site: ResolvedSite) -> list[dict[str, object]]:
@@ -75,46 +97,25 @@ def claims(site: ResolvedSite) -> dict[str, dict[str, str]]:
     return out
 
 
-def main() -> None:
-    stack = pulumi.get_stack()
-    site = load_site(stack)
-    files = render(site)
-    ids: dict[str, pulumi.Input[str]] = {}  # files known only once the tunnel exists
-    secrets: dict[str, pulumi.Input[str]] = {}
-    # Only a stack with a Cloudflare account publishes anything (the dev stack does not).
-    published = site.tunnel if site.tunnel is not None and site.tunnel.account_id is not None else None
-    tunnel = None
-    if published is not None:
-        placeholders = [v for v in (published.account_id, *published.zones.values()) if v and v.startswith("<")]
-        if placeholders:
-            raise pulumi.RunError(
-                f"stack {stack}: tunnel.accountId and tunnel.zones[].zoneId must hold your Cloudflare ids, "
-                f"not the placeholders {', '.join(placeholders)}; nothing was changed."
-            )
-        # Imported only here: pulumi_cloudflare costs seconds and ~165 MB to import.
-        from components.cloudflare.edge import EdgeTunnel
+def edge_tunnel(
+    site: ResolvedSite, published: ResolvedTunnel | None
+) -> tuple[EdgeTunnel | None, dict[str, pulumi.Input[str]], dict[str, pulumi.Input[str]]]:
+    """The tunnel, and what the host gets from it: (tunnel, secrets, files known only once it exists)."""
+    if published is None:
+        return None, {}, {}
+    # Imported only here: pulumi_cloudflare costs seconds and ~165 MB to import.
+    from components.cloudflare.edge import EdgeTunnel
 
-        tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site)
-        secrets[published.credentials_file] = tunnel.credentials
-        if published.ingress == "local" and published.tunnel_id is None:
-            # Created by this stack: its id exists only once Cloudflare made the tunnel.
-            ids[TUNNEL_ID] = tunnel.tunnel_id.apply(lambda tunnel_id: tunnel_id_value(site, published, tunnel_id))
-    activation: ActivationSettings = {
-        "command": list(site.activation_command),
-        "rollback": list(site.rollback_command),
-    }
-    host = HostModules(
-        f"{site.host}-modules",
-        host=site.host,
-        target=site.target,
-        files={**files, **ids},
-        secrets=secrets,
-        activation=activation,
-        checks=origin_checks(site) if site.check_origins else [],
-        # With an edge, a leaving container stays until its routes are gone (HostPrune below).
-        retain_removed=published is not None,
-        claims=claims(site) if published is not None else {},
-    )
+    tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site)
+    secrets: dict[str, pulumi.Input[str]] = {published.credentials_file: tunnel.credentials}
+    ids: dict[str, pulumi.Input[str]] = {}
+    if published.ingress == "local" and published.tunnel_id is None:
+        # Created by this stack: its id exists only once Cloudflare made the tunnel.
+        ids[TUNNEL_ID] = tunnel.tunnel_id.apply(lambda tunnel_id: tunnel_id_value(site, published, tunnel_id))
+    return tunnel, secrets, ids
+
+
+def export_site(site: ResolvedSite, files: dict[str, str], host: HostModules) -> None:
     pulumi.export("host", site.host)
     pulumi.export("files", sorted(files))
     pulumi.export("hashes", host.hashes)
@@ -132,30 +133,68 @@ def main() -> None:
         },
     )
     pulumi.export("routes", {r.hostname: r.service for r in site.routes})
-    if published is not None and tunnel is not None:
-        from components.cloudflare.edge import Edge
 
-        edge = Edge(
-            f"{site.host}-edge",
-            site=site,
-            stack=stack,
-            tunnel=tunnel,
-            activation=host,
-            dns_imports=dict(published.dns_imports) or None,
-        )
-        HostPrune(
-            f"{site.host}-prune",
-            host=site.host,
-            target=site.target,
-            keep=sorted(files),
-            leaving=host.retained,
-            activation=activation,
-            opts=pulumi.ResourceOptions(depends_on=[host, edge]),
-        )
-        pulumi.export("tunnelId", tunnel.tunnel_id)
-        pulumi.export("cnameTarget", tunnel.cname_target)
-        pulumi.export("urls", edge.urls)
-        pulumi.export("sshConfig", edge.ssh_config)
+
+def publish(
+    site: ResolvedSite,
+    stack: str,
+    tunnel: EdgeTunnel,
+    host: HostModules,
+    files: dict[str, str],
+    activation: ActivationSettings,
+) -> None:
+    """The edge after the host, then the prune step after the edge (see the module docstring)."""
+    from components.cloudflare.edge import Edge
+
+    assert site.tunnel is not None
+    edge = Edge(
+        f"{site.host}-edge",
+        site=site,
+        stack=stack,
+        tunnel=tunnel,
+        activation=host,
+        dns_imports=dict(site.tunnel.dns_imports) or None,
+    )
+    HostPrune(
+        f"{site.host}-prune",
+        host=site.host,
+        target=site.target,
+        keep=sorted(files),
+        leaving=host.retained,
+        activation=activation,
+        opts=pulumi.ResourceOptions(depends_on=[host, edge]),
+    )
+    pulumi.export("tunnelId", tunnel.tunnel_id)
+    pulumi.export("cnameTarget", tunnel.cname_target)
+    pulumi.export("urls", edge.urls)
+    pulumi.export("sshConfig", edge.ssh_config)
+
+
+def main() -> None:
+    stack = pulumi.get_stack()
+    site = load_site(stack)
+    files = render(site)
+    published = published_tunnel(site, stack)
+    tunnel, secrets, ids = edge_tunnel(site, published)
+    activation: ActivationSettings = {
+        "command": list(site.activation_command),
+        "rollback": list(site.rollback_command),
+    }
+    host = HostModules(
+        f"{site.host}-modules",
+        host=site.host,
+        target=site.target,
+        files={**files, **ids},
+        secrets=secrets,
+        activation=activation,
+        checks=origin_checks(site) if site.check_origins else [],
+        # With an edge, a leaving container stays until its routes are gone (HostPrune below).
+        retain_removed=published is not None,
+        claims=claims(site) if published is not None else {},
+    )
+    export_site(site, files, host)
+    if tunnel is not None:
+        publish(site, stack, tunnel, host, files, activation)
 
 
 main()

@@ -490,8 +490,21 @@ def test_pure_commands_do_not_import_pulumi_cloudflare() -> None:
 
 
 def test_program_refuses_placeholder_ids() -> None:
-    """The shipped stacks carry <placeholders>; publishing with them must stop before anything."""
-    with pytest.raises(
-        Exception, match="must hold your Cloudflare ids, not the placeholders <your-cloudflare-account-id>"
-    ):
+    """The shipped stacks carry <placeholders>; publishing with them stops before anything,
+    reported like every config error (`check` of the same stack passes: see above)."""
+    with pytest.raises(Exception) as info:
         run_main(seminar("remote"), "seminar")
+    assert str(info.value).splitlines() == [
+        "2 errors in stack seminar (nixedge:site):",
+        (
+            "  tunnel.accountId: must hold your Cloudflare account id, not a placeholder "
+            "(got: '<your-cloudflare-account-id>')"
+        ),
+        "    Hint: the dashboard shows it on every zone's Overview page; leave accountId out to publish nothing",
+        (
+            "  tunnel.zones[0].zoneId: must hold the Cloudflare id of zone ncaq.net, not a placeholder "
+            "(got: '<your-ncaq.net-zone-id>')"
+        ),
+        "    Hint: the dashboard shows it on the zone's Overview page; leave zoneId out to look it up by name",
+        "stack seminar (nixedge:site) is invalid; nothing was changed.",
+    ]
