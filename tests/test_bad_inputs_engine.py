@@ -3,7 +3,7 @@ and a host that already holds deployed modules keeps them byte for byte.
 
 Table-driven: more than 60 distinct bad stack files, each a small change to the seed's
 site (tests/nixeval.seed_site, with a local target) or a file that is not a stack at
-all: the model's own cases (the exact messages live in tests/test_bad_configs.py) and
+all: the model's own cases (the exact messages live in tests/test_model_*.py) and
 the ones issue 6 adds: secrets handled wrongly, a route without tunnel or zone, an ssh
 route on atticd, a subnet too small for its containers, network and broadcast
 addresses, reserved names, another container's state directory, name clashes, YAML

@@ -15,6 +15,7 @@ from `python -m components ssh-config`.
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import re
@@ -29,7 +30,7 @@ import pulumi
 import pytest
 
 from components.cloudflare.ssh_config import ssh_config
-from components.errors import NixedgeError
+from components.errors import EdgeError, NixedgeError
 from components.model import ResolvedSite, read_stack_file, site_from_data, stack_path
 from components.nixos.render import render
 from tests import edge_mocks
@@ -311,16 +312,30 @@ def test_existing_dns_record_is_imported_by_hostname() -> None:
 def test_dns_import_needs_a_known_zone_id() -> None:
     data = seminar("remote")
     del data["tunnel"]["zones"][0]["zoneId"]
-    with pytest.raises(NixedgeError, match="zone ncaq.net has no zoneId"):
+    with pytest.raises(EdgeError, match="zone ncaq.net has no zoneId") as info:
         run_edge(data, dns_imports={"forgejo.ncaq.net": "a" * 32})
+    assert info.value.key == "tunnel.dnsImports['forgejo.ncaq.net']"
+    assert str(info.value).endswith(f"\n  Hint: give the import id as <zone_id>/{'a' * 32}, or set the zone's zoneId")
     # With the full import id it works without a zone id in config.
     run = run_edge(data, dns_imports={"forgejo.ncaq.net": f"{'f' * 32}/{'a' * 32}"})
     assert records(run)["forgejo.ncaq.net"].import_id == f"{'f' * 32}/{'a' * 32}"
 
 
 def test_dns_import_for_an_unknown_hostname_is_refused() -> None:
-    with pytest.raises(NixedgeError, match="typo.ncaq.net, which no route of host seminar publishes"):
+    with pytest.raises(EdgeError, match="typo.ncaq.net, which no route of host seminar publishes") as info:
         run_edge(seminar("remote"), dns_imports={"typo.ncaq.net": "a" * 32})
+    assert info.value.key == "tunnel.dnsImports"
+
+
+def test_the_edge_reads_only_the_model() -> None:
+    """Route facts come from the model: no module of the Cloudflare package imports the renderer."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((REPO / "components" / "cloudflare").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        found[path.name] = [name for name in names if name.startswith("components.nixos")]
+    assert found and all(not names for names in found.values()), found
 
 
 def test_further_dns_records_are_published_as_configured() -> None:
