@@ -2,6 +2,7 @@
 
 from components.model.load import load_stack, read_stack_file, site_from_data, stack_path
 from components.model.resolved import (
+    IngressRule,
     Mount,
     PublicRoute,
     ResolvedContainer,
@@ -12,6 +13,7 @@ from components.model.resolved import (
 from components.model.site import Site
 
 __all__ = [
+    "IngressRule",
     "Mount",
     "PublicRoute",
     "ResolvedContainer",
