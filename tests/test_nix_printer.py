@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.errors import RenderError
 from components.nixos import nix
 from components.nixos.nix import Comment, Path, Raw
 from tests.nixeval import eval_expr
@@ -185,11 +186,11 @@ def test_bindings_and_lambda_values() -> None:
 
 
 def test_values_without_nix_literal_are_refused() -> None:
-    with pytest.raises(ValueError, match="no Nix literal"):
+    with pytest.raises(RenderError, match="no Nix literal"):
         nix.value(float("nan"))
-    with pytest.raises(ValueError, match="no Nix literal"):
+    with pytest.raises(RenderError, match="no Nix literal"):
         nix.value(float("inf"))
-    with pytest.raises(TypeError, match="cannot print set as Nix"):
+    with pytest.raises(RenderError, match="cannot print set as Nix"):
         nix.value({1, 2})  # type: ignore[arg-type]
 
 

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from components.errors import RenderError
+
 INDENT = "  "
 
 # Nix keywords cannot be bare attribute names.
@@ -86,7 +88,7 @@ def value(v: NixValue, depth: int = 0) -> str:
         return str(v)
     if isinstance(v, float):
         if not math.isfinite(v):
-            raise ValueError(f"{v!r} has no Nix literal")
+            raise RenderError(f"{v!r} has no Nix literal")
         text = repr(v)
         # Nix reads `1e-05` as `1` applied to `e-05`: its float literals need a '.'.
         mantissa, e, exponent = text.partition("e")
@@ -99,7 +101,7 @@ def value(v: NixValue, depth: int = 0) -> str:
         return _attrs(v, depth)
     if isinstance(v, Sequence):
         return _list(v, depth)
-    raise TypeError(f"cannot print {type(v).__name__} as Nix")
+    raise RenderError(f"cannot print {type(v).__name__} as Nix")
 
 
 def _list_item(v: NixValue, depth: int) -> str:
