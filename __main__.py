@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import pulumi
 
 from components.errors import ConfigError
+from components.host.resources import ActivationSettings, HostModules, HostPrune
 from components.model import ResolvedSite, ResolvedTunnel, site_from_data
-from components.nixos.host import ActivationSettings, HostModules
+from components.model.claims import claims, origin_checks
 from components.nixos.layout import TUNNEL_ID
-from components.nixos.prune import HostPrune
 from components.nixos.render import render, tunnel_id_value
 
 if TYPE_CHECKING:
@@ -51,50 +51,6 @@ def published_tunnel(site: ResolvedSite, stack: str) -> ResolvedTunnel | None:
     if tunnel.publish_issues:
         raise pulumi.RunError(str(ConfigError(list(tunnel.publish_issues), source(stack))))
     return tunnel
-
-
-def origin_checks(site: ResolvedSite) -> list[dict[str, object]]:
-    """One TCP check per (container, port): run after activation when its module changed."""
-    checks: list[dict[str, object]] = []
-    for c in site.containers:
-        for port in sorted({r.port for r in c.routes}):
-            checks.append(
-                {
-                    "container": c.name,
-                    "address": c.local_address,
-                    "port": port,
-                    "files": [f"containers/{c.name}.nix"],
-                }
-            )
-    return checks
-
-
-def claims(site: ResolvedSite) -> dict[str, dict[str, str]]:
-    """What each container module holds that a new module could take over: its
-    addresses, user and group ids, forwarded host ports, state directory and writable
-    mounts. A leaving container whose claim a new one takes (a rename keeping its
-    address or data) cannot run beside it until the prune step, so the host step
-    removes it at once."""
-    out: dict[str, dict[str, str]] = {}
-    for c in site.containers:
-        u = c.user
-        held = {
-            f"uid {u.uid}": u.name,
-            f"user {u.name}": str(u.uid),
-            f"gid {u.gid}": u.group,
-            f"group {u.group}": str(u.gid),
-        }
-        for address in (c.host_address, c.local_address):
-            if address is not None:
-                held[f"address {address}"] = c.name
-        for protocol, host_port, _ in c.isolation.forward_ports:
-            held[f"hostPort {protocol}/{host_port}"] = c.name
-        # Its data: two containers must not run one app on the same directory.
-        for path in [c.state_dir, *(m.host_path for m in c.mounts if not m.read_only)]:
-            if path is not None:
-                held[f"path {path}"] = c.name
-        out[f"containers/{c.name}.nix"] = held
-    return out
 
 
 def edge_tunnel(

@@ -3,7 +3,7 @@
 Engine tests drive the CLI in `.venv/bin` (built by scripts/setup) through the
 Automation API with inline programs and a local file backend in tmp_path; they are
 skipped when the CLI is missing. The dynamic provider process runs in the stack's work
-directory (a tmp dir), so `PYTHONPATH=<repo>` makes `components.nixos.provider`
+directory (a tmp dir), so `PYTHONPATH=<repo>` makes `components.host.provider`
 importable there.
 """
 
@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from components.model.claims import OriginCheck
 
 if TYPE_CHECKING:  # imported lazily at run time: pulumi.automation costs ~0.5 s
     from pulumi import automation as auto
@@ -86,7 +88,7 @@ def engine(tmp_path: Path) -> Engine:
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "PATH": f"{VENV_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        # The provider process runs in work_dir; it must import components.nixos.provider.
+        # The provider process runs in work_dir; it must import components.host.provider.
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
     }
     return Engine(work_dir=work_dir, backend=backend, env=env)
@@ -100,7 +102,7 @@ class HostSpec:
     files: dict[str, str]
     secrets: dict[str, str] = field(default_factory=dict)
     activation: dict[str, object] = field(default_factory=lambda: {"command": [], "rollback": []})
-    checks: list[dict[str, object]] = field(default_factory=list)
+    checks: list[OriginCheck] = field(default_factory=list)
     host: str = "seminar"
 
     def program(self) -> Callable[[], None]:
@@ -110,7 +112,7 @@ class HostSpec:
         def program() -> None:
             import pulumi
 
-            from components.nixos.host import HostModules
+            from components.host.resources import HostModules
 
             modules = HostModules(
                 f"{self.host}-modules",
@@ -119,7 +121,7 @@ class HostSpec:
                 files=dict(self.files),
                 secrets={p: pulumi.Output.secret(v) for p, v in self.secrets.items()},
                 activation=dict(self.activation),
-                checks=[dict(c) for c in self.checks],
+                checks=list(self.checks),
             )
             pulumi.export("hashes", modules.hashes)
             pulumi.export("activation", modules.activation)

@@ -57,10 +57,10 @@ import pytest
 
 from benchmarks.project import Project, host_resource, ssh_wrapper
 from benchmarks.sites import change_containers, generated_site, write_stack
+from components.host.manifest import MANIFEST, manifest_text
+from components.host.transport import TEMP_PREFIX
 from components.model import site_from_data
-from components.nixos.activation import MANIFEST, manifest_text
 from components.nixos.render import render
-from components.nixos.transport import TEMP_PREFIX
 from tests.sshd import SshServer, _children
 
 FULL = os.environ.get("NIXEDGE_FULL") == "1"

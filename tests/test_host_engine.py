@@ -12,13 +12,15 @@ import hashlib
 import os
 import re
 import stat
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pulumi import automation as auto
 
-from components.nixos.activation import MANIFEST
-from components.nixos.host import HostModules
+from components.host.manifest import MANIFEST
+from components.host.resources import HostModules
+from components.model.claims import OriginCheck
 from tests.conftest import Engine, HostSpec, closed_port, log_lines, recording_command
 
 SECRET = "cf-tunnel-token-9d2e44b1"
@@ -216,9 +218,8 @@ def test_secrets_are_private_and_never_in_plain_text(local: LocalHost, engine: E
 
 
 def test_origin_checks_gate_the_update(local: LocalHost, listener: int) -> None:
-    check = {"container": "forgejo", "address": "127.0.0.1", "port": listener,
-             "files": ["containers/forgejo.nix"], "attempts": 2, "interval": 0.1,
-             "timeout": 1}  # fmt: skip
+    check = OriginCheck("forgejo", "127.0.0.1", listener, ("containers/forgejo.nix",),
+                        attempts=2, interval=0.1, timeout=1)  # fmt: skip
     local.spec.checks = [check]
     up = local.up()
     assert up.outputs["activation"].value["checked"] == ["forgejo"]
@@ -226,7 +227,7 @@ def test_origin_checks_gate_the_update(local: LocalHost, listener: int) -> None:
     closed = closed_port()
     before = local.tree()
     local.spec.files["containers/forgejo.nix"] = forgejo(closed)
-    local.spec.checks = [{**check, "port": closed}]
+    local.spec.checks = [replace(check, port=closed)]
     with pytest.raises(auto.CommandError) as err:
         local.up()
     assert (

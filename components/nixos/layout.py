@@ -33,7 +33,7 @@ def imported(paths: Iterable[str]) -> list[str]:
 
 def index_module(host: str, paths: Iterable[str], leaving: Iterable[str] = ()) -> str:
     """default.nix: imports of `paths` and of `leaving`, modules that left the stack but
-    stay until the edge no longer routes to them (see `components.nixos.prune`). One
+    stay until the edge no longer routes to them (see `components.host.prune`). One
     sorted list either way, so that only a comment tells the two apart."""
     going = set(imported(leaving))
     lines = "".join(

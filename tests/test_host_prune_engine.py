@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from components.nixos.activation import MANIFEST
+from components.host.manifest import MANIFEST
 from components.nixos.layout import index_module
 from tests.conftest import Engine
 from tests.test_host_engine import changes
@@ -57,8 +57,8 @@ class Site:
     def program(self) -> None:
         import pulumi
 
-        from components.nixos.host import HostModules
-        from components.nixos.prune import HostPrune
+        from components.host.resources import HostModules, HostPrune
+        from components.model.claims import Claim
         from tests.edge_standin import Routes
 
         target = {"transport": "local", "path": str(self.root)}
@@ -70,8 +70,8 @@ class Site:
             files=files,
             activation=self.activation,
             retain_removed=True,
-            claims={f"containers/{c}.nix": {f"address {ADDRESSES[c]}": c} for c in self.containers if c != "forgejo"}
-            | {"containers/forgejo.nix": {f"address {self.address}": "forgejo"}},
+            claims={f"containers/{c}.nix": [Claim("address", ADDRESSES[c], c)] for c in self.containers}
+            | {"containers/forgejo.nix": [Claim("address", self.address, "forgejo")]},
         )
         edge = Routes(
             "seminar-edge",

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from components.errors import ActivationError
-from components.nixos import prune as prune_module
-from components.nixos.activation import MANIFEST
+from components.host import prune as prune_module
+from components.host.manifest import MANIFEST
+from components.host.prune import HostPruneProvider
 from components.nixos.layout import index_module
-from components.nixos.prune import HostPruneProvider
-from tests.test_host_provider_unit import FORGEJO, Host, recorder
+from tests.test_host_provider import FORGEJO, Host, recorder
 
 UPTIME = '{ ... }:\n{\n  containers.uptime.localAddress = "192.168.100.13";\n}\n'
 FORGEJO_CLAIMS = {"address 192.168.100.11": "forgejo", "uid 1001": "forgejo", "user forgejo": "1001"}

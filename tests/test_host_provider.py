@@ -1,12 +1,11 @@
-"""The host provider without the engine: validation, a pure diff, atomic local writes,
-ownership (manifest, foreign files), activation once per change, restore + rollback on
+"""The host provider (HostModulesProvider) without the engine, on a local directory:
+validation, a pure diff, ownership (manifest, foreign files), activation once per change, restore + rollback on
 failure with the command's output in the error, drift on read, secrets kept out of
 messages and outputs."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,10 @@ import pytest
 from pulumi.output import Unknown
 
 from components.errors import ActivationError, HostError
-from components.nixos import provider as provider_module
-from components.nixos.activation import MANIFEST
-from components.nixos.provider import UNKNOWN, HostModulesProvider
-from components.nixos.transport import TEMP_PREFIX, FileWrite, LocalTransport
+from components.host import provider as provider_module
+from components.host import target as target_module
+from components.host.manifest import MANIFEST
+from components.host.provider import UNKNOWN, HostModulesProvider
 from tests.conftest import closed_port
 
 SECRET = "tunnel-token-5f0c1e"  # must never show up in messages or outputs
@@ -142,7 +141,7 @@ def no_connection(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_: object) -> None:
         raise AssertionError("diff must not connect to the host")
 
-    monkeypatch.setattr(provider_module, "make_transport", refuse)
+    monkeypatch.setattr(target_module, "make_transport", refuse)
 
 
 def created(host: Host, props: dict[str, Any]) -> dict[str, Any]:
@@ -183,29 +182,6 @@ def test_diff_with_unknowns_is_a_change(host: Host, no_connection: None) -> None
     unknown = Unknown()  # type: ignore[no-untyped-call]
     news = {**host.props(), "secrets": unknown, "target": unknown}
     assert host.provider.diff("id", olds, news).changes is True
-
-
-# -- local transport --------------------------------------------------------------------
-
-
-def test_local_write_is_atomic_and_cleans_leftovers(tmp_path: Path) -> None:
-    t = LocalTransport()
-    (tmp_path / f"{TEMP_PREFIX}12.0").write_text("partial from an interrupted run")
-    (tmp_path / "foreign.nix").write_text("not ours")
-    t.clean_temp_files([str(tmp_path)])
-    t.write_files([FileWrite(str(tmp_path / "a" / "b.nix"), b"new", mode=0o600, dir_mode=0o700)])
-    assert sorted(os.listdir(tmp_path)) == ["a", "foreign.nix"]
-    assert (tmp_path / "a" / "b.nix").read_bytes() == b"new"
-    assert stat.S_IMODE((tmp_path / "a" / "b.nix").stat().st_mode) == 0o600
-    assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700
-
-
-def test_local_write_failure_leaves_no_temp_file(tmp_path: Path) -> None:
-    t = LocalTransport()
-    (tmp_path / "x.nix").mkdir()  # rename over a directory fails
-    with pytest.raises(HostError, match="cannot write"):
-        t.write_files([FileWrite(str(tmp_path / "x.nix"), b"data")])
-    assert os.listdir(tmp_path) == ["x.nix"]
 
 
 # -- create / update / delete -------------------------------------------------------------
@@ -467,21 +443,3 @@ def test_renaming_the_host_keeps_the_directory_of_the_new_resource(host: Host) -
     assert os.path.exists(host.secret_path)
     host.provider.delete("new", new)
     assert not host.root.exists()
-
-
-def test_ssh_control_socket_fits_with_a_long_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A Unix socket path holds 108 bytes; a long TMPDIR must not push the ControlPath past it."""
-    import tempfile
-
-    from components.nixos.transport import SshTransport
-
-    long_tmp = tmp_path / ("t" * 120)
-    long_tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(long_tmp))
-    transport = SshTransport("root@example.invalid")
-    options = transport._options()
-    control = next(o.split("=", 1)[1] for o in options if o.startswith("ControlPath="))
-    try:
-        assert len(control.encode()) < 108, control
-    finally:
-        shutil.rmtree(os.path.dirname(control), ignore_errors=True)

@@ -1,5 +1,5 @@
-"""`HostPrune`: a host's second step, after the edge: it removes the modules that left
-the stack.
+"""The dynamic provider behind `HostPrune` (`components.host.resources`): a host's
+second step, after the edge; it removes the modules that left the stack.
 
 Pulumi deletes a removed DNS record only at the end of an update, and updates a
 tunnel's ingress after the host step it depends on. So when a container leaves the
@@ -20,15 +20,17 @@ whose `leaving` is new, removes whatever the manifest lists beyond `keep` (also 
 earlier, failed or skipped prune left).
 An update that only adds paths, or changes nothing here, connects to nothing. Creation
 connects once, in case a stack that just got its edge left something behind.
+
+Its module path is in every state (dill stores the provider by reference): states
+written before it lived here name `components.nixos.prune`, which `components.legacy`
+maps to this module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-import pulumi.dynamic
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -40,16 +42,11 @@ from pulumi.dynamic import (
 )
 
 from components.errors import HostError
-from components.nixos.activation import Report, prune, relpath_problem
-from components.nixos.host import ActivationSettings, HostTarget
-from components.nixos.provider import (
-    activation_settings,
-    check_activation,
-    check_target,
-    has_unknown,
-    location,
-    open_target,
-)
+from components.host.apply import prune
+from components.host.manifest import relpath_problem
+from components.host.plan import Report
+from components.host.props import HostProps, check_activation, has_unknown
+from components.host.target import check_target, location, open_target
 
 _COMPARED = ("host", "target", "keep", "leaving", "activation_config")
 
@@ -73,6 +70,9 @@ class HostPruneProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate the inputs (skipping values unknown during preview) and fill defaults.
+
+        Pure: a failure is reported as `CheckFailure`s, before anything changes."""
         inputs = dict(news)
         inputs.setdefault("activation_config", {"command": [], "rollback": []})
         failures: list[CheckFailure] = []
@@ -93,24 +93,35 @@ class HostPruneProvider(ResourceProvider):
         """Pure: an update whenever an input changed (most of them connect to nothing).
 
         In a preview that updates the host step, `leaving` is not known yet: predict a
-        change only when `keep` changed or `leaving` was set (it then empties)."""
+        change only when `keep` changed or `leaving` was set (it then empties). Never
+        replaces; `path` is stable while the target stays (not passed on by this SDK's
+        dynamic provider server yet). Pure: a failure leaves nothing behind."""
         others = [k for k in _COMPARED if k != "leaving"]
+        stables = ["path"] if olds.get("target") == news.get("target") else []
         if has_unknown({k: news.get(k) for k in others}):
-            return DiffResult(changes=True, replaces=[], delete_before_replace=False)
+            return DiffResult(changes=True, replaces=[], stables=stables, delete_before_replace=False)
         changed = any(olds.get(k) != news.get(k) for k in others)
         if has_unknown(news.get("leaving")):
             changed = changed or bool(olds.get("leaving"))
         else:
             changed = changed or (olds.get("leaving") or {}) != (news.get("leaving") or {})
-        return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
+        return DiffResult(changes=changed, replaces=[], stables=stables, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        """Prune once (a stack that just got its edge may have left modules behind).
+
+        Transactional: if this raises, the resource was not created, the removed
+        modules and the previous default.nix are back, and the rollback command ran
+        once if an activation had started."""
         path, report = self._prune(props)
         return CreateResult(f"{props['host']}:prune", _outputs(props, path, report))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Prune when `keep` lost a path or the host step kept modules back; otherwise
-        only record the new inputs."""
+        only record the new inputs (no connection).
+
+        If this raises, the state keeps `olds` and the host is as `create` describes:
+        the modules are back, so the next update prunes them again."""
         left = set(olds.get("keep") or {}) - set(news.get("keep") or {})
         if not left and not news.get("leaving") and olds.get("target") == news.get("target"):
             # Same target, so the same place as last time: nothing to connect to.
@@ -119,11 +130,12 @@ class HostPruneProvider(ResourceProvider):
         return UpdateResult(_outputs(news, path, report))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Nothing of its own to read: the modules belong to `HostModules`."""
+        """Nothing of its own to read: the modules belong to `HostModules`. Never fails."""
         return ReadResult(id_, props)
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing: `HostModules`' delete removes every module the manifest lists."""
+        """Nothing: `HostModules`' delete removes every module the manifest lists. Never
+        fails, so it leaves the host as it was."""
 
     @staticmethod
     def _prune(props: Mapping[str, Any]) -> tuple[str, Report]:
@@ -131,53 +143,10 @@ class HostPruneProvider(ResourceProvider):
         transport, root = open_target(props)
         try:
             with transport:
-                report = prune(transport, str(props["host"]), root, (props.get("keep") or {}).keys(),
-                               activation_settings(props))  # fmt: skip
+                common = HostProps.read(props)
+                report = prune(transport, common.host, root, (props.get("keep") or {}).keys(), common.activation)
                 return location(props["target"], root), report
         except HostError:
             raise  # says what happened and in which state the host is
         except Exception as exc:
             raise HostError(f"Unexpected failure while removing {props['host']}'s leaving modules: {exc!r}") from exc
-
-
-def _as_keys(paths: Mapping[str, Any] | Sequence[str] | None) -> dict[str, bool]:
-    """`{path: true}` for each path: a map diff in a preview names what came or went."""
-    return dict.fromkeys(sorted(paths or {}), True)
-
-
-class HostPrune(pulumi.dynamic.Resource, module="nixedge", name="HostPrune"):
-    """Removes the modules that left a host's stack, after the edge stopped routing to them."""
-
-    removed: pulumi.Output[list[str]]
-    """Module paths the last run removed."""
-    ran: pulumi.Output[bool]
-    """Whether the last run activated the host."""
-    path: pulumi.Output[str]
-    """The module directory: an absolute local path, or `destination:/path`."""
-
-    def __init__(
-        self,
-        resource_name: str,
-        *,
-        host: pulumi.Input[str],
-        target: pulumi.Input[HostTarget] | pulumi.Input[Mapping[str, Any]],
-        keep: pulumi.Input[Sequence[str]],
-        leaving: pulumi.Input[Mapping[str, Any]] | None = None,
-        activation: pulumi.Input[ActivationSettings] | pulumi.Input[Mapping[str, Any]] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            "host": host,
-            "target": target,
-            # A map, not a list: a preview then shows `- containers/x.nix: true` for a
-            # module that goes, where a list diff would show every later index shift.
-            "keep": pulumi.Output.from_input(keep).apply(_as_keys),
-            # What the host step kept back: new entries call for a prune even when `keep`
-            # is unchanged (an earlier up stopped before this step).
-            "leaving": pulumi.Output.from_input(leaving or {}).apply(_as_keys),
-            "activation_config": activation or {"command": [], "rollback": []},
-            "path": None,
-            "removed": None,
-            "ran": None,
-        }
-        super().__init__(HostPruneProvider(), resource_name, props, opts)

@@ -3,6 +3,9 @@
 dill stores this class in the state by reference (this module must import in the
 provider process: the program directory is its working directory and on `sys.path`).
 It captures nothing: every value it needs arrives in the resource's properties.
+Its module path is in every state: states written before it lived here name
+`components.nixos.provider`, which `components.legacy` maps to this module; moving it
+again needs an entry there.
 
 Properties (inputs, validated by `check`): host, target, files, secrets,
 activation_config (`HostModules(activation=...)`), checks, retain_removed, claims.
@@ -29,25 +32,25 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.output import Unknown
 
 from components.errors import HostError
-from components.nixos.activation import (
-    Activation,
-    Check,
-    Desired,
-    Report,
-    abspath_problem,
-    apply,
-    read_back,
-    relpath_problem,
-    remove,
+from components.host.apply import apply, read_back, remove
+from components.host.manifest import abspath_problem, relpath_problem
+from components.host.plan import Report
+from components.host.props import (
+    UNKNOWN,
+    check_activation,
+    check_checks,
+    check_claims,
+    desired,
+    has_unknown,
+    is_unknown,
+    old_claims,
 )
-from components.nixos.transport import Transport, make_transport, sha256_hex
+from components.host.target import LOCATION_KEYS, check_target, location, open_target
+from components.host.transport import Transport, sha256_hex
 
-# A value not known during preview arrives as an `Unknown` (keep_unknowns) or, nested
-# in places the SDK does not convert, as the engine's placeholder string.
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+__all__ = ["UNKNOWN", "HostModulesProvider"]
 
 # Inputs that diff compares with their echo in the old outputs. `activation_pending` is
 # never an input: only `read` sets it (True), when the host holds modules whose
@@ -56,144 +59,7 @@ _COMPARED = (
     "host", "target", "files", "secrets", "activation_config", "checks", "retain_removed", "claims",
     "activation_pending",
 )  # fmt: skip
-# Target keys that name *where* the modules live: changing one replaces the resource.
-_LOCATION_KEYS = ("transport", "destination", "path")
 _DRIFTED = "(changed on the host)"
-
-
-def is_unknown(value: object) -> bool:
-    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
-
-
-def has_unknown(value: object) -> bool:
-    if isinstance(value, Unknown | str):
-        return is_unknown(value)
-    if isinstance(value, Mapping):
-        return any(has_unknown(k) or has_unknown(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(has_unknown(v) for v in value)
-    return False
-
-
-def check_target(target: object) -> list[str]:
-    if not isinstance(target, Mapping):
-        return ["must be a mapping with 'transport' and 'path'"]
-    problems = []
-    kind = target.get("transport", "local")
-    if kind not in ("local", "ssh"):
-        problems.append(f"transport must be 'local' or 'ssh' (got: {kind!r})")
-    path = target.get("path")
-    if not isinstance(path, str) or not path:
-        problems.append("path must be the module directory (e.g. '/etc/nixos/nixedge')")
-    elif kind == "ssh" and abspath_problem(path.rstrip("/") or "/"):
-        problems.append(f"path must be an absolute plain path on the host (got: {path!r})")
-    if kind == "ssh" and not isinstance(target.get("destination"), str):
-        problems.append("destination is required for ssh (e.g. 'root@seminar')")
-    for key in ("ssh_options", "ssh_command"):
-        value = target.get(key)
-        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
-            problems.append(f"{key} must be a list of strings")
-    return problems
-
-
-def check_activation(activation: object) -> list[str]:
-    if not isinstance(activation, Mapping):
-        return ["must be a mapping with 'command' and 'rollback' (lists of strings)"]
-    return [
-        f"{key} must be a list of strings, [] for none (e.g. ['nixos-rebuild', 'switch'])"
-        for key in ("command", "rollback")
-        if not isinstance(activation.get(key, []), list) or not all(isinstance(a, str) for a in activation.get(key, []))
-    ]
-
-
-def _check_checks(checks: object, files: Mapping[str, Any]) -> list[str]:
-    if not isinstance(checks, list):
-        return ["must be a list of {container, address, port, files}"]
-    problems = []
-    for i, check in enumerate(checks):
-        if not isinstance(check, Mapping):
-            problems.append(f"[{i}] must be a mapping")
-            continue
-        port = check.get("port")
-        if not isinstance(port, int | float) or not 0 < int(port) < 65536:
-            problems.append(f"[{i}].port must be a TCP port (got: {port!r})")
-        if not isinstance(check.get("address"), str):
-            problems.append(f"[{i}].address must be an IP address or host name")
-        names = check.get("files", [])
-        if not isinstance(names, list) or any(n not in files for n in names):
-            problems.append(f"[{i}].files must list module paths of `files` (got: {names!r})")
-    return problems
-
-
-def _check_claims(claims: object, files: Mapping[str, Any]) -> list[str]:
-    if not isinstance(claims, Mapping) or not all(
-        isinstance(c, Mapping) and all(isinstance(k, str) and isinstance(v, str) for k, v in c.items())
-        for c in claims.values()
-    ):
-        return ["must map module paths to {claim: holder} strings (e.g. {'address 10.0.0.2': 'forgejo'})"]
-    return [f"{rel!r} is not a module path of `files`" for rel in claims if rel not in files]
-
-
-def _old_claims(olds: Mapping[str, Any]) -> dict[str, dict[str, str]]:
-    """The claims of every module of the old state: those in the set, and those kept
-    back for `prune` (their claims still held until they go)."""
-    return {**(olds.get("claims") or {}), **(olds.get("retained") or {})}
-
-
-def released(olds: Mapping[str, Any], news: Mapping[str, Any]) -> frozenset[str]:
-    """Modules leaving the set that cannot stay until `prune`: one of their claims (an
-    address, an id, a host port) is held by someone else in `news`."""
-    old_claims = _old_claims(olds)
-    held: dict[str, str] = {}
-    for claims in (news.get("claims") or {}).values():
-        held.update(claims)
-    files = news.get("files") or {}
-    return frozenset(
-        rel for rel, claims in old_claims.items()
-        if rel not in files and any(k in held and held[k] != v for k, v in claims.items())
-    )  # fmt: skip
-
-
-def activation_settings(props: Mapping[str, Any]) -> Activation:
-    """The `activation_config` property as the commands `apply` runs."""
-    act = props.get("activation_config") or {}
-    return Activation(
-        command=tuple(act.get("command") or ()),
-        rollback=tuple(act.get("rollback") or ()),
-        timeout=float(act.get("timeout", Activation.timeout)),
-    )
-
-
-def _desired(props: Mapping[str, Any], root: str, olds: Mapping[str, Any]) -> Desired:
-    return Desired(
-        host=str(props["host"]),
-        root=root,
-        files=dict(props.get("files") or {}),
-        secrets=dict(props.get("secrets") or {}),
-        activation=activation_settings(props),
-        checks=tuple(
-            Check(
-                container=str(c.get("container", c["address"])),
-                address=str(c["address"]),
-                port=int(c["port"]),
-                files=tuple(c.get("files") or ()),
-                attempts=int(c.get("attempts", Check.attempts)),
-                interval=float(c.get("interval", Check.interval)),
-                timeout=float(c.get("timeout", Check.timeout)),
-            )
-            for c in props.get("checks") or []
-        ),
-        # Not on the first update after an upgrade: a state without claims cannot tell
-        # whether a new module takes over what a leaving one holds.
-        retain_removed=bool(props.get("retain_removed")) and (not olds or "claims" in olds),
-        release=released(olds, props),
-    )
-
-
-def location(target: Mapping[str, Any], root: str) -> str:
-    if target.get("transport", "local") == "ssh":
-        return f"{target['destination']}:{root}"
-    return root
 
 
 def _outputs(
@@ -201,7 +67,7 @@ def _outputs(
 ) -> dict[str, Any]:
     act = props.get("activation_config") or {}
     files = dict(props.get("files") or {})
-    old_claims = _old_claims(olds or {})
+    held = old_claims(olds or {})
     return {
         "host": props["host"],
         "target": props["target"],
@@ -213,7 +79,7 @@ def _outputs(
         **({"retain_removed": props["retain_removed"]} if "retain_removed" in props else {}),
         **({"claims": props["claims"]} if "claims" in props else {}),
         # Modules kept for `prune` (with their claims, still held until they go).
-        "retained": {rel: old_claims.get(rel, {}) for rel in (report.retained if report else [])},
+        "retained": {rel: held.get(rel, {}) for rel in (report.retained if report else [])},
         "activation_config": dict(act),
         "hashes": {rel: sha256_hex(text.encode()) for rel, text in sorted(files.items())},
         "path": location(props["target"], root),
@@ -228,13 +94,6 @@ def _outputs(
     }
 
 
-def open_target(props: Mapping[str, Any]) -> tuple[Transport, str]:
-    try:
-        return make_transport(props["target"])
-    except HostError as exc:
-        raise HostError(f"{props.get('host', '?')}: {exc}") from exc
-
-
 class HostModulesProvider(ResourceProvider):
     """Writes one host's NixOS modules and secrets, activates, rolls back on failure.
 
@@ -246,7 +105,10 @@ class HostModulesProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate the inputs (skipping values unknown during preview) and fill defaults."""
+        """Validate the inputs (skipping values unknown during preview) and fill defaults.
+
+        Pure: never connects to the host. A failure is reported as `CheckFailure`s (one
+        per problem, `prop: message`), before anything changes anywhere."""
         inputs = dict(news)
         inputs.setdefault("secrets", {})
         inputs.setdefault("checks", [])
@@ -291,11 +153,11 @@ class HostModulesProvider(ResourceProvider):
         if not has_unknown(inputs["activation_config"]):
             fail("activation", check_activation(inputs["activation_config"]))
         if files is not None and not has_unknown(inputs["checks"]):
-            fail("checks", _check_checks(inputs["checks"], files))
+            fail("checks", check_checks(inputs["checks"], files))
         if not isinstance(inputs.get("retain_removed", False), bool):
             fail("retain_removed", ["must be true or false"])
         if files is not None and not has_unknown(inputs.get("claims")):
-            fail("claims", _check_claims(inputs.get("claims", {}), files))
+            fail("claims", check_claims(inputs.get("claims", {}), files))
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -303,18 +165,28 @@ class HostModulesProvider(ResourceProvider):
 
         A change of where the modules live (transport, destination, path) replaces the
         resource, deleting first: old and new may be the same directory under two names.
+        Otherwise `path` and (when unchanged) `host` are stable outputs (this SDK's
+        dynamic provider server does not pass `stables` on yet; they are named for when
+        it does). Pure: a failure here leaves nothing behind.
         """
         old_target, new_target = olds.get("target") or {}, news.get("target") or {}
-        moved = not has_unknown(new_target) and any(old_target.get(k) != new_target.get(k) for k in _LOCATION_KEYS)
+        moved = not has_unknown(new_target) and any(old_target.get(k) != new_target.get(k) for k in LOCATION_KEYS)
         replaces = ["target"] if moved else []
+        stables = [] if replaces else ["path", *(["host"] if olds.get("host") == news.get("host") else [])]
         if has_unknown(news):
-            return DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
+            return DiffResult(changes=True, replaces=replaces, stables=stables, delete_before_replace=True)
         changed = [k for k in _COMPARED if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
+        return DiffResult(changes=bool(changed), replaces=replaces, stables=stables, delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Write the modules and secrets, activate, check. Transactional: on failure the
-        host is put back as it was (files created here are removed) and this raises."""
+        """Write the modules and secrets, activate, check; return the id
+        `host:location` and the outputs.
+
+        Transactional: if this raises, the resource was not created. Every file this
+        call wrote is removed again (files it replaced are restored), the rollback
+        command ran once if an activation had started, and the message says so; when
+        even the restore failed, it says which files are left and that the host holds
+        complete files only (never a partial one)."""
         transport, root = open_target(props)
         with transport:
             report = self._apply(transport, props, root, {}, "create")
@@ -322,9 +194,14 @@ class HostModulesProvider(ResourceProvider):
                             _outputs(props, root, report))  # fmt: skip
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Bring the host to `news`: write what differs, remove modules that left the set,
-        activate once if anything changed. On failure the previous files are back and
-        the error says whether the rollback worked; the state keeps `olds`."""
+        """Bring the host to `news`: write what differs, remove modules that left the set
+        (or retain them, `retain_removed`), activate once if anything changed, check the
+        origins of the changed modules.
+
+        If this raises, the state keeps `olds`: the previous files are back, the
+        rollback command ran once if an activation had started, and the message says
+        whether both worked. An activation whose rollback failed leaves the pending
+        marker, so the next update activates again."""
         transport, root = open_target(news)
         with transport:
             report = self._apply(transport, news, root, olds, "update")
@@ -332,8 +209,11 @@ class HostModulesProvider(ResourceProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """Remove exactly our modules, secrets and manifest (no activation: the host's
-        configuration.nix still imports the directory). If this raises, the resource
-        still exists and a later destroy retries."""
+        configuration.nix still imports the directory); files nixedge did not write stay.
+
+        If this raises, the resource still exists in the state and a later destroy
+        retries: what was removed already stays removed, and the manifest, removed last,
+        still lists what is left."""
         transport, root = open_target(props)
         try:
             with transport:
@@ -354,7 +234,10 @@ class HostModulesProvider(ResourceProvider):
         shows as a change of `files`, a changed secret as a change of `secrets` (the
         value itself never leaves the host); the next update writes them back. Modules
         whose activation was interrupted show as `activation_pending: true`; the next
-        update activates them."""
+        update activates them.
+
+        Changes nothing on the host. If this raises (the host cannot be reached), the
+        state is left as it was."""
         transport, root = open_target(props)
         secrets = dict(props.get("secrets") or {})
         try:
@@ -380,13 +263,13 @@ class HostModulesProvider(ResourceProvider):
         transport: Transport, props: Mapping[str, Any], root: str,
         olds: Mapping[str, Any], verb: str,
     ) -> Report:  # fmt: skip
-        desired = _desired(props, root, olds)
+        state = desired(props, root, olds)
         try:
             return apply(
-                transport, desired,
+                transport, state,
                 (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
             )  # fmt: skip
         except HostError:
             raise  # already says what happened and in which state the host is
         except Exception as exc:
-            raise HostError(f"Unexpected failure during {verb} of {desired.host}'s modules: {exc!r}") from exc
+            raise HostError(f"Unexpected failure during {verb} of {state.host}'s modules: {exc!r}") from exc

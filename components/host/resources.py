@@ -1,4 +1,6 @@
-"""`HostModules`: one resource per host that owns the host's generated NixOS modules.
+"""The host engine's resources: `HostModules` and `HostPrune`, one of each per host.
+
+`HostModules` owns the host's generated NixOS modules:
 
     HostModules(
         "seminar-modules",
@@ -6,25 +8,31 @@
         target={"transport": "ssh", "destination": "root@seminar", "path": "/etc/nixos/nixedge"},
         files={"default.nix": "...", "containers/forgejo.nix": "..."},
         secrets={"/var/lib/nixedge/secrets/tunnel-token": token},   # kept secret
+        # The rollback rebuilds the restored (previous) modules: `--rollback` would go
+        # one generation too far after a build error.
         activation={"command": ["nixos-rebuild", "switch"],
-                    "rollback": ["nixos-rebuild", "switch", "--rollback"]},
-        checks=[{"container": "forgejo", "address": "192.168.100.11", "port": 8080,
-                 "files": ["containers/forgejo.nix"]}],
+                    "rollback": ["nixos-rebuild", "switch"]},
+        checks=[OriginCheck("forgejo", "192.168.100.11", 8080, ("containers/forgejo.nix",))],
+        claims={"containers/forgejo.nix": [Claim("address", "192.168.100.11", "forgejo")]},
     )
 
 `pulumi preview --diff` shows a changed module as a line diff of its text under
-`files`; secrets show as [secret]. See `components.nixos.provider` for the behaviour.
+`files`; secrets show as [secret]. See `components.host.provider` for the behaviour.
+`HostPrune` removes, after the edge, the modules that left the stack: see
+`components.host.prune`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi.dynamic
 
-from components.nixos.provider import HostModulesProvider
+from components.host.provider import HostModulesProvider
+from components.host.prune import HostPruneProvider
+from components.model.claims import Claim, OriginCheck, claims_to_props
 
 
 class HostTarget(TypedDict):
@@ -56,22 +64,6 @@ class ActivationSettings(TypedDict):
     """Seconds before the command is killed (default 3600)."""
 
 
-class OriginCheck(TypedDict):
-    """A TCP origin that must answer from the host after its module changed."""
-
-    container: str
-    address: str
-    port: int
-    files: list[str]
-    """Module paths whose change calls for this check."""
-    attempts: NotRequired[int]
-    """Connection attempts before giving up (default 10)."""
-    interval: NotRequired[float]
-    """Seconds between attempts (default 3)."""
-    timeout: NotRequired[float]
-    """Seconds per attempt (default 3)."""
-
-
 class HostModulesArgs(TypedDict):
     """Arguments of `HostModules` (also accepted as keyword arguments)."""
 
@@ -85,12 +77,13 @@ class HostModulesArgs(TypedDict):
     stored as a Pulumi secret, never in messages or generated Nix."""
     activation: NotRequired[pulumi.Input[ActivationSettings]]
     """Default: none (`{"command": [], "rollback": []}`)."""
-    checks: NotRequired[pulumi.Input[Sequence[OriginCheck]]]
+    checks: NotRequired[Sequence[OriginCheck]]
+    """Origins to check after an activation that changed their modules."""
     retain_removed: NotRequired[bool]
     """Keep a module that leaves `files` (imported by an interim default.nix) until a
     `HostPrune` that depends on the edge removes it. Default: remove it at once."""
-    claims: NotRequired[Mapping[str, Mapping[str, str]]]
-    """Module path -> {claim: holder} (e.g. `{"address 192.168.100.11": "forgejo"}`): a
+    claims: NotRequired[Mapping[str, Iterable[Claim]]]
+    """Module path -> what it holds (e.g. `Claim("address", "192.168.100.11", "forgejo")`): a
     leaving module whose claim a new module holds otherwise is removed at once even with
     `retain_removed`, since the two cannot run side by side."""
 
@@ -127,9 +120,9 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
         files: pulumi.Input[Mapping[str, pulumi.Input[str]]],
         secrets: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None,
         activation: pulumi.Input[ActivationSettings] | pulumi.Input[Mapping[str, Any]] | None = None,
-        checks: pulumi.Input[Sequence[OriginCheck]] | pulumi.Input[Sequence[Mapping[str, Any]]] | None = None,
+        checks: Sequence[OriginCheck] | None = None,
         retain_removed: bool = False,
-        claims: Mapping[str, Mapping[str, str]] | None = None,
+        claims: Mapping[str, Iterable[Claim]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -140,7 +133,7 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
             "secrets": pulumi.Output.secret(secrets or {}),
             # Not "activation": that name is the output saying what the last run did.
             "activation_config": activation or {"command": [], "rollback": []},
-            "checks": checks or [],
+            "checks": [check.to_props() for check in checks or ()],
             # Outputs only: declared so that they are attributes of this resource.
             "hashes": None,
             "path": None,
@@ -149,6 +142,49 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
         }
         if retain_removed:  # only then: a preview of a stack without an edge stays as it was
             props["retain_removed"] = True
-            props["claims"] = claims or {}
+            props["claims"] = claims_to_props(claims or {})
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["secrets"]))
         super().__init__(HostModulesProvider(), resource_name, props, opts)
+
+
+def _as_keys(paths: Mapping[str, Any] | Sequence[str] | None) -> dict[str, bool]:
+    """`{path: true}` for each path: a map diff in a preview names what came or went."""
+    return dict.fromkeys(sorted(paths or {}), True)
+
+
+class HostPrune(pulumi.dynamic.Resource, module="nixedge", name="HostPrune"):
+    """Removes the modules that left a host's stack, after the edge stopped routing to them."""
+
+    removed: pulumi.Output[list[str]]
+    """Module paths the last run removed."""
+    ran: pulumi.Output[bool]
+    """Whether the last run activated the host."""
+    path: pulumi.Output[str]
+    """The module directory: an absolute local path, or `destination:/path`."""
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        host: pulumi.Input[str],
+        target: pulumi.Input[HostTarget] | pulumi.Input[Mapping[str, Any]],
+        keep: pulumi.Input[Sequence[str]],
+        leaving: pulumi.Input[Mapping[str, Any]] | None = None,
+        activation: pulumi.Input[ActivationSettings] | pulumi.Input[Mapping[str, Any]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "host": host,
+            "target": target,
+            # A map, not a list: a preview then shows `- containers/x.nix: true` for a
+            # module that goes, where a list diff would show every later index shift.
+            "keep": pulumi.Output.from_input(keep).apply(_as_keys),
+            # What the host step kept back: new entries call for a prune even when `keep`
+            # is unchanged (an earlier up stopped before this step).
+            "leaving": pulumi.Output.from_input(leaving or {}).apply(_as_keys),
+            "activation_config": activation or {"command": [], "rollback": []},
+            "path": None,
+            "removed": None,
+            "ran": None,
+        }
+        super().__init__(HostPruneProvider(), resource_name, props, opts)

@@ -16,8 +16,10 @@ import pytest
 from pulumi import automation as auto
 
 from components.errors import HostError
-from components.nixos.activation import MANIFEST
-from components.nixos.transport import TEMP_PREFIX, FileWrite, SshTransport
+from components.host.manifest import MANIFEST
+from components.host.ssh import SshTransport
+from components.host.transport import TEMP_PREFIX, FileWrite
+from components.model.claims import OriginCheck
 from tests.conftest import Engine, HostSpec, closed_port, log_lines, recording_command
 from tests.sshd import SshServer
 
@@ -113,9 +115,8 @@ def ssh_host(engine: Engine, sshd: SshServer, tmp_path: Path) -> SshHost:
 
 def test_ssh_cycle_one_connection_per_up(ssh_host: SshHost, engine: Engine, listener: int) -> None:
     h = ssh_host
-    h.spec.checks = [{"container": "forgejo", "address": "127.0.0.1", "port": listener,
-                      "files": ["containers/forgejo.nix"], "attempts": 2, "interval": 0.1,
-                      "timeout": 2}]  # fmt: skip
+    h.spec.checks = [OriginCheck("forgejo", "127.0.0.1", listener, ("containers/forgejo.nix",),
+                                 attempts=2, interval=0.1, timeout=2)]  # fmt: skip
     assert h.connections_during(h.stack.up) == 1
     assert tree(h.root).keys() == {"default.nix", "containers/forgejo.nix", MANIFEST}
     assert h.secret.read_text() == SECRET
@@ -151,9 +152,8 @@ def test_ssh_origin_check_failure_rolls_back(ssh_host: SshHost) -> None:
     before = tree(h.root)
     port = closed_port()
     h.spec.files["containers/forgejo.nix"] = f"{{\n  HTTP_PORT = {port};\n}}\n"
-    h.spec.checks = [{"container": "forgejo", "address": "127.0.0.1", "port": port,
-                      "files": ["containers/forgejo.nix"], "attempts": 2, "interval": 0.1,
-                      "timeout": 2}]  # fmt: skip
+    h.spec.checks = [OriginCheck("forgejo", "127.0.0.1", port, ("containers/forgejo.nix",),
+                                 attempts=2, interval=0.1, timeout=2)]  # fmt: skip
     with pytest.raises(auto.CommandError) as err:
         h.stack.up()
     assert f"did not accept TCP connections on 127.0.0.1:{port} from seminar" in str(err.value)

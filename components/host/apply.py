@@ -1,0 +1,181 @@
+"""What the host provider does on a host, independent of Pulumi: write, activate, undo.
+
+`apply` brings one host's module directory (and its secret files) to the desired
+content: it reads what the host holds, asks `components.host.plan` what to do, and
+`execute`s that plan: writes, activates the new configuration once when something
+changed, checks the origins of the containers whose modules changed, and on any failure
+puts back exactly what was there before and runs the rollback command once
+(`components.host.rollback`). With `Desired.retain_removed`, modules that left the stack
+stay (still imported) and `prune`, a later step, removes them in the same transactional
+way. `remove` deletes exactly the files nixedge owns. `read_back` reads them for drift
+detection. What nixedge owns: see `components.host.manifest`.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from collections.abc import Iterable
+
+from components.errors import HostError
+from components.host.manifest import (
+    MANIFEST,
+    PENDING,
+    manifest_files,
+    manifest_host,
+    manifest_secrets,
+)
+from components.host.plan import (
+    Activation,
+    Desired,
+    Plan,
+    Report,
+    dirs,
+    dirs_within,
+    first_reads,
+    join,
+    later_reads,
+    make_plan,
+)
+from components.host.rollback import fail, restore_note
+from components.host.transport import Transport, TransportError
+from components.model.claims import OriginCheck
+from components.nixos.layout import INDEX, index_module
+
+
+def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: Iterable[str]) -> Report:
+    """Bring the host to `d`; on failure leave it as it was before and raise HostError.
+
+    `owned_files`/`owned_secrets` are what the state says we wrote before (see
+    `make_plan`). One round trip reads the usual case; a second only modules that only
+    the manifest knows.
+    """
+    owned_files, owned_secrets = list(owned_files), list(owned_secrets)
+    before = t.read_files(first_reads(d, owned_files, owned_secrets))
+    unread = later_reads(d, before)
+    if unread:
+        before.update(t.read_files(unread))
+    return execute(t, make_plan(d, owned_files, owned_secrets, before))
+
+
+def execute(t: Transport, plan: Plan) -> Report:
+    """Carry out `plan`; on failure put back what `plan.undo` holds, roll back, raise."""
+    d = plan.desired
+    if plan.clean:
+        t.clean_temp_files(list(plan.clean))
+    if not plan.touches:
+        return Report([], [], ran=False, checked=[], retained=list(plan.retained))
+    try:
+        t.write_files(list(plan.writes))
+        t.remove_files(list(plan.removals))
+    except TransportError as exc:
+        note = restore_note(t, d, plan.undo)
+        raise HostError(f"Writing modules to {d.host} failed: {exc}; {note}") from exc
+    checked: list[str] = []
+    if plan.activate:
+        command = shlex.join(d.activation.command)
+        try:
+            result = t.run(d.activation.command, d.activation.timeout, cwd=d.root)
+        except TransportError as exc:
+            fail(t, d, plan.undo, f"`{command}` could not be run: {exc}", "")
+        if not result.ok:
+            fail(t, d, plan.undo, f"`{command}` exited with status {result.exit_code}", result.output)
+        for check in plan.checks:
+            _run_check(t, plan, check)
+            checked.append(check.container)
+        t.remove_files([d.path(PENDING)])
+    if plan.empty_dirs:
+        t.remove_empty_dirs(list(plan.empty_dirs))
+    return Report(
+        list(plan.changed), list(plan.secrets_changed), ran=plan.activate, checked=checked, retained=list(plan.retained)
+    )
+
+
+def _run_check(t: Transport, plan: Plan, check: OriginCheck) -> None:
+    """TCP-connect from the host to the origin, retrying while the container starts."""
+    detail = ""
+    for attempt in range(check.attempts):
+        if attempt:
+            time.sleep(check.interval)
+        try:
+            result = t.tcp_check(check.address, check.port, check.timeout)
+        except TransportError as exc:
+            result_ok, detail = False, str(exc)
+        else:
+            result_ok, detail = result.ok, result.output.strip()
+        if result_ok:
+            return
+    fail(
+        t, plan.desired, plan.undo,
+        f"the origin check failed: container {check.container} did not accept TCP "
+        f"connections on {check.address}:{check.port} from {plan.desired.host} after "
+        f"{check.attempts} attempts ({detail or 'refused or timed out'})",
+        "",
+    )  # fmt: skip
+
+
+def prune(t: Transport, host: str, root: str, keep: Iterable[str], activation: Activation) -> Report:
+    """Remove the owned modules not in `keep` (those `apply` retained), write the final
+    default.nix, activate once; on failure put them back and roll back, as `apply` does.
+
+    The secret files and the kept modules stay as they are: their content comes from
+    the host, and the manifest keeps listing the same secrets.
+    """
+    manifest_path = join(root, MANIFEST)
+    current = t.read_files([manifest_path])[manifest_path]
+    owned = manifest_files(current) - {MANIFEST}
+    keep = set(keep) - {INDEX}
+    found = t.read_files([join(root, rel) for rel in sorted(owned & keep)])
+    files = {rel: content.decode(errors="replace") for rel in sorted(owned & keep)
+             if (content := found[join(root, rel)]) is not None}  # fmt: skip
+    files[INDEX] = index_module(host, files)  # what is there: an import of a missing file breaks the build
+    desired = Desired(
+        host=host, root=root, files=files, activation=activation, listed_secrets=frozenset(manifest_secrets(current))
+    )
+    return apply(t, desired, owned, ())
+
+
+def remove(
+    t: Transport, root: str, owned_files: Iterable[str], owned_secrets: Iterable[str], host: str | None = None
+) -> list[str]:
+    """Remove exactly our files (state ∪ manifest), our secrets and the manifest; then
+    the directories from `root` down that became empty. Returns the removed module
+    paths. Foreign files, and directories holding them, stay.
+
+    When the manifest names another host, another resource has taken the directory over
+    (the host was renamed, so Pulumi created the new resource before deleting this one):
+    then only what the new manifest does not list goes, and the manifest stays.
+    """
+    manifest_path = join(root, MANIFEST)
+    current = t.read_files([manifest_path])[manifest_path]
+    if host is not None and manifest_host(current) not in (None, host):
+        taken = manifest_files(current)
+        owned = sorted(set(owned_files) - taken - {MANIFEST})
+        paths = [join(root, rel) for rel in owned]
+        secrets = sorted(set(owned_secrets) - manifest_secrets(current))
+        t.remove_files([*paths, *secrets])
+        t.remove_empty_dirs(dirs_within(root, paths))
+        return owned
+    owned = sorted((set(owned_files) | manifest_files(current)) - {MANIFEST})
+    paths = [join(root, rel) for rel in owned]
+    t.clean_temp_files(dirs([*paths, *owned_secrets, manifest_path]))
+    # The manifest goes last, so an interrupted delete still lists what is left.
+    t.remove_files([*paths, *sorted(owned_secrets), join(root, PENDING), manifest_path])
+    t.remove_empty_dirs(dirs_within(root, [*paths, manifest_path]))
+    return owned
+
+
+def read_back(
+    t: Transport, root: str, owned_files: Iterable[str], secret_paths: Iterable[str]
+) -> tuple[dict[str, str], dict[str, bytes | None], bool]:
+    """Module texts now on the host (state ∪ manifest; missing ones left out), the raw
+    content of the secret files (None when missing), for drift detection, and whether
+    an activation of these modules is still pending (an interrupted run)."""
+    manifest_path, pending_path = join(root, MANIFEST), join(root, PENDING)
+    first = t.read_files([manifest_path, pending_path])
+    current = first[manifest_path]
+    owned = sorted((set(owned_files) | manifest_files(current)) - {MANIFEST})
+    secrets = sorted(secret_paths)
+    found = t.read_files([*(join(root, rel) for rel in owned), *secrets])
+    files = {rel: content.decode(errors="replace") for rel in owned if (content := found[join(root, rel)]) is not None}
+    return files, {p: found[p] for p in secrets}, first[pending_path] is not None
