@@ -44,6 +44,14 @@ def with_record(name: str) -> Mutation:
     return put(("tunnel.dnsRecords", [{"name": name, "type": "A", "content": "203.0.113.7"}]))
 
 
+def all_of(*mutations: Mutation) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        for mutation in mutations:
+            mutation(data)
+
+    return mutate
+
+
 def resolved(mutation: Mutation) -> Any:
     data = seed_site()
     mutation(data)
@@ -81,10 +89,10 @@ def test_dns_record_inside_zone_is_accepted(name: str) -> None:
 def test_hostname_goes_to_the_zone_it_is_in_when_one_zone_name_ends_with_another() -> None:
     """Zones `ncaq.net` and `evilncaq.net`: `git.evilncaq.net` is in the second only."""
     site = resolved(
-        lambda d: (
-            put(("tunnel.zones", [{"name": "ncaq.net"}, {"name": "evilncaq.net"}]))(d),
-            put((f"{F}.routes[0].hostname", "git.evilncaq.net"))(d),
-            with_record("vpn.evilncaq.net")(d),
+        all_of(
+            put(("tunnel.zones", [{"name": "ncaq.net"}, {"name": "evilncaq.net"}])),
+            put((f"{F}.routes[0].hostname", "git.evilncaq.net")),
+            with_record("vpn.evilncaq.net"),
         )
     )
     assert site.tunnel is not None
@@ -115,7 +123,7 @@ def test_origin_route_on_port_1023_is_refused() -> None:
 
 
 def test_port_1024_is_accepted_for_containers_and_origins() -> None:
-    site = resolved(lambda d: (put((f"{F}.routes[0].port", 1024))(d), with_origin(1024)(d)))
+    site = resolved(all_of(put((f"{F}.routes[0].port", 1024)), with_origin(1024)))
     ports = {r.hostname: r.port for r in site.routes}
     assert ports["forgejo.ncaq.net"] == 1024
     assert ports["grafana.ncaq.net"] == 1024
@@ -123,9 +131,9 @@ def test_port_1024_is_accepted_for_containers_and_origins() -> None:
 
 def test_allow_privileged_ports_accepts_1023() -> None:
     site = resolved(
-        lambda d: (
-            put((f"{F}.routes[0].port", 1023), (f"{F}.allowPrivilegedPorts", True))(d),
-            with_origin(1023, allowPrivilegedPorts=True)(d),
+        all_of(
+            put((f"{F}.routes[0].port", 1023), (f"{F}.allowPrivilegedPorts", True)),
+            with_origin(1023, allowPrivilegedPorts=True),
         )
     )
     ports = {r.hostname: r.port for r in site.routes}
