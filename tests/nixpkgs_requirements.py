@@ -13,7 +13,10 @@ agree on everything here). An entry lists
   (PostgreSQL picks its package by `system.stateVersion`);
 - `fixed`: values the module defines itself at normal priority, where a different
   value of ours is a conflicting definition;
-- `checks`: the module's assertions that a stack can fail, with nixpkgs' wording.
+- `checks`: the module's assertions that a stack can fail, with nixpkgs' wording;
+- `data`: where the module keeps the service's data, by its defaults and the options
+  that move it. In a container, each must lie in a read-write bind mount (the state
+  directory), or the data stays in the container's root, not where the stack says.
 
 `required` and `checks` apply to the service's attribute set, or to each entry of
 `each` (a runner instance, a WireGuard interface). A service that an example enables
@@ -22,12 +25,13 @@ and that has no entry here fails the test: read its module and add one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 Attrs = Mapping[str, Any]
 Check = Callable[[str, Attrs], list[str]]  # (where, attrs) -> nixpkgs' messages
+DataDirs = Callable[[Attrs, Attrs], list[str]]  # (attrs, the container's config) -> paths
 
 
 def value(v: Any) -> Any:
@@ -61,6 +65,7 @@ class Service:
     container: tuple[str, ...] = ()
     fixed: Mapping[str, Any] = field(default_factory=dict)
     enabled: Callable[[Attrs], bool] = lambda attrs: get(attrs, "enable") is True
+    data: DataDirs = lambda attrs, config: []
 
 
 def _exactly_one(a: str, b: str, message: str) -> Check:
@@ -122,6 +127,26 @@ def _vaultwarden_backup(where: str, attrs: Attrs) -> list[str]:
     return []
 
 
+def _atticd_data(attrs: Attrs, config: Attrs) -> list[str]:
+    # StateDirectory = "atticd"; defaults: sqlite:///var/lib/atticd/server.db, local storage below it.
+    out = [] if str(get(attrs, "settings.database.url", "sqlite:")).startswith("postgresql:") else ["/var/lib/atticd"]
+    if get(attrs, "settings.storage.type", "local") == "local":
+        out.append(get(attrs, "settings.storage.path", "/var/lib/atticd/storage"))
+    return out
+
+
+def _garage_data(attrs: Attrs, config: Attrs) -> list[str]:
+    data = get(attrs, "settings.data_dir", "/var/lib/garage/data")
+    dirs = [data] if isinstance(data, str) else [d["path"] for d in data]
+    return [get(attrs, "settings.metadata_dir", "/var/lib/garage/meta"), *dirs]
+
+
+def _vaultwarden_data(attrs: Attrs, config: Attrs) -> list[str]:
+    # DATA_FOLDER: StateDirectory, "bitwarden_rs" before stateVersion 24.11.
+    old = tuple(map(int, str(get(config, "system.stateVersion", "0.0")).split("."))) < (24, 11)
+    return [get(attrs, "config.DATA_FOLDER", "/var/lib/bitwarden_rs" if old else "/var/lib/vaultwarden")]
+
+
 def _system_users(where: str, attrs: Attrs) -> list[str]:
     out = []
     for name, user in (get(attrs, "users.users", {}) or {}).items():
@@ -155,11 +180,13 @@ SERVICES: tuple[Service, ...] = (
         "services.forgejo",
         "nixos/modules/services/misc/forgejo.nix",
         checks=(_forgejo_database,),
+        data=lambda attrs, config: [get(attrs, "stateDir", "/var/lib/forgejo")],
     ),
     Service(
         "services.atticd",
         "nixos/modules/services/networking/atticd.nix",
         checks=(_atticd_environment_file,),
+        data=_atticd_data,
     ),
     Service(
         "services.postgresql",
@@ -169,12 +196,15 @@ SERVICES: tuple[Service, ...] = (
         container=("system.stateVersion",),
         # uid = config.ids.uids.postgres; gid = config.ids.gids.postgres (nixos/modules/misc/ids.nix).
         fixed={"users.users.postgres.uid": 71, "users.groups.postgres.gid": 71},
+        # dataDir = mkDefault "/var/lib/postgresql/${cfg.package.psqlSchema}".
+        data=lambda attrs, config: [get(attrs, "dataDir", "/var/lib/postgresql")],
     ),
     Service(
         "services.garage",
         "nixos/modules/services/web-servers/garage.nix",
         # "Garage package to use, needs to be set explicitly."
         required=("package",),
+        data=_garage_data,
     ),
     Service(
         "services.gitea-actions-runner",
@@ -196,11 +226,13 @@ SERVICES: tuple[Service, ...] = (
         "services.vaultwarden",
         "nixos/modules/services/security/vaultwarden/default.nix",
         checks=(_vaultwarden_backup,),
+        data=_vaultwarden_data,
     ),
     Service(
         "services.uptime-kuma",
         "nixos/modules/services/monitoring/uptime-kuma.nix",
         checks=(_string_settings,),
+        data=lambda attrs, config: ["/var/lib/uptime-kuma"],  # DATA_DIR, set by the module
     ),
     Service(
         "services.cloudflared",
@@ -241,16 +273,22 @@ SERVICES: tuple[Service, ...] = (
 PLAIN_OPTIONS = frozenset({"networking.useHostResolvConf"})
 
 
-def violations(service: Service, attrs: Attrs, config: Attrs, on_host: bool = False) -> list[str]:
+def violations(service: Service, attrs: Attrs, config: Attrs, mounts: Collection[str] | None = None) -> list[str]:
     """What `service` (its `attrs` in `config`, a container's or the host's whole config) lacks.
 
-    On the host, `container` options are the host's own configuration's, not ours.
+    `mounts` are the container's read-write bind mounts; None on the host, where the
+    `container` options and the data directories are the host's own business.
     """
-    out = [
-        f"{opt} is read by {service.source} but not set"
-        for opt in service.container
-        if not on_host and not is_set(config, opt)
-    ]
+    out = []
+    if mounts is not None:
+        out += [f"{o} is read by {service.source} but not set" for o in service.container if not is_set(config, o)]
+        held = ", ".join(sorted(mounts)) or "none"
+        out += [
+            f"{service.path} keeps its data in {path} ({service.source}), in no read-write mount ({held}): "
+            "it would stay in the container's root file system"
+            for path in service.data(attrs, config)
+            if not any(path == m or path.startswith(m.rstrip("/") + "/") for m in mounts)
+        ]
     for opt, fixed in service.fixed.items():
         if is_set(config, opt) and get(config, opt) != fixed:
             out.append(f"{opt} is {get(config, opt)!r}, but {service.source} defines it as {fixed!r}")

@@ -7,13 +7,15 @@ tests/nix/stub.nix, and each container's config merged with the modules it impor
 data inline, module files (shipped under modules/) evaluated with the same stubs, flake
 modules left opaque. Then, for each service of tests/nixpkgs_requirements.py that a
 config enables: its options without a default are set, the container options its
-defaults read are set, values it fixes agree, and its assertions hold.
+defaults read are set, values it fixes agree, its assertions hold, and the directories
+it keeps its data in lie in a read-write bind mount of the container.
 
 One test per table entry (each preset's service, each example app, and what every
 container and the host declare), each also proving that some example exercises its
 entry; a test that every service an example sets has an entry; and tests that the
-check finds what a real NixOS refuses: homelab's garage without its package module
-(the state before issue 15), and a postgres uid other than nixpkgs' fixed 71.
+check finds what a real NixOS refuses or misplaces: homelab's garage without its
+package module (the state before issue 15), Vaultwarden's data outside its stateDir,
+and a postgres uid other than nixpkgs' fixed 71.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def merge(into: dict[str, Any], more: Any) -> None:
 @dataclass
 class Rendered:
     containers: dict[str, dict[str, Any]]  # name -> its inner config with its imports merged
+    mounts: dict[str, list[str]]  # name -> the paths of its read-write bind mounts
     host: dict[str, Any]  # every host-side module merged
 
 
@@ -73,12 +76,16 @@ def evaluate(data: Any, root: Path) -> Rendered:
     parse_files(paths)
     host: dict[str, Any] = {}
     inner: dict[str, dict[str, Any]] = {}
+    mounts: dict[str, list[str]] = {}
     for module in eval_modules(paths, root):
         if not isinstance(module, dict):
             continue  # a value file (tunnel-id.nix)
         merge(host, {k: v for k, v in module.items() if k not in ("containers", "imports")})
         for name, block in module.get("containers", {}).items():
             inner[name] = dict(block["config"])
+            mounts[name] = [p for p, m in block.get("bindMounts", {}).items() if not m["isReadOnly"]]
+            # With privateUsers, mounts are id-mapped nspawn flags: --bind=SRC:DST:idmap.
+            mounts[name] += [f.split(":")[1] for f in block.get("extraFlags", []) if f.startswith("--bind=")]
     shipped = sorted({i for c in inner.values() for i in c.get("imports", []) if isinstance(i, str) and i[:2] == "./"})
     by_path = dict(zip(shipped, eval_modules([root / i for i in shipped], root), strict=True)) if shipped else {}
     containers: dict[str, dict[str, Any]] = {}
@@ -91,7 +98,7 @@ def evaluate(data: Any, root: Path) -> Rendered:
                 merge(merged, by_path[imported])
             # else a flake module ("stub:inputs..."): nixedge cannot see inside it.
         containers[name] = merged
-    return Rendered(containers, host)
+    return Rendered(containers, mounts, host)
 
 
 @pytest.fixture(scope="module")
@@ -100,16 +107,21 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
     return {name: evaluate(data, tmp_path_factory.mktemp("example")) for name, data in stacks.items()}
 
 
-def configs(rendered: dict[str, Rendered], entry: req.Service) -> Iterator[tuple[str, Any, dict[str, Any], bool]]:
-    """(where, the entry's attrs, the whole config, on the host) for each config enabling `entry`."""
+Scope = tuple[str, Any, dict[str, Any], "list[str] | None"]
+
+
+def configs(rendered: dict[str, Rendered], entry: req.Service) -> Iterator[Scope]:
+    """(where, the entry's attrs, the whole config, its read-write mounts or None on the host)."""
     for example, r in rendered.items():
-        scopes = [] if entry is req.HOST else [(f"containers.{n}", c, False) for n, c in sorted(r.containers.items())]
+        scopes: list[tuple[str, dict[str, Any], list[str] | None]] = []
+        if entry is not req.HOST:
+            scopes += [(f"containers.{n}", c, r.mounts[n]) for n, c in sorted(r.containers.items())]
         if entry is not req.CONTAINER:
-            scopes.append(("host", r.host, True))
-        for scope, config, on_host in scopes:
+            scopes.append(("host", r.host, None))
+        for scope, config, mounts in scopes:
             attrs = req.get(config, entry.path) if entry.path else config
             if isinstance(attrs, dict) and entry.enabled(attrs):
-                yield f"{example}: {scope}", attrs, config, on_host
+                yield f"{example}: {scope}", attrs, config, mounts
 
 
 def test_the_examples_include_the_docs_stacks() -> None:
@@ -125,8 +137,8 @@ def test_examples_set_what_the_nixpkgs_module_requires(rendered: dict[str, Rende
     assert found, f"no example enables {entry.path}: its entry in {TABLE} is checked by nothing"
     problems = [
         f"{where}: {v}"
-        for where, attrs, config, on_host in found
-        for v in req.violations(entry, attrs, config, on_host)
+        for where, attrs, config, mounts in found
+        for v in req.violations(entry, attrs, config, mounts)
     ]
     assert problems == []
 
@@ -153,8 +165,9 @@ def homelab() -> Any:
 
 def violations_of(data: Any, root: Path, path: str, container: str) -> list[str]:
     entry = next(e for e in req.SERVICES if e.path == path)
-    config = evaluate(data, root).containers[container]
-    return req.violations(entry, req.get(config, path), config)
+    r = evaluate(data, root)
+    config = r.containers[container]
+    return req.violations(entry, req.get(config, path), config, r.mounts[container])
 
 
 def test_garage_without_its_package_module_is_found(tmp_path: Path) -> None:
@@ -164,6 +177,18 @@ def test_garage_without_its_package_module_is_found(tmp_path: Path) -> None:
     assert violations_of(data, tmp_path, "services.garage", "garage") == [
         "services.garage.package has no default in nixos/modules/services/web-servers/garage.nix and is not set"
     ]
+
+
+def test_data_outside_the_state_directory_is_found(tmp_path: Path) -> None:
+    """Vaultwarden writes to /var/lib/vaultwarden (stateVersion >= 24.11), whatever stateDir says."""
+    data = homelab()
+    data["containers"]["vault"]["stateDir"] = "/srv/vaultwarden"
+    message = (
+        "services.vaultwarden keeps its data in /var/lib/vaultwarden "
+        "(nixos/modules/services/security/vaultwarden/default.nix), in no read-write mount (/srv/vaultwarden): "
+        "it would stay in the container's root file system"
+    )
+    assert violations_of(data, tmp_path, "services.vaultwarden", "vault") == [message]
 
 
 def test_postgres_uid_other_than_nixpkgs_fixed_id_is_found(tmp_path: Path) -> None:

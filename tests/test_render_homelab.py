@@ -133,10 +133,10 @@ def test_vault_private_users_pick_with_idmapped_state_dir(evaluated: dict[str, A
     assert vault["privateUsers"] == "pick"
     # Shifted ids: its mounts are id-mapped nspawn binds, as bindMounts cannot say idmap.
     assert "bindMounts" not in vault
-    assert vault["extraFlags"] == ["--bind=/srv/vaultwarden:/srv/vaultwarden:idmap"]
+    assert vault["extraFlags"] == ["--bind=/var/lib/vaultwarden:/var/lib/vaultwarden:idmap"]
     assert "ephemeral" not in vault
     assert evaluated["containers/vault.nix"]["systemd"]["tmpfiles"]["rules"] == [
-        "d /srv/vaultwarden 0750 vaultwarden vaultwarden -"
+        "d /var/lib/vaultwarden 0750 vaultwarden vaultwarden -"
     ]
 
 
