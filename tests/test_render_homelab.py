@@ -38,6 +38,7 @@ SUBNET = IPv4Network("10.40.0.0/24")
 
 CONTAINERS = ["atticd", "forgejo", "garage", "postgres", "runner1", "runner2", "uptime", "vault", "vpn"]
 SHIPPED_MODULE = "modules/docs/examples/uptime-extra.nix"
+GARAGE_MODULE = "modules/docs/examples/garage-package.nix"
 MKFORCE_FALSE = {"_type": "override", "priority": 50, "content": False}
 POSTGRESQL_STUB = "stub:pkgs.postgresql"  # as tests/nix/stub.nix has them
 SOPS_STUB = "stub:inputs.sops-nix.nixosModules.sops"
@@ -84,7 +85,7 @@ def user_attrs(name: str, uid: int, gid: int) -> dict[str, Any]:
 
 
 def test_one_module_per_container_and_the_shipped_module(files: dict[str, str]) -> None:
-    expected = ["cloudflared.nix", "default.nix", "network.nix", SHIPPED_MODULE]
+    expected = ["cloudflared.nix", "default.nix", "network.nix", SHIPPED_MODULE, GARAGE_MODULE]
     expected += [f"containers/{name}.nix" for name in CONTAINERS]
     assert sorted(files) == sorted(expected)
 
@@ -132,10 +133,10 @@ def test_vault_private_users_pick_with_idmapped_state_dir(evaluated: dict[str, A
     assert vault["privateUsers"] == "pick"
     # Shifted ids: its mounts are id-mapped nspawn binds, as bindMounts cannot say idmap.
     assert "bindMounts" not in vault
-    assert vault["extraFlags"] == ["--bind=/srv/vaultwarden:/srv/vaultwarden:idmap"]
+    assert vault["extraFlags"] == ["--bind=/var/lib/vaultwarden:/var/lib/vaultwarden:idmap"]
     assert "ephemeral" not in vault
     assert evaluated["containers/vault.nix"]["systemd"]["tmpfiles"]["rules"] == [
-        "d /srv/vaultwarden 0750 vaultwarden vaultwarden -"
+        "d /var/lib/vaultwarden 0750 vaultwarden vaultwarden -"
     ]
 
 
@@ -342,7 +343,7 @@ def test_secrets_are_mounted_read_only_at_their_paths(evaluated: dict[str, Any])
 
 def test_secret_values_become_their_paths(evaluated: dict[str, Any]) -> None:
     garage = inner(evaluated, "garage")["imports"]
-    assert garage[0]["services"]["garage"]["settings"]["rpc_secret_file"] == "/run/agenix/garage-rpc"
+    assert garage[1]["services"]["garage"]["settings"]["rpc_secret_file"] == "/run/agenix/garage-rpc"
     runner1 = inner(evaluated, "runner1")["imports"][1]["services"]["gitea-actions-runner"]["instances"]["first"]
     runner2 = inner(evaluated, "runner2")["imports"][0]["services"]["gitea-actions-runner"]["instances"]["second"]
     assert runner1["tokenFile"] == runner2["tokenFile"] == "/run/secrets/runner-token"
@@ -385,6 +386,27 @@ def test_the_shipped_module_evaluates(evaluated: dict[str, Any]) -> None:
     assert evaluated[SHIPPED_MODULE] == {
         "services": {"uptime-kuma": {"appriseSupport": {"_type": "override", "priority": 1000, "content": True}}}
     }
+
+
+def test_garage_takes_its_package_from_a_module_by_path(evaluated: dict[str, Any], files: dict[str, str]) -> None:
+    # nixpkgs declares services.garage.package without a default, and data cannot name a package.
+    imports = inner(evaluated, "garage")["imports"]
+    assert imports[0] == f"./{GARAGE_MODULE}"
+    assert imports[1]["services"]["garage"]["enable"] is True
+    assert "package" not in imports[1]["services"]["garage"]
+    assert files[GARAGE_MODULE] == (REPO / "docs" / "examples" / "garage-package.nix").read_text(encoding="utf-8")
+    assert evaluated[GARAGE_MODULE] == {"services": {"garage": {"package": "stub:pkgs.garage_1"}}}
+
+
+def test_garage_keeps_its_data_in_its_state_directory(evaluated: dict[str, Any]) -> None:
+    # The module's defaults are /var/lib/garage/* under DynamicUser: not the stateDir we mount.
+    nixos = inner(evaluated, "garage")["imports"][1]
+    settings = nixos["services"]["garage"]["settings"]
+    assert (settings["metadata_dir"], settings["data_dir"]) == ("/srv/garage/meta", "/srv/garage/data")
+    assert block(evaluated, "garage")["bindMounts"]["/srv/garage"] == {"hostPath": "/srv/garage", "isReadOnly": False}
+    service = nixos["systemd"]["services"]["garage"]["serviceConfig"]
+    assert service == {"DynamicUser": False, "User": "garage", "Group": "garage"}
+    assert settings["rpc_bind_addr"] == "[::]:3901"  # the port allowedTcpPorts opens
 
 
 # -- the tunnel ------------------------------------------------------------------------

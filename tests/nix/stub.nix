@@ -33,6 +33,8 @@ let
       meta.mainProgram = "cloudflared";
     };
     postgresql = "stub:pkgs.postgresql";
+    # NixOS 25.11's name; docs/examples/garage-package.nix falls back to 25.05's garage_1_x.
+    garage_1 = "stub:pkgs.garage_1";
     writeShellScriptBin = name: text: { inherit name text; };
   };
   # Flake inputs, for modules given by reference (`flake:` imports).

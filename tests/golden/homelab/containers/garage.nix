@@ -35,19 +35,28 @@
           uid = 2010;
         };
         users.groups.garage.gid = 2010;
-        # From the stack config: containers.garage.nixos.
+        # From the stack config: containers.garage.imports and nixos.
         imports = [
+          ../modules/docs/examples/garage-package.nix
           {
             services.garage = {
               enable = true;
               settings = {
+                data_dir = "/srv/garage/data";
+                metadata_dir = "/srv/garage/meta";
                 replication_factor = 1;
+                rpc_bind_addr = "[::]:3901";
                 rpc_secret_file = "/run/agenix/garage-rpc";
                 s3_api = {
                   api_bind_addr = "[::]:3900";
                   s3_region = "garage";
                 };
               };
+            };
+            systemd.services.garage.serviceConfig = {
+              DynamicUser = false;
+              Group = "garage";
+              User = "garage";
             };
           }
         ];

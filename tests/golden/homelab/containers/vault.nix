@@ -8,7 +8,7 @@
     hostAddress = "10.40.0.56";
     localAddress = "10.40.0.57";
     privateUsers = "pick";
-    extraFlags = [ "--bind=/srv/vaultwarden:/srv/vaultwarden:idmap" ];
+    extraFlags = [ "--bind=/var/lib/vaultwarden:/var/lib/vaultwarden:idmap" ];
     config =
       { config, lib, ... }:
       {
@@ -44,5 +44,5 @@
     uid = 2020;
   };
   users.groups.vaultwarden.gid = 2020;
-  systemd.tmpfiles.rules = [ "d /srv/vaultwarden 0750 vaultwarden vaultwarden -" ];
+  systemd.tmpfiles.rules = [ "d /var/lib/vaultwarden 0750 vaultwarden vaultwarden -" ];
 }
