@@ -63,6 +63,16 @@ HOMELAB_CASES = [
                 "server (got: 'postgresql')"
             ),
             "  Hint: a second PostgreSQL needs app: generic with services.postgresql under nixos",
+            (
+                "containers.pg2.user.uid: must be 71: nixpkgs' postgresql module fixes the postgres user's uid "
+                "(ids.uids.postgres), and NixOS refuses a conflicting definition (got: 72)"
+            ),
+            "  Hint: set containers.pg2.user.uid: 71",
+            (
+                "containers.pg2.user.gid: must be 71: nixpkgs' postgresql module fixes the postgres user's gid "
+                "(ids.gids.postgres), and NixOS refuses a conflicting definition (got: 72)"
+            ),
+            "  Hint: set containers.pg2.user.gid: 71",
         ],
         id="second-postgresql-app",
     ),

@@ -191,21 +191,10 @@ def test_data_outside_the_state_directory_is_found(tmp_path: Path) -> None:
     assert violations_of(data, tmp_path, "services.vaultwarden", "vault") == [message]
 
 
-def test_postgres_uid_other_than_nixpkgs_fixed_id_is_found(tmp_path: Path) -> None:
+@pytest.mark.parametrize("key", ["uid", "gid"])
+def test_model_refuses_a_postgres_id_other_than_71(key: str) -> None:
+    # The model refuses it before anything renders: NixOS would stop on conflicting definitions.
     data = homelab()
-    data["containers"]["postgres"]["user"] |= {"uid": 72}
-    assert violations_of(data, tmp_path, "services.postgresql", "postgres") == [
-        "users.users.postgres.uid is 72, but nixos/modules/services/databases/postgresql.nix defines it as 71"
-    ]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the model does not know nixpkgs fixes the postgres user's ids (ids.uids.postgres = 71); "
-    "NixOS then fails with conflicting definitions of users.users.postgres.uid",
-)
-def test_model_refuses_a_postgres_uid_other_than_71() -> None:
-    data = homelab()
-    data["containers"]["postgres"]["user"] |= {"uid": 72}
-    with pytest.raises(ConfigError, match=r"containers\.postgres\.user\.uid"):
+    data["containers"]["postgres"]["user"] |= {key: 72}
+    with pytest.raises(ConfigError, match=rf"containers\.postgres\.user\.{key}: must be 71"):
         site_from_data(data, "homelab.yaml", REPO)

@@ -25,8 +25,24 @@ def server_service(service: dict[str, Any], clients: Iterable[Container]) -> dic
     }
 
 
+# nixpkgs' postgresql.nix sets users.users.postgres.uid = config.ids.uids.postgres and
+# the group's gid alike (both 71): any other id is a conflicting definition in NixOS.
+POSTGRES_ID = 71
+
+
 def check(loc: str, c: Container) -> list[Issue]:
     issues = no_environment_file(loc, c)
+    for key, value in (("uid", c.user.uid), ("gid", c.user.gid)):
+        if value is not None and value != POSTGRES_ID:
+            issues.append(
+                Issue(
+                    f"{loc}.user.{key}",
+                    f"must be {POSTGRES_ID}: nixpkgs' postgresql module fixes the postgres user's {key} "
+                    f"(ids.{key}s.postgres), and NixOS refuses a conflicting definition",
+                    value,
+                    hint=f"set {loc}.user.{key}: {POSTGRES_ID}",
+                )
+            )
     if c.postgresql is not None:
         issues.append(Issue(f"{loc}.postgresql", "is set on the PostgreSQL server itself", has_value=False))
     return issues
