@@ -11,6 +11,8 @@ what its host can evaluate:
 - cloudflared: remote ingress runs `cloudflared tunnel run --token-file`. From 26.11 on
   nixpkgs' own `services.cloudflared.tunnels.<name>.tokenFile` runs it (through
   LoadCredential, as nixedge's unit does); before, nixedge renders that unit itself.
+  (The nixpkgs read for this is the 26.11 one; should an older release have the option
+  too, nixedge's unit there is the same service under the same name.)
 
 25.05 is the oldest release supported: it is the first whose `services.cloudflared` reads
 the credentials through LoadCredential (a dynamic user), which the root-only credentials
