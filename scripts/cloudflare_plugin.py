@@ -12,8 +12,8 @@ itself (scripts/pulumi turns that off for a CLI built from Go modules) a missing
 would stop the run halfway, after the program started. So: nothing to do when the
 plugin is installed or on PATH; else `pulumi plugin install resource cloudflare
 <version>`; and when that download fails, exit 1 with the command to run where it
-works. The stack file is read as YAML only: `pulumi_cloudflare` costs seconds to import,
-and the program itself reports whatever else is wrong with the file.
+works. The stack file goes through the model only (pydantic): `pulumi_cloudflare` costs
+seconds to import, and a site that is invalid is the program's to report.
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # run as a script: the model (pydantic only) from this checkout
+from components.errors import ConfigError  # noqa: E402
+from components.model import site_from_data  # noqa: E402
+
 REQUIREMENTS = REPO / "requirements.txt"
 PLUGIN = "pulumi-resource-cloudflare"
 INSTALL_TIMEOUT = 300.0
@@ -48,14 +52,19 @@ def install_command(version: str) -> list[str]:
 
 
 def account_id(stack_file: Path) -> str | None:
-    """`tunnel.accountId` of the stack's site, when it is a real id (not a `<placeholder>`,
-    which the program refuses with its own message); None for a file it cannot read."""
+    """`tunnel.accountId` of the stack's site when the site is valid and the id real. A
+    `<placeholder>` or an invalid site is the program's to report, with its own message
+    naming the key, so for those the plugin is not needed yet."""
     try:
         data: Any = yaml.safe_load(stack_file.read_text(encoding="utf-8"))
-        value = data["config"]["nixedge:site"]["tunnel"]["accountId"]
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        site = data["config"]["nixedge:site"]
+        if not isinstance(site.get("tunnel"), dict) or "accountId" not in site["tunnel"]:
+            return None  # spares the model's import
+        resolved = site_from_data(site, str(stack_file), stack_file.parent.parent)
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ConfigError):
         return None
-    return value if isinstance(value, str) and value and not value.startswith("<") else None
+    value = resolved.tunnel.account_id if resolved.tunnel is not None else None
+    return value if value and not value.startswith("<") else None
 
 
 def installed(version: str) -> bool:

@@ -72,22 +72,35 @@ def test_pinned_version_reads_requirements(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("tunnel", "expected"),
+    ("account", "expected"),
     [
-        ({"name": "t", "accountId": ACCOUNT}, ACCOUNT),
-        ({"name": "t", "accountId": "<your-cloudflare-account-id>"}, None),  # the program refuses it
-        ({"name": "t"}, None),
+        (ACCOUNT, ACCOUNT),
+        # The program refuses these with its own message naming the key: no plugin yet.
+        ("<your-cloudflare-account-id>", None),
+        ("123", None),
         (None, None),
     ],
 )
-def test_account_id(tmp_path: Path, tunnel: dict[str, str] | None, expected: str | None) -> None:
-    site: dict[str, Any] = {"host": {"name": "h"}}
-    if tunnel is not None:
-        site["tunnel"] = tunnel
-    path = tmp_path / "Pulumi.s.yaml"
+def test_account_id(tmp_path: Path, account: str | None, expected: str | None) -> None:
+    site = edge_site(tmp_path / "host")
+    if account is None:
+        del site["tunnel"]["accountId"]
+    else:
+        site["tunnel"]["accountId"] = account
+    path = tmp_path / "stacks" / "Pulumi.s.yaml"
+    path.parent.mkdir()
     path.write_text(stack_yaml(site))
     assert cloudflare_plugin.account_id(path) == expected
-    path.write_text("config: [not, a, mapping")
+
+
+def test_account_id_of_a_file_that_is_no_site(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.s.yaml"
+    for text in ("config: [not, a, mapping", "config:\n  nixedge:site: 3\n", ""):
+        path.write_text(text)
+        assert cloudflare_plugin.account_id(path) is None, text
+    site = edge_site(tmp_path / "host")
+    site["containers"]["forgejo"]["user"]["uid"] = 993  # atticd's: invalid
+    path.write_text(stack_yaml(site))
     assert cloudflare_plugin.account_id(path) is None
 
 
