@@ -104,7 +104,7 @@ def site_from_data(data: Any, source: str = "stack config", project_dir: Path | 
         modules = _module_files(site, project_dir or Path.cwd())
     except ConfigError as exc:
         raise ConfigError(exc.issues, source) from None
-    return replace(resolved, module_files=modules) if modules else resolved
+    return replace(resolved, module_files=modules, nixos_release=site.host.nixos_release)
 
 
 def read_stack_file(path: Path) -> Any:

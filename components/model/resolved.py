@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from components.errors import Issue
+from components.model.releases import DEFAULT_RELEASE
 
 Protocol = Literal["http", "https", "ssh", "tcp"]
 
@@ -164,6 +165,7 @@ class ResolvedSite:
     origin_routes: tuple[PublicRoute, ...] = ()  # routes to host services and other guests
     postgresql: PostgresqlServer | None = None  # None: the host's PostgreSQL (the seed)
     module_files: tuple[tuple[str, str], ...] = ()  # (path under modules/, text) shipped as is
+    nixos_release: str = DEFAULT_RELEASE  # the host's (components.model.releases)
 
     @property
     def routes(self) -> tuple[PublicRoute, ...]:

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from components.model.releases import DEFAULT_RELEASE, NixosRelease
 from components.model.types import (
     AbsPath,
     Capability,
@@ -109,6 +110,11 @@ class Host(Strict):
     secrets_dir: AbsPath = Field(
         default="/var/lib/nixedge/secrets",
         description="Root-only directory on the host, outside the Nix store, for the tunnel credentials.",
+    )
+    nixos_release: NixosRelease = Field(
+        default=DEFAULT_RELEASE,
+        description="The NixOS release the host runs (`nixos-version`, e.g. `\"25.11\"`): the modules use what "
+        "its nixpkgs offers (PostgreSQL's readiness unit, cloudflared's token file).",
     )
 
 

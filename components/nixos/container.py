@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.model.releases import postgresql_unit
 from components.model.resolved import PostgresqlServer, ResolvedContainer, ResolvedSite, ServiceUser
 from components.nixos import nix
 from components.nixos.layout import collapse, indented, module
@@ -115,6 +116,15 @@ def _ready_unit(pg: PostgresqlServer) -> dict[Any, Any]:
     }
 
 
+def _host_units(site: ResolvedSite, c: ResolvedContainer, units: tuple[str, ...]) -> list[str]:
+    """The units container@<name> orders on; a database on the host's PostgreSQL is
+    ready after the unit the host's release names (postgresql.target from 25.11 on)."""
+    if c.database is None or site.postgresql is not None:
+        return list(units)
+    ready = postgresql_unit(site.nixos_release)
+    return list(dict.fromkeys(ready if unit == "postgresql.service" else unit for unit in units))
+
+
 def container_module(site: ResolvedSite, c: ResolvedContainer) -> str:
     body: dict[Any, Any] = {}
     let: dict[str, Any] | None = None
@@ -134,9 +144,9 @@ def container_module(site: ResolvedSite, c: ResolvedContainer) -> str:
         body[Path("systemd", "tmpfiles", "rules")] = rules
     unit: dict[str, Any] = {}
     if c.after:
-        unit["after"] = list(c.after)
+        unit["after"] = _host_units(site, c, c.after)
     if c.requires:
-        unit["requires"] = list(c.requires)
+        unit["requires"] = _host_units(site, c, c.requires)
     if c.isolation.resources:
         unit["serviceConfig"] = dict(c.isolation.resources)
     if unit:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.model.releases import CLOUDFLARED_MIN_VERSION, cloudflared_token_file_option
 from components.model.resolved import ResolvedSite, ResolvedTunnel
 from components.nixos.container import container_module
 from components.nixos.layout import INDEX, SHIPPED, TUNNEL_ID, header, index_module, module
@@ -94,24 +95,48 @@ def cloudflared_module(site: ResolvedSite, tunnel: ResolvedTunnel) -> str:
         body |= _udp_buffers(tunnel)
         what = f"Cloudflare Tunnel {tunnel.name}, locally managed: ingress rules below"
         return module(site.host, what, [], let, body)
-    service = {
-        "description": f"Cloudflare Tunnel {tunnel.name}",
-        "after": ["network-online.target"],
-        "wants": ["network-online.target"],
-        "wantedBy": ["multi-user.target"],
-        "serviceConfig": {
-            # %d is systemd's credentials directory: the token never enters the Nix store.
-            "ExecStart": Raw('"${lib.getExe pkgs.cloudflared} tunnel --no-autoupdate run --token-file %d/token"'),
-            "LoadCredential": f"token:{tunnel.credentials_file}",
-            "DynamicUser": True,
-            "Restart": "on-failure",
-            "RestartSec": 5,
-        },
-    }
-    body = {Path("systemd", "services", f"cloudflared-tunnel-{tunnel.name}"): service}
-    body |= _udp_buffers(tunnel)
+    body = _token_tunnel(site, tunnel) | _udp_buffers(tunnel)
     what = f"Cloudflare Tunnel {tunnel.name}, remotely managed: ingress rules live at Cloudflare"
-    return module(site.host, what, ["lib", "pkgs"], None, body)
+    args = ["config", "lib"] if cloudflared_token_file_option(site.nixos_release) else ["lib", "pkgs"]
+    return module(site.host, what, args, None, body)
+
+
+def _token_tunnel(site: ResolvedSite, tunnel: ResolvedTunnel) -> dict[Any, Any]:
+    """The tunnel run by its token file: with nixpkgs' `tokenFile` where the host's
+    release has it, else with a unit of the same name and the same LoadCredential form."""
+    if cloudflared_token_file_option(site.nixos_release):
+        package = "config.services.cloudflared.package"
+        body: dict[Any, Any] = {
+            Comment("nixpkgs runs `cloudflared tunnel run --token-file`, the token through LoadCredential."): None,
+            Path("services", "cloudflared"): {
+                "enable": True,
+                Path("tunnels", tunnel.name, "tokenFile"): tunnel.credentials_file,
+            }
+        }
+    else:
+        package = "pkgs.cloudflared"
+        service = {
+            "description": f"Cloudflare Tunnel {tunnel.name}",
+            "after": ["network-online.target"],
+            "wants": ["network-online.target"],
+            "wantedBy": ["multi-user.target"],
+            "serviceConfig": {
+                # %d is systemd's credentials directory: the token never enters the Nix store.
+                "ExecStart": Raw(f'"${{lib.getExe {package}}} tunnel --no-autoupdate run --token-file %d/token"'),
+                "LoadCredential": f"token:{tunnel.credentials_file}",
+                "DynamicUser": True,
+                "Restart": "on-failure",
+                "RestartSec": 5,
+            },
+        }
+        body = {Path("systemd", "services", f"cloudflared-tunnel-{tunnel.name}"): service}
+    check = f"lib.versionAtLeast {package}.version {string(CLOUDFLARED_MIN_VERSION)}"
+    message = (
+        f"nixedge: Cloudflare Tunnel {tunnel.name} runs with --token-file, "
+        f"which needs cloudflared {CLOUDFLARED_MIN_VERSION} or newer"
+    )
+    body[Path("assertions")] = [{"assertion": Raw(check), "message": message}]
+    return body
 
 
 def render(site: ResolvedSite) -> dict[str, str]:
