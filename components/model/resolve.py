@@ -16,6 +16,7 @@ from typing import Any
 from components.errors import ConfigError, Issue
 from components.model.addresses import allocate
 from components.model.apps import PRESETS, merge_settings
+from components.model.host_access import host_access
 from components.model.paths import contains, sensitive
 from components.model.resolved import (
     DnsRecord,
@@ -515,6 +516,8 @@ class _Checker:
         self.users()
         self.unique_hostnames()
         self.forward_ports()
+        access, access_issues = host_access(site)
+        self.issues += access_issues
         pg = self.postgresql()
         if site.tunnel is not None:
             names = [z.name for z in site.tunnel.zones]
@@ -546,6 +549,7 @@ class _Checker:
             warnings=tuple(self.warnings),
             origin_routes=origin_routes,
             postgresql=pg,
+            host_access=access,
         )
 
     def container(

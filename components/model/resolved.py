@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from components.model.host_access import HostAccess
+
 Protocol = Literal["http", "https", "ssh", "tcp"]
 
 
@@ -142,6 +144,7 @@ class ResolvedSite:
     origin_routes: tuple[PublicRoute, ...] = ()  # routes to host services and other guests
     postgresql: PostgresqlServer | None = None  # None: the host's PostgreSQL (the seed)
     module_files: tuple[tuple[str, str], ...] = ()  # (path under modules/, text) shipped as is
+    host_access: HostAccess = field(default_factory=HostAccess)  # what containers reach on the host (host_access.py)
 
     @property
     def routes(self) -> tuple[PublicRoute, ...]:
