@@ -1,0 +1,93 @@
+"""A sample of the host-access bad inputs gives the same message under `check` and the engine,
+and the deployed target stays byte for byte as it was.
+
+The cases come from tests/test_bad_host_access.py, where each has its exact report lines.
+Each picked one is written as a stack file and goes through
+
+- `python -m components check --config FILE`: exit 2 and exactly those lines on stderr;
+- `pulumi preview` (the real engine, `scripts/pulumi` on a copy of the checkout) against
+  a stack whose local target was deployed first (the `deployed` fixture of
+  tests/test_bad_inputs_engine.py): a non-zero exit, every one of those lines in the
+  output, no Python traceback, no activation, and every file of the target unchanged
+  (content, inode and mtime).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.project import log_lines
+from tests.test_bad_host_access import CASES
+from tests.test_bad_inputs_engine import (
+    STACK,
+    Case,
+    Deployed,
+    base_site,
+    deployed,  # noqa: F401 (a fixture, used by name)
+    stack_text,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = [
+    "subnet-127.0.0.0/8",
+    "subnet-wide-0.0.0.0/0",
+    "subnet-169.254.169.0/24",
+    "subnet-224.0.0.0/24",
+    "forward-22",
+    "allow-host-ssh-on-udp",
+    "grant-with-blanket-trust",
+    "grant-on-network-none",
+    "grant-on-14-character-name",
+    "grant-tcp-port-twice",
+    "backend-firewalld",
+]
+BY_ID = {p.id: p.values for p in CASES}
+
+
+def sample_case(case_id: str) -> tuple[Case, list[str]]:
+    mutation, lines = BY_ID[case_id]
+    assert callable(mutation) and isinstance(lines, list)
+    return Case(case_id, lines[0].split(": ", 1)[0], mutation), [str(line) for line in lines]
+
+
+def check(tmp_path: Path, case: Case) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "stacks" / "Pulumi.bad.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(stack_text(case, base_site(tmp_path / "host", {"mode": "none"}), None), encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "components", "check", "--config", str(path)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("case_id", SAMPLE)
+def test_check_and_preview_say_the_same(case_id: str, deployed: Deployed, tmp_path: Path) -> None:  # noqa: F811
+    case, lines = sample_case(case_id)
+    checked = check(tmp_path, case)
+    assert checked.returncode == 2, checked.stderr[-2000:]
+    reported = checked.stderr.splitlines()
+    assert reported[1:-1] == ["  " + line for line in lines], checked.stderr
+    assert "Traceback" not in checked.stderr
+
+    stack_file = deployed.project.stack_file(STACK)
+    stack_file.write_text(stack_text(case, deployed.base, deployed.salt), encoding="utf-8")
+    try:
+        result = deployed.project.pulumi(STACK, "preview", check=False)
+    finally:
+        stack_file.write_text(deployed.good)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    engine_lines = {line.strip() for line in output.splitlines()}
+    missing = [line for line in lines if line.strip() not in engine_lines]
+    assert not missing, f"the engine's output lacks {missing}:\n{output[-3000:]}"
+    assert "Traceback" not in output, output[-3000:]
+    assert deployed.files() == deployed.snapshot, "the target changed"
+    assert log_lines(deployed.log) == ["activate"], "something was activated"
+
+
+def test_the_sample_names_known_cases() -> None:
+    assert set(SAMPLE) <= BY_ID.keys()
