@@ -131,7 +131,7 @@ class Network(Strict):
         "(`networking.firewall.trustedInterfaces`), as the seed did. RISK: every container, including "
         "one that runs outside code such as a CI runner, then reaches every port of the host, also "
         "services that listen without authentication. Left false, a container reaches only the host "
-        "ports its `hostFirewall` grants.",
+        "ports its `hostFirewall` grants (docs/security.md).",
     )
 
 
