@@ -8,7 +8,9 @@ goes through `pulumi preview` (the real engine, `scripts/pulumi` on a copy of th
 checkout) against a stack whose local target was deployed first (the `deployed` fixture
 of tests/test_bad_inputs_engine.py): a non-zero exit, every one of those lines in the
 output, no Python traceback, no activation, and every file of the target unchanged
-(content, inode and mtime).
+(content, inode and mtime). Every case through the engine (about a minute more):
+
+    NIXEDGE_FULL=1 .venv/bin/python -m pytest tests/test_bad_host_access_engine.py
 """
 
 from __future__ import annotations
@@ -47,6 +49,12 @@ SAMPLE = [
     "backend-firewalld",
 ]
 BY_ID = {str(p.id): p.values for p in CASES}
+# The engine reads YAML as Pulumi's config does, which `check` does not yet (issue 13, family 5).
+ENGINE_GAPS = {"grant-port-as-float": "the engine's YAML reader makes 22.0 the integer 22, which the model accepts"}
+ENGINE_CASES = [
+    pytest.param(case_id, marks=[pytest.mark.xfail(reason=ENGINE_GAPS[case_id])] if case_id in ENGINE_GAPS else [])
+    for case_id in (BY_ID if os.environ.get("NIXEDGE_FULL") == "1" else SAMPLE)
+]
 
 
 def sample_case(case_id: str) -> tuple[Case, list[str]]:
@@ -86,7 +94,7 @@ def test_check_prints_the_exact_lines(case_id: str, checked: dict[str, subproces
     assert "Traceback" not in result.stderr and result.stdout == ""
 
 
-@pytest.mark.parametrize("case_id", SAMPLE)
+@pytest.mark.parametrize("case_id", ENGINE_CASES)
 def test_preview_says_what_check_says(case_id: str, deployed: Deployed) -> None:  # noqa: F811
     case, lines = sample_case(case_id)
 
@@ -108,3 +116,4 @@ def test_preview_says_what_check_says(case_id: str, deployed: Deployed) -> None:
 
 def test_the_sample_names_known_cases() -> None:
     assert set(SAMPLE) <= BY_ID.keys()
+    assert not set(SAMPLE) & ENGINE_GAPS.keys()
