@@ -24,6 +24,7 @@ from components.model.checks import (
     secrets,
 )
 from components.model.checks.report import Report
+from components.model.host_access import host_access
 from components.model.presets import PRESETS, merge_settings
 from components.model.presets.postgresql import server_service
 from components.model.resolved import Mount, PostgresqlServer, ResolvedContainer, ResolvedSite, ServiceUser
@@ -113,6 +114,8 @@ class _Resolver:
         identities.users(site, report)
         routes.unique_hostnames(site, report)
         isolation.forward_ports(site, report)
+        access, access_issues = host_access(site)
+        report.issues += access_issues
         pg = postgresql.server(site, report)
         routes.zones_listed_twice(site, report)
         resolved_mounts = {
@@ -139,6 +142,7 @@ class _Resolver:
             warnings=tuple(report.warnings),
             origin_routes=origin_routes,
             postgresql=pg,
+            host_access=access,
         )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from components.errors import Issue
+from components.model.host_access import HostAccess
 from components.model.releases import DEFAULT_RELEASE
 
 Protocol = Literal["http", "https", "ssh", "tcp"]
@@ -166,6 +167,7 @@ class ResolvedSite:
     postgresql: PostgresqlServer | None = None  # None: the host's PostgreSQL (the seed)
     module_files: tuple[tuple[str, str], ...] = ()  # (path under modules/, text) shipped as is
     nixos_release: str = DEFAULT_RELEASE  # the host's (components.model.releases)
+    host_access: HostAccess = field(default_factory=HostAccess)  # what containers reach on the host (host_access.py)
 
     @property
     def routes(self) -> tuple[PublicRoute, ...]:

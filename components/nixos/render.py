@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.model.host_access import HostAccess
 from components.model.releases import CLOUDFLARED_MIN_VERSION, cloudflared_token_file_option
 from components.model.resolved import ResolvedSite, ResolvedTunnel
 from components.nixos.container import container_module
@@ -21,12 +22,36 @@ __all__ = ["cloudflared_module", "container_module", "network_module", "render",
 UDP_BUFFER_BYTES = 7500000
 
 
+def _host_firewall(access: HostAccess) -> dict[Any, Any]:
+    """What the containers reach on the host: every port (trusted, the seed's), or the grants."""
+    if access.trust_all:
+        return {Path("networking", "firewall", "trustedInterfaces"): [access.veth_pattern]}
+    if not access.grants:
+        return {}
+    body: dict[Any, Any] = {Comment("Each container reaches only the host ports granted here (hostFirewall)."): None}
+    for g in access.grants:
+        ports = {"allowedTCPPorts": list(g.tcp)} if g.tcp else {}
+        ports |= {"allowedUDPPorts": list(g.udp)} if g.udp else {}
+        # Quoted as people write it; container names are [a-z0-9-], nothing to escape.
+        interface = Path("networking", "firewall", "interfaces", Raw(string(g.interface)))
+        if len(ports) == 1:
+            ((option, value),) = ports.items()
+            body[Path(*interface.parts, option)] = value
+        else:
+            body[interface] = ports
+    return body
+
+
 def network_module(site: ResolvedSite) -> str:
+    access = site.host_access
+    pattern = access.veth_pattern
     body: dict[Any, Any] = {
-        Comment("ve-+ matches every container's veth; the external interface is left to the machine."): None,
-        Path("networking", "nat"): {"enable": True, "internalInterfaces": ["ve-+"]},
-        Path("networking", "firewall", "trustedInterfaces"): ["ve-+"],
+        Comment(f"{pattern} matches every container's veth; the external interface is left to the machine."): None,
     }
+    if not access.trust_all and not access.grants:
+        body[Comment("The host's firewall opens no port to the containers: none is granted one (hostFirewall).")] = None
+    body[Path("networking", "nat")] = {"enable": True, "internalInterfaces": [pattern]}
+    body |= _host_firewall(access)
     if site.databases:
         users = [c for c in site.containers if c.database]
         body[Path("services", "postgresql")] = {
