@@ -12,16 +12,20 @@ Proves, with the real Pulumi CLI through scripts/pulumi and SeaweedFS on 127.0.0
   backend's lock, naming the holder; nothing is lost, and the state holds every
   resource, so the refused checkout's retry changes nothing;
 - a team passphrase that is not the dev one, from PULUMI_CONFIG_PASSPHRASE_FILE,
-  encrypts the stack's secrets; the dev passphrase cannot open it.
+  encrypts the stack's secrets; the dev passphrase cannot open it;
+- a stale lock (an `up` killed mid-update) is named by the next `up`, and `pulumi
+  cancel` removes it, as docs/team-state.md says.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -143,7 +147,7 @@ def _team_stack(checkout: Path, host: Path) -> None:
     (checkout / "stacks/Pulumi.team.yaml").write_text(text.replace("        mode: none\n", activation, 1))
 
 
-def _wait_for_lock(server: S3Server, bucket: str, proc: subprocess.Popen[str]) -> str:
+def _wait_for_lock(server: S3Server, bucket: str, proc: subprocess.Popen[Any]) -> str:
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline and proc.poll() is None:
         locks = [k for k in server.keys(bucket, f"{LOCKS}/team/") if k.endswith(".json")]
@@ -211,3 +215,38 @@ def test_two_checkouts_up_at_once_with_a_team_passphrase(
     wrong = _env(url, seaweedfs, PULUMI_CONFIG_PASSPHRASE="nixedge-dev")
     refused = pulumi(other, wrong, "preview", "--stack", "team", check=False)
     assert refused.returncode != 0 and "incorrect passphrase" in refused.stderr, refused.stderr
+
+
+def test_a_stale_lock_is_named_and_cancel_removes_it(seaweedfs: S3Server, checkout: Path, tmp_path: Path) -> None:
+    """An `up` killed mid-update leaves its lock: the next `up` refuses and names it,
+    `pulumi cancel` deletes it (and only it), and the next `up` completes the state."""
+    url = seaweedfs.bucket()
+    bucket = _bucket(url)
+    secret = tmp_path / "team.passphrase"
+    secret.write_text("another team passphrase\n")
+    env = _env(url, seaweedfs, PULUMI_CONFIG_PASSPHRASE_FILE=str(secret))
+    host = tmp_path / "host"
+    _team_stack(checkout, host)
+    pulumi(checkout, env, "stack", "init", "--stack", "team")
+    up = ["scripts/pulumi", "up", "--stack", "team", "--yes", "--non-interactive"]
+    killed = subprocess.Popen(
+        up, cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        lock = _wait_for_lock(seaweedfs, bucket, killed)
+    finally:
+        os.killpg(killed.pid, signal.SIGKILL)  # the CLI, its language host and providers
+        killed.wait()
+    assert lock in seaweedfs.keys(bucket, f"{LOCKS}/team/")
+
+    refused = pulumi(checkout, env, "up", "--stack", "team", "--yes", check=False)
+    assert refused.returncode != 0 and f"/{lock}?" in refused.stderr, refused.stderr
+    assert f"(pid {killed.pid})" in refused.stderr, refused.stderr
+    cancel = pulumi(checkout, env, "cancel", "--stack", "team", "--yes")
+    assert "has been canceled" in cancel.stdout, cancel.stdout
+    assert seaweedfs.keys(bucket, f"{LOCKS}/team/") == [f"{LOCKS}/team/{KEEP}"]
+
+    pulumi(checkout, env, "up", "--stack", "team", "--yes")
+    expected = render(load_stack(config_file=checkout / "stacks/Pulumi.team.yaml"))
+    assert {p.relative_to(host).as_posix(): p.read_text() for p in host.rglob("*.nix")} == expected
+    pulumi(checkout, env, "preview", "--stack", "team", "--expect-no-changes")
