@@ -19,12 +19,14 @@ Proves, with the real Pulumi CLI through scripts/pulumi and SeaweedFS on 127.0.0
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
 import subprocess
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,6 +66,31 @@ def pulumi(
 
 def _bucket(url: str) -> str:
     return urlsplit(url).netloc
+
+
+def lock_dir_script() -> ModuleType:
+    path = REPO / "scripts" / "s3_lock_dir.py"
+    spec = importlib.util.spec_from_file_location("s3_lock_dir", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("url", "stack", "bucket", "key"),
+    [
+        ("s3://state?endpoint=http://127.0.0.1:9000", "dev", "state", f"{LOCKS}/dev/{KEEP}"),
+        ("s3://state/team-a?region=garage", "nixedge/homelab", "state", f"team-a/{LOCKS}/homelab/{KEEP}"),
+        ("s3://state/a/b/", "organization/other/prod", "state", f"a/b/.pulumi/locks/organization/other/prod/{KEEP}"),
+    ],
+)
+def test_lock_key_follows_pulumis_layout(url: str, stack: str, bucket: str, key: str) -> None:
+    """The keep object lies in the directory Pulumi locks in: below the URL's prefix,
+    under the organization and project of a fully qualified stack name when given."""
+    script = lock_dir_script()
+    assert script.lock_key(url, stack, "nixedge")[:2] == (bucket, key)
+    assert script.project_name(REPO) == "nixedge"
 
 
 @pytest.fixture
