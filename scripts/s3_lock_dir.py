@@ -8,8 +8,8 @@ delimiter "/" and reads every key it finds there as someone else's lock. Object 
 built on a file system (SeaweedFS 4.x) answer that listing of an emptied directory with
 the directory itself, a zero-byte key ending in "/": Pulumi reads it as a lock, gets no
 bytes, and stops with "unexpected end of JSON input". Every lock leaves the directory
-empty behind it, so the next `up` within minutes fails (SeaweedFS removes an empty
-folder about two minutes later).
+empty behind it, so the next `up` within two and a half minutes fails (SeaweedFS
+removes an empty folder only then).
 
 A small object one level down, `<lock dir>/nixedge-keep/README.txt`, keeps the directory
 non-empty; Pulumi lists it as a common prefix and skips it, and `pulumi cancel` leaves
