@@ -12,7 +12,7 @@ from __future__ import annotations
 import pulumi
 
 from components.errors import ConfigError
-from components.model import ResolvedSite, site_from_data
+from components.model import ResolvedSite, site_from_engine
 from components.nixos.host import ActivationSettings, HostModules
 from components.nixos.layout import TUNNEL_ID
 from components.nixos.prune import HostPrune
@@ -22,7 +22,8 @@ from components.nixos.render import render, tunnel_id_value
 def load_site(stack: str) -> ResolvedSite:
     config = pulumi.Config("nixedge")
     try:
-        site = site_from_data(config.require_object("site"), f"stack {stack} (nixedge:site)")
+        # The stack file is read again with `check`'s reader: both must agree.
+        site = site_from_engine(stack, lambda: config.require_object("site"), f"stack {stack} (nixedge:site)")
     except ConfigError as exc:
         # RunError prints the report alone, without a Python traceback.
         raise pulumi.RunError(str(exc)) from None
