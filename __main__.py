@@ -22,8 +22,8 @@ from components.nixos.render import render, tunnel_id_value
 def load_site(stack: str) -> ResolvedSite:
     config = pulumi.Config("nixedge")
     try:
-        # The stack file is read again with `check`'s reader: both must agree.
-        site = site_from_engine(stack, lambda: config.require_object("site"), f"stack {stack} (nixedge:site)")
+        # The raw JSON: parsed (and the stack file read again, as `check` reads it) in the model.
+        site = site_from_engine(stack, config.require("site"), f"stack {stack} (nixedge:site)")
     except ConfigError as exc:
         # RunError prints the report alone, without a Python traceback.
         raise pulumi.RunError(str(exc)) from None

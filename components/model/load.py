@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -177,8 +177,8 @@ def read_stack_file(path: Path) -> Any:
     return config[SITE_KEY]
 
 
-def site_from_engine(stack: str, read: Callable[[], Any], source: str) -> ResolvedSite:
-    """The site of `pulumi up`: `read()` gives `nixedge:site` as the engine hands it over.
+def site_from_engine(stack: str, text: str, source: str) -> ResolvedSite:
+    """The site of `pulumi up`: `text` is `nixedge:site` as the engine hands it over (JSON).
 
     When the stack file is the one in stacks/, it is read here too, with `check`'s
     reader: a file `check` refuses is refused under the engine with the same message,
@@ -187,11 +187,12 @@ def site_from_engine(stack: str, read: Callable[[], Any], source: str) -> Resolv
     """
     path = _shown(stack_path(stack))
     try:
-        data = read()
-    except RecursionError:
+        data = json.loads(text)
+    except (RecursionError, ValueError):
         if path.exists():
-            read_stack_file(path)  # names the key that nests too deep
-        raise ConfigError([Issue(SITE_KEY, "is nested too deep to read", has_value=False)], source) from None
+            read_stack_file(path)  # names the key (nesting too deep for Python's JSON)
+        issue = Issue(SITE_KEY, "must be a mapping with host, network and containers", text[:80])
+        raise ConfigError([issue], source) from None
     if path.exists():
         written = read_stack_file(path)
         where = first_difference(written, data)

@@ -185,6 +185,7 @@ class _Builder:
         self.aliased = 0
         self.alias_depth = 0
         self.active: dict[int, tuple[int | str, ...]] = {}
+        """Alias nodes being expanded -> where each was written."""
         self.refusals: list[Refusal] = []
 
     def count(self, parts: tuple[int | str, ...]) -> None:
@@ -193,8 +194,10 @@ class _Builder:
             self.aliased += 1
         ratio = self.aliased / self.decoded
         if self.aliased > 100 and self.decoded > 1000 and ratio > _allowed_alias_ratio(self.decoded):
+            outermost = next(iter(self.active.values()), parts)  # the alias written outside any other
             raise Refused([Refusal(
-                parts, "expands its aliases too far: Pulumi refuses the file (document contains excessive aliasing)",
+                outermost,
+                "expands its aliases too far: Pulumi refuses the file (document contains excessive aliasing)",
                 has_value=False, hint="write the repeated values out, or use fewer aliases",
             )])  # fmt: skip
 
