@@ -181,9 +181,9 @@ def site_from_engine(stack: str, text: str, source: str) -> ResolvedSite:
     """The site of `pulumi up`: `text` is `nixedge:site` as the engine hands it over (JSON).
 
     When the stack file is the one in stacks/, it is read here too, with `check`'s
-    reader: a file `check` refuses is refused under the engine with the same message,
-    and a value the two readings disagree on is refused, so that what was reviewed is
-    what deploys.
+    reader: a file `check` refuses is refused under the engine with the same message.
+    A value the two readings disagree on (config given some other way, or a reading
+    tests/test_stack_yaml_corpus.py does not cover) is named in a warning.
     """
     path = _shown(stack_path(stack))
     try:
@@ -193,22 +193,29 @@ def site_from_engine(stack: str, text: str, source: str) -> ResolvedSite:
             read_stack_file(path)  # names the key (nesting too deep for Python's JSON)
         issue = Issue(SITE_KEY, "must be a mapping with host, network and containers", text[:80])
         raise ConfigError([issue], source) from None
-    if path.exists():
-        written = read_stack_file(path)
-        where = first_difference(written, data)
-        if where is not None:
-            raise ConfigError(
-                [
-                    Issue(
-                        dotted(where) or SITE_KEY,
-                        f"is read differently by Pulumi than by nixedge check ({path} says {_at(written, where)!r})",
-                        _at(data, where),
-                        hint="quote the value in the stack file so that every YAML reader sees the same text",
-                    )
-                ],
-                source,
-            )
-    return site_from_data(data, source)
+    written = _written(path) if path.exists() else None
+    if written is None:
+        written = data  # no stack file to compare with
+    site = site_from_data(data, source)
+    where = first_difference(written, data)
+    if where is None:
+        return site
+    warning = (
+        f"{dotted(where) or SITE_KEY}: Pulumi hands the program {_at(data, where)!r}, but {path} reads as "
+        f"{_at(written, where)!r} to nixedge check; quote the value so that every YAML reader sees the same"
+    )
+    return replace(site, warnings=(*site.warnings, warning))
+
+
+def _written(path: Path) -> Any:
+    """The site of the stack file as `check` reads it (raises what `check` refuses), or
+    None when the file has none (the engine got it some other way)."""
+    try:
+        return read_stack_file(path)
+    except ConfigError as exc:
+        if all(issue.message.startswith("is missing") for issue in exc.issues):
+            return None
+        raise
 
 
 def _at(data: Any, parts: tuple[int | str, ...]) -> Any:
