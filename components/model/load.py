@@ -14,7 +14,7 @@ from components.errors import ConfigError, Issue
 from components.model.resolve import resolve
 from components.model.resolved import ResolvedSite
 from components.model.site import Site
-from components.model.stack_yaml import MAX_DEPTH, Refused, dotted, first_difference, read_yaml, too_deep
+from components.model.stack_yaml import MAX_DEPTH, Refused, dotted, read_yaml, too_deep
 
 SITE_KEY = "nixedge:site"
 STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
@@ -181,9 +181,10 @@ def site_from_engine(stack: str, text: str, source: str) -> ResolvedSite:
     """The site of `pulumi up`: `text` is `nixedge:site` as the engine hands it over (JSON).
 
     When the stack file is the one in stacks/, it is read here too, with `check`'s
-    reader: a file `check` refuses is refused under the engine with the same message.
-    A value the two readings disagree on (config given some other way, or a reading
-    tests/test_stack_yaml_corpus.py does not cover) is named in a warning.
+    reader, so that a file `check` refuses (a value YAML readers read differently, a
+    key twice, nesting too deep) is refused under the engine with the same message.
+    That the values agree otherwise is tests/test_stack_yaml_corpus.py's to prove:
+    config may reach the program another way (Pulumi's mocks, a config file option).
     """
     path = _shown(stack_path(stack))
     try:
@@ -193,18 +194,9 @@ def site_from_engine(stack: str, text: str, source: str) -> ResolvedSite:
             read_stack_file(path)  # names the key (nesting too deep for Python's JSON)
         issue = Issue(SITE_KEY, "must be a mapping with host, network and containers", text[:80])
         raise ConfigError([issue], source) from None
-    written = _written(path) if path.exists() else None
-    if written is None:
-        written = data  # no stack file to compare with
-    site = site_from_data(data, source)
-    where = first_difference(written, data)
-    if where is None:
-        return site
-    warning = (
-        f"{dotted(where) or SITE_KEY}: Pulumi hands the program {_at(data, where)!r}, but {path} reads as "
-        f"{_at(written, where)!r} to nixedge check; quote the value so that every YAML reader sees the same"
-    )
-    return replace(site, warnings=(*site.warnings, warning))
+    if path.exists():
+        _written(path)
+    return site_from_data(data, source)
 
 
 def _written(path: Path) -> Any:
@@ -216,15 +208,6 @@ def _written(path: Path) -> Any:
         if all(issue.message.startswith("is missing") for issue in exc.issues):
             return None
         raise
-
-
-def _at(data: Any, parts: tuple[int | str, ...]) -> Any:
-    for part in parts:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 def stack_path(stack: str) -> Path:
