@@ -24,6 +24,7 @@ from importlib import metadata
 from typing import Any, cast
 
 import grpc
+from parent_death import die_with_parent
 from pulumi import RunError
 from pulumi.automation._server import LanguageServer
 from pulumi.runtime import settings
@@ -110,6 +111,8 @@ def _is_host_frame(filename: str) -> bool:
 
 
 def main() -> None:
+    # Gone with the CLI: this host's only work is talking to that engine.
+    die_with_parent(signal.SIGKILL)
     engine_address = sys.argv[-1] if len(sys.argv) > 1 else ""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=4),
