@@ -44,7 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parent_death import die_with_parent
+try:
+    from parent_death import die_with_parent
+except ImportError:  # imported as scripts.pulumi_state (the tests)
+    from scripts.parent_death import die_with_parent
 
 PREFIX = "scripts/pulumi: "
 PROJECT = "nixedge"
@@ -380,29 +383,28 @@ class Check:
             return
         ops = latest.get("pending_operations") or []
         safe = [op for op in ops if op.get("type") == "creating" and op["resource"]["type"] in IDEMPOTENT_CREATES]
-        for op in ops:
-            if op.get("type") == "creating" and op not in safe:
-                urn = op["resource"]["urn"]
-                refresh = f"scripts/pulumi refresh --stack {self.stack} --yes"
-                self.said.append(f"stack {self.stack} has an interrupted create of {urn}, which may exist now: if it "
-                                 f"does, run `{refresh} --import-pending-creates {urn} <its id>`; if not, "
-                                 f"`{refresh} --clear-pending-creates`")  # fmt: skip
-        if safe:
+        unsafe = [op for op in ops if op.get("type") == "creating" and op not in safe]
+        for op in unsafe:
+            urn = op["resource"]["urn"]
+            refresh = f"scripts/pulumi refresh --stack {self.stack} --yes"
+            self.said.append(f"stack {self.stack} has an interrupted create of {urn}, which may exist now: if it "
+                             f"does, run `{refresh} --import-pending-creates {urn} <its id>`; if not, "
+                             f"`{refresh} --clear-pending-creates`")  # fmt: skip
+        # `stack import` drops every pending operation: only when each may go. (An
+        # interrupted update or delete the engine drops by itself, with a warning.)
+        if safe and not unsafe:
             self.drop(safe)
 
     def drop(self, safe: list[dict[str, Any]]) -> None:
-        """Take interrupted creates out of the state through the CLI (export, import)."""
+        """Take the interrupted operations out of the state through the CLI (export, import)."""
         assert self.stack is not None
         exported = cli("stack", "export", "--stack", self.stack)
         if exported.returncode != 0:
             self.stops.append(f"could not read stack {self.stack}: {exported.stderr.strip()}")
             return
         deployment = json.loads(exported.stdout)
+        deployment["deployment"]["pending_operations"] = []
         urns = {op["resource"]["urn"] for op in safe}
-        deployment["deployment"]["pending_operations"] = [
-            op for op in deployment["deployment"].get("pending_operations") or []
-            if not (op.get("type") == "creating" and op["resource"]["urn"] in urns)
-        ]  # fmt: skip
         with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="nixedge-state-", delete=False) as f:
             json.dump(deployment, f)
         try:
