@@ -8,14 +8,17 @@ a script that, once it completes, records the sha256 of every module it saw: the
 "running system". Proves:
 
 - SIGKILL of `pulumi up` at random points (seeded and printed) of a change to 10 of the
-  20 containers, killing the CLI alone (its plugins live on as orphans and finish) or
-  the CLI with its plugins and the activation: every file on the host is byte for byte
-  its previous or its new content, never a part; and the recovery a user runs
-  (docs/testing.md: `pulumi cancel` when the lock is left, `pulumi refresh
-  --clear-pending-creates`, `pulumi up`) converges: the modules equal the render of the
-  config, no temporary file or activation marker is left, no pending operation stays
-  in the state, the state's hashes equal the files, and the last completed activation
-  saw exactly those files (a partial temporary file, as a kill mid-write leaves it, is
+  20 containers, killing the CLI alone (its plugins die with it: a parent-death signal;
+  an activation they started runs to its end) or the CLI with its plugins and the
+  activation, one point in three right after a step returned (the activation completed,
+  the engine writing its checkpoint), the whole loop once more under CPU load (a busy
+  loop per core): every file on the host is byte for byte its previous or its new
+  content, never a part; and the next `scripts/pulumi up` alone converges (its backend
+  check clears the dead run's lock, torn writes and an interrupted create;
+  docs/testing.md): the modules equal the render of the config, no temporary file or
+  activation marker is left, no pending operation, lock or torn file stays in the
+  backend, the state's hashes equal the files, and the last completed activation saw
+  exactly those files (a partial temporary file, as a kill mid-write leaves it, is
   gone after the next run);
 - the same for a kill during the very first `up` (a pending create);
 - the same when the SSH connection is dropped mid-run (the sshd child serving it is
@@ -30,12 +33,16 @@ a script that, once it completes, records the sha256 of every module it saw: the
 Every case compares the host's files with what the state says they are (`pulumi stack
 export`: the HostModules resource's `hashes` against the sha256 of the files).
 
-Default run: 5 kill points, every other case once (under 2 minutes in all on 2 cores).
-The full run, 20 kill points (about 3.5 minutes):
+Every process the suite kills or waits for is one of its own run: found by a working
+directory inside the test's tmp_path (tests/sshd.py: by parent pid), never by name.
+
+Default run: 4 kill points and 2 under load, every other case once. The full run, 25
+kill points and 25 under load (figures in docs/testing.md):
 
     NIXEDGE_FULL=1 .venv/bin/python -m pytest tests/test_chaos.py -s
 
-`NIXEDGE_CHAOS_SEED=<n>` replays another set of kill points; `-s` shows each point.
+`NIXEDGE_CHAOS_SEED=<n>` replays another set of kill points, `NIXEDGE_CHAOS_POINTS=<n>`
+sets the points of each loop; `-s` shows each point.
 """
 
 from __future__ import annotations
