@@ -73,6 +73,9 @@ def valid(path: Path) -> bool | None:
     name = TMP.sub(r"\g<key>", path.name).removesuffix(".bak")
     try:
         data = path.read_bytes()
+    except OSError:
+        return None
+    try:
         if name.endswith(".gz"):
             data, name = gzip.decompress(data), name.removesuffix(".gz")
         if name.endswith(".json"):
@@ -81,7 +84,7 @@ def valid(path: Path) -> bool | None:
             import yaml  # the SDK's dependency: there whenever pulumi is
 
             return isinstance(yaml.safe_load(data), dict)
-    except (OSError, ValueError, EOFError, gzip.BadGzipFile):
+    except (OSError, ValueError, EOFError, gzip.BadGzipFile):  # OSError: gzip's cut stream
         return False
     except Exception:  # noqa: BLE001 - yaml's errors: a cut file
         return False
@@ -314,7 +317,9 @@ class Check:
         exists = path.exists()
         newest = max(group.tmps, key=lambda t: int(TMP.match(t.name)["ns"], 16), default=None)  # type: ignore[index]
         mtime_ns = path.stat().st_mtime_ns if exists else -1
-        if newest is not None and valid(newest) and int(TMP.match(newest.name)["ns"], 16) > mtime_ns:  # type: ignore[index]
+        # A lock whose writer is gone (else the stack is busy) is not to be taken for it.
+        is_lock = self.pulumi_dir / "locks" in path.parents
+        if newest is not None and not is_lock and valid(newest) and int(TMP.match(newest.name)["ns"], 16) > mtime_ns:  # type: ignore[index]
             # Only the sidecar and the rename were left: do them, as the backend would have.
             data = newest.read_bytes()
             write_atomically(group.sidecar, attrs_text(data).encode())
@@ -324,10 +329,10 @@ class Check:
                              f"in {newest.name})")  # fmt: skip
             exists, group.attrs = True, True
         for tmp in group.tmps:
-            what = "an older" if valid(tmp) else "a cut"
+            what = "a complete" if is_lock and valid(tmp) else "an older" if valid(tmp) else "a cut"
             tmp.unlink()
-            self.said.append(f"removed {self.rel(tmp)}, {what} copy that a killed run never put in place "
-                             f"({rel} is its last complete version)")  # fmt: skip
+            where = f"({rel} is its last complete version)" if exists else f"(there is no {path.name})"
+            self.said.append(f"removed {self.rel(tmp)}, {what} copy that a killed run never put in place {where}")
         if exists and valid(path) is False and self.checkpoint(path):
             self.restore(path)
         elif exists and group.attrs and not attrs_valid(group.sidecar):

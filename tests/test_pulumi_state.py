@@ -313,3 +313,17 @@ def test_a_tmp_that_a_process_has_open_is_left_alone(tmp_path: Path) -> None:
         assert check.said == [] and tmp.exists()
     check = run_check(tmp_path)
     assert tmp.name in check.said[0] and not tmp.exists()
+
+
+def test_a_complete_lock_tmp_of_a_process_gone_is_removed_not_taken(tmp_path: Path) -> None:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    lock_dir = tmp_path / ".pulumi" / "locks" / "organization" / "nixedge" / "s"
+    lock_dir.mkdir(parents=True)
+    tmp = tmp_name(lock_dir / "x.json")
+    tmp.write_text(json.dumps({"pid": proc.pid, "username": "root", "hostname": socket.gethostname(),
+                               "timestamp": datetime.datetime.now(datetime.UTC).isoformat()}))  # fmt: skip
+    check = run_check(tmp_path)
+    assert list(lock_dir.iterdir()) == [], check.said
+    assert check.said == [(f"removed .pulumi/locks/organization/nixedge/s/{tmp.name}, a complete copy that a "
+                           "killed run never put in place (there is no x.json)")]  # fmt: skip
