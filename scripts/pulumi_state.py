@@ -333,7 +333,7 @@ class Check:
             tmp.unlink()
             where = f"({rel} is its last complete version)" if exists else f"(there is no {path.name})"
             self.said.append(f"removed {self.rel(tmp)}, {what} copy that a killed run never put in place {where}")
-        if exists and valid(path) is False and self.checkpoint(path):
+        if exists and self.checkpoint(path) and valid(path) is False:
             self.restore(path)
         elif exists and group.attrs and not attrs_valid(group.sidecar):
             how = "empty" if group.sidecar.stat().st_size == 0 else "cut"
