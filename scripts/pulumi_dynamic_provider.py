@@ -15,8 +15,6 @@ import runpy
 import sys
 import traceback
 
-from parent_death import die_with_parent
-
 from components.errors import NixedgeError
 
 _format_exc = traceback.format_exc
@@ -34,6 +32,8 @@ def format_exc(limit: int | None = None, chain: bool = True) -> str:
 
 
 if __name__ == "__main__":
+    from parent_death import die_with_parent  # beside this file, first on sys.path as a script
+
     # Gone with the CLI (SIGTERM, Python's default: it ends at once). Every write is a
     # rename, so no file is left half written; the next `up` repeats what was cut short.
     die_with_parent()
