@@ -32,6 +32,7 @@ from importlib import metadata
 from typing import Any
 
 import grpc
+from parent_death import die_with_parent
 from pulumi import RunError, log
 from pulumi.runtime import reset_options, run_in_stack, set_all_config, settings
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
@@ -166,6 +167,8 @@ def _is_host_frame(filename: str) -> bool:
 
 
 def main() -> None:
+    # Gone with the CLI: this host's only work is talking to that engine.
+    die_with_parent(signal.SIGKILL)
     engine_address = sys.argv[-1] if len(sys.argv) > 1 else ""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=4),
