@@ -241,6 +241,18 @@ SERVICES: tuple[Service, ...] = (
         each="tunnels",
     ),
     Service(
+        "virtualisation.podman",
+        "nixos/modules/virtualisation/podman/default.nix",
+    ),
+    Service(
+        "virtualisation.oci-containers",
+        "nixos/modules/virtualisation/oci-containers.nix",
+        required=("image",),
+        each="containers",
+        fixed={"backend": "podman"},
+        enabled=lambda attrs: bool(get(attrs, "containers", {})),
+    ),
+    Service(
         "services.resolved",
         "nixos/modules/system/boot/resolved.nix",
     ),

@@ -16,12 +16,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.model.resolved import ResolvedContainer, ResolvedSite
+from components.model.resolved import ResolvedContainer, ResolvedOciContainer, ResolvedSite
 
 
 def module_path(container: str) -> str:
     """The module path of a container's generated module."""
     return f"containers/{container}.nix"
+
+
+def oci_module_path(container: str) -> str:
+    """The module path of an OCI container's generated module."""
+    return f"oci-containers/{container}.nix"
 
 
 @dataclass(frozen=True)
@@ -72,12 +77,18 @@ class OriginCheck:
 def origin_checks(site: ResolvedSite) -> tuple[OriginCheck, ...]:
     """One TCP check per (container, port): run after activation when its module changed.
     (A container without a private address has no routes: the model refuses them.)"""
-    return tuple(
+    nixos = [
         OriginCheck(c.name, c.local_address, port, (module_path(c.name),))
         for c in site.containers
         if c.local_address is not None
         for port in sorted({r.port for r in c.routes})
-    )
+    ]
+    oci = [
+        OriginCheck(o.name, o.address, port, (oci_module_path(o.name),))
+        for o in site.oci_containers
+        for port in sorted({r.port for r in o.routes})
+    ]
+    return (*nixos, *oci)
 
 
 def checks_to_props(checks: Iterable[OriginCheck]) -> list[dict[str, Any]]:
@@ -127,6 +138,23 @@ def container_claims(c: ResolvedContainer) -> tuple[Claim, ...]:
     return _unique(held)
 
 
+def oci_claims(o: ResolvedOciContainer) -> tuple[Claim, ...]:
+    """What one OCI container's module holds: as a NixOS container's, its address on
+    the Podman network and its published host ports."""
+    u = o.user
+    held = [
+        Claim("uid", str(u.uid), u.name),
+        Claim("user", u.name, str(u.uid)),
+        Claim("gid", str(u.gid), u.group),
+        Claim("group", u.group, str(u.gid)),
+        Claim("address", o.address, o.name),
+    ]
+    held += [Claim("hostPort", f"{protocol}/{port}", o.name) for _, port, _, protocol in o.ports]
+    paths = [o.state_dir, *(m.host_path for m in o.mounts if not m.read_only)]
+    held += [Claim("path", str(p), o.name) for p in paths if p is not None]
+    return _unique(held)
+
+
 def _unique(claims: Iterable[Claim]) -> tuple[Claim, ...]:
     """One claim per key, the last one winning (as the wire form's mapping does)."""
     return tuple({claim.key: claim for claim in claims}.values())
@@ -136,7 +164,8 @@ def claims(site: ResolvedSite) -> dict[str, tuple[Claim, ...]]:
     """Module path -> what it holds. A leaving container whose claim a new one takes (a
     rename keeping its address or data) cannot run beside it until the prune step, so
     the host step removes it at once."""
-    return {module_path(c.name): container_claims(c) for c in site.containers}
+    held = {module_path(c.name): container_claims(c) for c in site.containers}
+    return held | {oci_module_path(o.name): oci_claims(o) for o in site.oci_containers}
 
 
 def claims_to_props(claims: Mapping[str, Iterable[Claim]]) -> dict[str, dict[str, str]]:
