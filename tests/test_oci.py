@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from components.model import ResolvedSite, read_stack_file, site_from_data
 from components.model.claims import claims, origin_checks
 from components.nixos.render import render
 from tests.nixeval import DELETE, REPO, TESTS, Mutation, eval_modules, parse_files, put, report_lines, write_tree
+from tests.test_diff import _diff, _edit, _git, repo  # noqa: F401 (repo: a fixture, used by name)
 
 GOLDEN = TESTS / "golden" / "apps"
 W = "ociContainers.whoami"
@@ -284,3 +286,34 @@ CASES = [
 @pytest.mark.parametrize(("mutation", "expected"), CASES)
 def test_bad_inputs_are_refused_with_the_key_named(mutation: Mutation, expected: list[str]) -> None:
     assert report_lines(base, mutation, "apps") == expected
+
+
+def test_diff_shows_an_added_oci_container_and_an_image_change(
+    repo: Path,  # noqa: F811 (the fixture of tests/test_diff.py)
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    whoami = base()["ociContainers"]["whoami"]
+    whoami.pop("environmentFiles")
+    whoami["routes"][0]["hostname"] = "whoami.ncaq.net"
+
+    def add(data: dict[str, Any]) -> None:
+        data["network"]["podman"] = {"subnet": "10.88.50.0/24"}
+        data["network"]["trustAllContainers"] = False
+        data["ociContainers"] = {"whoami": whoami}
+
+    _edit(repo, add)
+    code, out, _ = _diff(repo, capsys)
+    assert code == 1
+    assert "+++ b/oci-containers/whoami.nix" in out and "  + oci-containers/whoami.nix" in out
+    assert "  + whoami: OCI image docker.io/traefik/whoami:v1.10.3, address 10.88.50.10" in out
+    assert "  + whoami.ncaq.net: http://10.88.50.10:8080" in out
+    _git(repo, "commit", "--quiet", "-am", "whoami")
+    _edit(repo, lambda data: data["ociContainers"]["whoami"].update(image="docker.io/traefik/whoami:v1.11.0"))
+    code, out, _ = _diff(repo, capsys)
+    assert code == 1
+    assert '-    image = "docker.io/traefik/whoami:v1.10.3";\n+    image = "docker.io/traefik/whoami:v1.11.0";' in out
+    assert "Nix modules: 1 change(s)\n  ~ oci-containers/whoami.nix\n" in out
+    assert (
+        "  ~ whoami: OCI image docker.io/traefik/whoami:v1.10.3, address 10.88.50.10 -> "
+        "OCI image docker.io/traefik/whoami:v1.11.0, address 10.88.50.10"
+    ) in out
