@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -317,3 +318,14 @@ def test_diff_shows_an_added_oci_container_and_an_image_change(
         "  ~ whoami: OCI image docker.io/traefik/whoami:v1.10.3, address 10.88.50.10 -> "
         "OCI image docker.io/traefik/whoami:v1.11.0, address 10.88.50.10"
     ) in out
+
+
+def test_the_worked_example_quotes_the_render_and_the_stack(files: dict[str, str]) -> None:
+    """Every ```nix excerpt of docs/oci-apps.md is in the render, every ```yaml one in the stack file."""
+    doc = (REPO / "docs" / "oci-apps.md").read_text(encoding="utf-8")
+    stack = (REPO / "stacks" / "Pulumi.apps.yaml").read_text(encoding="utf-8")
+    nix = re.findall(r"^```nix\n(.*?)^```$", doc, re.MULTILINE | re.DOTALL)
+    yml = re.findall(r"^```yaml\n(.*?)^```$", doc, re.MULTILINE | re.DOTALL)
+    assert len(nix) == 4 and len(yml) == 3
+    assert [block for block in nix if not any(block in text for text in files.values())] == []
+    assert [block for block in yml if block not in stack] == []
