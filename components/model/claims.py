@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.model.resolved import ResolvedContainer, ResolvedOciContainer, ResolvedSite
+from components.model.resolved import ResolvedContainer, ResolvedOciContainer, ResolvedSite, ServiceUser
 
 
 def module_path(container: str) -> str:
@@ -121,15 +121,18 @@ class Claim:
         return self.key == other.key and self.holder != other.holder
 
 
-def container_claims(c: ResolvedContainer) -> tuple[Claim, ...]:
-    """What one container's module holds that a new module could take over."""
-    u = c.user
-    held = [
+def _user_claims(u: ServiceUser) -> list[Claim]:
+    return [
         Claim("uid", str(u.uid), u.name),
         Claim("user", u.name, str(u.uid)),
         Claim("gid", str(u.gid), u.group),
         Claim("group", u.group, str(u.gid)),
     ]
+
+
+def container_claims(c: ResolvedContainer) -> tuple[Claim, ...]:
+    """What one container's module holds that a new module could take over."""
+    held = _user_claims(c.user)
     held += [Claim("address", a, c.name) for a in (c.host_address, c.local_address) if a is not None]
     held += [Claim("hostPort", f"{protocol}/{port}", c.name) for protocol, port, _ in c.isolation.forward_ports]
     # Its data: two containers must not run one app on the same directory.
@@ -141,14 +144,7 @@ def container_claims(c: ResolvedContainer) -> tuple[Claim, ...]:
 def oci_claims(o: ResolvedOciContainer) -> tuple[Claim, ...]:
     """What one OCI container's module holds: as a NixOS container's, its address on
     the Podman network and its published host ports."""
-    u = o.user
-    held = [
-        Claim("uid", str(u.uid), u.name),
-        Claim("user", u.name, str(u.uid)),
-        Claim("gid", str(u.gid), u.group),
-        Claim("group", u.group, str(u.gid)),
-        Claim("address", o.address, o.name),
-    ]
+    held = [*_user_claims(o.user), Claim("address", o.address, o.name)]
     held += [Claim("hostPort", f"{protocol}/{port}", o.name) for _, port, _, protocol in o.ports]
     paths = [o.state_dir, *(m.host_path for m in o.mounts if not m.read_only)]
     held += [Claim("path", str(p), o.name) for p in paths if p is not None]
