@@ -258,6 +258,18 @@ SERVICES: tuple[Service, ...] = (
         ),
     ),
     Service(
+        "virtualisation.podman",
+        "nixos/modules/virtualisation/podman/default.nix",
+    ),
+    Service(
+        "virtualisation.oci-containers",
+        "nixos/modules/virtualisation/oci-containers.nix",
+        required=("image",),
+        each="containers",
+        fixed={"backend": "podman"},
+        enabled=lambda attrs: bool(get(attrs, "containers", {})),
+    ),
+    Service(
         "services.resolved",
         "nixos/modules/system/boot/resolved.nix",
     ),

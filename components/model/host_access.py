@@ -132,7 +132,7 @@ def forward_issues(site: Site) -> list[Issue]:
     return issues
 
 
-def _ports_issues(loc: str, ports: list[int]) -> list[Issue]:
+def ports_issues(loc: str, ports: list[int]) -> list[Issue]:
     issues: list[Issue] = []
     for i, port in enumerate(ports):
         if port in ports[:i]:
@@ -168,7 +168,7 @@ def grant_issues(site: Site, name: str, c: Container) -> list[Issue]:
                 f"use a container name of at most {NAME_MAX_FOR_GRANTS} characters",
             )
         ]
-    return _ports_issues(f"{loc}.allowedTcpPorts", hf.allowed_tcp_ports) + _ports_issues(
+    return ports_issues(f"{loc}.allowedTcpPorts", hf.allowed_tcp_ports) + ports_issues(
         f"{loc}.allowedUdpPorts", hf.allowed_udp_ports
     )
 

@@ -19,6 +19,7 @@ from components.model.checks import (
     identities,
     isolation,
     mounts,
+    oci,
     postgresql,
     routes,
     secrets,
@@ -27,7 +28,15 @@ from components.model.checks.report import Report
 from components.model.host_access import host_access
 from components.model.presets import PRESETS, merge_settings
 from components.model.presets.postgresql import server_service
-from components.model.resolved import Mount, PostgresqlServer, ResolvedContainer, ResolvedSite, ServiceUser
+from components.model.resolved import (
+    Mount,
+    PodmanNet,
+    PostgresqlServer,
+    ResolvedContainer,
+    ResolvedOciContainer,
+    ResolvedSite,
+    ServiceUser,
+)
 from components.model.site import Container, Site
 
 
@@ -107,6 +116,24 @@ class _Resolver:
             shared_user=c.user.shared,
         )
 
+    def oci(
+        self, allocated: dict[str, tuple[str, str]], container_mounts: dict[str, tuple[Mount, ...]]
+    ) -> tuple[PodmanNet | None, list[ResolvedOciContainer]]:
+        """The OCI containers (components.model.checks.oci); and no mount of any container
+        reaches another's state directory."""
+        site, report = self.site, self.report
+        podman = oci.podman_network(site, report)
+        oci.names_and_ports(site, report)
+        addresses = oci.addresses(site, report, podman, allocated) if podman else {}
+        oci_mounts = {name: oci.oci_mounts(site, report, name, o) for name, o in site.oci_containers.items()}
+        mounts.foreign_state_dirs(site, report, container_mounts | oci_mounts)
+        resolved = [
+            oci.oci_container(site, report, name, addresses[name], oci_mounts[name])
+            for name in sorted(site.oci_containers)
+            if name in addresses
+        ]
+        return podman, resolved
+
     def run(self) -> ResolvedSite:
         site, report = self.site, self.report
         identities.host_name(site, report)
@@ -121,7 +148,7 @@ class _Resolver:
         resolved_mounts = {
             name: mounts.container_mounts(site, report, name, c, pg) for name, c in site.containers.items()
         }
-        mounts.foreign_state_dirs(site, report, resolved_mounts)
+        podman, oci_containers = self.oci(allocated, resolved_mounts)
         containers = [
             self.container(name, c, allocated, resolved_mounts[name], pg) for name, c in sorted(site.containers.items())
         ]
@@ -143,6 +170,8 @@ class _Resolver:
             origin_routes=origin_routes,
             postgresql=pg,
             host_access=access,
+            oci_containers=tuple(oci_containers),
+            podman=podman,
         )
 
 

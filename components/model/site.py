@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from components.model.oci import OciContainer, PodmanNetwork, resolve_refs
 from components.model.releases import DEFAULT_RELEASE, NixosRelease
 from components.model.types import (
     AbsPath,
@@ -139,6 +140,7 @@ class Network(Strict):
         "services that listen without authentication. Left false, a container reaches only the host "
         "ports its `hostFirewall` grants (docs/security.md).",
     )
+    podman: PodmanNetwork | None = Field(default=None, description="The Podman network of the ociContainers.")
 
 
 class Zone(Strict):
@@ -438,3 +440,8 @@ class Site(Strict):
         default={}, description="Public routes to services that are not containers."
     )
     containers: dict[ContainerName, Container] = Field(min_length=1)
+    oci_containers: dict[ContainerName, OciContainer] = Field(default={}, description="Apps run from OCI images.")
+
+
+resolve_refs(BindMount=BindMount, HostFirewall=HostFirewall, Route=Route, User=User)
+Site.model_rebuild()

@@ -16,7 +16,7 @@ from components.nixos.layout import collapse, indented, module
 from components.nixos.nix import Comment, Path, Raw
 
 
-def _user(u: ServiceUser) -> dict[Any, Any]:
+def user_options(u: ServiceUser) -> dict[Any, Any]:
     return {
         Path("users", "users", u.name): {"isSystemUser": True, "group": u.group, "uid": u.uid},
         Path("users", "groups", u.group, "gid"): u.gid,
@@ -43,12 +43,12 @@ def _inside(site: ResolvedSite, c: ResolvedContainer) -> Raw:
         Path("services", "resolved", "enable"): True,
     }
     body |= _firewall(c)
-    body |= _user(c.user)
+    body |= user_options(c.user)
     pg = site.postgresql
     if pg is not None and pg.container == c.name:
         body[Comment("Its clients' users, with their ids: peer authentication maps ids to names here.")] = None
         for client in pg.clients:
-            body |= _user(site.container(client).user)
+            body |= user_options(site.container(client).user)
     if c.app != "generic":
         body[Path("services", c.app)] = c.service
     if c.app == "forgejo":
@@ -133,7 +133,7 @@ def container_module(site: ResolvedSite, c: ResolvedContainer) -> str:
         let = {"wrapper": Raw(f"pkgs.writeShellScriptBin {nix.string(c.wrapper)} {script.code}")}
         body[Path("environment", "systemPackages")] = [Raw("wrapper")]
     body[Path("containers", c.name)] = _block(site, c)
-    body |= _user(c.user)
+    body |= user_options(c.user)
     rules = []
     if c.state_dir:
         rules.append(f"d {c.state_dir} {c.state_dir_mode} {c.user.name} {c.user.group} -")

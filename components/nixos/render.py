@@ -15,6 +15,7 @@ from components.model.resolved import ResolvedSite, ResolvedTunnel
 from components.nixos.container import container_module
 from components.nixos.layout import INDEX, SHIPPED, TUNNEL_ID, header, index_module, module
 from components.nixos.nix import Comment, Path, Raw, string
+from components.nixos.oci import oci_module, podman_host
 
 __all__ = ["cloudflared_module", "container_module", "network_module", "render", "tunnel_id_value"]
 
@@ -48,7 +49,7 @@ def network_module(site: ResolvedSite) -> str:
     body: dict[Any, Any] = {
         Comment(f"{pattern} matches every container's veth; the external interface is left to the machine."): None,
     }
-    if not access.trust_all and not access.grants:
+    if not access.trust_all and not access.grants and not any(o.grant_tcp or o.grant_udp for o in site.oci_containers):
         body[Comment("The host's firewall opens no port to the containers: none is granted one (hostFirewall).")] = None
     body[Path("networking", "nat")] = {"enable": True, "internalInterfaces": [pattern]}
     body |= _host_firewall(access)
@@ -59,7 +60,10 @@ def network_module(site: ResolvedSite) -> str:
             "ensureDatabases": list(site.databases),
             "ensureUsers": [{"name": name, "ensureDBOwnership": True} for name in sorted({c.user.name for c in users})],
         }
-    return module(site.host, f"Container network {site.subnet} and shared services", [], None, body)
+    if site.podman is not None:
+        body |= podman_host(site, site.podman)
+    args = ["config"] if site.podman is not None else []
+    return module(site.host, f"Container network {site.subnet} and shared services", args, None, body)
 
 
 def _local_ingress(site: ResolvedSite) -> dict[str, Any]:
@@ -169,6 +173,8 @@ def render(site: ResolvedSite) -> dict[str, str]:
     files: dict[str, str] = {"network.nix": network_module(site)}
     for c in site.containers:
         files[f"containers/{c.name}.nix"] = container_module(site, c)
+    for o in site.oci_containers:
+        files[f"oci-containers/{o.name}.nix"] = oci_module(site, o)
     if site.tunnel is not None:
         files["cloudflared.nix"] = cloudflared_module(site, site.tunnel)
         if site.tunnel.ingress == "local":

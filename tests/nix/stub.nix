@@ -45,6 +45,7 @@ let
   # nixpkgs' services.cloudflared runs (by default pkgs.cloudflared).
   hostConfig = {
     services.cloudflared.package = pkgs.cloudflared;
+    virtualisation.podman.package = "stub:pkgs.podman";
   };
   # The `config` a container's inner module sees.
   containerConfig = {

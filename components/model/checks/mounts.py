@@ -10,15 +10,23 @@ from components.model.checks import postgresql, secrets
 from components.model.checks.report import Report
 from components.model.paths import contains, sensitive
 from components.model.resolved import Mount, PostgresqlServer
-from components.model.site import Container, Site
+from components.model.site import BindMount, Container, Site
 
 
 def _given(report: Report, loc: str, c: Container) -> tuple[list[Mount], set[str]]:
     """The bind mounts and state directory; and the keys refused as sensitive (one error each)."""
+    return given_mounts(report, loc, "bindMounts", c.bind_mounts, c.state_dir, c.state_dir)
+
+
+def given_mounts(
+    report: Report, loc: str, key: str, binds: list[BindMount], state_dir: str | None, state_path: str | None
+) -> tuple[list[Mount], set[str]]:
+    """Mounts given as `loc.key` (bind mounts) and `loc.stateDir` (at `state_path` inside);
+    and the keys refused as sensitive. Shared by NixOS and OCI containers."""
     mounts: list[Mount] = []
     flagged: set[str] = set()
-    for i, m in enumerate(c.bind_mounts):
-        mloc = f"{loc}.bindMounts[{i}]"
+    for i, m in enumerate(binds):
+        mloc = f"{loc}.{key}[{i}]"
         host_path = m.host_path or m.path
         if sensitive(host_path) and not m.allow_sensitive:
             flagged.add(mloc)
@@ -29,15 +37,15 @@ def _given(report: Report, loc: str, c: Container) -> tuple[list[Mount], set[str
                 hint=f"mount a narrower path, or set {mloc}.allowSensitive: true",
             )
         mounts.append(Mount(m.path, host_path, m.read_only, mloc))
-    if c.state_dir is not None:
-        if sensitive(c.state_dir):
+    if state_dir is not None and state_path is not None:
+        if sensitive(state_dir):
             flagged.add(f"{loc}.stateDir")
             report.error(
                 f"{loc}.stateDir",
                 "is a sensitive host path; use a directory of its own such as /var/lib/<app>",
-                c.state_dir,
+                state_dir,
             )
-        mounts.append(Mount(c.state_dir, c.state_dir, False, f"{loc}.stateDir"))
+        mounts.append(Mount(state_path, state_dir, False, f"{loc}.stateDir"))
     return mounts, flagged
 
 
@@ -60,7 +68,8 @@ def _implied(
 
 def _key(mount: Mount, field: str) -> str:
     """The config key to name: a bind mount's field, or the option that implied the mount."""
-    return f"{mount.loc}.{field}" if "bindMounts" in mount.loc else mount.loc
+    given = ".bindMounts[" in mount.loc or ".volumes[" in mount.loc
+    return f"{mount.loc}.{field}" if given else mount.loc
 
 
 def nixedge_paths(site: Site) -> list[tuple[str, str, str]]:
@@ -72,7 +81,7 @@ def nixedge_paths(site: Site) -> list[tuple[str, str, str]]:
     return paths
 
 
-def _reach_and_nesting(site: Site, report: Report, mounts: list[Mount], flagged: set[str]) -> None:
+def reach_and_nesting(site: Site, report: Report, mounts: list[Mount], flagged: set[str]) -> None:
     for mount in (mount for mount in mounts if mount.loc not in flagged):
         for key, path, why in nixedge_paths(site):
             if contains(mount.host_path, path) or contains(path, mount.host_path):
@@ -92,7 +101,7 @@ def container_mounts(
     """Every mount of a container, sorted by path."""
     mounts, flagged = _given(report, f"containers.{name}", c)
     mounts = _implied(site, report, name, c, pg, mounts)
-    _reach_and_nesting(site, report, mounts, flagged)
+    reach_and_nesting(site, report, mounts, flagged)
     return tuple(sorted(mounts, key=lambda m: m.path))
 
 
@@ -107,7 +116,8 @@ def _ancestors(path: str) -> list[str]:
 
 def foreign_state_dirs(site: Site, report: Report, resolved: dict[str, tuple[Mount, ...]]) -> None:
     """No mount reaches the state directory of another container."""
-    owners = {c.state_dir: n for n, c in site.containers.items() if c.state_dir}
+    owners = {c.state_dir: f"containers.{n}" for n, c in site.containers.items() if c.state_dir}
+    owners |= {o.state_dir: f"ociContainers.{n}" for n, o in site.oci_containers.items() if o.state_dir}
     order = {state_dir: i for i, state_dir in enumerate(owners)}
     below = sorted(owners)
     for name, mounts in resolved.items():
@@ -122,9 +132,9 @@ def foreign_state_dirs(site: Site, report: Report, resolved: dict[str, tuple[Mou
                 reached.add(state_dir)
             for state_dir in sorted(reached, key=order.__getitem__):
                 owner = owners[state_dir]
-                if owner != name:
+                if owner.partition(".")[2] != name:
                     report.error(
                         _key(m, "hostPath"),
-                        f"reaches {state_dir}, the state directory of containers.{owner}",
+                        f"reaches {state_dir}, the state directory of {owner}",
                         m.host_path,
                     )
