@@ -53,7 +53,9 @@ class Places:
         return dict(self.provider.check({}, props).inputs)
 
     def deploy(self) -> dict[str, Any]:
-        return dict(self.provider.create(self.props(str(self.old))).outs)
+        outs = self.provider.create(self.props(str(self.old))).outs
+        assert outs is not None
+        return dict(outs)
 
     def activations(self) -> list[str]:
         return self.log.read_text().split() if self.log.exists() else []
@@ -71,7 +73,7 @@ def places(tmp_path: Path) -> Places:
 def test_move_writes_and_activates_the_new_place_before_emptying_the_old(places: Places) -> None:
     olds = places.deploy()
     (places.old / "hardware-configuration.nix").write_text("{ }\n")  # not ours
-    outs = places.provider.update("id", olds, places.props(str(places.new))).outs
+    outs = places.provider.update("id", olds, places.props(str(places.new))).outs or {}
     # The first line is the deploy; at the move, both places hold the modules.
     assert places.activations() == ["old=present,new=absent", "old=present,new=present"]
     assert snapshot(places.old) == {"hardware-configuration.nix": b"{ }\n"}
