@@ -9,7 +9,11 @@
   manifest included: a path with a NUL (refused by the provider's check), a path under
   /proc, and a read-only file system (a read-only tmpfs mounted in a private mount
   namespace that the CLI and its provider run in: as root, a chmod stops no write);
-  putting the target back is then a no-op.
+  putting the target back is then a no-op;
+- a move to another host (local to the loopback OpenSSH server) activates there first,
+  an unwritable path there keeps the old place, and a secret both states list stays:
+  /etc/machine-id shows that the two are one machine;
+- with the prune step, the host is activated once, at the new place.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pulumi import automation as auto
 
 from components.host.manifest import MANIFEST
 from tests.conftest import PROJECT, VENV_BIN, Engine, HostSpec
+from tests.sshd import SshServer
 
 SECRET = "cf-tunnel-token-move-51c0"
 FILES = {
@@ -183,3 +188,47 @@ def test_unwritable_target_fails_with_our_message_and_keeps_the_modules(
 
     move.spec.target = {"transport": "local", "path": str(move.old)}
     assert changes(move.stack.up()) == {"same": 2}, "the state still names the old place"
+
+
+def test_move_with_the_prune_step_activates_the_new_place_once(engine: Engine, tmp_path: Path) -> None:
+    """`HostPrune` knows the target too: after the move it prunes at the new place,
+    where nothing is left to remove, so the host is activated once, by the host step."""
+    from tests.test_host_prune_engine import Site
+
+    site = Site(engine, tmp_path)
+    site.stack.up()
+    old = site.root
+    site.log.unlink()
+    site.root = tmp_path / "moved"
+    up = site.stack.up()
+    assert changes(up) == {"same": 1, "update": 3}
+    assert site.log.read_text().splitlines() == [
+        "activate forgejo,uptime",
+        "edge forgejo.ncaq.net,uptime.ncaq.net (host runs forgejo,uptime)",
+    ]
+    assert not old.exists(), "the old place held only nixedge's files"
+    assert set(snapshot(site.root)) == {"default.nix", "containers/forgejo.nix", "containers/uptime.nix", MANIFEST}
+    assert changes(site.stack.up()) == {"same": 4}
+
+
+def test_move_to_an_ssh_host(engine: Engine, tmp_path: Path, sshd: SshServer) -> None:
+    move = Move(engine, tmp_path)
+    move.stack.up()
+    deployed = snapshot(move.old)
+
+    move.spec.target = sshd.target("/proc/nixedge-move-test/nixedge")
+    with pytest.raises(auto.CommandError) as err:
+        move.stack.up()
+    output = str(err.value)
+    assert "Writing modules to seminar in /proc/nixedge-move-test/nixedge failed: " in output, output
+    assert f"file operation on {sshd.destination} failed" in output and "Traceback" not in output, output
+    assert snapshot(move.old) == deployed
+
+    move.spec.target = sshd.target(str(move.new))
+    up = move.stack.up()
+    assert up.outputs["path"].value == f"{sshd.destination}:{move.new}"
+    assert move.activations() == ["activate:old=present,new=absent", "activate:old=present,new=present"]
+    assert not move.old.exists()
+    assert set(snapshot(move.new)) == {*FILES, MANIFEST}
+    assert move.secret.read_text() == SECRET, "one machine (the same /etc/machine-id): the secret stays"
+    assert changes(move.stack.up()) == {"same": 2}
