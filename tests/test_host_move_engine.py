@@ -159,8 +159,8 @@ Where = Callable[[Path], str]
     ("where", "message"),
     [
         (lambda tmp: f"{tmp}/new\x00/nixedge", "target: path must not contain a NUL byte (got: '{path}')"),
-        (lambda _tmp: "/proc/nixedge-move-test/nixedge", "Writing modules to seminar in {path} failed: cannot write"),
-        (lambda tmp: f"{tmp}/read-only/nixedge", "Writing modules to seminar in {path} failed: cannot write"),
+        (lambda _tmp: "/proc/nixedge-move-test/nixedge", "Writing modules to seminar failed in {path}: cannot write"),
+        (lambda tmp: f"{tmp}/read-only/nixedge", "Writing modules to seminar failed in {path}: cannot write"),
     ],
     ids=["nul", "under-proc", "read-only-mount"],
 )
@@ -220,7 +220,7 @@ def test_move_to_an_ssh_host(engine: Engine, tmp_path: Path, sshd: SshServer) ->
     with pytest.raises(auto.CommandError) as err:
         move.stack.up()
     output = str(err.value)
-    assert "Writing modules to seminar in /proc/nixedge-move-test/nixedge failed: " in output, output
+    assert "Writing modules to seminar failed in /proc/nixedge-move-test/nixedge: " in output, output
     assert f"file operation on {sshd.destination} failed" in output and "Traceback" not in output, output
     assert snapshot(move.old) == deployed
 

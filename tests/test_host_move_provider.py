@@ -111,7 +111,7 @@ def test_unwritable_new_place_fails_with_our_message_and_keeps_the_old(
     with pytest.raises(HostError) as err:
         places.provider.update("id", olds, news)  # (check would refuse the NUL: see below)
     message = str(err.value)
-    assert message.startswith(("Writing modules to seminar in ", "Reading the modules of seminar in ")), message
+    assert message.startswith(("Writing modules to seminar failed in ", "Reading the modules of seminar in ")), message
     assert reason in message and ("restored the previous modules" in message or "nothing was changed" in message)
     assert "COULD NOT RESTORE" not in message
     assert snapshot(places.old) == before

@@ -73,7 +73,7 @@ def execute(t: Transport, plan: Plan) -> Report:
         t.remove_files(list(plan.removals))
     except TransportError as exc:
         note = restore_note(t, d, plan.undo)
-        raise HostError(f"Writing modules to {d.host} in {d.root} failed: {exc}; {note}") from exc
+        raise HostError(f"Writing modules to {d.host} failed in {d.root}: {exc}; {note}") from exc
     checked: list[str] = []
     if plan.activate:
         command = shlex.join(d.activation.command)
@@ -145,10 +145,13 @@ def prune(t: Transport, host: str, root: str, keep: Iterable[str], activation: A
     the host, and the manifest keeps listing the same secrets.
     """
     manifest_path = join(root, MANIFEST)
-    current = t.read_files([manifest_path])[manifest_path]
-    owned = manifest_files(current) - {MANIFEST}
-    keep = set(keep) - {INDEX}
-    found = t.read_files([join(root, rel) for rel in sorted(owned & keep)])
+    try:
+        current = t.read_files([manifest_path])[manifest_path]
+        owned = manifest_files(current) - {MANIFEST}
+        keep = set(keep) - {INDEX}
+        found = t.read_files([join(root, rel) for rel in sorted(owned & keep)])
+    except TransportError as exc:
+        raise HostError(f"Reading the modules of {host} in {root} failed: {exc}; nothing was changed") from exc
     files = {rel: content.decode(errors="replace") for rel in sorted(owned & keep)
              if (content := found[join(root, rel)]) is not None}  # fmt: skip
     files[INDEX] = index_module(host, files)  # what is there: an import of a missing file breaks the build

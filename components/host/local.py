@@ -25,7 +25,10 @@ from components.host.transport import (
 
 
 class LocalTransport(Transport):
-    """A directory tree on this machine (the `dev` stack's embedded host)."""
+    """A directory tree on this machine (the `dev` stack's embedded host).
+
+    An OS error becomes a `TransportError` naming the path, without the OS error as its
+    cause: it is the user's to fix, not a bug, so no Python stack goes with it."""
 
     def __init__(self, label: str = "localhost") -> None:
         self.label = label
@@ -42,7 +45,7 @@ class LocalTransport(Transport):
             except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
                 result[path] = None
             except (OSError, ValueError) as exc:
-                raise TransportError(f"cannot read {path}: {_reason(exc)}") from exc
+                raise TransportError(f"cannot read {path}: {_reason(exc)}") from None
         return result
 
     def write_files(self, files: Sequence[FileWrite]) -> None:
@@ -71,7 +74,7 @@ class LocalTransport(Transport):
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
             where = getattr(exc, "filename", None) or current
-            raise TransportError(f"cannot write {where}: {_reason(exc)}") from exc
+            raise TransportError(f"cannot write {where}: {_reason(exc)}") from None
 
     def remove_files(self, paths: Sequence[str]) -> None:
         for path in paths:
@@ -80,13 +83,13 @@ class LocalTransport(Transport):
             except (FileNotFoundError, NotADirectoryError):
                 pass  # not there (a parent that is a file cannot hold it either)
             except (OSError, ValueError) as exc:
-                raise TransportError(f"cannot remove {path}: {_reason(exc)}") from exc
+                raise TransportError(f"cannot remove {path}: {_reason(exc)}") from None
         for directory in {os.path.dirname(p) for p in paths}:
             if os.path.isdir(directory):
                 try:
                     self._fsync_dir(directory)
                 except OSError as exc:
-                    raise TransportError(f"cannot sync {directory}: {_reason(exc)}") from exc
+                    raise TransportError(f"cannot sync {directory}: {_reason(exc)}") from None
 
     def remove_empty_dirs(self, dirs: Sequence[str]) -> None:
         for directory in parents_deepest_first(dirs):
