@@ -63,7 +63,7 @@ def move(
     except HostError as exc:
         raise HostError(
             f"{where}, but removing them from the old place {old.label}:{old_root} failed: {exc}; "
-            "the old place keeps its files; run `pulumi up` again to finish the move"
+            "what is left there is still in its manifest; run `pulumi up` again to finish the move"
         ) from exc
     return report
 
