@@ -166,13 +166,14 @@ def test_diff_names_the_change(host: Host, no_connection: None) -> None:
     assert host.provider.diff("id", olds, news).changes is True
 
 
-def test_diff_replaces_only_when_the_location_moves(host: Host, no_connection: None) -> None:
+def test_diff_never_replaces_a_move_is_an_update(host: Host, no_connection: None) -> None:
+    """Only `update` sees both places, so a move is an update (create before delete)."""
     ssh = {"transport": "ssh", "destination": "root@seminar", "path": "/etc/nixos/nixedge"}
     olds = {**host.props(), "target": ssh}
     port_only = host.provider.diff("id", olds, {**olds, "target": {**ssh, "port": 2222}})
-    assert (port_only.changes, port_only.replaces) == (True, [])
+    assert (port_only.changes, port_only.replaces, port_only.stables) == (True, [], ["path", "host"])
     moved = host.provider.diff("id", olds, {**olds, "target": {**ssh, "path": "/etc/nixos/x"}})
-    assert (moved.changes, moved.replaces, moved.delete_before_replace) == (True, ["target"], True)
+    assert (moved.changes, moved.replaces, moved.stables) == (True, [], [])
 
 
 def test_diff_with_unknowns_is_a_change(host: Host, no_connection: None) -> None:

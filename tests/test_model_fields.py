@@ -120,6 +120,27 @@ SEED_CASES = [
         ["containers: Dictionary should have at least 1 item after validation, not 0 (got: {})"],
         id="no-containers",
     ),
+    pytest.param(
+        put(("host.target", {"transport": "local", "path": "host/etc\x00/nixedge"})),
+        ["host.target.path: must not contain a NUL byte (got: 'host/etc\\x00/nixedge')"],
+        id="local-target-nul",
+    ),
+    pytest.param(
+        put(("host.target", {"transport": "local", "path": "host/etc\n/nixedge"})),
+        [
+            ("host.target.path: must not contain control characters (a newline, a tab, an escape) "
+            "(got: 'host/etc\\n/nixedge')")
+        ],
+        id="local-target-newline",
+    ),
+    pytest.param(
+        put(("host.target", {"transport": "local", "path": "../../etc/nixos/nixedge"})),
+        [
+            ("host.target.path: must not contain '..' segments: name the directory itself, "
+            "e.g. '/etc/nixos/nixedge' (got: '../../etc/nixos/nixedge')")
+        ],
+        id="local-target-dotdot",
+    ),
 ]
 
 

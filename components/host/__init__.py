@@ -2,6 +2,7 @@
 
 `resources` (the Pulumi resources `HostModules`, `HostPrune`), `provider` and `prune`
 (their dynamic providers), `props` and `target` (properties -> typed values),
-`plan` (what to do, pure), `apply` and `rollback` (doing it), `manifest` (what nixedge
-owns on the host), `transport`, `local` and `ssh` (how to reach it).
+`plan` (what to do, pure), `apply` and `rollback` (doing it), `move` (a changed target,
+new place first), `manifest` (what nixedge owns on the host), `transport`, `local` and
+`ssh` (how to reach it).
 """

@@ -51,26 +51,29 @@ def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: I
     the manifest knows.
     """
     owned_files, owned_secrets = list(owned_files), list(owned_secrets)
-    before = t.read_files(first_reads(d, owned_files, owned_secrets))
-    unread = later_reads(d, before)
-    if unread:
-        before.update(t.read_files(unread))
+    try:
+        before = t.read_files(first_reads(d, owned_files, owned_secrets))
+        unread = later_reads(d, before)
+        if unread:
+            before.update(t.read_files(unread))
+    except TransportError as exc:
+        raise HostError(f"Reading the modules of {d.host} in {d.root} failed: {exc}; nothing was changed") from exc
     return execute(t, make_plan(d, owned_files, owned_secrets, before))
 
 
 def execute(t: Transport, plan: Plan) -> Report:
     """Carry out `plan`; on failure put back what `plan.undo` holds, roll back, raise."""
     d = plan.desired
-    if plan.clean:
-        t.clean_temp_files(list(plan.clean))
     if not plan.touches:
+        _clean(t, d, plan.clean)
         return Report([], [], ran=False, checked=[], retained=list(plan.retained))
     try:
+        t.clean_temp_files(list(plan.clean))
         t.write_files(list(plan.writes))
         t.remove_files(list(plan.removals))
     except TransportError as exc:
         note = restore_note(t, d, plan.undo)
-        raise HostError(f"Writing modules to {d.host} failed: {exc}; {note}") from exc
+        raise HostError(f"Writing modules to {d.host} failed in {d.root}: {exc}; {note}") from exc
     checked: list[str] = []
     if plan.activate:
         command = shlex.join(d.activation.command)
@@ -83,12 +86,32 @@ def execute(t: Transport, plan: Plan) -> Report:
         for check in plan.checks:
             _run_check(t, plan, check)
             checked.append(check.container)
-        t.remove_files([d.path(PENDING)])
-    if plan.empty_dirs:
-        t.remove_empty_dirs(list(plan.empty_dirs))
+    try:
+        if plan.activate:
+            t.remove_files([d.path(PENDING)])
+        if plan.empty_dirs:
+            t.remove_empty_dirs(list(plan.empty_dirs))
+    except TransportError as exc:
+        raise HostError(
+            f"{d.host} has the new modules in {d.root}"
+            + (" and activated them" if plan.activate else "")
+            + f", but cleaning up after failed: {exc}; run `pulumi up` again"
+        ) from exc
     return Report(
         list(plan.changed), list(plan.secrets_changed), ran=plan.activate, checked=checked, retained=list(plan.retained)
     )
+
+
+def _clean(t: Transport, d: Desired, directories: Iterable[str]) -> None:
+    """Remove leftover temporary files; nothing else changes, so say so on failure."""
+    if not directories:
+        return
+    try:
+        t.clean_temp_files(list(directories))
+    except TransportError as exc:
+        raise HostError(
+            f"Cleaning temporary files in {d.root} on {d.host} failed: {exc}; nothing else changed"
+        ) from exc
 
 
 def _run_check(t: Transport, plan: Plan, check: OriginCheck) -> None:
@@ -122,10 +145,13 @@ def prune(t: Transport, host: str, root: str, keep: Iterable[str], activation: A
     the host, and the manifest keeps listing the same secrets.
     """
     manifest_path = join(root, MANIFEST)
-    current = t.read_files([manifest_path])[manifest_path]
-    owned = manifest_files(current) - {MANIFEST}
-    keep = set(keep) - {INDEX}
-    found = t.read_files([join(root, rel) for rel in sorted(owned & keep)])
+    try:
+        current = t.read_files([manifest_path])[manifest_path]
+        owned = manifest_files(current) - {MANIFEST}
+        keep = set(keep) - {INDEX}
+        found = t.read_files([join(root, rel) for rel in sorted(owned & keep)])
+    except TransportError as exc:
+        raise HostError(f"Reading the modules of {host} in {root} failed: {exc}; nothing was changed") from exc
     files = {rel: content.decode(errors="replace") for rel in sorted(owned & keep)
              if (content := found[join(root, rel)]) is not None}  # fmt: skip
     files[INDEX] = index_module(host, files)  # what is there: an import of a missing file breaks the build

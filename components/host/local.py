@@ -25,7 +25,10 @@ from components.host.transport import (
 
 
 class LocalTransport(Transport):
-    """A directory tree on this machine (the `dev` stack's embedded host)."""
+    """A directory tree on this machine (the `dev` stack's embedded host).
+
+    An OS error becomes a `TransportError` naming the path, without the OS error as its
+    cause: it is the user's to fix, not a bug, so no Python stack goes with it."""
 
     def __init__(self, label: str = "localhost") -> None:
         self.label = label
@@ -41,16 +44,18 @@ class LocalTransport(Transport):
                     result[path] = f.read()
             except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
                 result[path] = None
-            except OSError as exc:
-                raise TransportError(f"cannot read {path}: {exc.strerror}") from exc
+            except (OSError, ValueError) as exc:
+                raise TransportError(f"cannot read {path}: {_reason(exc)}") from None
         return result
 
     def write_files(self, files: Sequence[FileWrite]) -> None:
         # As the ssh transport does: temporary files of an interrupted run go first.
         self.clean_temp_files(sorted({os.path.dirname(item.path) for item in files}))
         temps: list[tuple[str, str]] = []
+        current = "files"  # what the failure is about, when the OS names no file
         try:
             for item in files:
+                current = item.path
                 directory = os.path.dirname(item.path)
                 self._makedirs(directory, item.dir_mode)
                 fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=directory)
@@ -64,35 +69,39 @@ class LocalTransport(Transport):
                 os.replace(tmp, path)
             for directory in {os.path.dirname(path) for _, path in temps}:
                 self._fsync_dir(directory)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             for tmp, _ in temps:
-                if os.path.exists(tmp):
+                with contextlib.suppress(OSError):
                     os.unlink(tmp)
-            raise TransportError(f"cannot write {exc.filename or 'files'}: {exc.strerror}") from exc
+            where = getattr(exc, "filename", None) or current
+            raise TransportError(f"cannot write {where}: {_reason(exc)}") from None
 
     def remove_files(self, paths: Sequence[str]) -> None:
         for path in paths:
             try:
                 os.unlink(path)
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                raise TransportError(f"cannot remove {path}: {exc.strerror}") from exc
+            except (FileNotFoundError, NotADirectoryError):
+                pass  # not there (a parent that is a file cannot hold it either)
+            except (OSError, ValueError) as exc:
+                raise TransportError(f"cannot remove {path}: {_reason(exc)}") from None
         for directory in {os.path.dirname(p) for p in paths}:
             if os.path.isdir(directory):
-                self._fsync_dir(directory)
+                try:
+                    self._fsync_dir(directory)
+                except OSError as exc:
+                    raise TransportError(f"cannot sync {directory}: {_reason(exc)}") from None
 
     def remove_empty_dirs(self, dirs: Sequence[str]) -> None:
         for directory in parents_deepest_first(dirs):
             # Not empty, or gone: either way not ours to force.
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, ValueError):
                 os.rmdir(directory)
 
     def clean_temp_files(self, dirs: Sequence[str]) -> None:
         for directory in set(dirs):
             try:
                 names = os.listdir(directory)
-            except OSError:
+            except (OSError, ValueError):
                 continue
             for name in names:
                 if name.startswith(TEMP_PREFIX):
@@ -112,6 +121,8 @@ class LocalTransport(Transport):
             )
         except FileNotFoundError:
             return CommandResult(127, f"{argv[0]}: command not found")
+        except (OSError, ValueError) as exc:  # e.g. not executable: the shell's 126
+            return CommandResult(126, f"{argv[0]}: {_reason(exc)}")
         except subprocess.TimeoutExpired as exc:
             output = (exc.output or b"").decode(errors="replace")
             return CommandResult(124, f"{output}\n(killed after {timeout:.0f} s)")
@@ -137,3 +148,9 @@ class LocalTransport(Transport):
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _reason(exc: OSError | ValueError) -> str:
+    """What went wrong, without the path (the message names it): `Permission denied`, or
+    `embedded null byte` for a path the OS cannot even be asked about."""
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)

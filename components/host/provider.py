@@ -36,6 +36,7 @@ from pulumi.dynamic import (
 from components.errors import HostError
 from components.host.apply import apply, read_back, remove
 from components.host.manifest import abspath_problem, relpath_problem
+from components.host.move import move, moved
 from components.host.plan import Report
 from components.host.props import (
     UNKNOWN,
@@ -47,7 +48,7 @@ from components.host.props import (
     is_unknown,
     old_claims,
 )
-from components.host.target import LOCATION_KEYS, check_target, location, open_target
+from components.host.target import check_target, location, open_target
 from components.host.transport import Transport, sha256_hex
 
 __all__ = ["UNKNOWN", "HostModulesProvider"]
@@ -163,20 +164,22 @@ class HostModulesProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Compare the old outputs with the new inputs; never connects to the host.
 
-        A change of where the modules live (transport, destination, path) replaces the
-        resource, deleting first: old and new may be the same directory under two names.
-        Otherwise `path` and (when unchanged) `host` are stable outputs (this SDK's
-        dynamic provider server does not pass `stables` on yet; they are named for when
-        it does). Pure: a failure here leaves nothing behind.
+        A change of where the modules live (transport, destination, path) is an update,
+        not a replacement: only `update` sees both places, so it writes (and activates)
+        the new one before it removes the old (`components.host.move`); Pulumi's replace
+        would delete the old resource knowing nothing of the new one, which may be the same
+        directory under another name and lists the same secret files. The id keeps naming
+        the first place. Otherwise `path` and (when unchanged) `host` are stable outputs
+        (this SDK's dynamic provider server does not pass `stables` on yet; they are
+        named for when it does). Pure: a failure here leaves nothing behind.
         """
-        old_target, new_target = olds.get("target") or {}, news.get("target") or {}
-        moved = not has_unknown(new_target) and any(old_target.get(k) != new_target.get(k) for k in LOCATION_KEYS)
-        replaces = ["target"] if moved else []
-        stables = [] if replaces else ["path", *(["host"] if olds.get("host") == news.get("host") else [])]
+        new_target = news.get("target") or {}
+        relocated = has_unknown(new_target) or moved(olds.get("target") or {}, new_target)
+        stables = [] if relocated else ["path", *(["host"] if olds.get("host") == news.get("host") else [])]
         if has_unknown(news):
-            return DiffResult(changes=True, replaces=replaces, stables=stables, delete_before_replace=True)
+            return DiffResult(changes=True, replaces=[], stables=stables, delete_before_replace=False)
         changed = [k for k in _COMPARED if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changed), replaces=replaces, stables=stables, delete_before_replace=True)
+        return DiffResult(changes=bool(changed), replaces=[], stables=stables, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Write the modules and secrets, activate, check; return the id
@@ -202,10 +205,34 @@ class HostModulesProvider(ResourceProvider):
         rollback command ran once if an activation had started, and the message says
         whether both worked. An activation whose rollback failed leaves the pending
         marker, so the next update activates again."""
+        if moved(olds.get("target") or {}, news["target"]):
+            return UpdateResult(self._move(olds, news))
         transport, root = open_target(news)
         with transport:
             report = self._apply(transport, news, root, olds, "update")
         return UpdateResult(_outputs(news, root, report, olds))
+
+    @staticmethod
+    def _move(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        """The update of a moved target (`components.host.move`): the new place is
+        complete, activated when anything changed there, before the old one is emptied."""
+        new, root = open_target(news)
+        old, old_root = open_target(olds)
+        kinds = [(t.get("transport", "local"), t.get("destination"), t.get("port"))
+                 for t in (olds["target"], news["target"])]
+        with new, old:
+            state = desired(news, root, olds)
+            try:
+                report = move(
+                    new, state, old, old_root,
+                    (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
+                    old_host=str(olds.get("host") or state.host), same_host=kinds[0] == kinds[1],
+                )  # fmt: skip
+            except HostError:
+                raise  # says what happened and where each place stands
+            except Exception as exc:
+                raise HostError(f"Unexpected failure while moving {state.host}'s modules to {root}: {exc!r}") from exc
+        return _outputs(news, root, report, olds)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """Remove exactly our modules, secrets and manifest (no activation: the host's

@@ -81,13 +81,15 @@ class SshTransport(Transport):
     def _ssh(
         self, remote_command: str, *, stdin: bytes = b"", timeout: float = 120
     ) -> subprocess.CompletedProcess[bytes]:
-        argv = [*self._ssh_command, *self._options(), self.destination, remote_command]
         try:
+            argv = [*self._ssh_command, *self._options(), self.destination, remote_command]
             proc = subprocess.run(argv, input=stdin, capture_output=True, timeout=timeout, check=False)
-        except FileNotFoundError as exc:
-            raise TransportError(f"cannot run {self._ssh_command[0]!r}: not found") from exc
-        except subprocess.TimeoutExpired as exc:
-            raise TransportError(f"no answer from {self.label} within {timeout:.0f} s") from exc
+        except FileNotFoundError:
+            raise TransportError(f"cannot run {self._ssh_command[0]!r}: not found") from None
+        except (OSError, ValueError) as exc:  # not executable, no temp dir, a NUL in an argument
+            raise TransportError(f"cannot run {self._ssh_command[0]!r} for {self.label}: {exc}") from None
+        except subprocess.TimeoutExpired:
+            raise TransportError(f"no answer from {self.label} within {timeout:.0f} s") from None
         self._opened = True
         if proc.returncode == 255:
             raise TransportError(

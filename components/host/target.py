@@ -11,6 +11,7 @@ from components.host.local import LocalTransport
 from components.host.manifest import abspath_problem
 from components.host.ssh import SshTransport
 from components.host.transport import Transport, TransportError, check_path
+from components.model.paths import local_dir_problem
 
 LOCATION_KEYS = ("transport", "destination", "path")
 """Target keys that name *where* the modules live: changing one replaces the resource."""
@@ -29,6 +30,8 @@ def check_target(target: object) -> list[str]:
         problems.append("path must be the module directory (e.g. '/etc/nixos/nixedge')")
     elif kind == "ssh" and abspath_problem(path.rstrip("/") or "/"):
         problems.append(f"path must be an absolute plain path on the host (got: {path!r})")
+    elif kind == "local" and (problem := local_dir_problem(path)):
+        problems.append(f"path {problem} (got: {path!r})")
     if kind == "ssh" and not isinstance(target.get("destination"), str):
         problems.append("destination is required for ssh (e.g. 'root@seminar')")
     for key in ("ssh_options", "ssh_command"):

@@ -54,3 +54,19 @@ def sensitive(path: str) -> bool:
 def contains(parent: str, child: str) -> bool:
     """Whether `child` is `parent` or lies below it."""
     return child == parent or parent == "/" or child.startswith(parent + "/")
+
+
+def local_dir_problem(path: str) -> str | None:
+    """Why `path` cannot be a local module directory (`host.target.path` with `transport:
+    local`), or None when it can. Shared by the model and the host provider's check.
+
+    The OS refuses a NUL only when it is first used (`embedded null byte`), and a control
+    character or a `..` makes a path that reads as one place and is another.
+    """
+    if "\0" in path:
+        return "must not contain a NUL byte"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return "must not contain control characters (a newline, a tab, an escape)"
+    if ".." in path.split("/"):
+        return "must not contain '..' segments: name the directory itself, e.g. '/etc/nixos/nixedge'"
+    return None

@@ -25,6 +25,7 @@ from components.model.types import (
     Hostname,
     Id,
     IPv4,
+    LocalDir,
     MemorySize,
     ModuleRef,
     NixData,
@@ -55,9 +56,9 @@ class LocalTarget(Strict):
     """Generated modules go to a directory on this machine (the dev stack)."""
 
     transport: Literal["local"] = Field(description="`local`: a directory on the machine that runs Pulumi.")
-    path: str = Field(
+    path: LocalDir = Field(
         description="Directory that receives the generated modules; relative paths are "
-        "relative to the project directory.",
+        "relative to the project directory. No NUL, control characters or '..' segments.",
         min_length=1,
     )
 

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from components.model.paths import local_dir_problem
+
 # Matched with fullmatch: `$` alone also accepts a trailing newline ("forgejo\n").
 # nixos-containers.nix: names become `container@<name>.service`, a host name and a
 # path under /var/lib/nixos-containers; nixpkgs asserts no underscores.
@@ -153,6 +155,13 @@ def _abs_path(path: str) -> str:
     return path
 
 
+def _local_dir(path: str) -> str:
+    problem = local_dir_problem(path)
+    if problem:
+        raise ValueError(problem)
+    return path
+
+
 def _state_version(version: str) -> str:
     if not _STATE_VERSION.fullmatch(version):
         raise ValueError("must be a NixOS release such as '25.05' or '24.11'")
@@ -186,6 +195,7 @@ ContainerName = Annotated[str, AfterValidator(_container_name)]
 Hostname = Annotated[str, AfterValidator(_hostname)]
 UnixName = Annotated[str, AfterValidator(_unix_name)]
 AbsPath = Annotated[str, AfterValidator(_abs_path)]
+LocalDir = Annotated[str, AfterValidator(_local_dir)]
 StateVersion = Annotated[str, AfterValidator(_state_version)]
 Unit = Annotated[str, AfterValidator(_unit)]
 IPv4 = Annotated[str, AfterValidator(_ipv4)]
