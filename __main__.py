@@ -5,18 +5,24 @@ the host), then the host's modules are written and activated, and only then are 
 ingress rules and DNS records published. On removal the reverse: a container that
 leaves the stack keeps running through the host step (`retain_removed`), its ingress
 rule goes, and only then does `HostPrune` remove its module and activate the host.
+
+A site of several hosts (`hosts:`, components.model.hosts) runs this once per host: each
+host's resources are named after it as a one-host stack's are, and nothing depends on
+another host, so the engine deploys the hosts in parallel and a failing host rolls back
+alone.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from components.errors import ConfigError
 from components.host.resources import ActivationSettings, HostModules, HostPrune
-from components.model import ResolvedSite, ResolvedTunnel, site_from_engine
+from components.model import ResolvedSite, ResolvedTunnel
 from components.model.claims import claims, origin_checks
+from components.model.hosts import ResolvedHosts, hosts_from_engine
 from components.nixos.layout import TUNNEL_ID
 from components.nixos.render import render, tunnel_id_value
 
@@ -29,11 +35,11 @@ def source(stack: str) -> str:
     return f"stack {stack} (nixedge:site)"
 
 
-def load_site(stack: str) -> ResolvedSite:
+def load_site(stack: str) -> ResolvedHosts:
     config = pulumi.Config("nixedge")
     try:
         # The raw JSON: parsed (and the stack file read again, as `check` reads it) in the model.
-        site = site_from_engine(stack, config.require("site"), source(stack))
+        site = hosts_from_engine(stack, config.require("site"), source(stack))
     except ConfigError as exc:
         # RunError prints the report alone, without a Python traceback.
         raise pulumi.RunError(str(exc)) from None
@@ -72,14 +78,13 @@ def edge_tunnel(
     return tunnel, secrets, ids
 
 
-def export_site(site: ResolvedSite, files: dict[str, str], host: HostModules) -> None:
-    pulumi.export("host", site.host)
-    pulumi.export("files", sorted(files))
-    pulumi.export("hashes", host.hashes)
-    pulumi.export("activation", host.activation)
-    pulumi.export(
-        "containers",
-        {
+def host_outputs(site: ResolvedSite, files: dict[str, str], host: HostModules) -> dict[str, Any]:
+    return {
+        "host": site.host,
+        "files": sorted(files),
+        "hashes": host.hashes,
+        "activation": host.activation,
+        "containers": {
             c.name: {
                 "hostAddress": c.host_address,
                 "localAddress": c.local_address,
@@ -88,8 +93,8 @@ def export_site(site: ResolvedSite, files: dict[str, str], host: HostModules) ->
             }
             for c in site.containers
         },
-    )
-    pulumi.export("routes", {r.hostname: r.service for r in site.routes})
+        "routes": {r.hostname: r.service for r in site.routes},
+    }
 
 
 def publish(
@@ -99,7 +104,7 @@ def publish(
     host: HostModules,
     files: dict[str, str],
     activation: ActivationSettings,
-) -> None:
+) -> dict[str, Any]:
     """The edge after the host, then the prune step after the edge (see the module docstring)."""
     from components.cloudflare.edge import Edge
 
@@ -121,15 +126,16 @@ def publish(
         activation=activation,
         opts=pulumi.ResourceOptions(depends_on=[host, edge]),
     )
-    pulumi.export("tunnelId", tunnel.tunnel_id)
-    pulumi.export("cnameTarget", tunnel.cname_target)
-    pulumi.export("urls", edge.urls)
-    pulumi.export("sshConfig", edge.ssh_config)
+    return {
+        "tunnelId": tunnel.tunnel_id,
+        "cnameTarget": tunnel.cname_target,
+        "urls": edge.urls,
+        "sshConfig": edge.ssh_config,
+    }
 
 
-def main() -> None:
-    stack = pulumi.get_stack()
-    site = load_site(stack)
+def deploy(site: ResolvedSite, stack: str) -> dict[str, Any]:
+    """One host's resources (named after it, as in a one-host stack); its outputs."""
     files = render(site)
     published = published_tunnel(site, stack)
     tunnel, secrets, ids = edge_tunnel(site, published)
@@ -149,9 +155,21 @@ def main() -> None:
         retain_removed=published is not None,
         claims=claims(site) if published is not None else {},
     )
-    export_site(site, files, host)
+    outputs = host_outputs(site, files, host)
     if tunnel is not None:
-        publish(site, stack, tunnel, host, files, activation)
+        outputs.update(publish(site, stack, tunnel, host, files, activation))
+    return outputs
+
+
+def main() -> None:
+    stack = pulumi.get_stack()
+    hosts = load_site(stack)
+    outputs = {site.host: deploy(site, stack) for site in hosts.hosts}
+    if not hosts.site:
+        for key, value in outputs[hosts.names[0]].items():
+            pulumi.export(key, value)
+        return
+    pulumi.export("hosts", {name: {k: v for k, v in out.items() if k != "host"} for name, out in outputs.items()})
 
 
 main()

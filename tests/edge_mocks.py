@@ -27,7 +27,13 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 TUNNEL_ID = "6f1c7a52-3b0e-4f7e-9d59-2a1f3c4b5d6e"
-"""The id Cloudflare gives a tunnel created under these mocks."""
+"""The id Cloudflare gives the first tunnel a run creates under these mocks."""
+
+
+def later_tunnel_id(name: str) -> str:
+    """The id of a further tunnel (another host's in a site), derived from its name."""
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
 TUNNEL_SECRET = base64.b64encode(bytes(range(32))).decode()
 """The secret Cloudflare generated for every tunnel under these mocks."""
 
@@ -199,12 +205,17 @@ def _deserialize(struct: Any) -> dict[str, Any]:
 class CloudflareMocks(mocks.Mocks):
     """Answers as Cloudflare would, deterministically; anything else echoes its inputs."""
 
+    def __init__(self) -> None:
+        self.created_tunnels: list[str] = []
+
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.typ == TUNNEL_TYPE:
             if args.resource_id:  # a read of an existing tunnel: `<account_id>/<tunnel_id>`
                 account_id, tunnel_id = args.resource_id.split("/", 1)
                 return tunnel_id, {"accountId": account_id, "name": "made-by-hand", "configSrc": "local"}
-            return TUNNEL_ID, {**args.inputs, "accountTag": args.inputs["accountId"], "status": "inactive"}
+            tunnel_id = TUNNEL_ID if not self.created_tunnels else later_tunnel_id(args.inputs["name"])
+            self.created_tunnels.append(tunnel_id)
+            return tunnel_id, {**args.inputs, "accountTag": args.inputs["accountId"], "status": "inactive"}
         if args.typ == DNS_TYPE:
             digest = hashlib.sha256(args.inputs["name"].encode()).hexdigest()[:32]
             return digest, dict(args.inputs)

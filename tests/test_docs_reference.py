@@ -28,7 +28,7 @@ def test_every_key_of_every_model_has_a_row() -> None:
     keys = {line.split("`")[1].rsplit(".", 1)[-1].removesuffix("[]") for line in rows}
     schema = site_schema()
     for name, model in schema["$defs"].items():
-        if name == "Site":
+        if name in ("Site", "SiteHost", "SiteOfHosts"):  # sections, not rows
             assert all(f"## `{key}`" in text for key in model["properties"]), name
             continue
         missing = set(model.get("properties", {})) - keys

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from components.commands.common import add_stack_args, load
+from components.commands.common import add_stack_args, load_site
 from components.model import ResolvedSite
 
 
@@ -52,6 +52,12 @@ def summary(site: ResolvedSite) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    site = load(args)
-    print(summary(site))
+    site = load_site(args)
+    if not site.site:
+        print(summary(site.hosts[0]))
+        return 0
+    routes = sum(len(h.routes) for h in site.hosts)
+    print(f"Site of {len(site.hosts)} hosts ({', '.join(site.names)}): {routes} route(s) in all")
+    for host in site.hosts:
+        print(f"\n{summary(host)}")
     return 0

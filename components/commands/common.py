@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from components.model import ResolvedSite, load_stack
+from components.model.hosts import ResolvedHosts, load_hosts
 
 
 def add_stack_args(parser: argparse.ArgumentParser) -> None:
@@ -16,8 +16,9 @@ def add_stack_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--config", "-c", type=Path, default=None, help="any stack file instead of --stack")
 
 
-def load(args: argparse.Namespace) -> ResolvedSite:
-    site = load_stack(args.stack, args.config)
+def load_site(args: argparse.Namespace) -> ResolvedHosts:
+    """Every host of the stack: one for today's shape, several for a site of `hosts`."""
+    site = load_hosts(args.stack, args.config)
     for warning in site.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return site

@@ -22,7 +22,8 @@ from pathlib import Path, PurePosixPath
 
 from components.commands.common import add_stack_args
 from components.errors import ConfigError, NixedgeError
-from components.model import ResolvedSite, read_stack_file, site_from_data, stack_path
+from components.model import ResolvedSite, read_stack_file, stack_path
+from components.model.hosts import ResolvedHosts, hosts_from_data
 from components.nixos.render import render
 
 WORKING_TREE = "the working tree"
@@ -37,14 +38,26 @@ class DiffError(NixedgeError):
 
 @dataclass(frozen=True)
 class Side:
-    """One side of the comparison: its label for messages and the site (None: no file)."""
+    """One side of the comparison: its label for messages and the site (None: no file).
+    A site of several hosts shows each host's files and keys under its name."""
 
     label: str
-    site: ResolvedSite | None
+    site: ResolvedHosts | None
 
     @cached_property
     def files(self) -> dict[str, str]:
-        return render(self.site) if self.site is not None else {}
+        return per_host(self.site, render, "/")
+
+
+def per_host(
+    site: ResolvedHosts | None, facts: Callable[[ResolvedSite], Mapping[str, str]], sep: str = ": "
+) -> dict[str, str]:
+    """`facts` of each host, keyed `<host><sep><key>` in a site of hosts (as is for one host)."""
+    if site is None:
+        return {}
+    if not site.site:
+        return dict(facts(site.hosts[0]))
+    return {f"{h.host}{sep}{k}": v for h in site.hosts for k, v in facts(h).items()}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -110,7 +123,7 @@ def read_at(repo: Path, commit: str, rel: str) -> bytes | None:
 
 def _site(
     path: Path, name: str, source: str, project: Path, fetch: Callable[[str], bytes | None] | None = None
-) -> ResolvedSite:
+) -> ResolvedHosts:
     """Validate a stack file; errors name the file `name` and the side (`source`), not the path read.
 
     Modules that containers import by path are read from `project`; with `fetch`, they
@@ -127,11 +140,14 @@ def _site(
             if content is not None:
                 (project / ref).parent.mkdir(parents=True, exist_ok=True)
                 (project / ref).write_bytes(content)
-    return site_from_data(raw, source, project)
+    return hosts_from_data(raw, source, project)
 
 
 def _module_refs(raw: object) -> set[str]:
     """Module paths that containers import, as written (validation comes later)."""
+    hosts = raw.get("hosts") if isinstance(raw, dict) else None
+    if isinstance(hosts, dict):
+        return {ref for host in hosts.values() for ref in _module_refs(host)}
     containers = raw.get("containers") if isinstance(raw, dict) else None
     if not isinstance(containers, dict):
         return set()
@@ -145,7 +161,7 @@ def _module_refs(raw: object) -> set[str]:
     }
 
 
-def _site_from_bytes(data: bytes, name: str, source: str, fetch: Callable[[str], bytes | None]) -> ResolvedSite:
+def _site_from_bytes(data: bytes, name: str, source: str, fetch: Callable[[str], bytes | None]) -> ResolvedHosts:
     # read_stack_file reads a path; a temp project reuses its exact checks and messages.
     with tempfile.TemporaryDirectory(prefix="nixedge-diff-") as tmp:
         path = Path(tmp) / "stacks" / "stack.yaml"
@@ -172,6 +188,10 @@ def load_sides(path: Path, ref: str) -> tuple[Side, Side, str]:
         return read_at(repo, commit, str(project / ref_path))
 
     base_site = _site_from_bytes(data, rel, f"{rel} at {ref} (the base)", fetch) if data is not None else None
+    if base_site is not None and head_site is not None and base_site.site != head_site.site:
+        # A stack rewritten as a site: compare both by host, so that only real changes show.
+        base_site, head_site = replace(base_site, site=True), replace(head_site, site=True)
+        head = Side(WORKING_TREE, head_site)
     base = Side(ref, base_site)
     return base, head, rel
 
@@ -283,13 +303,13 @@ def summary(rel: str, base: Side, head: Side) -> tuple[list[str], bool]:
     ]
     sections = [
         ("Nix modules", files),
-        ("Routes", _keyed(routes(old), routes(new))),
-        ("Containers", _keyed(addresses(old), addresses(new))),
-        ("DNS records", _keyed(dns_records(old), dns_records(new), removed_note=False)),
+        ("Routes", _keyed(per_host(old, routes), per_host(new, routes))),
+        ("Containers", _keyed(per_host(old, addresses), per_host(new, addresses))),
+        ("DNS records", _keyed(per_host(old, dns_records), per_host(new, dns_records), removed_note=False)),
     ]
     # A whole file added or removed is said once above; its settings would only repeat it.
     if old is not None and new is not None:
-        sections.append(("Host and tunnel settings", _keyed(settings(old), settings(new))))
+        sections.append(("Host and tunnel settings", _keyed(per_host(old, settings), per_host(new, settings))))
     changed = any(lines for _, lines in sections)
     out = [f"Summary of {rel}: {base.label} -> {head.label}"]
     for title, lines in sections:

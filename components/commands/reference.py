@@ -231,6 +231,8 @@ def reference_text(schema: Mapping[str, Any] | None = None) -> str:
                 cells = [f"`{row.path}`", row.type, row.default, row.description]
                 out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
             out.append("")
+    hosts = walker.defs["SiteOfHosts"]["properties"]["hosts"]
+    out += ["## `hosts`\n", hosts["description"] + " See docs/sites.md.\n", "Type: map of sites. Optional.\n"]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from components.commands.common import add_stack_args, load
+from components.commands.common import add_stack_args, load_site
 from components.nixos.render import render
 
 
@@ -26,8 +26,11 @@ def write_tree(out: Path, files: dict[str, str]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    site = load(args)
-    files = render(site)
-    write_tree(args.out, files)
-    print(f"Wrote {len(files)} files for {site.host} to {args.out}")
+    site = load_site(args)
+    for host in site.hosts:
+        # A site of several hosts: each host's modules in a directory of its name.
+        out = args.out / host.host if site.site else args.out
+        files = render(host)
+        write_tree(out, files)
+        print(f"Wrote {len(files)} files for {host.host} to {out}")
     return 0

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from components.cloudflare.ssh_config import ssh_config
-from components.commands.common import add_stack_args, load
+from components.commands.common import add_stack_args, load_site
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -24,10 +24,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    site = load(args)
-    text = ssh_config(site)
+    site = load_site(args)
+    # A site of several hosts: one snippet per host, each through that host's tunnel.
+    text = "\n".join(t for h in site.hosts if (t := ssh_config(h)))
     if not text:
-        print(f"Host {site.host} has no ssh routes; nothing to print.", file=sys.stderr)
+        hosts = "Host " + site.names[0] if not site.site else "No host of " + ", ".join(site.names)
+        print(f"{hosts} has no ssh routes; nothing to print.", file=sys.stderr)
         return 0
     print(text, end="")
     return 0

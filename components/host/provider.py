@@ -34,6 +34,7 @@ from pulumi.dynamic import (
 )
 
 from components.errors import HostError
+from components.host import outcomes
 from components.host.apply import apply, read_back, remove
 from components.host.manifest import abspath_problem, relpath_problem
 from components.host.move import move, moved
@@ -292,11 +293,16 @@ class HostModulesProvider(ResourceProvider):
     ) -> Report:  # fmt: skip
         state = desired(props, root, olds)
         try:
-            return apply(
+            report = apply(
                 transport, state,
                 (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
             )  # fmt: skip
-        except HostError:
-            raise  # already says what happened and in which state the host is
+        except HostError as exc:
+            note = outcomes.others_note(state.host)
+            if not note:
+                raise  # already says what happened and in which state the host is
+            raise HostError(f"{exc}\n{note}") from exc
         except Exception as exc:
             raise HostError(f"Unexpected failure during {verb} of {state.host}'s modules: {exc!r}") from exc
+        outcomes.deployed(state.host)
+        return report

@@ -178,7 +178,12 @@ def read_stack_file(path: Path) -> Any:
 
 
 def site_from_engine(stack: str, text: str, source: str) -> ResolvedSite:
-    """The site of `pulumi up`: `text` is `nixedge:site` as the engine hands it over (JSON).
+    """The site of `pulumi up`: `text` is `nixedge:site` as the engine hands it over (JSON)."""
+    return site_from_data(engine_data(stack, text, source), source)
+
+
+def engine_data(stack: str, text: str, source: str) -> Any:
+    """`nixedge:site` as the engine hands it over (JSON), parsed.
 
     When the stack file is the one in stacks/, it is read here too, with `check`'s
     reader, so that a file `check` refuses (a value YAML readers read differently, a
@@ -196,7 +201,7 @@ def site_from_engine(stack: str, text: str, source: str) -> ResolvedSite:
         raise ConfigError([issue], source) from None
     if path.exists():
         _written(path)
-    return site_from_data(data, source)
+    return data
 
 
 def _written(path: Path) -> Any:

@@ -1,0 +1,112 @@
+"""What only a site of several hosts shows: each host was checked alone before.
+
+A hostname is routed once in the whole site (one DNS record, one tunnel serving it); a
+zone has one id; each host runs its own tunnel, so no two hosts share a tunnel name or
+adopt the same tunnel id; no two hosts write to the same target. Address plans and user
+ids are per host and may repeat.
+"""
+
+from __future__ import annotations
+
+from components.errors import Issue
+from components.model.resolved import ResolvedSite
+
+
+def _loc(host: str, loc: str) -> str:
+    return f"hosts.{host}.{loc}"
+
+
+def _hostnames(hosts: list[ResolvedSite]) -> list[Issue]:
+    issues: list[Issue] = []
+    routed: dict[str, tuple[str, str]] = {}  # hostname -> (host, key of its route)
+    for h in hosts:
+        for r in h.routes:
+            first = routed.setdefault(r.hostname, (h.host, r.loc))
+            if first[0] != h.host:
+                issues.append(
+                    Issue(
+                        _loc(h.host, f"{r.loc}.hostname"),
+                        f"is routed by host {first[0]} too ({_loc(*first)}): a hostname is routed once in the site",
+                        r.hostname,
+                        hint="keep the route on the host whose container serves it",
+                    )
+                )
+    for h in hosts:
+        records = h.tunnel.dns_records if h.tunnel is not None else ()
+        for rec in records:
+            owner = routed.get(rec.name)
+            if owner is not None and owner[0] != h.host:
+                issues.append(
+                    Issue(
+                        _loc(h.host, "tunnel.dnsRecords"),
+                        f"names {rec.name}, which host {owner[0]} routes ({_loc(*owner)}): "
+                        "a CNAME must be the only record of its name",
+                        rec.name,
+                    )
+                )
+    return issues
+
+
+def _zones(hosts: list[ResolvedSite]) -> list[Issue]:
+    issues: list[Issue] = []
+    ids: dict[str, tuple[str, str]] = {}  # zone name -> (host, zone id)
+    for h in hosts:
+        zones = h.tunnel.zones if h.tunnel is not None else {}
+        for i, (zone, zone_id) in enumerate(zones.items()):
+            if zone_id is None:
+                continue
+            first = ids.setdefault(zone, (h.host, zone_id))
+            if first[1] != zone_id:
+                issues.append(
+                    Issue(
+                        _loc(h.host, f"tunnel.zones[{i}].zoneId"),
+                        f"differs from host {first[0]}'s id of zone {zone} ({first[1]}): a zone has one id",
+                        zone_id,
+                    )
+                )
+    return issues
+
+
+def _tunnels(hosts: list[ResolvedSite]) -> list[Issue]:
+    issues: list[Issue] = []
+    names: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    why = "each host runs its own tunnel, which reaches only that host's containers"
+    for h in hosts:
+        t = h.tunnel
+        if t is None:
+            continue
+        first = names.setdefault(t.name, h.host)
+        if first != h.host:
+            issues.append(
+                Issue(_loc(h.host, "tunnel.name"), f"is host {first}'s tunnel name too: {why}", t.name,
+                      hint=f"name it after the host, e.g. {h.host}")
+            )
+        if t.tunnel_id is not None and (owner := ids.setdefault(t.tunnel_id, h.host)) != h.host:
+            issues.append(
+                Issue(_loc(h.host, "tunnel.tunnelId"), f"is host {owner}'s tunnel too: {why}", t.tunnel_id)
+            )
+    return issues
+
+
+def _targets(hosts: list[ResolvedSite]) -> list[Issue]:
+    issues: list[Issue] = []
+    seen: dict[tuple[object, ...], str] = {}
+    for h in hosts:
+        t = h.target
+        key = (t["transport"], t.get("destination"), t.get("port"), t["path"])
+        first = seen.setdefault(key, h.host)
+        if first != h.host:
+            issues.append(
+                Issue(
+                    _loc(h.host, "host.target"),
+                    f"is host {first}'s target too: the two hosts would overwrite each other's modules",
+                    t,
+                )
+            )
+    return issues
+
+
+def check_across_hosts(hosts: list[ResolvedSite]) -> list[Issue]:
+    """Every problem across the hosts of a site (each host already valid alone)."""
+    return _hostnames(hosts) + _zones(hosts) + _tunnels(hosts) + _targets(hosts)

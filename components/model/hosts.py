@@ -1,0 +1,125 @@
+"""A site of several hosts: `nixedge:site: {hosts: {<name>: <one host's site>}}`.
+
+Each entry under `hosts` has exactly the shape of a one-host stack's `nixedge:site`
+(host, network, tunnel, containers, origins, secrets, postgresql), so turning a one-host
+stack into a site is indenting its site under `hosts: {<host.name>: ...}`. Each host is
+validated, resolved and rendered alone, exactly as its own one-host stack would be
+(address plans and user ids may repeat across hosts; a route can only name a container
+of its own host, whose tunnel reaches nothing else); `components.model.checks.across_hosts`
+adds what only the whole site shows. Error keys are prefixed `hosts.<name>.`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from components.errors import ConfigError, Issue
+from components.model.checks.across_hosts import check_across_hosts
+from components.model.load import SITE_KEY, engine_data, read_stack_file, site_from_data, stack_path
+from components.model.resolved import ResolvedSite
+
+HOSTS = "hosts"
+
+
+@dataclass(frozen=True)
+class ResolvedHosts:
+    """Every host of a stack, by name. `site` is False for today's one-host shape (its
+    outputs and messages stay as they were), True for the `hosts:` shape."""
+
+    hosts: tuple[ResolvedSite, ...]
+    site: bool = False
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        if not self.site:
+            return self.hosts[0].warnings
+        return tuple(f"{HOSTS}.{h.host}.{w}" for h in self.hosts for w in h.warnings)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(h.host for h in self.hosts)
+
+
+def _prefixed(issue: Issue, prefix: str) -> Issue:
+    return replace(issue, loc=f"{prefix}.{issue.loc}" if issue.loc else prefix)
+
+
+def _entry(name: Any, entry: Any, issues: list[Issue]) -> dict[str, Any] | None:
+    """One host's site, with `host.name` filled in from its key (or checked against it)."""
+    loc = f"{HOSTS}.{name}"
+    if not isinstance(entry, dict):
+        issues.append(Issue(loc, "must be a mapping with host, network and containers, like a one-host site", entry))
+        return None
+    host = entry.get("host")
+    if not isinstance(host, dict):
+        return entry  # the host's own validation reports it
+    if "name" not in host:
+        return {**entry, "host": {**host, "name": name}}
+    if host["name"] != name:
+        issues.append(
+            Issue(
+                f"{loc}.host.name",
+                f"must be the name the host is listed under ({name})",
+                host["name"],
+                hint="leave host.name out inside a site: the key under hosts names the host",
+            )
+        )
+    return entry
+
+
+def _host(name: str, entry: dict[str, Any], source: str, project_dir: Path | None) -> ResolvedSite:
+    prefix = f"{HOSTS}.{name}"
+    try:
+        resolved = site_from_data(entry, source, project_dir)
+    except ConfigError as exc:
+        raise ConfigError([_prefixed(i, prefix) for i in exc.issues], source) from None
+    tunnel = resolved.tunnel
+    if tunnel is not None and tunnel.publish_issues:
+        publish = tuple(_prefixed(i, prefix) for i in tunnel.publish_issues)
+        resolved = replace(resolved, tunnel=replace(tunnel, publish_issues=publish))
+    return resolved
+
+
+def hosts_from_data(data: Any, source: str = "stack config", project_dir: Path | None = None) -> ResolvedHosts:
+    """Validate `nixedge:site` in either shape and resolve every host, or raise one
+    ConfigError listing every problem of every host."""
+    if not isinstance(data, dict) or HOSTS not in data:
+        return ResolvedHosts((site_from_data(data, source, project_dir),))
+    issues = [
+        Issue(key, f"is not a known key beside {HOSTS}", has_value=False, hint=f"move it under {HOSTS}.<name>")
+        for key in sorted(data, key=str)
+        if key != HOSTS
+    ]
+    hosts = data[HOSTS]
+    if not isinstance(hosts, dict) or not hosts:
+        raise ConfigError([*issues, Issue(HOSTS, "must be a mapping of host name -> that host's site", hosts)], source)
+    entries = {str(name): e for name, raw in sorted(hosts.items()) if (e := _entry(name, raw, issues)) is not None}
+    resolved: list[ResolvedSite] = []
+    for name, entry in entries.items():
+        try:
+            resolved.append(_host(name, entry, source, project_dir))
+        except ConfigError as exc:
+            issues += exc.issues
+    if not issues:
+        issues = check_across_hosts(resolved)
+    if issues:
+        raise ConfigError(issues, source)
+    return ResolvedHosts(tuple(resolved), site=True)
+
+
+def hosts_from_engine(stack: str, text: str, source: str) -> ResolvedHosts:
+    """Every host of `pulumi up`: `text` is `nixedge:site` as the engine hands it over."""
+    return hosts_from_data(engine_data(stack, text, source), source)
+
+
+def load_hosts(stack: str | None = None, config_file: Path | None = None) -> ResolvedHosts:
+    """Every host of a stack by name (stacks/Pulumi.<stack>.yaml) or from any stack file."""
+    from components.model.load import _shown
+
+    path = config_file if config_file is not None else _shown(stack_path(stack or "dev"))
+    return hosts_from_data(read_stack_file(path), str(path), path.resolve().parent.parent)
+
+
+__all__ = ["HOSTS", "SITE_KEY", "ResolvedHosts", "hosts_from_data", "hosts_from_engine", "load_hosts"]
