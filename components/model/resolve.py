@@ -119,6 +119,7 @@ class _Resolver:
             name: mounts.container_mounts(site, report, name, c, pg) for name, c in site.containers.items()
         }
         mounts.foreign_state_dirs(site, report, resolved_mounts)
+        mounts.host_paths(site, report)
         containers = [
             self.container(name, c, allocated, resolved_mounts[name], pg) for name, c in sorted(site.containers.items())
         ]
