@@ -19,6 +19,7 @@ from components.model.checks import (
     identities,
     isolation,
     mounts,
+    order,
     postgresql,
     routes,
     secrets,
@@ -120,6 +121,7 @@ class _Resolver:
         }
         mounts.foreign_state_dirs(site, report, resolved_mounts)
         mounts.host_paths(site, report)
+        order.start_order(site, report)
         containers = [
             self.container(name, c, allocated, resolved_mounts[name], pg) for name, c in sorted(site.containers.items())
         ]

@@ -163,7 +163,8 @@ def wrappers(site: Site, report: Report) -> None:
     """
     default = {app: preset.default_wrapper for app, preset in PRESETS.items()}
     seen: dict[str, str] = {}
-    for name, c in site.containers.items():
+    # An app's own wrapper keeps its name; the container that set the same one is named.
+    for name, c in sorted(site.containers.items(), key=lambda item: item[1].wrapper is not None):
         command = c.wrapper if c.wrapper is not None else default.get(c.app)
         loc = f"containers.{name}.wrapper"
         if command is None:
@@ -176,7 +177,7 @@ def wrappers(site: Site, report: Report) -> None:
                 f"is already the wrapper of {seen[command]}; of two commands of one name on the host PATH, "
                 "one silently wins",
                 command,
-                hint=f"set {loc}: <another name>, e.g. {command}-{name}",
+                hint=f"set {loc} to a name of its own, e.g. {command}-{name}",
             )
         else:
             seen[command] = f"containers.{name}"
