@@ -13,15 +13,13 @@ import posixpath
 
 # Symlinks every NixOS host has, resolved before the rules apply: systemd's tmpfiles
 # (var.conf, legacy.conf, which NixOS installs) link /var/run and /var/lock into /run;
-# NixOS links /etc/static, /run/current-system and /run/booted-system into the Nix store
-# and /etc/mtab to the kernel's mount table.
+# NixOS links /etc/mtab to the kernel's mount table. (/etc/static, /run/current-system
+# and /run/booted-system lead into the Nix store at a path only the host knows: they
+# are sensitive trees of their own.)
 NIXOS_SYMLINKS = {
     "/var/run": "/run",
     "/var/lock": "/run/lock",
-    "/etc/static": "/nix/store",
     "/etc/mtab": "/proc/mounts",
-    "/run/current-system": "/nix/store",
-    "/run/booted-system": "/nix/store",
 }
 
 # A mount of one of these, or of anything below, would hand the container power over
@@ -35,6 +33,9 @@ SENSITIVE_TREES = (
     "/dev",
     "/root",
     "/home",
+    "/etc/static",
+    "/run/current-system",
+    "/run/booted-system",
     "/etc/nixos",
     "/etc/ssh",
     "/etc/sudoers.d",
@@ -193,7 +194,20 @@ def target_problem(path: str) -> str | None:
 
 # Where nixedge's own host directories (host.secretsDir, the modules directory) may not
 # be: shared with every user (/tmp), rebuilt by NixOS (the store), or not a file system.
-SHARED_TREES = ("/nix", "/tmp", "/var/tmp", "/dev", "/proc", "/sys", "/run/user", "/boot", "/home")
+SHARED_TREES = (
+    "/nix",
+    "/etc/static",
+    "/run/current-system",
+    "/run/booted-system",
+    "/tmp",
+    "/var/tmp",
+    "/dev",
+    "/proc",
+    "/sys",
+    "/run/user",
+    "/boot",
+    "/home",
+)
 
 
 def system_dir_problem(path: str) -> str | None:
@@ -203,12 +217,10 @@ def system_dir_problem(path: str) -> str | None:
         return problem
     real = resolve(path)
     if real in SENSITIVE_PATHS:
-        return "is a system directory; give nixedge a directory of its own, e.g. '/var/lib/nixedge/secrets'" + via(
-            path
-        )
+        return "is a system directory, not one of nixedge's own" + via(path)
     tree = next((t for t in SHARED_TREES if contains(t, real)), None)
     if tree is not None:
-        return f"is in {tree}, which is not a private place on the host to keep nixedge's files" + via(path)
+        return f"is in {tree}, which NixOS or every user shares: no private place for nixedge's files" + via(path)
     return None
 
 

@@ -81,7 +81,7 @@ def _catch_all(report: Report, t: Tunnel) -> None:
         port = -1
     if port is not None and not 1 <= port <= 65535:
         report.error(
-            "tunnel.catchAll", "has a port outside 1-65535, which cloudflared refuses at start", t.catch_all
+            "tunnel.catchAll", "must have a port from 1 to 65535, or none; cloudflared refuses it at start", t.catch_all
         )
 
 

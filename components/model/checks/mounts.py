@@ -86,25 +86,26 @@ def host_paths(site: Site, report: Report) -> None:
     """The host paths that are not a container's: the secrets' paths and nixedge's own directories."""
     for name, ref in site.secrets.items():
         _read_only_file(report, set(), f"secrets.{name}.path", ref.path)
-    problem = paths.system_dir_problem(site.host.secrets_dir)
-    if problem is not None:
+    secrets_problem = paths.system_dir_problem(site.host.secrets_dir)
+    if secrets_problem is not None:
         hint = "keep the default, /var/lib/nixedge/secrets"
-        report.error("host.secretsDir", problem, site.host.secrets_dir, hint=hint)
+        report.error("host.secretsDir", secrets_problem, site.host.secrets_dir, hint=hint)
     target = site.host.target
-    if target.transport == "ssh":
-        problem = paths.system_dir_problem(target.path)
-        if problem is not None:
-            report.error("host.target.path", problem, target.path, hint="keep the default, /etc/nixos/nixedge")
-        for inner, outer in ((site.host.secrets_dir, target.path), (target.path, site.host.secrets_dir)):
-            if contains(outer, inner) and problem is None:
-                report.error(
-                    "host.secretsDir",
-                    f"overlaps host.target.path ({target.path}): the credentials would sit among the modules "
-                    "that are copied into the Nix store",
-                    site.host.secrets_dir,
-                    hint="keep them apart, e.g. /var/lib/nixedge/secrets",
-                )
-                break
+    if target.transport != "ssh":  # a directory of the machine that runs Pulumi
+        return
+    target_problem = paths.system_dir_problem(target.path)
+    if target_problem is not None:
+        report.error("host.target.path", target_problem, target.path, hint="keep the default, /etc/nixos/nixedge")
+    elif secrets_problem is None and (
+        contains(target.path, site.host.secrets_dir) or contains(site.host.secrets_dir, target.path)
+    ):
+        report.error(
+            "host.secretsDir",
+            f"overlaps host.target.path ({target.path}): the credentials would sit among the modules, "
+            "which a flake copies into the Nix store whole",
+            site.host.secrets_dir,
+            hint="keep them apart, e.g. /var/lib/nixedge/secrets",
+        )
 
 
 def _key(mount: Mount, field: str) -> str:

@@ -105,7 +105,7 @@ def extra_flags(report: Report, loc: str, c: Container) -> None:
 
 
 # Device nodes that are the host itself: its memory, I/O ports, kernel log and disks.
-HOST_DEVICES = ("/dev/mem", "/dev/kmem", "/dev/port", "/dev/kmsg", "/dev/mapper", "/dev/disk", "/dev/block")
+HOST_DEVICES = ("/dev/mem", "/dev/kmem", "/dev/port", "/dev/kmsg", "/dev/mapper", "/dev/disk")
 DISK_PREFIXES = ("sd", "hd", "vd", "xvd", "nvme", "mmcblk", "loop", "dm-", "md", "sr", "nbd", "zd")
 
 

@@ -104,7 +104,8 @@ def _dead_routes(loc: str, c: Container) -> list[Issue]:
     for key, server in _server_settings(loc, c):
         if web is not None:
             issues += _listens(loc, key, server, "HTTP_ADDR", c, f"{loc}.routes[{web}]")
-            if server.get("PROTOCOL") in ("http+unix", "fcgi+unix"):
+            derived = key.startswith(f"{loc}.settings")  # PROTOCOL follows the route there
+            if server.get("PROTOCOL") in ("http+unix", "fcgi+unix") and not derived:
                 issues.append(
                     Issue(
                         f"{key}.PROTOCOL",
