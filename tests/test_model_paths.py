@@ -13,18 +13,23 @@ the end.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 
-from components.errors import Issue
 from components.model import paths, site_from_data
-from tests.model_cases import HOMELAB, SEED, VPN, A, homelab_lines, multiservice_site, seed_lines
+from tests.model_cases import (
+    HOMELAB,
+    SEED,
+    VPN,
+    A,
+    F,
+    Lines,
+    case,
+    err,
+    homelab_lines,
+    multiservice_site,
+    seed_lines,
+)
 from tests.nixeval import Mutation, put, seed_site, set_key
-
-F = "containers.forgejo"
-NO_VALUE = object()
 
 SENSITIVE = "is a sensitive host path; mounting it gives the container power over the host"
 STATE_SENSITIVE = "is a sensitive host path; use a directory of its own such as /var/lib/<app>"
@@ -43,24 +48,13 @@ DISK_HINT = "bind-mount a file system the host mounts instead"
 KEEP_SECRETS_DIR = "keep the default, /var/lib/nixedge/secrets"
 KEEP_TARGET = "keep the default, /etc/nixos/nixedge"
 
-Lines = Callable[[Mutation], list[str]]
-seed: Lines = seed_lines
-homelab: Lines = homelab_lines
-
-
-def err(key: str, message: str, value: Any, hint: str | None = None) -> list[str]:
-    """The report lines of one issue, as ConfigError prints them."""
-    has_value = value is not NO_VALUE
-    return str(Issue(key, message, value if has_value else None, hint, has_value)).splitlines()
+seed = seed_lines
+homelab = homelab_lines
 
 
 def secret(path: str) -> Mutation:
     """Secret `k` at `path`, read by atticd."""
     return put(("secrets", {"k": {"provider": "agenix", "path": path}}), (f"{A}.secrets", ["k"]))
-
-
-def case(case_id: str, lines: Lines, mutation: Mutation, *expected: str) -> Any:
-    return pytest.param(lines, mutation, list(expected), id=case_id)
 
 
 CASES = [
