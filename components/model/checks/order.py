@@ -21,7 +21,8 @@ def start_order(site: Site, report: Report) -> None:
             for i, unit in enumerate(units):
                 other, key = _container_unit(unit), f"containers.{name}.{field}[{i}]"
                 if other == name:
-                    report.error(key, f"orders containers.{name} {field} itself; systemd drops such a job", unit)
+                    verb = "orders containers.{} after" if field == "after" else "makes containers.{} require"
+                    report.error(key, f"{verb.format(name)} itself; systemd drops such a job", unit)
                 elif other in site.containers:
                     edges.setdefault(name, []).append((other, key))
     reported: set[str] = set()
