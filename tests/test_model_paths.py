@@ -650,7 +650,7 @@ CASES = [
         put(("host.secretsDir", "/nix/store/secrets")),
         *err(
             "host.secretsDir",
-            "is in /nix, which NixOS or every user shares: no private place for nixedge's files",
+            "is in /nix, which NixOS or another owner keeps: no private place for nixedge's files",
             "/nix/store/secrets",
             KEEP_SECRETS_DIR,
         ),
@@ -661,7 +661,7 @@ CASES = [
         put(("host.secretsDir", "/tmp/nixedge")),
         *err(
             "host.secretsDir",
-            "is in /tmp, which NixOS or every user shares: no private place for nixedge's files",
+            "is in /tmp, where every user of the host may plant files before nixedge writes",
             "/tmp/nixedge",
             KEEP_SECRETS_DIR,
         ),
@@ -672,7 +672,7 @@ CASES = [
         put(("host.secretsDir", "/var/tmp/nixedge")),
         *err(
             "host.secretsDir",
-            "is in /var/tmp, which NixOS or every user shares: no private place for nixedge's files",
+            "is in /var/tmp, where every user of the host may plant files before nixedge writes",
             "/var/tmp/nixedge",
             KEEP_SECRETS_DIR,
         ),
@@ -757,7 +757,7 @@ CASES = [
         *err(
             "host.secretsDir",
             (
-                "is in /run/user, which NixOS or every user shares: no private place for nixedge's "
+                "is in /run/user, which NixOS or another owner keeps: no private place for nixedge's "
                 "files (/var/run/user/0/nixedge is /run/user/0/nixedge on a NixOS host)"
             ),
             "/var/run/user/0/nixedge",
@@ -770,7 +770,7 @@ CASES = [
         put(("host.secretsDir", "/dev/shm/nixedge")),
         *err(
             "host.secretsDir",
-            "is in /dev, which NixOS or every user shares: no private place for nixedge's files",
+            "is in /dev, which NixOS or another owner keeps: no private place for nixedge's files",
             "/dev/shm/nixedge",
             KEEP_SECRETS_DIR,
         ),
@@ -792,7 +792,7 @@ CASES = [
         put(("host.secretsDir", "/run/current-system/secrets")),
         *err(
             "host.secretsDir",
-            "is in /run/current-system, which NixOS or every user shares: no private place for nixedge's files",
+            "is in /run/current-system, which NixOS or another owner keeps: no private place for nixedge's files",
             "/run/current-system/secrets",
             KEEP_SECRETS_DIR,
         ),
@@ -814,7 +814,7 @@ CASES = [
         put(("host.secretsDir", "/proc/self")),
         *err(
             "host.secretsDir",
-            "is in /proc, which NixOS or every user shares: no private place for nixedge's files",
+            "is in /proc, which NixOS or another owner keeps: no private place for nixedge's files",
             "/proc/self",
             KEEP_SECRETS_DIR,
         ),
@@ -825,7 +825,7 @@ CASES = [
         put(("host.secretsDir", "/home/alice/secrets")),
         *err(
             "host.secretsDir",
-            "is in /home, which NixOS or every user shares: no private place for nixedge's files",
+            "is in /home, which NixOS or another owner keeps: no private place for nixedge's files",
             "/home/alice/secrets",
             KEEP_SECRETS_DIR,
         ),
@@ -836,7 +836,7 @@ CASES = [
         put(("host.target.path", "/nix/store/nixedge")),
         *err(
             "host.target.path",
-            "is in /nix, which NixOS or every user shares: no private place for nixedge's files",
+            "is in /nix, which NixOS or another owner keeps: no private place for nixedge's files",
             "/nix/store/nixedge",
             KEEP_TARGET,
         ),
@@ -847,7 +847,7 @@ CASES = [
         put(("host.target.path", "/tmp/nixedge")),
         *err(
             "host.target.path",
-            "is in /tmp, which NixOS or every user shares: no private place for nixedge's files",
+            "is in /tmp, where every user of the host may plant files before nixedge writes",
             "/tmp/nixedge",
             KEEP_TARGET,
         ),
@@ -900,7 +900,7 @@ CASES = [
         put(("host.target.path", "/proc/nixedge")),
         *err(
             "host.target.path",
-            "is in /proc, which NixOS or every user shares: no private place for nixedge's files",
+            "is in /proc, which NixOS or another owner keeps: no private place for nixedge's files",
             "/proc/nixedge",
             KEEP_TARGET,
         ),
@@ -911,7 +911,7 @@ CASES = [
         put(("host.target.path", "/etc/static/nixedge")),
         *err(
             "host.target.path",
-            "is in /etc/static, which NixOS or every user shares: no private place for nixedge's files",
+            "is in /etc/static, which NixOS or another owner keeps: no private place for nixedge's files",
             "/etc/static/nixedge",
             KEEP_TARGET,
         ),
@@ -1399,3 +1399,11 @@ def test_allow_sensitive_still_allows_a_sensitive_host_path() -> None:
 def test_allow_sensitive_does_not_allow_a_target_over_the_containers_system() -> None:
     lines = seed_lines(put((f"{A}.bindMounts", [{"path": "/nix/store", "hostPath": "/srv/s", "allowSensitive": True}])))
     assert lines == err(f"{A}.bindMounts[0].path", TARGET, "/nix/store", OWN_PLACE)
+
+
+def test_modules_in_tmp_for_a_rehearsal_that_builds_nothing() -> None:
+    """Only a host that builds the modules as root must not find them where anyone can plant files."""
+    data = seed_site()
+    set_key(data, "host.target.path", "/tmp/nixedge-rehearsal")
+    set_key(data, "host.activation", {"mode": "none", "command": ["true"], "check": False})
+    assert site_from_data(data, SEED).target["path"] == "/tmp/nixedge-rehearsal"

@@ -193,14 +193,12 @@ def target_problem(path: str) -> str | None:
 
 
 # Where nixedge's own host directories (host.secretsDir, the modules directory) may not
-# be: shared with every user (/tmp), rebuilt by NixOS (the store), or not a file system.
+# be: rebuilt or shared by NixOS (the store), not a file system of files, or another's.
 SHARED_TREES = (
     "/nix",
     "/etc/static",
     "/run/current-system",
     "/run/booted-system",
-    "/tmp",
-    "/var/tmp",
     "/dev",
     "/proc",
     "/sys",
@@ -208,10 +206,15 @@ SHARED_TREES = (
     "/boot",
     "/home",
 )
+# Where every user of the host may create files, so may plant them before nixedge does.
+WORLD_WRITABLE = ("/tmp", "/var/tmp")
 
 
-def system_dir_problem(path: str) -> str | None:
-    """Why nixedge may not keep a directory of its own at host `path`, or None."""
+def system_dir_problem(path: str, world_writable_ok: bool = False) -> str | None:
+    """Why nixedge may not keep a directory of its own at host `path`, or None.
+
+    `world_writable_ok`: nothing on the host runs what is there as root (a rehearsal).
+    """
     problem = syntax_problem(path)
     if problem is not None:
         return problem
@@ -220,7 +223,10 @@ def system_dir_problem(path: str) -> str | None:
         return "is a system directory, not one of nixedge's own" + via(path)
     tree = next((t for t in SHARED_TREES if contains(t, real)), None)
     if tree is not None:
-        return f"is in {tree}, which NixOS or every user shares: no private place for nixedge's files" + via(path)
+        return f"is in {tree}, which NixOS or another owner keeps: no private place for nixedge's files" + via(path)
+    tree = next((t for t in WORLD_WRITABLE if contains(t, real)), None)
+    if tree is not None and not world_writable_ok:
+        return f"is in {tree}, where every user of the host may plant files before nixedge writes" + via(path)
     return None
 
 

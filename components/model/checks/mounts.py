@@ -93,7 +93,9 @@ def host_paths(site: Site, report: Report) -> None:
     target = site.host.target
     if target.transport != "ssh":  # a directory of the machine that runs Pulumi
         return
-    target_problem = paths.system_dir_problem(target.path)
+    # Modules in /tmp are fine for a rehearsal, not for a host that builds them as root.
+    builds = site.host.activation.command is None and site.host.activation.mode != "none"
+    target_problem = paths.system_dir_problem(target.path, world_writable_ok=not builds)
     if target_problem is not None:
         report.error("host.target.path", target_problem, target.path, hint="keep the default, /etc/nixos/nixedge")
     elif secrets_problem is None and (
