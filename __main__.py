@@ -15,7 +15,7 @@ import pulumi
 
 from components.errors import ConfigError
 from components.host.resources import ActivationSettings, HostModules, HostPrune
-from components.model import ResolvedSite, ResolvedTunnel, site_from_data
+from components.model import ResolvedSite, ResolvedTunnel, site_from_engine
 from components.model.claims import claims, origin_checks
 from components.nixos.layout import TUNNEL_ID
 from components.nixos.render import render, tunnel_id_value
@@ -32,7 +32,8 @@ def source(stack: str) -> str:
 def load_site(stack: str) -> ResolvedSite:
     config = pulumi.Config("nixedge")
     try:
-        site = site_from_data(config.require_object("site"), source(stack))
+        # The raw JSON: parsed (and the stack file read again, as `check` reads it) in the model.
+        site = site_from_engine(stack, config.require("site"), source(stack))
     except ConfigError as exc:
         # RunError prints the report alone, without a Python traceback.
         raise pulumi.RunError(str(exc)) from None

@@ -32,6 +32,11 @@ def format_exc(limit: int | None = None, chain: bool = True) -> str:
 
 
 if __name__ == "__main__":
+    from parent_death import die_with_parent  # beside this file, first on sys.path as a script
+
+    # Gone with the CLI (SIGTERM, Python's default: it ends at once). Every write is a
+    # rename, so no file is left half written; the next `up` repeats what was cut short.
+    die_with_parent()
     # This process only serves the provider: upstream looks the function up at each failure.
     traceback.format_exc = format_exc
     runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)

@@ -6,27 +6,35 @@ chosen CLI has no host of its own. The CLI starts it with the engine address as 
 last argument, reads the gRPC port from the first line of stdout, calls `Run` once,
 then stops it with SIGINT.
 
-Unlike upstream, the program runs inside this process (no second interpreter): the
-SDK's `LanguageServer` (private, hence `pulumi` pinned exactly) already runs a callable
-as a stack with the request's config, secrets, dry-run flag and monitor address.
+Unlike upstream, the program runs inside this process (no second interpreter), as the
+SDK's Automation API server (`pulumi.automation._server.LanguageServer`) runs a callable:
+`reset_options` with the request's monitor address and dry-run flag, its config and
+secrets, then `run_in_stack` on a fresh event loop. Its steps are ours rather than that
+servicer's so that a run the engine cancelled (a provider that failed to load, Ctrl-C)
+ends without a Python traceback: the engine has already said why.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
+import logging
 import os
 import runpy
 import signal
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from concurrent import futures
 from importlib import metadata
-from typing import Any, cast
+from typing import Any
 
 import grpc
-from pulumi import RunError
-from pulumi.automation._server import LanguageServer
-from pulumi.runtime import settings
+from parent_death import die_with_parent
+from pulumi import RunError, log
+from pulumi.runtime import reset_options, run_in_stack, set_all_config, settings
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
@@ -83,19 +91,68 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
                 # runpy's frames say nothing to whoever reads the error.
                 raise RunError(_program_traceback(exc)) from None
 
-        # The SDK's servicer takes the engine address from `args[0]` (what the CLI sends
-        # in --client mode); here the CLI gave it to us on the command line instead.
-        inner = language_pb2.RunRequest()
-        inner.CopyFrom(request)
-        del inner.args[:]
-        inner.args.append(self._engine_address)
-        servicer = LanguageServer(program)
-        response = cast(language_pb2.RunResponse, servicer.Run(inner, context))  # type: ignore[no-untyped-call]
-        if response.error:
-            # The servicer already logged the error to the engine; `bail` stops the
-            # CLI from printing it a second time as "an unhandled error occurred".
-            return language_pb2.RunResponse(bail=True)
-        return response
+        # The settings live in context variables: each run gets its own copy.
+        return contextvars.copy_context().run(run_stack, request, self._engine_address, program)
+
+
+def run_stack(
+    request: language_pb2.RunRequest, engine_address: str, program: Callable[[], None]
+) -> language_pb2.RunResponse:
+    """Runs `program` as the stack the request names; an error is logged to the engine
+    here and answered with `bail`, which stops the CLI from printing it a second time
+    as "an unhandled error occurred"."""
+    # As the SDK's entry point does: a faulted task nobody awaited is not news.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    reset_options(
+        project=request.project,
+        monitor_address=request.monitor_address,
+        engine_address=engine_address,
+        stack=request.stack,
+        parallel=request.parallel,
+        preview=request.dryRun,
+        organization=request.organization or "organization",
+    )
+    if request.config:
+        set_all_config(dict(request.config), list(request.configSecretKeys) or None)
+    loop = asyncio.new_event_loop()
+    loop.set_default_executor(futures.ThreadPoolExecutor(max_workers=max(request.parallel, 1) * 4))
+    try:
+        loop.run_until_complete(run_in_stack(program))
+    except RunError as exc:
+        log.error(str(exc))
+        return language_pb2.RunResponse(bail=True)
+    except BaseException as exc:  # noqa: BLE001 - any failure is reported to the engine
+        if _cancelled_by_engine(exc):
+            # The engine stopped answering on purpose and reports its reason itself
+            # (e.g. "no resource plugin 'pulumi-resource-cloudflare' found").
+            log.debug(f"The engine cancelled the run: {exc}")
+        else:
+            log.error(f"python inline source runtime error: {exc}\n{traceback.format_exc()}")
+        return language_pb2.RunResponse(bail=True)
+    finally:
+        # Tasks left pending by a failed run would warn "Task was destroyed but it is
+        # pending!" when the loop closes.
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                loop.run_until_complete(task)
+        loop.close()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return language_pb2.RunResponse()
+
+
+def _cancelled_by_engine(exc: BaseException) -> bool:
+    """Whether `exc` comes from an engine call that the engine cancelled or ended: the
+    SDK re-raises such a gRPC error as a bare `Exception(details)`, whose context is it."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, grpc.RpcError) and isinstance(current, grpc.Call):
+            return current.code() in (grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE)
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _program_traceback(exc: BaseException) -> str:
@@ -110,6 +167,8 @@ def _is_host_frame(filename: str) -> bool:
 
 
 def main() -> None:
+    # Gone with the CLI: this host's only work is talking to that engine.
+    die_with_parent(signal.SIGKILL)
     engine_address = sys.argv[-1] if len(sys.argv) > 1 else ""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=4),

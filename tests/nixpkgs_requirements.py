@@ -88,6 +88,14 @@ def _forgejo_database(where: str, attrs: Attrs) -> list[str]:
     return out
 
 
+def _cloudflared_default(where: str, attrs: Attrs) -> list[str]:
+    # A locally configured tunnel (credentialsFile) routes by its ingress and `default`;
+    # one run by its token takes its rules from Cloudflare.
+    if is_set(attrs, "credentialsFile") and not is_set(attrs, "default"):
+        return [f"{where}.default has no default and is not set"]
+    return []
+
+
 def _atticd_environment_file(where: str, attrs: Attrs) -> list[str]:
     return [] if is_set(attrs, "environmentFile") else [f"<option>{where}.environmentFile</option> is not set."]
 
@@ -237,8 +245,29 @@ SERVICES: tuple[Service, ...] = (
     Service(
         "services.cloudflared",
         "nixos/modules/services/networking/cloudflared.nix",
-        required=("credentialsFile", "default"),
+        # Since nixpkgs gained tokenFile (remote ingress, host.nixosRelease 26.11), a tunnel
+        # runs from one of the two files.
         each="tunnels",
+        checks=(
+            _exactly_one(
+                "credentialsFile",
+                "tokenFile",
+                "{where} needs exactly one of credentialsFile and tokenFile.",
+            ),
+            _cloudflared_default,
+        ),
+    ),
+    Service(
+        "virtualisation.podman",
+        "nixos/modules/virtualisation/podman/default.nix",
+    ),
+    Service(
+        "virtualisation.oci-containers",
+        "nixos/modules/virtualisation/oci-containers.nix",
+        required=("image",),
+        each="containers",
+        fixed={"backend": "podman"},
+        enabled=lambda attrs: bool(get(attrs, "containers", {})),
     ),
     Service(
         "services.resolved",

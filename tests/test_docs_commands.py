@@ -18,7 +18,10 @@ Conventions in the documents:
   `<!-- doc-test: output excerpt -->`, its lines (except `...` lines) occur in that
   output in this order, each as a whole line up to surrounding blanks. The copy's path
   prints as /home/me/nixedge in both.
-- Not run: `scripts/test` and `.ci/run`, which run this suite, and so this test.
+- Not run: `scripts/test` and `.ci/run`, which run this suite, and so this test; and
+  a shell block right after a line `<!-- doc-test: not run (why) -->`, for a command
+  that needs what this machine may not have (a download from outside a package
+  registry). The reason in parentheses is required.
 
 docs/ssh-hosts.md runs against a real OpenSSH server on 127.0.0.1 (tests.sshd) that it
 reaches as `ssh lab`: an `ssh` first on PATH adds `-F` with the server's client config
@@ -66,6 +69,7 @@ _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)
 _HEREDOC = re.compile(r"(?<!<)<<(?!<)-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _EXITS = re.compile(r"#\s*exits\s+(\d+)\s*$")
 _EXPECT = re.compile(r"^<!--\s*doc-test:\s*output(?P<excerpt>\s+excerpt)?\s*-->$")
+_NOT_RUN = re.compile(r"^<!--\s*doc-test:\s*not run\s*\((?P<why>[^)]+)\)\s*-->$")
 _CONTINUED = ("\\", "|", "&&", "||")
 
 
@@ -144,9 +148,15 @@ def document_commands(path: Path) -> list[Command]:
     """Every shell command of a document in order, with the outputs it states."""
     commands: list[Command] = []
     for info, line, body, before in fenced_blocks(path.read_text(encoding="utf-8")):
+        not_run = re.match(r"<!--\s*doc-test:\s*not run", before) is not None
+        if not_run and _NOT_RUN.match(before) is None:
+            raise ValueError(f"{path.name}:{line}: `doc-test: not run` needs its reason: `not run (why)`")
         if info in SHELLS:
-            commands += split_commands(body, line)
+            if not not_run:
+                commands += split_commands(body, line)
             continue
+        if not_run:
+            raise ValueError(f"{path.name}:{line}: `doc-test: not run (why)` marks a shell block only")
         expect = _EXPECT.match(before)
         if expect is None:
             continue
@@ -405,4 +415,19 @@ def test_document_commands_reads_expected_outputs(tmp_path: Path) -> None:
     assert [c.text for c in commands] == ["echo hi", "echo there", "printf 'a\\nb\\nc\\n'"]
     assert (commands[1].output, commands[2].excerpt) == ("there", ["a", "c"])
     assert _matches_in_order(["a", "c"], "a\nb\nc\n") is None
+
+
+def test_document_commands_leaves_out_blocks_marked_not_run(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "```sh\necho one\n```\n\n<!-- doc-test: not run (needs a download) -->\n```sh\nfalse\n```\n\n"
+        "```sh\necho two\n```\n"
+    )
+    assert [c.text for c in document_commands(doc)] == ["echo one", "echo two"]
+    doc.write_text("<!-- doc-test: not run -->\n```sh\nfalse\n```\n")
+    with pytest.raises(ValueError, match="needs its reason"):
+        document_commands(doc)
+    doc.write_text("<!-- doc-test: not run (why) -->\n```text\nan output\n```\n")
+    with pytest.raises(ValueError, match="marks a shell block only"):
+        document_commands(doc)
     assert _matches_in_order(["c", "a"], "a\nb\nc\n") == "a"

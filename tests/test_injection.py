@@ -90,7 +90,8 @@ def test_hostile_strings_are_literal_everywhere(tmp_path: Path) -> None:
     forgejo = out["containers/forgejo.nix"]
     inner = forgejo["containers"]["forgejo"]["config"]
     assert inner["services"]["forgejo"]["settings"]["nasty"] == settings_data["nasty"]
-    assert forgejo["systemd"]["services"]["container@forgejo"]["after"] == ["postgresql.service", ODD_UNIT]
+    # The host's PostgreSQL first (postgresql.target at the default release), then the odd unit.
+    assert forgejo["systemd"]["services"]["container@forgejo"]["after"] == ["postgresql.target", ODD_UNIT]
 
     atticd = out["containers/atticd.nix"]
     a_inner = atticd["containers"]["atticd"]["config"]

@@ -28,7 +28,9 @@ SEMINAR_FILES = [
     "tunnel-id.nix",
 ]
 MKFORCE_FALSE = {"_type": "override", "priority": 50, "content": False}
-AFTER_POSTGRESQL = {"after": ["postgresql.service"], "requires": ["postgresql.service"]}
+# The seminar stack's release is 25.11: PostgreSQL's ensured databases and roles are ready
+# with postgresql.target (tests/test_render_releases.py has every release).
+AFTER_POSTGRESQL = {"after": ["postgresql.target"], "requires": ["postgresql.target"]}
 
 
 def _render_and_eval(root: Path, files: dict[str, str]) -> dict[str, Any]:
@@ -236,6 +238,7 @@ def test_seed_site_dict_renders_like_the_stack_file(tmp_path: Path) -> None:
 def test_remote_ingress_module_evaluates(tmp_path: Path) -> None:
     data = seed_site()
     set_key(data, "tunnel.ingress", "remote")
+    set_key(data, "host.nixosRelease", "26.05")  # nixedge's own unit; 26.11 has nixpkgs' tokenFile
     files = render(site_from_data(data))
     evaluated = _render_and_eval(tmp_path, files)
     unit = evaluated["cloudflared.nix"]["systemd"]["services"]["cloudflared-tunnel-seminar"]

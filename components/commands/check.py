@@ -26,6 +26,13 @@ def summary(site: ResolvedSite) -> str:
         local = (c.local_address or "-") + mark
         rows.append([c.name, c.app, c.host_address or "-", local, c.user.name, str(c.user.uid), str(c.user.gid)])
     out = [f"Host {site.host}, network {site.subnet}: {len(site.containers)} container(s)", _table(rows)]
+    if site.podman is not None:
+        oci = [["OCI CONTAINER", "IMAGE", "ADDRESS", "USER", "UID", "GID"]]
+        for o in site.oci_containers:
+            address = o.address + (" (allocated)" if o.address_allocated else "")
+            oci.append([o.name, o.image, address, o.user.name, str(o.user.uid), str(o.user.gid)])
+        head = f"Podman network {site.podman.name} {site.podman.subnet}: {len(site.oci_containers)} OCI container(s)"
+        out += ["", head, _table(oci)]
     if site.routes:
         routes = [["HOSTNAME", "ORIGIN", "SERVED BY"]] + [
             [r.hostname, r.service, r.container if r.kind == "container" else f"{r.container} ({r.kind})"]

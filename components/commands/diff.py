@@ -229,7 +229,8 @@ def addresses(site: ResolvedSite | None) -> dict[str, str]:
     if site is None:
         return {}
     # "-": a private network without addresses.
-    return {c.name: f"host {c.host_address or '-'}, local {c.local_address or '-'}" for c in site.containers}
+    out = {c.name: f"host {c.host_address or '-'}, local {c.local_address or '-'}" for c in site.containers}
+    return out | {o.name: f"OCI image {o.image}, address {o.address}" for o in site.oci_containers}
 
 
 def dns_records(site: ResolvedSite | None) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """The site model: pydantic config, invariants, and the resolved site built from it."""
 
-from components.model.load import load_stack, read_stack_file, site_from_data, stack_path
+from components.model.load import load_stack, read_stack_file, site_from_data, site_from_engine, stack_path
 from components.model.resolved import (
     IngressRule,
     Mount,
@@ -24,5 +24,6 @@ __all__ = [
     "load_stack",
     "read_stack_file",
     "site_from_data",
+    "site_from_engine",
     "stack_path",
 ]

@@ -16,12 +16,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.model.resolved import ResolvedContainer, ResolvedSite
+from components.model.resolved import ResolvedContainer, ResolvedOciContainer, ResolvedSite, ServiceUser
 
 
 def module_path(container: str) -> str:
     """The module path of a container's generated module."""
     return f"containers/{container}.nix"
+
+
+def oci_module_path(container: str) -> str:
+    """The module path of an OCI container's generated module."""
+    return f"oci-containers/{container}.nix"
 
 
 @dataclass(frozen=True)
@@ -72,12 +77,18 @@ class OriginCheck:
 def origin_checks(site: ResolvedSite) -> tuple[OriginCheck, ...]:
     """One TCP check per (container, port): run after activation when its module changed.
     (A container without a private address has no routes: the model refuses them.)"""
-    return tuple(
+    nixos = [
         OriginCheck(c.name, c.local_address, port, (module_path(c.name),))
         for c in site.containers
         if c.local_address is not None
         for port in sorted({r.port for r in c.routes})
-    )
+    ]
+    oci = [
+        OriginCheck(o.name, o.address, port, (oci_module_path(o.name),))
+        for o in site.oci_containers
+        for port in sorted({r.port for r in o.routes})
+    ]
+    return (*nixos, *oci)
 
 
 def checks_to_props(checks: Iterable[OriginCheck]) -> list[dict[str, Any]]:
@@ -110,20 +121,33 @@ class Claim:
         return self.key == other.key and self.holder != other.holder
 
 
-def container_claims(c: ResolvedContainer) -> tuple[Claim, ...]:
-    """What one container's module holds that a new module could take over."""
-    u = c.user
-    held = [
+def _user_claims(u: ServiceUser) -> list[Claim]:
+    return [
         Claim("uid", str(u.uid), u.name),
         Claim("user", u.name, str(u.uid)),
         Claim("gid", str(u.gid), u.group),
         Claim("group", u.group, str(u.gid)),
     ]
+
+
+def container_claims(c: ResolvedContainer) -> tuple[Claim, ...]:
+    """What one container's module holds that a new module could take over."""
+    held = _user_claims(c.user)
     held += [Claim("address", a, c.name) for a in (c.host_address, c.local_address) if a is not None]
     held += [Claim("hostPort", f"{protocol}/{port}", c.name) for protocol, port, _ in c.isolation.forward_ports]
     # Its data: two containers must not run one app on the same directory.
     paths = [c.state_dir, *(m.host_path for m in c.mounts if not m.read_only)]
     held += [Claim("path", str(p), c.name) for p in paths if p is not None]
+    return _unique(held)
+
+
+def oci_claims(o: ResolvedOciContainer) -> tuple[Claim, ...]:
+    """What one OCI container's module holds: as a NixOS container's, its address on
+    the Podman network and its published host ports."""
+    held = [*_user_claims(o.user), Claim("address", o.address, o.name)]
+    held += [Claim("hostPort", f"{protocol}/{port}", o.name) for _, port, _, protocol in o.ports]
+    paths = [o.state_dir, *(m.host_path for m in o.mounts if not m.read_only)]
+    held += [Claim("path", str(p), o.name) for p in paths if p is not None]
     return _unique(held)
 
 
@@ -136,7 +160,8 @@ def claims(site: ResolvedSite) -> dict[str, tuple[Claim, ...]]:
     """Module path -> what it holds. A leaving container whose claim a new one takes (a
     rename keeping its address or data) cannot run beside it until the prune step, so
     the host step removes it at once."""
-    return {module_path(c.name): container_claims(c) for c in site.containers}
+    held = {module_path(c.name): container_claims(c) for c in site.containers}
+    return held | {oci_module_path(o.name): oci_claims(o) for o in site.oci_containers}
 
 
 def claims_to_props(claims: Mapping[str, Iterable[Claim]]) -> dict[str, dict[str, str]]:

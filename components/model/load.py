@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,23 +14,10 @@ from components.errors import ConfigError, Issue
 from components.model.resolve import resolve
 from components.model.resolved import ResolvedSite
 from components.model.site import Site
+from components.model.stack_yaml import MAX_DEPTH, Refused, dotted, read_yaml, too_deep
 
 SITE_KEY = "nixedge:site"
 STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
-
-
-def _loc(parts: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part == "[key]":
-            continue
-        elif not part or "." in part or " " in part or not part.isprintable():
-            out += f"[{part!r}]"  # a key that would make the dotted path ambiguous or break the line
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 def _issues(exc: ValidationError, prefix: str = "") -> list[Issue]:
@@ -47,7 +35,7 @@ def _issues(exc: ValidationError, prefix: str = "") -> list[Issue]:
             msg = "is required"
         has_value = err["type"] != "missing"
         issues.append(
-            Issue(_loc((prefix,) + tuple(loc) if prefix else tuple(loc)), msg, err.get("input"), has_value=has_value)
+            Issue(dotted((prefix,) + tuple(loc) if prefix else tuple(loc)), msg, err.get("input"), has_value=has_value)
         )
     return issues
 
@@ -94,6 +82,10 @@ def site_from_data(data: Any, source: str = "stack config", project_dir: Path | 
     """
     if not isinstance(data, dict):
         raise ConfigError([Issue(SITE_KEY, "must be a mapping with host, network and containers", data)], source)
+    deep = too_deep(data)
+    if deep is not None:
+        issue = Issue(dotted(deep), f"is nested more than {MAX_DEPTH} levels deep", has_value=False)
+        raise ConfigError([issue], source)
     data = _sorted_keys(data)
     try:
         site = Site.model_validate(data)
@@ -104,24 +96,55 @@ def site_from_data(data: Any, source: str = "stack config", project_dir: Path | 
         modules = _module_files(site, project_dir or Path.cwd())
     except ConfigError as exc:
         raise ConfigError(exc.issues, source) from None
-    return replace(resolved, module_files=modules) if modules else resolved
+    return replace(resolved, module_files=modules, nixos_release=site.host.nixos_release)
+
+
+def _refused(exc: Refused, source: str) -> ConfigError:
+    """Our message for a stack file the YAML readers would read differently (or Pulumi refuses)."""
+    site = ("config", SITE_KEY)
+    issues = []
+    for r in exc.refusals:
+        parts = r.parts[2:] if r.parts[:2] == site and len(r.parts) > 2 else r.parts
+        issues.append(Issue(dotted(parts) or source, r.message, r.value, hint=r.hint, has_value=r.has_value))
+    return ConfigError(issues, source)
+
+
+def _namespaced(config: dict[str, Any], source: str) -> dict[str, Any]:
+    """`config:` keys as Pulumi reads them: `site` is this project's `nixedge:site`."""
+    out: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    for key, value in config.items():
+        name = key if ":" in key else f"nixedge:{key}"
+        if name in out:
+            raise ConfigError([Issue(
+                f"config.{key}", f"is {name} a second time (as {written[name]}); Pulumi would keep one of them",
+                has_value=False, hint=f"keep one of {written[name]} and {key}",
+            )], source)  # fmt: skip
+        out[name] = value
+        written[name] = key
+    return out
 
 
 def read_stack_file(path: Path) -> Any:
-    """The raw `nixedge:site` value of a Pulumi stack file (`config:` -> `nixedge:site`)."""
+    """The raw `nixedge:site` value of a Pulumi stack file (`config:` -> `nixedge:site`),
+    read as the Pulumi engine reads it (components/model/stack_yaml.py)."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError([Issue(source, f"cannot be read: {exc.strerror}", has_value=False)], source) from None
     try:
-        doc = yaml.safe_load(text)
+        doc = read_yaml(data)
+    except Refused as exc:
+        raise _refused(exc, source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(
-            [Issue(source, f"is not valid YAML{where}: {getattr(exc, 'problem', exc)}", has_value=False)], source
-        ) from None
+        problem = str(getattr(exc, "problem", exc))
+        # PyYAML refuses a tab in some places go-yaml takes it; spaces read the same everywhere.
+        hint = "use spaces, not tabs, in a stack file" if "'\\t'" in problem else None
+        issue = Issue(source, f"is not valid YAML{where}: {problem}", has_value=False, hint=hint)
+        raise ConfigError([issue], source) from None
     if doc is None:
         raise ConfigError(
             [
@@ -137,6 +160,8 @@ def read_stack_file(path: Path) -> Any:
     if not isinstance(doc, dict):
         raise ConfigError([Issue("<root>", "must be a mapping with a `config` key", doc)], source)
     config = doc.get("config")
+    if isinstance(config, dict):
+        config = _namespaced(config, source)
     if not isinstance(config, dict) or SITE_KEY not in config:
         raise ConfigError(
             [
@@ -150,6 +175,39 @@ def read_stack_file(path: Path) -> Any:
             source,
         )
     return config[SITE_KEY]
+
+
+def site_from_engine(stack: str, text: str, source: str) -> ResolvedSite:
+    """The site of `pulumi up`: `text` is `nixedge:site` as the engine hands it over (JSON).
+
+    When the stack file is the one in stacks/, it is read here too, with `check`'s
+    reader, so that a file `check` refuses (a value YAML readers read differently, a
+    key twice, nesting too deep) is refused under the engine with the same message.
+    That the values agree otherwise is tests/test_stack_yaml_corpus.py's to prove:
+    config may reach the program another way (Pulumi's mocks, a config file option).
+    """
+    path = _shown(stack_path(stack))
+    try:
+        data = json.loads(text)
+    except (RecursionError, ValueError):
+        if path.exists():
+            read_stack_file(path)  # names the key (nesting too deep for Python's JSON)
+        issue = Issue(SITE_KEY, "must be a mapping with host, network and containers", text[:80])
+        raise ConfigError([issue], source) from None
+    if path.exists():
+        _written(path)
+    return site_from_data(data, source)
+
+
+def _written(path: Path) -> Any:
+    """The site of the stack file as `check` reads it (raises what `check` refuses), or
+    None when the file has none (the engine got it some other way)."""
+    try:
+        return read_stack_file(path)
+    except ConfigError as exc:
+        if all(issue.message.startswith("is missing") for issue in exc.issues):
+            return None
+        raise
 
 
 def stack_path(stack: str) -> Path:

@@ -19,15 +19,25 @@ from components.model.checks import (
     identities,
     isolation,
     mounts,
+    oci,
     order,
     postgresql,
     routes,
     secrets,
 )
 from components.model.checks.report import Report
+from components.model.host_access import host_access
 from components.model.presets import PRESETS, merge_settings
 from components.model.presets.postgresql import server_service
-from components.model.resolved import Mount, PostgresqlServer, ResolvedContainer, ResolvedSite, ServiceUser
+from components.model.resolved import (
+    Mount,
+    PodmanNet,
+    PostgresqlServer,
+    ResolvedContainer,
+    ResolvedOciContainer,
+    ResolvedSite,
+    ServiceUser,
+)
 from components.model.site import Container, Site
 
 
@@ -107,6 +117,24 @@ class _Resolver:
             shared_user=c.user.shared,
         )
 
+    def oci(
+        self, allocated: dict[str, tuple[str, str]], container_mounts: dict[str, tuple[Mount, ...]]
+    ) -> tuple[PodmanNet | None, list[ResolvedOciContainer]]:
+        """The OCI containers (components.model.checks.oci); and no mount of any container
+        reaches another's state directory."""
+        site, report = self.site, self.report
+        podman = oci.podman_network(site, report)
+        oci.names_and_ports(site, report)
+        addresses = oci.addresses(site, report, podman, allocated) if podman else {}
+        oci_mounts = {name: oci.oci_mounts(site, report, name, o) for name, o in site.oci_containers.items()}
+        mounts.foreign_state_dirs(site, report, container_mounts | oci_mounts)
+        resolved = [
+            oci.oci_container(site, report, name, addresses[name], oci_mounts[name])
+            for name in sorted(site.oci_containers)
+            if name in addresses
+        ]
+        return podman, resolved
+
     def run(self) -> ResolvedSite:
         site, report = self.site, self.report
         identities.host_name(site, report)
@@ -114,12 +142,14 @@ class _Resolver:
         identities.users(site, report)
         routes.unique_hostnames(site, report)
         isolation.forward_ports(site, report)
+        access, access_issues = host_access(site)
+        report.issues += access_issues
         pg = postgresql.server(site, report)
         routes.zones_listed_twice(site, report)
         resolved_mounts = {
             name: mounts.container_mounts(site, report, name, c, pg) for name, c in site.containers.items()
         }
-        mounts.foreign_state_dirs(site, report, resolved_mounts)
+        podman, oci_containers = self.oci(allocated, resolved_mounts)
         mounts.host_paths(site, report)
         order.start_order(site, report)
         containers = [
@@ -142,6 +172,9 @@ class _Resolver:
             warnings=tuple(report.warnings),
             origin_routes=origin_routes,
             postgresql=pg,
+            host_access=access,
+            oci_containers=tuple(oci_containers),
+            podman=podman,
         )
 
 

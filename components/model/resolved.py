@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from components.errors import Issue
+from components.model.host_access import HostAccess
+from components.model.releases import DEFAULT_RELEASE
 
 Protocol = Literal["http", "https", "ssh", "tcp"]
 
@@ -28,11 +30,11 @@ class PublicRoute:
     hostname: str
     protocol: Protocol
     port: int
-    container: str  # the container, or the origin's name for kind host/guest
+    container: str  # the container (NixOS or OCI), or the origin's name for kind host/guest
     address: str  # the container's local address, or the origin's
     zone: str
     loc: str
-    kind: Literal["container", "host", "guest"] = "container"
+    kind: Literal["container", "oci", "host", "guest"] = "container"
 
     @property
     def service(self) -> str:
@@ -112,6 +114,44 @@ class ResolvedContainer:
 
 
 @dataclass(frozen=True)
+class ResolvedOciContainer:
+    """An OCI image run by Podman on nixedge's Podman network (components.model.oci)."""
+
+    name: str
+    image: str
+    address: str  # on the Podman network
+    user: ServiceUser
+    mounts: tuple[Mount, ...]  # volumes and the state directory, by path inside
+    routes: tuple[PublicRoute, ...]
+    state_dir: str | None = None
+    state_dir_mode: str = "0750"
+    cmd: tuple[str, ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()
+    environment_files: tuple[str, ...] = ()  # host paths of secrets
+    ports: tuple[tuple[str, int, int, str], ...] = ()  # (host address, host port, container port, protocol)
+    depends_on: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    auto_start: bool = True
+    options: tuple[str, ...] = ()  # resource limits as `podman run` options
+    grant_tcp: tuple[int, ...] = ()  # host ports it may reach (hostFirewall)
+    grant_udp: tuple[int, ...] = ()
+    address_allocated: bool = False
+    shared_user: bool = False
+
+
+@dataclass(frozen=True)
+class PodmanNet:
+    """The Podman network nixedge declares for the OCI containers."""
+
+    subnet: str
+    gateway: str  # the host's side, the first address
+    name: str = "nixedge"
+    interface: str = "nixedge0"  # the bridge, named so that firewall rules can match it
+    unit: str = "nixedge-podman-network.service"
+
+
+@dataclass(frozen=True)
 class DnsRecord:
     """A DNS record besides the tunnel CNAMEs."""
 
@@ -164,12 +204,21 @@ class ResolvedSite:
     origin_routes: tuple[PublicRoute, ...] = ()  # routes to host services and other guests
     postgresql: PostgresqlServer | None = None  # None: the host's PostgreSQL (the seed)
     module_files: tuple[tuple[str, str], ...] = ()  # (path under modules/, text) shipped as is
+    nixos_release: str = DEFAULT_RELEASE  # the host's (components.model.releases)
+    host_access: HostAccess = field(default_factory=HostAccess)  # what containers reach on the host (host_access.py)
+    oci_containers: tuple[ResolvedOciContainer, ...] = ()
+    podman: PodmanNet | None = None  # None: no OCI containers
+
+    @property
+    def all_routes(self) -> tuple[PublicRoute, ...]:
+        """Routes of NixOS containers, OCI containers and origins, unsorted."""
+        every = [r for c in self.containers for r in c.routes] + [r for o in self.oci_containers for r in o.routes]
+        return (*every, *self.origin_routes)
 
     @property
     def routes(self) -> tuple[PublicRoute, ...]:
         """Every public route, in ingress order (by hostname)."""
-        every = [r for c in self.containers for r in c.routes] + list(self.origin_routes)
-        return tuple(sorted(every, key=lambda r: r.hostname))
+        return tuple(sorted(self.all_routes, key=lambda r: r.hostname))
 
     @property
     def ingress(self) -> tuple[IngressRule, ...]:

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from components.model.oci import OciContainer, PodmanNetwork, resolve_refs
+from components.model.releases import DEFAULT_RELEASE, NixosRelease
 from components.model.types import (
     AbsPath,
     Capability,
@@ -110,12 +112,35 @@ class Host(Strict):
         default="/var/lib/nixedge/secrets",
         description="Root-only directory on the host, outside the Nix store, for the tunnel credentials.",
     )
+    nixos_release: NixosRelease = Field(
+        default=DEFAULT_RELEASE,
+        description="The NixOS release the host runs (`nixos-version`, e.g. `\"25.11\"`): the modules use what "
+        "its nixpkgs offers (PostgreSQL's readiness unit, cloudflared's token file).",
+    )
+    firewall_backend: Literal["iptables", "nftables"] = Field(
+        default="iptables",
+        description="The host's firewall: `iptables` (NixOS's default) or `nftables` (a host with "
+        "`networking.nftables.enable = true`). It picks the pattern of every container's veth in the "
+        "rendered NAT and firewall rules: `ve-+` for iptables, `ve-*` for nftables.",
+    )
 
 
 class Network(Strict):
     """The private network the container veths live in."""
 
-    subnet: Subnet = Field(description="IPv4 network of every container address, e.g. 192.168.100.0/24.")
+    subnet: Subnet = Field(
+        description="IPv4 network of every container address, e.g. 192.168.100.0/24: a private unicast "
+        "range no wider than a /16 (not loopback, link-local, multicast or reserved)."
+    )
+    trust_all_containers: bool = Field(
+        default=False,
+        description="Trust every container's veth on the host's firewall "
+        "(`networking.firewall.trustedInterfaces`), as the seed did. RISK: every container, including "
+        "one that runs outside code such as a CI runner, then reaches every port of the host, also "
+        "services that listen without authentication. Left false, a container reaches only the host "
+        "ports its `hostFirewall` grants (docs/security.md).",
+    )
+    podman: PodmanNetwork | None = Field(default=None, description="The Podman network of the ociContainers.")
 
 
 class Zone(Strict):
@@ -219,6 +244,12 @@ class ForwardPort(Strict):
     host_port: Port = Field(description="Port on the host.")
     container_port: Port | None = Field(default=None, description="Default: the same as hostPort.")
     protocol: Literal["tcp", "udp"] = Field(default="tcp", description="tcp or udp.")
+    allow_host_ssh: bool = Field(
+        default=False,
+        description="Allow hostPort to be the host's SSH port (tcp 22, or host.target.port): the forward "
+        "sends every SSH connection to the host into the container, so only for a host whose sshd "
+        "listens elsewhere.",
+    )
 
 
 class Resources(Strict):
@@ -239,6 +270,13 @@ class Firewall(Strict):
     )
     allowed_tcp_ports: list[Port] = Field(default=[], description="Further TCP ports to open (mode ports).")
     allowed_udp_ports: list[Port] = Field(default=[], description="UDP ports to open (mode ports).")
+
+
+class HostFirewall(Strict):
+    """Ports of the host a container may reach (the host's `networking.firewall.interfaces."ve-<name>"`)."""
+
+    allowed_tcp_ports: list[Port] = Field(default=[], description="Host TCP ports this container may reach.")
+    allowed_udp_ports: list[Port] = Field(default=[], description="Host UDP ports this container may reach, e.g. 53.")
 
 
 class Container(Strict):
@@ -310,6 +348,11 @@ class Container(Strict):
     )
     resources: Resources = Field(default=Resources(), description="Resource limits of container@<name>.")
     firewall: Firewall = Field(default=Firewall(), description="The firewall inside the container.")
+    host_firewall: HostFirewall = Field(
+        default=HostFirewall(),
+        description="Ports of the host this container may reach through its veth; by default none "
+        "(a socket bind-mounted from the host, such as PostgreSQL's, needs no port).",
+    )
     forward_ports: list[ForwardPort] = Field(default=[], description="Host ports forwarded into the container.")
     secrets: list[SecretName] = Field(
         default=[],
@@ -397,3 +440,8 @@ class Site(Strict):
         default={}, description="Public routes to services that are not containers."
     )
     containers: dict[ContainerName, Container] = Field(min_length=1)
+    oci_containers: dict[ContainerName, OciContainer] = Field(default={}, description="Apps run from OCI images.")
+
+
+resolve_refs(BindMount=BindMount, HostFirewall=HostFirewall, Route=Route, User=User)
+Site.model_rebuild()

@@ -103,6 +103,12 @@ def _nix_mapping(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         # pydantic turns only ValueError (not TypeError) into a validation message.
         raise ValueError("must be a mapping of NixOS option names to values")  # noqa: TRY004
+    if set(data) == {"_secret"}:
+        # A reference becomes the secret's path (a string): it stands for one option's value.
+        raise ValueError(
+            "must be a mapping of NixOS option names to values; {_secret: NAME} is the path of a "
+            "secret and goes under an option, e.g. {services: {foo: {passwordFile: {_secret: NAME}}}}"
+        )
     return _nix_data(data)  # type: ignore[no-any-return]
 
 

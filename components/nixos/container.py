@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.model.releases import postgresql_unit
 from components.model.resolved import PostgresqlServer, ResolvedContainer, ResolvedSite, ServiceUser
 from components.nixos import nix
 from components.nixos.layout import collapse, indented, module
 from components.nixos.nix import Comment, Path, Raw
 
 
-def _user(u: ServiceUser) -> dict[Any, Any]:
+def user_options(u: ServiceUser) -> dict[Any, Any]:
     return {
         Path("users", "users", u.name): {"isSystemUser": True, "group": u.group, "uid": u.uid},
         Path("users", "groups", u.group, "gid"): u.gid,
@@ -42,12 +43,12 @@ def _inside(site: ResolvedSite, c: ResolvedContainer) -> Raw:
         Path("services", "resolved", "enable"): True,
     }
     body |= _firewall(c)
-    body |= _user(c.user)
+    body |= user_options(c.user)
     pg = site.postgresql
     if pg is not None and pg.container == c.name:
         body[Comment("Its clients' users, with their ids: peer authentication maps ids to names here.")] = None
         for client in pg.clients:
-            body |= _user(site.container(client).user)
+            body |= user_options(site.container(client).user)
     if c.app != "generic":
         body[Path("services", c.app)] = c.service
     if c.app == "forgejo":
@@ -115,6 +116,15 @@ def _ready_unit(pg: PostgresqlServer) -> dict[Any, Any]:
     }
 
 
+def _host_units(site: ResolvedSite, c: ResolvedContainer, units: tuple[str, ...]) -> list[str]:
+    """The units container@<name> orders on; a database on the host's PostgreSQL is
+    ready after the unit the host's release names (postgresql.target from 25.11 on)."""
+    if c.database is None or site.postgresql is not None:
+        return list(units)
+    ready = postgresql_unit(site.nixos_release)
+    return list(dict.fromkeys(ready if unit == "postgresql.service" else unit for unit in units))
+
+
 def container_module(site: ResolvedSite, c: ResolvedContainer) -> str:
     body: dict[Any, Any] = {}
     let: dict[str, Any] | None = None
@@ -123,7 +133,7 @@ def container_module(site: ResolvedSite, c: ResolvedContainer) -> str:
         let = {"wrapper": Raw(f"pkgs.writeShellScriptBin {nix.string(c.wrapper)} {script.code}")}
         body[Path("environment", "systemPackages")] = [Raw("wrapper")]
     body[Path("containers", c.name)] = _block(site, c)
-    body |= _user(c.user)
+    body |= user_options(c.user)
     rules = []
     if c.state_dir:
         rules.append(f"d {c.state_dir} {c.state_dir_mode} {c.user.name} {c.user.group} -")
@@ -134,9 +144,9 @@ def container_module(site: ResolvedSite, c: ResolvedContainer) -> str:
         body[Path("systemd", "tmpfiles", "rules")] = rules
     unit: dict[str, Any] = {}
     if c.after:
-        unit["after"] = list(c.after)
+        unit["after"] = _host_units(site, c, c.after)
     if c.requires:
-        unit["requires"] = list(c.requires)
+        unit["requires"] = _host_units(site, c, c.requires)
     if c.isolation.resources:
         unit["serviceConfig"] = dict(c.isolation.resources)
     if unit:

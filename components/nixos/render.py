@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.model.host_access import HostAccess
+from components.model.releases import CLOUDFLARED_MIN_VERSION, cloudflared_token_file_option
 from components.model.resolved import ResolvedSite, ResolvedTunnel
 from components.nixos.container import container_module
 from components.nixos.layout import INDEX, SHIPPED, TUNNEL_ID, header, index_module, module
 from components.nixos.nix import Comment, Path, Raw, string
+from components.nixos.oci import oci_module, podman_host
 
 __all__ = ["cloudflared_module", "container_module", "network_module", "render", "tunnel_id_value"]
 
@@ -20,12 +23,36 @@ __all__ = ["cloudflared_module", "container_module", "network_module", "render",
 UDP_BUFFER_BYTES = 7500000
 
 
+def _host_firewall(access: HostAccess) -> dict[Any, Any]:
+    """What the containers reach on the host: every port (trusted, the seed's), or the grants."""
+    if access.trust_all:
+        return {Path("networking", "firewall", "trustedInterfaces"): [access.veth_pattern]}
+    if not access.grants:
+        return {}
+    body: dict[Any, Any] = {Comment("Each container reaches only the host ports granted here (hostFirewall)."): None}
+    for g in access.grants:
+        ports = {"allowedTCPPorts": list(g.tcp)} if g.tcp else {}
+        ports |= {"allowedUDPPorts": list(g.udp)} if g.udp else {}
+        # Quoted as people write it; container names are [a-z0-9-], nothing to escape.
+        interface = Path("networking", "firewall", "interfaces", Raw(string(g.interface)))
+        if len(ports) == 1:
+            ((option, value),) = ports.items()
+            body[Path(*interface.parts, option)] = value
+        else:
+            body[interface] = ports
+    return body
+
+
 def network_module(site: ResolvedSite) -> str:
+    access = site.host_access
+    pattern = access.veth_pattern
     body: dict[Any, Any] = {
-        Comment("ve-+ matches every container's veth; the external interface is left to the machine."): None,
-        Path("networking", "nat"): {"enable": True, "internalInterfaces": ["ve-+"]},
-        Path("networking", "firewall", "trustedInterfaces"): ["ve-+"],
+        Comment(f"{pattern} matches every container's veth; the external interface is left to the machine."): None,
     }
+    if not access.trust_all and not access.grants and not any(o.grant_tcp or o.grant_udp for o in site.oci_containers):
+        body[Comment("The host's firewall opens no port to the containers: none is granted one (hostFirewall).")] = None
+    body[Path("networking", "nat")] = {"enable": True, "internalInterfaces": [pattern]}
+    body |= _host_firewall(access)
     if site.databases:
         users = [c for c in site.containers if c.database]
         body[Path("services", "postgresql")] = {
@@ -33,7 +60,10 @@ def network_module(site: ResolvedSite) -> str:
             "ensureDatabases": list(site.databases),
             "ensureUsers": [{"name": name, "ensureDBOwnership": True} for name in sorted({c.user.name for c in users})],
         }
-    return module(site.host, f"Container network {site.subnet} and shared services", [], None, body)
+    if site.podman is not None:
+        body |= podman_host(site, site.podman)
+    args = ["config"] if site.podman is not None else []
+    return module(site.host, f"Container network {site.subnet} and shared services", args, None, body)
 
 
 def _local_ingress(site: ResolvedSite) -> dict[str, Any]:
@@ -94,24 +124,48 @@ def cloudflared_module(site: ResolvedSite, tunnel: ResolvedTunnel) -> str:
         body |= _udp_buffers(tunnel)
         what = f"Cloudflare Tunnel {tunnel.name}, locally managed: ingress rules below"
         return module(site.host, what, [], let, body)
-    service = {
-        "description": f"Cloudflare Tunnel {tunnel.name}",
-        "after": ["network-online.target"],
-        "wants": ["network-online.target"],
-        "wantedBy": ["multi-user.target"],
-        "serviceConfig": {
-            # %d is systemd's credentials directory: the token never enters the Nix store.
-            "ExecStart": Raw('"${lib.getExe pkgs.cloudflared} tunnel --no-autoupdate run --token-file %d/token"'),
-            "LoadCredential": f"token:{tunnel.credentials_file}",
-            "DynamicUser": True,
-            "Restart": "on-failure",
-            "RestartSec": 5,
-        },
-    }
-    body = {Path("systemd", "services", f"cloudflared-tunnel-{tunnel.name}"): service}
-    body |= _udp_buffers(tunnel)
+    body = _token_tunnel(site, tunnel) | _udp_buffers(tunnel)
     what = f"Cloudflare Tunnel {tunnel.name}, remotely managed: ingress rules live at Cloudflare"
-    return module(site.host, what, ["lib", "pkgs"], None, body)
+    args = ["config", "lib"] if cloudflared_token_file_option(site.nixos_release) else ["lib", "pkgs"]
+    return module(site.host, what, args, None, body)
+
+
+def _token_tunnel(site: ResolvedSite, tunnel: ResolvedTunnel) -> dict[Any, Any]:
+    """The tunnel run by its token file: with nixpkgs' `tokenFile` where the host's
+    release has it, else with a unit of the same name and the same LoadCredential form."""
+    if cloudflared_token_file_option(site.nixos_release):
+        package = "config.services.cloudflared.package"
+        body: dict[Any, Any] = {
+            Comment("nixpkgs runs `cloudflared tunnel run --token-file`, the token through LoadCredential."): None,
+            Path("services", "cloudflared"): {
+                "enable": True,
+                Path("tunnels", tunnel.name, "tokenFile"): tunnel.credentials_file,
+            }
+        }
+    else:
+        package = "pkgs.cloudflared"
+        service = {
+            "description": f"Cloudflare Tunnel {tunnel.name}",
+            "after": ["network-online.target"],
+            "wants": ["network-online.target"],
+            "wantedBy": ["multi-user.target"],
+            "serviceConfig": {
+                # %d is systemd's credentials directory: the token never enters the Nix store.
+                "ExecStart": Raw(f'"${{lib.getExe {package}}} tunnel --no-autoupdate run --token-file %d/token"'),
+                "LoadCredential": f"token:{tunnel.credentials_file}",
+                "DynamicUser": True,
+                "Restart": "on-failure",
+                "RestartSec": 5,
+            },
+        }
+        body = {Path("systemd", "services", f"cloudflared-tunnel-{tunnel.name}"): service}
+    check = f"lib.versionAtLeast {package}.version {string(CLOUDFLARED_MIN_VERSION)}"
+    message = (
+        f"nixedge: Cloudflare Tunnel {tunnel.name} runs with --token-file, "
+        f"which needs cloudflared {CLOUDFLARED_MIN_VERSION} or newer"
+    )
+    body[Path("assertions")] = [{"assertion": Raw(check), "message": message}]
+    return body
 
 
 def render(site: ResolvedSite) -> dict[str, str]:
@@ -119,6 +173,8 @@ def render(site: ResolvedSite) -> dict[str, str]:
     files: dict[str, str] = {"network.nix": network_module(site)}
     for c in site.containers:
         files[f"containers/{c.name}.nix"] = container_module(site, c)
+    for o in site.oci_containers:
+        files[f"oci-containers/{o.name}.nix"] = oci_module(site, o)
     if site.tunnel is not None:
         files["cloudflared.nix"] = cloudflared_module(site, site.tunnel)
         if site.tunnel.ingress == "local":

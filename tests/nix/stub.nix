@@ -25,12 +25,14 @@ let
       inherit content;
     };
     getExe = drv: "${drv.outPath}/bin/${drv.meta.mainProgram}";
+    versionAtLeast = v: min: builtins.compareVersions v min >= 0;
   };
   pkgs = {
     cloudflared = {
       name = "cloudflared-stub";
       outPath = "/nix/store/00000000000000000000000000000000-cloudflared-stub";
       meta.mainProgram = "cloudflared";
+      version = "2025.4.0";
     };
     postgresql = "stub:pkgs.postgresql";
     # NixOS 25.11's name; docs/examples/garage-package.nix falls back to 25.05's garage_1_x.
@@ -39,8 +41,12 @@ let
   };
   # Flake inputs, for modules given by reference (`flake:` imports).
   inputs.sops-nix.nixosModules.sops = "stub:inputs.sops-nix.nixosModules.sops";
-  # The host's `config`: generated host modules must not need anything from it.
-  hostConfig = { };
+  # The host's `config`: generated host modules need nothing from it but the package
+  # nixpkgs' services.cloudflared runs (by default pkgs.cloudflared).
+  hostConfig = {
+    services.cloudflared.package = pkgs.cloudflared;
+    virtualisation.podman.package = "stub:pkgs.podman";
+  };
   # The `config` a container's inner module sees.
   containerConfig = {
     services.forgejo.package = "stub:forgejo-package";

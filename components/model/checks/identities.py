@@ -54,15 +54,16 @@ def users(site: Site, report: Report) -> None:
     wrappers(site, report)
     seen: dict[tuple[str, object], tuple[str, Identity, bool]] = {}
     shared: dict[str, tuple[str, Identity]] = {}  # user name -> (first sharer's key, identity)
-    for name, c in site.containers.items():
-        u = c.user
+    owners = [(f"containers.{n}", c.user) for n, c in site.containers.items()]
+    owners += [(f"ociContainers.{n}", o.user) for n, o in site.oci_containers.items()]
+    for owner, u in owners:
         identity: Identity = (u.name, u.uid, u.gid, u.group or u.name)
-        first = shared.setdefault(u.name, (f"containers.{name}.user", identity)) if u.shared else None
+        first = shared.setdefault(u.name, (f"{owner}.user", identity)) if u.shared else None
         if first is not None and first[1] != identity:
-            _shared_differs(report, name, identity, first)
+            _shared_differs(report, owner, identity, first)
             continue
         for kind, val in zip(("name", "uid", "gid", "group"), identity, strict=True):
-            loc = f"containers.{name}.user.{kind}"
+            loc = f"{owner}.user.{kind}"
             other = seen.get((kind, val))
             if other is None:
                 seen[(kind, val)] = (loc, identity, u.shared)
@@ -73,12 +74,12 @@ def users(site: Site, report: Report) -> None:
                 report.error(loc, f"is already used by {other[0]}; each container needs its own {kind}", val, hint)
 
 
-def _shared_differs(report: Report, name: str, identity: Identity, first: tuple[str, Identity]) -> None:
+def _shared_differs(report: Report, owner: str, identity: Identity, first: tuple[str, Identity]) -> None:
     # Both say shared, so "each container needs its own" would be wrong: name what differs.
     for kind, mine, theirs in zip(("name", "uid", "gid", "group"), identity, first[1], strict=True):
         if mine != theirs:
             report.error(
-                f"containers.{name}.user.{kind}",
+                f"{owner}.user.{kind}",
                 f"differs from {first[0]}.{kind} ({theirs}), which shares user {identity[0]}; "
                 "a shared user has the same uid, gid and group in every container",
                 mine,

@@ -11,7 +11,7 @@ from components.model.checks import postgresql, secrets
 from components.model.checks.report import Report
 from components.model.paths import contains
 from components.model.resolved import Mount, PostgresqlServer
-from components.model.site import Container, Site
+from components.model.site import BindMount, Container, Site
 
 
 def _refuse(
@@ -24,29 +24,37 @@ def _refuse(
 
 def _given(report: Report, loc: str, c: Container) -> tuple[list[Mount], set[str]]:
     """The bind mounts and state directory; and the keys refused by the path policy (one error each)."""
+    return given_mounts(report, loc, "bindMounts", c.bind_mounts, c.state_dir, c.state_dir)
+
+
+def given_mounts(
+    report: Report, loc: str, key: str, binds: list[BindMount], state_dir: str | None, state_path: str | None
+) -> tuple[list[Mount], set[str]]:
+    """Mounts given as `loc.key` (bind mounts) and `loc.stateDir` (at `state_path` inside);
+    and the keys refused by the path policy. Shared by NixOS and OCI containers."""
     mounts: list[Mount] = []
     flagged: set[str] = set()
-    for i, m in enumerate(c.bind_mounts):
-        mloc = f"{loc}.bindMounts[{i}]"
+    for i, m in enumerate(binds):
+        mloc = f"{loc}.{key}[{i}]"
         host_path = m.host_path or m.path
-        key = f"{mloc}.{'hostPath' if m.host_path else 'path'}"
+        hkey = f"{mloc}.{'hostPath' if m.host_path else 'path'}"
         problem = paths.host_path_problem(host_path, not m.read_only, m.allow_sensitive)
         hint = f"mount a narrower path, or set {mloc}.allowSensitive: true" if paths.sensitive(host_path) else None
         if problem is not None and paths.in_etc(host_path) and not paths.sensitive(host_path):
             hint = f"mount the one file with {mloc}.readOnly: true"
-        _refuse(report, flagged, key, mloc, problem, host_path, hint)
+        _refuse(report, flagged, hkey, mloc, problem, host_path, hint)
         if problem is None or m.host_path is not None:  # one error per key
             _refuse(report, flagged, f"{mloc}.path", mloc, paths.target_problem(m.path), m.path, TARGET_HINT)
         mounts.append(Mount(m.path, host_path, m.read_only, mloc))
-    if c.state_dir is not None:
+    if state_dir is not None and state_path is not None:
         sloc = f"{loc}.stateDir"
-        problem = paths.host_path_problem(c.state_dir, writable=True)
-        if problem is not None and paths.sensitive(c.state_dir):
+        problem = paths.host_path_problem(state_dir, writable=True)
+        if problem is not None and paths.sensitive(state_dir):
             problem = "is a sensitive host path; use a directory of its own such as /var/lib/<app>" + paths.via(
-                c.state_dir
+                state_dir
             )
-        _refuse(report, flagged, sloc, sloc, problem or paths.target_problem(c.state_dir), c.state_dir, None)
-        mounts.append(Mount(c.state_dir, c.state_dir, False, sloc))
+        _refuse(report, flagged, sloc, sloc, problem or paths.target_problem(state_path), state_dir, None)
+        mounts.append(Mount(state_path, state_dir, False, sloc))
     return mounts, flagged
 
 
@@ -112,7 +120,8 @@ def host_paths(site: Site, report: Report) -> None:
 
 def _key(mount: Mount, field: str) -> str:
     """The config key to name: a bind mount's field, or the option that implied the mount."""
-    return f"{mount.loc}.{field}" if "bindMounts" in mount.loc else mount.loc
+    given = ".bindMounts[" in mount.loc or ".volumes[" in mount.loc
+    return f"{mount.loc}.{field}" if given else mount.loc
 
 
 def nixedge_paths(site: Site) -> list[tuple[str, str, str]]:
@@ -124,7 +133,7 @@ def nixedge_paths(site: Site) -> list[tuple[str, str, str]]:
     return paths
 
 
-def _reach_and_nesting(site: Site, report: Report, mounts: list[Mount], flagged: set[str]) -> None:
+def reach_and_nesting(site: Site, report: Report, mounts: list[Mount], flagged: set[str]) -> None:
     for mount in (mount for mount in mounts if mount.loc not in flagged):
         for key, path, why in nixedge_paths(site):
             if contains(mount.host_path, path) or contains(path, mount.host_path):
@@ -144,7 +153,7 @@ def container_mounts(
     """Every mount of a container, sorted by path."""
     mounts, flagged = _given(report, f"containers.{name}", c)
     mounts, more = _implied(site, report, name, c, pg, mounts)
-    _reach_and_nesting(site, report, mounts, flagged | more)
+    reach_and_nesting(site, report, mounts, flagged | more)
     return tuple(sorted(mounts, key=lambda m: m.path))
 
 
@@ -159,7 +168,8 @@ def _ancestors(path: str) -> list[str]:
 
 def foreign_state_dirs(site: Site, report: Report, resolved: dict[str, tuple[Mount, ...]]) -> None:
     """No mount reaches the state directory of another container."""
-    owners = {c.state_dir: n for n, c in site.containers.items() if c.state_dir}
+    owners = {c.state_dir: f"containers.{n}" for n, c in site.containers.items() if c.state_dir}
+    owners |= {o.state_dir: f"ociContainers.{n}" for n, o in site.oci_containers.items() if o.state_dir}
     order = {state_dir: i for i, state_dir in enumerate(owners)}
     below = sorted(owners)
     for name, mounts in resolved.items():
@@ -174,9 +184,9 @@ def foreign_state_dirs(site: Site, report: Report, resolved: dict[str, tuple[Mou
                 reached.add(state_dir)
             for state_dir in sorted(reached, key=order.__getitem__):
                 owner = owners[state_dir]
-                if owner != name:
+                if owner.partition(".")[2] != name:
                     report.error(
                         _key(m, "hostPath"),
-                        f"reaches {state_dir}, the state directory of containers.{owner}",
+                        f"reaches {state_dir}, the state directory of {owner}",
                         m.host_path,
                     )

@@ -46,7 +46,7 @@ def zones_listed_twice(site: Site, report: Report) -> None:
             report.error(f"tunnel.zones[{i}].name", "is listed twice", zname)
 
 
-def _published_zone(site: Site, report: Report, rloc: str, r: Route, allow_privileged: bool, owner: str) -> str | None:
+def published_zone(site: Site, report: Report, rloc: str, r: Route, allow_privileged: bool, owner: str) -> str | None:
     """Checks every route shares; returns its zone, or None when it cannot be published."""
     if r.port < 1024 and not allow_privileged:
         report.error(
@@ -123,7 +123,7 @@ def container_routes(
             continue
         assert local_address is not None
         app.check(rloc, r)
-        zone = _published_zone(site, report, rloc, r, c.allow_privileged_ports, loc)
+        zone = published_zone(site, report, rloc, r, c.allow_privileged_ports, loc)
         if zone is not None:
             out.append(PublicRoute(r.hostname, r.protocol, r.port, name, local_address, zone, rloc))
     return tuple(out)
@@ -135,7 +135,7 @@ def origin_routes(site: Site, report: Report) -> tuple[PublicRoute, ...]:
         identities.origin_name(site, report, name)
         for i, r in enumerate(origin.routes):
             rloc = f"origins.{name}.routes[{i}]"
-            zone = _published_zone(site, report, rloc, r, origin.allow_privileged_ports, f"origins.{name}")
+            zone = published_zone(site, report, rloc, r, origin.allow_privileged_ports, f"origins.{name}")
             if zone is not None:
                 out.append(PublicRoute(r.hostname, r.protocol, r.port, name, origin.address, zone, rloc, origin.kind))
     return tuple(out)
@@ -145,6 +145,7 @@ def unique_hostnames(site: Site, report: Report) -> None:
     """A hostname has one route, and a route's hostname no further DNS record."""
     seen: dict[str, str] = {}
     places = [(f"containers.{n}", c.routes) for n, c in site.containers.items()]
+    places += [(f"ociContainers.{n}", o.routes) for n, o in site.oci_containers.items()]
     places += [(f"origins.{n}", o.routes) for n, o in site.origins.items()]
     for owner, routes in places:
         for i, r in enumerate(routes):
@@ -168,4 +169,5 @@ def unique_hostnames(site: Site, report: Report) -> None:
 def routed_hostnames(site: Site) -> set[str]:
     """Every hostname a route of the config names."""
     routed = {r.hostname for c in site.containers.values() for r in c.routes}
+    routed |= {r.hostname for o in site.oci_containers.values() for r in o.routes}
     return routed | {r.hostname for o in site.origins.values() for r in o.routes}

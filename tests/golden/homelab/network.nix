@@ -3,9 +3,9 @@
 # `pulumi up --refresh` puts it back.
 {
   # ve-+ matches every container's veth; the external interface is left to the machine.
+  # The host's firewall opens no port to the containers: none is granted one (hostFirewall).
   networking.nat = {
     enable = true;
     internalInterfaces = [ "ve-+" ];
   };
-  networking.firewall.trustedInterfaces = [ "ve-+" ];
 }

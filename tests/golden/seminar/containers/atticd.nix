@@ -69,7 +69,7 @@ in
   users.groups.atticd.gid = 988;
   systemd.tmpfiles.rules = [ "d /mnt/noa/atticd 0750 atticd atticd -" ];
   systemd.services."container@atticd" = {
-    after = [ "postgresql.service" ];
-    requires = [ "postgresql.service" ];
+    after = [ "postgresql.target" ];
+    requires = [ "postgresql.target" ];
   };
 }

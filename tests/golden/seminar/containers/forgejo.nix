@@ -80,7 +80,7 @@ in
   users.groups.forgejo.gid = 986;
   systemd.tmpfiles.rules = [ "d /var/lib/forgejo 0750 forgejo forgejo -" ];
   systemd.services."container@forgejo" = {
-    after = [ "postgresql.service" ];
-    requires = [ "postgresql.service" ];
+    after = [ "postgresql.target" ];
+    requires = [ "postgresql.target" ];
   };
 }

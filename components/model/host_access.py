@@ -1,0 +1,187 @@
+"""What the containers' network may take from the host: its addresses, its SSH port, its ports.
+
+Three rules, each checked here and nowhere else:
+
+- `network.subnet` is a private-looking unicast range of a sane size: not loopback,
+  `0.0.0.0/8`, link-local, multicast or the reserved 240.0.0.0/4, and no wider than a
+  /16 (65,536 addresses, more than any host's containers; a wider one overlaps the
+  host's own LAN and VPN ranges);
+- no `forwardPorts` entry takes the host's SSH port (22, or `host.target.port`) unless
+  it says `allowHostSsh: true`: a forward sends every connection to that port into the
+  container, which locks out the host's administrators and nixedge itself;
+- a container reaches no port of the host unless its `hostFirewall` grants it (rendered
+  as `networking.firewall.interfaces."ve-<name>"`), or the site trusts every container
+  wholesale with `network.trustAllContainers` (the seed's setup).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+from typing import Literal
+
+from components.errors import Issue
+from components.model.site import Container, Site
+
+# systemd-nspawn names the host side of a container's veth `ve-<name>` while that fits
+# in IFNAMSIZ (15 characters); a longer name is shortened with a hash, which iptables
+# and nftables rules by name would not match.
+IFNAME_MAX = 15
+VETH_PREFIX = "ve-"
+NAME_MAX_FOR_GRANTS = IFNAME_MAX - len(VETH_PREFIX)
+SSH_PORT = 22
+WIDEST_PREFIX = 16
+# (range, what it is): no container address may come from these.
+_SPECIAL = (
+    (IPv4Network("0.0.0.0/8"), "0.0.0.0/8, which means 'this host' and is never a valid address"),
+    (IPv4Network("127.0.0.0/8"), "the loopback range 127.0.0.0/8: those addresses never leave the host"),
+    (
+        IPv4Network("169.254.0.0/16"),
+        "the link-local range 169.254.0.0/16, which hosts use for their own links (and clouds for metadata)",
+    ),
+    (IPv4Network("224.0.0.0/4"), "the multicast range 224.0.0.0/4: a veth address must be unicast"),
+    (IPv4Network("240.0.0.0/4"), "the reserved range 240.0.0.0/4, which Linux does not route"),
+)
+# Interface patterns that match every container's veth, per firewall backend.
+VETH_PATTERN = {"iptables": "ve-+", "nftables": "ve-*"}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Host ports one container may reach through its veth."""
+
+    container: str
+    tcp: tuple[int, ...]
+    udp: tuple[int, ...]
+
+    @property
+    def interface(self) -> str:
+        return VETH_PREFIX + self.container
+
+
+@dataclass(frozen=True)
+class HostAccess:
+    """What the renderer needs to write the host's NAT and firewall for the containers."""
+
+    backend: Literal["iptables", "nftables"] = "iptables"
+    trust_all: bool = False
+    grants: tuple[Grant, ...] = ()  # sorted by container name
+
+    @property
+    def veth_pattern(self) -> str:
+        """The backend's pattern for every container's veth: `ve-+` (iptables), `ve-*` (nftables)."""
+        return VETH_PATTERN[self.backend]
+
+
+def subnet_issues(site: Site) -> list[Issue]:
+    network = IPv4Network(site.network.subnet)
+    for special, what in _SPECIAL:
+        if network.subnet_of(special):
+            hint = "use a private range such as 10.231.0.0/24 or 192.168.100.0/24"
+            return [Issue("network.subnet", f"is in {what}", site.network.subnet, hint)]
+    if network.prefixlen < WIDEST_PREFIX:
+        return [
+            Issue(
+                "network.subnet",
+                f"is too wide: a /{network.prefixlen} is larger than a /{WIDEST_PREFIX} (65,536 addresses) "
+                "and overlaps the host's other networks",
+                site.network.subnet,
+                "containers need two addresses each: use a /24, e.g. 10.231.0.0/24",
+            )
+        ]
+    return []
+
+
+def ssh_ports(site: Site) -> dict[int, str]:
+    """The host's SSH ports, each with the reason it is one."""
+    ports = {SSH_PORT: "the host's SSH port (22)"}
+    target = site.host.target
+    if target.transport == "ssh" and target.port is not None:
+        ports[target.port] = f"the host's SSH port (host.target.port {target.port})"
+    return ports
+
+
+def forward_issues(site: Site) -> list[Issue]:
+    issues: list[Issue] = []
+    ssh = ssh_ports(site)
+    for name, c in site.containers.items():
+        for i, f in enumerate(c.forward_ports):
+            loc = f"containers.{name}.forwardPorts[{i}]"
+            takes_ssh = f.protocol == "tcp" and f.host_port in ssh
+            if takes_ssh and not f.allow_host_ssh:
+                issues.append(
+                    Issue(
+                        f"{loc}.hostPort",
+                        f"is {ssh[f.host_port]}: the forward sends every SSH connection to the host into the "
+                        "container, which locks out the host's administrators and nixedge (it deploys over SSH)",
+                        f.host_port,
+                        f"forward another port, e.g. hostPort: 2222; or, if the host's sshd listens elsewhere, "
+                        f"set {loc}.allowHostSsh: true",
+                    )
+                )
+            elif f.allow_host_ssh and not takes_ssh:
+                issues.append(
+                    Issue(
+                        f"{loc}.allowHostSsh",
+                        f"is set, but this forward ({f.protocol} {f.host_port}) does not take the host's SSH port "
+                        f"(tcp {', '.join(str(p) for p in sorted(ssh))})",
+                        True,
+                        f"remove {loc}.allowHostSsh",
+                    )
+                )
+    return issues
+
+
+def ports_issues(loc: str, ports: list[int]) -> list[Issue]:
+    issues: list[Issue] = []
+    for i, port in enumerate(ports):
+        if port in ports[:i]:
+            issues.append(Issue(f"{loc}[{i}]", f"lists port {port} again (first at [{ports.index(port)}])", port))
+    return issues
+
+
+def grant_issues(site: Site, name: str, c: Container) -> list[Issue]:
+    """Problems of one container's `hostFirewall`; none when it grants nothing."""
+    hf = c.host_firewall
+    if not hf.allowed_tcp_ports and not hf.allowed_udp_ports:
+        return []
+    loc = f"containers.{name}.hostFirewall"
+    granted = hf.allowed_tcp_ports + hf.allowed_udp_ports
+    if site.network.trust_all_containers:
+        return [
+            Issue(
+                loc,
+                "grants host ports, but network.trustAllContainers already lets every container reach every host port",
+                granted,
+                "set network.trustAllContainers: false to grant ports per container, or remove the grant",
+            )
+        ]
+    if c.network == "none":
+        return [Issue(loc, "grants host ports, but network is none: the container has no veth to reach them", granted)]
+    if len(name) > NAME_MAX_FOR_GRANTS:
+        return [
+            Issue(
+                loc,
+                f"needs the container's veth name {VETH_PREFIX}{name}, but it is longer than {IFNAME_MAX} "
+                "characters: systemd-nspawn shortens it with a hash, so a firewall rule by name would match nothing",
+                granted,
+                f"use a container name of at most {NAME_MAX_FOR_GRANTS} characters",
+            )
+        ]
+    return ports_issues(f"{loc}.allowedTcpPorts", hf.allowed_tcp_ports) + ports_issues(
+        f"{loc}.allowedUdpPorts", hf.allowed_udp_ports
+    )
+
+
+def host_access(site: Site) -> tuple[HostAccess, list[Issue]]:
+    """The host's side of the containers' network, and every rule of this module it breaks."""
+    issues = subnet_issues(site) + forward_issues(site)
+    grants: list[Grant] = []
+    for name, c in sorted(site.containers.items()):
+        problems = grant_issues(site, name, c)
+        issues += problems
+        hf = c.host_firewall
+        if not problems and (hf.allowed_tcp_ports or hf.allowed_udp_ports):
+            grants.append(Grant(name, tuple(sorted(hf.allowed_tcp_ports)), tuple(sorted(hf.allowed_udp_ports))))
+    access = HostAccess(site.host.firewall_backend, site.network.trust_all_containers, tuple(grants))
+    return access, issues

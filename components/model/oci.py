@@ -1,0 +1,159 @@
+"""The stack config of OCI containers: apps that ship only an image, run by Podman.
+
+Keys follow NixOS's `virtualisation.oci-containers.containers.<name>` (`image`, `cmd`,
+`environment`, `environmentFiles`, `volumes`, `ports`, `dependsOn`, `autoStart`), except
+where nixedge decides for the user: the address on the Podman network it declares, the
+user from its uid/gid registry, and secrets by name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from components.model.types import (
+    AbsPath,
+    ContainerName,
+    IPv4,
+    Port,
+    SecretName,
+    Subnet,
+    Unit,
+)
+
+if TYPE_CHECKING:  # site.py imports this module and completes the models (resolve_refs)
+    from components.model.site import BindMount, HostFirewall, Route, User
+
+# The grammar of github.com/distribution/reference (what Podman and Docker parse):
+# [domain[:port]/]path[:tag][@digest], path components lowercase.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_DOMAIN = rf"(?:localhost|{_LABEL}(?:\.{_LABEL})+)(?::\d{{1,5}})?"
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+_DIGEST = r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}"
+IMAGE_REFERENCE = re.compile(
+    rf"^(?P<domain>{_DOMAIN}/)?(?P<path>{_COMPONENT}(?:/{_COMPONENT})*)(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$"
+)
+_LEAVES = (('"', "a quote"), ("'", "a quote"), ("${", "`${`"), ("\n", "a newline"), ("\\", "a backslash"))
+
+
+def _image(ref: str) -> str:
+    for text, what in _LEAVES:
+        if text in ref:
+            raise ValueError(
+                f"must be an image reference such as 'docker.io/library/nginx:1.27' and must not hold {what}"
+            )
+    if len(ref) > 255 or not IMAGE_REFERENCE.fullmatch(ref):
+        raise ValueError(
+            "must be an image reference: [registry/]repository[:tag][@sha256:digest], the repository "
+            "in lowercase, e.g. 'docker.io/traefik/whoami:v1.10.3'"
+        )
+    return ref
+
+
+ImageRef = Annotated[str, AfterValidator(_image)]
+
+
+def _option_text(text: str) -> str:
+    if "\x00" in text or "\n" in text:
+        raise ValueError("must be one line of text without NUL characters")
+    return text
+
+
+OneLine = Annotated[str, AfterValidator(_option_text)]
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+def image_tag_warning(ref: str) -> str | None:
+    """Why `ref` does not pin an image (no tag, or `latest`, and no digest), or None."""
+    match = IMAGE_REFERENCE.fullmatch(ref)
+    if match is None or match["digest"]:
+        return None
+    if match["tag"] is None:
+        return "names no tag, so Podman runs `latest`, whatever that is at the next pull; pin a tag or a digest"
+    if match["tag"] == "latest":
+        return "is tagged `latest`, which moves; pin a version tag or a digest"
+    return None
+
+
+class _Strict(BaseModel):
+    """site.Strict's config: site.py imports this module, so the keys it shares with NixOS
+    containers (BindMount, User, Route, HostFirewall) are resolved there (`resolve_refs`)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", strict=True, frozen=True)
+
+
+class PodmanNetwork(_Strict):
+    """The Podman network nixedge declares for the OCI containers (a bridge of its own)."""
+
+    subnet: Subnet = Field(
+        description="IPv4 range of the OCI containers' addresses, e.g. 10.88.0.0/24: it must not overlap "
+        "network.subnet; its first address is the host's side (the gateway)."
+    )
+
+
+class PublishedPort(_Strict):
+    """A container port published on a host address (oci-containers' `ports`)."""
+
+    host_address: IPv4 = Field(
+        default="127.0.0.1",
+        description="Host address it is published on; publishing bypasses the NixOS firewall, so loopback by default.",
+    )
+    host_port: Port = Field(description="Port on the host.")
+    container_port: Port | None = Field(default=None, description="Port inside the container; default: hostPort.")
+    protocol: Literal["tcp", "udp"] = Field(default="tcp", description="tcp or udp.")
+
+
+class OciResources(_Strict):
+    """Limits Podman sets on the container's cgroup (`podman run --memory`, `--cpus`)."""
+
+    memory: str | None = Field(
+        default=None,
+        pattern=r"^\d+[kmg]?$",
+        description="`podman run --memory`: bytes with an optional k, m or g suffix, e.g. 512m.",
+    )
+    cpus: float | None = Field(default=None, gt=0, le=1024, description="`podman run --cpus`, e.g. 1.5.")
+
+
+class OciContainer(_Strict):
+    """One OCI image run by Podman (`virtualisation.oci-containers.containers.<name>`)."""
+
+    image: ImageRef = Field(description="Image reference with a tag or digest, e.g. docker.io/traefik/whoami:v1.10.3.")
+    address: IPv4 | None = Field(
+        default=None, description="Static address on network.podman; allocated from its subnet when left out."
+    )
+    user: User = Field(description="The user the container's process runs as (oci-containers `user`, as uid:gid).")
+    cmd: list[OneLine] = Field(default=[], description="Arguments to the image's entrypoint.")
+    environment: dict[Annotated[str, Field(pattern=_ENV_NAME)], OneLine] = Field(
+        default={}, description="Environment variables (no secrets: those go in environmentFiles)."
+    )
+    environment_files: list[SecretName] = Field(
+        default=[],
+        description="Names from the site's `secrets`, each an environment file Podman reads on the host; "
+        "the container starts after the unit that installs it.",
+    )
+    state_dir: AbsPath | None = Field(
+        default=None, description="Host directory for the app's data, created by tmpfiles and owned by the user."
+    )
+    state_dir_mount: AbsPath = Field(default="/data", description="Where the state directory appears in the container.")
+    state_dir_mode: str = Field(default="0750", pattern=r"^0[0-7]{3}$", description="Mode of the state directory.")
+    volumes: list[BindMount] = Field(default=[], description="Host paths visible in the container (bind mounts).")
+    ports: list[PublishedPort] = Field(default=[], description="Container ports published on host addresses.")
+    routes: list[Route] = Field(default=[], description="Public hostnames served at the container's address.")
+    allow_privileged_ports: bool = Field(default=False, description="Allow route ports below 1024.")
+    depends_on: list[ContainerName] = Field(default=[], description="OCI containers this one starts after.")
+    after: list[Unit] = Field(default=[], description="Host units podman-<name> starts after.")
+    requires: list[Unit] = Field(default=[], description="Host units podman-<name> requires.")
+    auto_start: bool = Field(default=True, description="Start the container at boot.")
+    resources: OciResources = Field(default=OciResources(), description="Limits of the container.")
+    host_firewall: HostFirewall | None = Field(
+        default=None, description="Ports of the host this container may reach; left out, none."
+    )
+
+
+def resolve_refs(**models: type[BaseModel]) -> None:
+    """Complete the models with the classes site.py shares with NixOS containers."""
+    OciContainer.model_rebuild(_types_namespace=models)

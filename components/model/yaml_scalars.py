@@ -1,0 +1,133 @@
+"""Plain YAML scalars as Pulumi's reader (go-yaml v3) and then its JSON make them.
+
+`scalar` gives the value the program gets for a scalar of a stack file, or raises
+ValueError(message, hint) where that value is not what YAML 1.1 readers (PyYAML, many
+editors, reviewers) see, or where Pulumi refuses the file (NaN, infinity, a lone
+surrogate). go-yaml's rules: yaml.v3 resolve.go (`resolve`, `parseTimestamp`); Pulumi
+turns integers beyond int64 and whole floats into JSON numbers that Python reads as ints.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
+NULLS = {"", "~", "null", "Null", "NULL"}
+_TRUE = {"true", "True", "TRUE"}
+_FALSE = {"false", "False", "FALSE"}
+_YAML11_TRUE = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"}
+_YAML11_FALSE = {"n", "N", "no", "No", "NO", "off", "Off", "OFF"}
+_INF_NAN = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"}
+# go-yaml's own float syntax, and Go's strconv number syntax (ParseInt with base 0).
+_GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_GO_INT = re.compile(r"[-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_DOT_FLOAT = re.compile(r"\.[0-9]+([eE][-+]?[0-9]+)?")
+# YAML 1.1 numbers that YAML 1.2 and go-yaml read as text (base 60), and dates either reads.
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}.*)?")
+_INT64 = 2**63
+
+_QUOTE = "quote it ({q}) to keep the text"
+
+
+def _ambiguous(text: str) -> tuple[str, str] | None:
+    """(message, hint) for a plain scalar that YAML 1.1 and Pulumi read differently."""
+    q = repr(text)
+    if text in _YAML11_TRUE or text in _YAML11_FALSE:
+        word = "true" if text in _YAML11_TRUE else "false"
+        return (
+            f"YAML 1.1 (PyYAML, many editors) reads {text} as {word}, Pulumi as the text {q}",
+            f"write {word} for a boolean, or " + _QUOTE.format(q=q),
+        )
+    if _SEXAGESIMAL.fullmatch(text):
+        return (f"YAML 1.1 reads {text} as a base-60 number, Pulumi as the text {q}", _QUOTE.format(q=q))
+    if _DATE.fullmatch(text):
+        return (
+            f"is read as a date; Pulumi passes the program a reformatted text, not {q}",
+            _QUOTE.format(q=q),
+        )
+    return None
+
+
+def _number(text: str) -> Any:
+    """go-yaml's int or float for a plain scalar starting with a digit, sign or dot, or
+    the text itself; refused where readers differ or Pulumi's JSON changes the value."""
+    plain = text.replace("_", "")
+    value: int | float | None = None
+    if _GO_INT.fullmatch(plain):
+        digits = plain.lstrip("+-")
+        if len(digits) > 1 and digits[0] == "0" and digits[1] in "01234567" and int(plain, 8) != int(plain, 10):
+            raise ValueError(
+                f"is the octal number {int(plain, 8)} to Pulumi and the number {int(plain, 10)} to YAML 1.2 readers",
+                f"write {int(plain, 8)}, 0o{digits[1:]} for octal, or " + _QUOTE.format(q=repr(text)),
+            )
+        # Beyond Go's 64-bit integers go-yaml makes it a float: _through_json rounds it.
+        value = int(plain, 8) if digits[:1] == "0" and digits[1:2].isdigit() else int(plain, 0)
+    elif _GO_FLOAT.fullmatch(plain) or _DOT_FLOAT.fullmatch(plain):
+        value = float(plain)
+        if math.isinf(value):
+            return text  # Go's ParseFloat fails on overflow: go-yaml keeps the text
+    if value is None:
+        return text
+    if "_" in text:
+        raise ValueError(
+            f"YAML 1.1 and Pulumi read {text} as the number {_shown(value)}, YAML 1.2 readers as text",
+            f"write {_shown(value)}, or " + _QUOTE.format(q=repr(text)),
+        )
+    return _through_json(value, text)
+
+
+def _shown(value: float) -> str:
+    return str(_through_json(value, "")) if isinstance(value, float) else str(value)
+
+
+def _through_json(value: float, text: str) -> Any:
+    """What the program gets after Pulumi's JSON: integers beyond int64 and whole floats
+    below 1e21 come out as (rounded) integers."""
+    if isinstance(value, int) and -_INT64 <= value < _INT64:
+        return value
+    f = float(value)
+    if f.is_integer() and abs(f) < 1e21:
+        whole = int(Decimal(repr(f)))
+        if isinstance(value, float) and text:
+            raise ValueError(
+                f"Pulumi passes {text} to the program as the integer {whole}; a float cannot stay whole",
+                f"write {whole} for an integer, or " + _QUOTE.format(q=repr(text)),
+            )
+        if whole != value:
+            raise ValueError(
+                f"is beyond 64-bit integers: Pulumi passes it rounded to {whole}",
+                "use a smaller number, or " + _QUOTE.format(q=repr(text)),
+            )
+        return whole
+    return f
+
+
+def scalar(text: str, tag: str | None, plain: bool) -> Any:
+    """The value of a scalar (`plain`: unquoted); ValueError(message, hint) when refused."""
+    if tag is not None:
+        tag = tag.replace("tag:yaml.org,2002:", "!!")
+        raise ValueError(
+            f"has the YAML tag {tag}; Pulumi ignores or converts tags, so the value would change",
+            "remove the tag: a stack file holds plain data (" + _QUOTE.format(q=repr(text)) + ")",
+        )
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise ValueError("is not valid Unicode (a lone surrogate escape); Pulumi refuses the file", None)
+    if not plain:
+        return text
+    if text in NULLS:
+        return None
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    if text in _INF_NAN:
+        raise ValueError(f"is {text}: Pulumi hands config to the program as JSON, which has no NaN or infinity", None)
+    if text == "<<":
+        raise ValueError("is a YAML merge key where a value goes", _QUOTE.format(q=repr(text)))
+    found = _ambiguous(text)
+    if found:
+        raise ValueError(*found)
+    if text[0] in "0123456789+-.":
+        return _number(text)
+    return text

@@ -1,0 +1,134 @@
+"""Makes sure the Pulumi engine can load the Cloudflare provider before a stack that
+publishes at Cloudflare runs, at the version the program's SDK asks for.
+
+`scripts/pulumi` runs this before `preview`, `up`, `refresh` and `destroy` of a stack
+whose file sets `tunnel.accountId`:
+
+    .venv/bin/python scripts/cloudflare_plugin.py STACK STACK_FILE
+
+The engine loads `pulumi-resource-cloudflare` at the version of the `pulumi-cloudflare`
+package (pinned in requirements.txt), and where the CLI does not download plugins by
+itself (scripts/pulumi turns that off for a CLI built from Go modules) a missing plugin
+would stop the run halfway, after the program started. So: nothing to do when the
+plugin is installed or on PATH; else `pulumi plugin install resource cloudflare
+<version>`; and when that download fails, exit 1 with the command to run where it
+works. The stack file goes through the model only (pydantic): `pulumi_cloudflare` costs
+seconds to import, and a site that is invalid is the program's to report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # run as a script: the model (pydantic only) from this checkout
+from components.errors import ConfigError  # noqa: E402
+from components.model import site_from_data  # noqa: E402
+
+REQUIREMENTS = REPO / "requirements.txt"
+PLUGIN = "pulumi-resource-cloudflare"
+INSTALL_TIMEOUT = 300.0
+"""Seconds the download may take; the CLI retries a failing one 5 times in ~3 s."""
+
+
+def pinned_version(requirements: Path = REQUIREMENTS) -> str:
+    """The `pulumi-cloudflare==X` pin of requirements.txt: the plugin version the SDK requests."""
+    found = re.search(r"^pulumi-cloudflare==([^\s;#]+)", requirements.read_text(encoding="utf-8"), re.MULTILINE)
+    if found is None:
+        raise SystemExit(f"scripts/pulumi: error: {requirements.name} pins no pulumi-cloudflare==VERSION")
+    return found[1]
+
+
+def install_command(version: str) -> list[str]:
+    return ["pulumi", "plugin", "install", "resource", "cloudflare", version]
+
+
+def account_id(stack_file: Path) -> str | None:
+    """`tunnel.accountId` of the stack's site when the site is valid and the id real. A
+    `<placeholder>` or an invalid site is the program's to report, with its own message
+    naming the key, so for those the plugin is not needed yet."""
+    try:
+        data: Any = yaml.safe_load(stack_file.read_text(encoding="utf-8"))
+        site = data["config"]["nixedge:site"]
+        if not isinstance(site.get("tunnel"), dict) or "accountId" not in site["tunnel"]:
+            return None  # spares the model's import
+        resolved = site_from_data(site, str(stack_file), stack_file.parent.parent)
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ConfigError):
+        return None
+    value = resolved.tunnel.account_id if resolved.tunnel is not None else None
+    return value if value and not value.startswith("<") else None
+
+
+def installed(version: str) -> bool:
+    """Whether the engine finds the plugin: on PATH, or in Pulumi's plugin cache at `version`."""
+    if shutil.which(PLUGIN) is not None:
+        return True
+    listed = subprocess.run(["pulumi", "plugin", "ls", "--json"], capture_output=True, text=True, check=False)
+    try:
+        plugins = json.loads(listed.stdout or "[]")
+    except json.JSONDecodeError:
+        return False
+    wanted = ("resource", "cloudflare", version)
+    return any(
+        (p.get("kind"), p.get("name"), str(p.get("version", "")).lstrip("v")) == wanted
+        for p in plugins
+        if isinstance(p, dict)
+    )
+
+
+def failure(stack: str, version: str, output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    # The cause (the last failed attempt's, e.g. "no such host") and the CLI's verdict.
+    causes = [line for line in lines if "Error downloading plugin" in line][-1:]
+    reason = "\n  ".join(dict.fromkeys([*causes, *lines[-1:]])) or "no output"
+    command = " ".join(install_command(version))
+    return (
+        f"scripts/pulumi: error: stack {stack} publishes at Cloudflare (tunnel.accountId), which needs the "
+        f"Pulumi provider plugin {PLUGIN} {version} (pulumi-cloudflare=={version} in requirements.txt); "
+        f"it is not installed, and downloading it failed:\n"
+        f"  {reason}\n"
+        f"Hint: where Pulumi's plugin downloads can be reached, run: scripts/{command}\n"
+        f"  (or add --file ARCHIVE with its release archive, {PLUGIN}-v{version}-<os>-<arch>.tar.gz, "
+        f"copied from a machine that can)\n"
+        f"Nothing was changed."
+    )
+
+
+def ensure(stack: str, stack_file: Path) -> int:
+    if account_id(stack_file) is None:
+        return 0
+    version = pinned_version()
+    if installed(version):
+        return 0
+    print(f"Installing the Pulumi provider plugin {PLUGIN} {version} for stack {stack}...", file=sys.stderr)
+    try:
+        result = subprocess.run(
+            install_command(version), capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False
+        )
+        output, ok = result.stdout + result.stderr, result.returncode == 0
+    except subprocess.TimeoutExpired:
+        output, ok = f"no answer after {INSTALL_TIMEOUT:.0f} s", False
+    if not ok or not installed(version):
+        print(failure(stack, version, output), file=sys.stderr)
+        return 1
+    print(f"Installed the Pulumi provider plugin {PLUGIN} {version}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python scripts/cloudflare_plugin.py STACK STACK_FILE", file=sys.stderr)
+        return 2
+    return ensure(argv[0], Path(argv[1]))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
