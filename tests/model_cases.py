@@ -10,8 +10,12 @@ record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from components.errors import Issue
 from tests import nixeval
 from tests.nixeval import Mutation, put, seed_site
 
@@ -128,3 +132,18 @@ def seed_lines(mutation: Mutation) -> list[str]:
 def homelab_lines(mutation: Mutation) -> list[str]:
     """The report lines of the multi-service site after `mutation`."""
     return nixeval.report_lines(multiservice_site, mutation, HOMELAB)
+
+
+Lines = Callable[[Mutation], list[str]]
+NO_VALUE = object()  # for `err`: the issue shows no value
+
+
+def err(key: str, message: str, value: Any, hint: str | None = None) -> list[str]:
+    """The report lines of one issue, as ConfigError prints them."""
+    has_value = value is not NO_VALUE
+    return str(Issue(key, message, value if has_value else None, hint, has_value)).splitlines()
+
+
+def case(case_id: str, lines: Lines, mutation: Mutation, *expected: str) -> Any:
+    """A table row: `lines` (seed_lines or homelab_lines) of `mutation` must be `expected`."""
+    return pytest.param(lines, mutation, list(expected), id=case_id)

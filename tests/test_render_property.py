@@ -83,6 +83,7 @@ def sites(draw: st.DrawFn) -> dict[str, Any]:
             c["nixos"] = draw(DATA)
         else:
             c["settings"] = {"extra": draw(DATA)}
+            c["wrapper"] = f"{app}-{name}"  # two forgejo containers may not both install `forgejo`
         containers[name] = c
     return _base(containers, draw(st.sampled_from(["local", "remote"])))
 

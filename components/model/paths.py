@@ -1,54 +1,233 @@
-"""Host paths: which are too sensitive to bind-mount, and how paths nest."""
+"""The one path policy: every host path a stack names, and every mount point inside a
+container, goes through `host_path_problem` or `target_problem`, whatever key it came by.
+
+A path is first read as the NixOS host will read it: normalised, with the symlinks every
+NixOS host has resolved from a fixed table (never from the machine that runs Pulumi,
+which is not the host). Then it is checked against the trees that would hand a container
+power over the host.
+"""
 
 from __future__ import annotations
 
-# A mount of one of these, or of anything below the first group, would hand the
-# container power over the host; it needs `allowSensitive: true`.
+import posixpath
+
+# Symlinks every NixOS host has, resolved before the rules apply: systemd's tmpfiles
+# (var.conf, legacy.conf, which NixOS installs) link /var/run and /var/lock into /run;
+# NixOS links /etc/mtab to the kernel's mount table. (/etc/static, /run/current-system
+# and /run/booted-system lead into the Nix store at a path only the host knows: they
+# are sensitive trees of their own.)
+NIXOS_SYMLINKS = {
+    "/var/run": "/run",
+    "/var/lock": "/run/lock",
+    "/etc/mtab": "/proc/mounts",
+}
+
+# A mount of one of these, or of anything below, would hand the container power over
+# the host: the store and boot files it activates, the kernel's interfaces, keys,
+# accounts, other guests and nixedge's own state.
 SENSITIVE_TREES = (
     "/nix",
     "/boot",
     "/proc",
     "/sys",
     "/dev",
-    "/etc/nixos",
-    "/etc/ssh",
     "/root",
     "/home",
+    "/etc/static",
+    "/run/current-system",
+    "/run/booted-system",
+    "/etc/nixos",
+    "/etc/ssh",
+    "/etc/sudoers.d",
+    "/etc/pam.d",
+    "/etc/security",
+    "/etc/systemd",
+    "/etc/nix",
+    "/etc/wireguard",
+    "/etc/ssl/private",
+    "/etc/NetworkManager/system-connections",
+    "/var/lib/nixos",
     "/var/lib/nixos-containers",
+    "/var/lib/machines",
+    "/var/lib/systemd",
     "/var/lib/nixedge",
     "/run/nixedge",
+    "/run/secrets.d",
+    "/run/agenix.d",
+    "/run/wrappers",
+    "/run/systemd",
+    "/run/dbus",
+    "/run/user",
+    "/run/credentials",
 )
+# These exact paths: directories whose every child is someone's, and the account files.
 SENSITIVE_PATHS = frozenset(
     {
         "/",
         "/etc",
         "/var",
         "/var/lib",
+        "/var/log",
         "/run",
+        "/run/lock",
         "/usr",
         "/bin",
         "/sbin",
         "/lib",
         "/lib64",
-        "/home",
         "/srv",
         "/mnt",
         "/tmp",
         "/opt",
         "/etc/shadow",
+        "/etc/gshadow",
         "/etc/passwd",
         "/etc/group",
+        "/etc/subuid",
+        "/etc/subgid",
         "/etc/sudoers",
-        "/var/lib/nixos-containers",
+        "/etc/machine-id",
+        "/etc/krb5.keytab",
+        # Secret providers' directories: one secret below is fine, all of them are not.
         "/run/secrets",
         "/run/agenix",
-        "/run/nixedge",
+        "/run/keys",
     }
+)
+# Mount points inside the container that would replace what NixOS itself puts there.
+TARGET_TREES = (
+    "/nix",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/etc/static",
+    "/etc/systemd",
+    "/etc/pam.d",
+    "/run/current-system",
+    "/run/booted-system",
+    "/run/wrappers",
+    "/run/systemd",
+)
+TARGET_PATHS = frozenset(
+    {"/", "/etc", "/run", "/var", "/var/lib", "/usr", "/bin", "/sbin", "/lib", "/lib64", "/boot", "/tmp", "/root"}
+    | {"/etc/shadow", "/etc/gshadow", "/etc/passwd", "/etc/group", "/etc/sudoers", "/etc/machine-id"}
 )
 
 
+def syntax_problem(path: str) -> str | None:
+    """Why `path` cannot be read as one absolute host path, or None."""
+    if "\x00" in path:
+        return "must not contain a NUL character"
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+        return "must not contain control characters"
+    if not path.startswith("/"):
+        return "must be an absolute path, e.g. '/var/lib/forgejo'"
+    if "~" in path:
+        return "must not contain '~': nothing expands it, so it is a literal directory name"
+    if any(part in (".", "..") for part in path.split("/")):
+        return "must not contain '.' or '..' segments"
+    return None
+
+
+def resolve(path: str) -> str:
+    """`path` as a NixOS host reads it: normalised, its fixed symlinked prefixes followed."""
+    path = posixpath.normpath(path)
+    if path.startswith("//"):
+        path = path[1:]
+    for _ in range(len(NIXOS_SYMLINKS)):  # a link may lead into another
+        for link, real in NIXOS_SYMLINKS.items():
+            if contains(link, path):
+                path = real + path[len(link) :]
+                break
+        else:
+            break
+    return path
+
+
+def _within(path: str, trees: tuple[str, ...], paths: frozenset[str]) -> bool:
+    return path in paths or any(contains(tree, path) for tree in trees)
+
+
 def sensitive(path: str) -> bool:
-    return path in SENSITIVE_PATHS or any(path == tree or path.startswith(tree + "/") for tree in SENSITIVE_TREES)
+    """Whether a mount of host `path` (resolved) would hand the container power over the host."""
+    return _within(resolve(path), SENSITIVE_TREES, SENSITIVE_PATHS)
+
+
+def in_etc(path: str) -> bool:
+    return contains("/etc", resolve(path))
+
+
+def via(path: str) -> str:
+    """' (that is X on a NixOS host)' when a fixed symlink changes `path`, else ''."""
+    real = resolve(path)
+    return f" ({path} is {real} on a NixOS host)" if real != posixpath.normpath(path) else ""
+
+
+def host_path_problem(path: str, writable: bool, allowed: bool = False) -> str | None:
+    """Why the host may not hand `path` to a container, or None.
+
+    `allowed`: the key that names it allows sensitive paths (bindMounts' allowSensitive).
+    """
+    problem = syntax_problem(path)
+    if problem is not None:
+        return problem
+    if allowed:
+        return None
+    if sensitive(path):
+        return "is a sensitive host path; mounting it gives the container power over the host" + via(path)
+    if writable and in_etc(path):
+        # One file of /etc read-only (a secrets file such as /etc/atticd.env) is fine;
+        # writing into /etc would let the container change the host's configuration.
+        return "is in /etc: a container may read a single file there, never write it" + via(path)
+    return None
+
+
+def target_problem(path: str) -> str | None:
+    """Why `path` cannot be a mount point inside the container, or None."""
+    problem = syntax_problem(path)
+    if problem is not None:
+        return problem
+    if _within(resolve(path), TARGET_TREES, TARGET_PATHS):
+        return "is a path the container's own NixOS provides; mounting over it replaces its system" + via(path)
+    return None
+
+
+# Where nixedge's own host directories (host.secretsDir, the modules directory) may not
+# be: rebuilt or shared by NixOS (the store), not a file system of files, or another's.
+SHARED_TREES = (
+    "/nix",
+    "/etc/static",
+    "/run/current-system",
+    "/run/booted-system",
+    "/dev",
+    "/proc",
+    "/sys",
+    "/run/user",
+    "/boot",
+    "/home",
+)
+# Where every user of the host may create files, so may plant them before nixedge does.
+WORLD_WRITABLE = ("/tmp", "/var/tmp")
+
+
+def system_dir_problem(path: str, world_writable_ok: bool = False) -> str | None:
+    """Why nixedge may not keep a directory of its own at host `path`, or None.
+
+    `world_writable_ok`: nothing on the host runs what is there as root (a rehearsal).
+    """
+    problem = syntax_problem(path)
+    if problem is not None:
+        return problem
+    real = resolve(path)
+    if real in SENSITIVE_PATHS:
+        return "is a system directory, not one of nixedge's own" + via(path)
+    tree = next((t for t in SHARED_TREES if contains(t, real)), None)
+    if tree is not None:
+        return f"is in {tree}, which NixOS or another owner keeps: no private place for nixedge's files" + via(path)
+    tree = next((t for t in WORLD_WRITABLE if contains(t, real)), None)
+    if tree is not None and not world_writable_ok:
+        return f"is in {tree}, where every user of the host may plant files before nixedge writes" + via(path)
+    return None
 
 
 def contains(parent: str, child: str) -> bool:

@@ -20,6 +20,7 @@ from components.model.checks import (
     isolation,
     mounts,
     oci,
+    order,
     postgresql,
     routes,
     secrets,
@@ -149,6 +150,8 @@ class _Resolver:
             name: mounts.container_mounts(site, report, name, c, pg) for name, c in site.containers.items()
         }
         podman, oci_containers = self.oci(allocated, resolved_mounts)
+        mounts.host_paths(site, report)
+        order.start_order(site, report)
         containers = [
             self.container(name, c, allocated, resolved_mounts[name], pg) for name, c in sorted(site.containers.items())
         ]

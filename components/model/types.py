@@ -40,6 +40,14 @@ def _container_name(name: str) -> str:
 
 
 def _hostname(name: str) -> str:
+    if not name.isascii():
+        # str.lower() and IDNA both map some letters to others (U+212A KELVIN SIGN is 'k'):
+        # the name would silently become another. Say which.
+        try:
+            ascii_form = name.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError("must be ASCII: a DNS host name such as 'forgejo.example.org'") from None
+        raise ValueError(f"is not ASCII; its IDNA (ASCII) form is {ascii_form!r}: write that, which is what DNS holds")
     name = name.lower()
     if name.endswith("."):
         raise ValueError("must not end with a dot, e.g. 'forgejo.example.org'")

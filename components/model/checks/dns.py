@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from ipaddress import IPv4Address, IPv6Address
+from urllib.parse import urlsplit
 
 from components.errors import Issue
 from components.model.checks.report import Report
@@ -58,9 +60,42 @@ def _record(site: Site, report: Report, t: Tunnel, i: int) -> DnsRecord | None:
     return DnsRecord(rec.name, rec.type, rec.content, rec.proxied, rec.ttl, zone)
 
 
+# Cloudflare's ids (zones, records) are 32 lowercase hex digits.
+_CLOUDFLARE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _import_id_problem(record_id: str) -> str | None:
+    parts = record_id.split("/")
+    if len(parts) <= 2 and all(_CLOUDFLARE_ID.fullmatch(p) for p in parts):
+        return None
+    return "must be a Cloudflare record id (32 hex digits) or '<zone id>/<record id>'"
+
+
+def _catch_all(report: Report, t: Tunnel) -> None:
+    """A catch-all URL's port is a port: cloudflared refuses the config at start otherwise."""
+    if t.catch_all.startswith("http_status:"):
+        return
+    try:
+        port = urlsplit(t.catch_all).port
+    except ValueError:
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        report.error(
+            "tunnel.catchAll", "must have a port from 1 to 65535, or none; cloudflared refuses it at start", t.catch_all
+        )
+
+
 def _imports(site: Site, report: Report, t: Tunnel) -> None:
     routed = routed_hostnames(site)
     for hostname, record_id in t.dns_imports.items():
+        problem = _import_id_problem(record_id)
+        if problem is not None:
+            report.error(
+                f"tunnel.dnsImports[{hostname!r}]",
+                problem,
+                record_id,
+                hint="the API lists it: GET /zones/<zone id>/dns_records?name=<hostname>",
+            )
         if hostname not in routed:
             report.error(
                 f"tunnel.dnsImports[{hostname!r}]",  # quoted like pydantic's keys: it holds dots
@@ -104,6 +139,7 @@ def resolved_tunnel(site: Site, report: Report) -> ResolvedTunnel | None:
         return None
     records = [rec for i in range(len(t.dns_records)) if (rec := _record(site, report, t, i)) is not None]
     _imports(site, report, t)
+    _catch_all(report, t)
     suffix = "json" if t.ingress == "local" else "token"
     return ResolvedTunnel(
         name=t.name,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from components.model.checks.report import Report
+from components.model.presets import PRESETS
 from components.model.site import Site
 
 # Container names longer than this break on kernels up to 5.8 (interface altnames,
@@ -45,7 +48,10 @@ Identity = tuple[str, int, int, str]  # (name, uid, gid, group)
 
 
 def users(site: Site, report: Report) -> None:
-    """uid, gid, user and group names are unique, except users shared on purpose."""
+    """uid, gid, user and group names are unique, except users shared on purpose; none is
+    one of the host's own accounts; wrapper commands are unique."""
+    system_accounts(site, report)
+    wrappers(site, report)
     seen: dict[tuple[str, object], tuple[str, Identity, bool]] = {}
     shared: dict[str, tuple[str, Identity]] = {}  # user name -> (first sharer's key, identity)
     owners = [(f"containers.{n}", c.user) for n, c in site.containers.items()]
@@ -78,3 +84,101 @@ def _shared_differs(report: Report, owner: str, identity: Identity, first: tuple
                 "a shared user has the same uid, gid and group in every container",
                 mine,
             )
+
+
+# Accounts every NixOS host has (nixpkgs nixos/modules/misc/ids.nix, users-groups.nix,
+# systemd.nix, dbus, nscd, polkit, openssh): a service user or group of the same name
+# or id merges with the host's and shares its powers (wheel is sudo, disk the disks).
+SYSTEM_GROUPS = {
+    "wheel": 1, "kmem": 2, "tty": 3, "messagebus": 4, "disk": 6, "audio": 17, "floppy": 18, "uucp": 19,
+    "lp": 20, "cdrom": 24, "tape": 25, "video": 26, "dialout": 27, "utmp": 29, "adm": 55,
+    "systemd-journal": 62, "keys": 96, "users": 100, "systemd-network": 152, "systemd-resolve": 153,
+    "systemd-timesync": 154, "input": 174, "kvm": 302, "render": 303, "sgx": 304, "shadow": 318,
+    "uinput": 327, "nixbld": 30000,
+}  # fmt: skip
+SYSTEM_USERS = {
+    "messagebus": 4, "polkituser": 28, "systemd-coredump": 151, "systemd-network": 152,
+    "systemd-resolve": 153, "systemd-timesync": 154,
+}  # fmt: skip
+# Names with ids NixOS allocates at activation (no fixed id), present on every host.
+DYNAMIC_NAMES = frozenset({"sshd", "nscd", "systemd-oom", "nixbld"})
+# Ranges NixOS and systemd keep (ids.nix): build users, DynamicUser, 16-bit uid_t's -1.
+RESERVED_RANGES = ((30000, 31000, "NixOS's build users (nixbld)"), (61184, 65519, "systemd's DynamicUser"))
+SENTINEL = 65535
+POSTGRES = ("postgres", 71)  # nixpkgs' postgresql module; only app postgresql may take it
+_NIXBLD = re.compile(r"nixbld[0-9]*")
+
+
+def _system_name(name: str, app: str) -> str | None:
+    """Why a user or group name is the host's own, or None."""
+    if name == POSTGRES[0] and app != "postgresql":
+        return "is the host's PostgreSQL account (nixpkgs postgresql.nix); only app postgresql may take it"
+    if name in SYSTEM_USERS or name in SYSTEM_GROUPS or name in DYNAMIC_NAMES or _NIXBLD.fullmatch(name):
+        return "is an account every NixOS host has; the service would merge with it and share its powers"
+    return None
+
+
+def _system_id(value: int, kind: str, app: str) -> str | None:
+    """Why the uid or gid is the host's own, or None."""
+    if value == SENTINEL:
+        return f"is {SENTINEL}, the error value of 16-bit uid_t, which tools read as 'no id'"
+    for low, high, what in RESERVED_RANGES:
+        if low <= value <= high:
+            return f"is in {low}-{high}, the ids of {what}"
+    if value == POSTGRES[1] and app != "postgresql":
+        return f"is {value}, the id of the host's PostgreSQL account (ids.{kind}s.postgres)"
+    table = SYSTEM_USERS if kind == "uid" else SYSTEM_GROUPS
+    owner = next((name for name, i in table.items() if i == value), None)
+    if owner is not None:
+        return f"is {value}, the {kind} of {owner}, an account every NixOS host has"
+    return None
+
+
+def system_accounts(site: Site, report: Report) -> None:
+    """No service user, group or id is one of NixOS's own."""
+    for name, c in site.containers.items():
+        u, loc = c.user, f"containers.{name}.user"
+        names = [("name", u.name)] + ([("group", u.group)] if u.group is not None else [])
+        for kind, text in names:
+            why = _system_name(text, c.app)
+            if why is not None:
+                report.error(f"{loc}.{kind}", why, text, hint=f"give the service an account of its own, e.g. '{name}'")
+        for kind, value in (("uid", u.uid), ("gid", u.gid)):
+            why = _system_id(value, kind, c.app)
+            if why is not None:
+                report.error(f"{loc}.{kind}", why, value, hint="pick a free system id below 1000, such as 991")
+
+
+# Commands the host's administrator runs as root: a wrapper of that name would shadow them.
+HOST_COMMANDS = frozenset(
+    {"nixos-container", "nixos-rebuild", "systemctl", "journalctl", "sudo", "su", "sh", "bash", "nix",
+     "nix-env", "nix-shell", "ssh", "login", "passwd", "mount", "cloudflared", "psql", "machinectl"}
+)  # fmt: skip
+
+
+def wrappers(site: Site, report: Report) -> None:
+    """Each wrapper command on the host PATH belongs to one container and shadows no host command.
+
+    NixOS's system-path ignores collisions, so a second `forgejo` would silently run
+    in whichever container wins.
+    """
+    default = {app: preset.default_wrapper for app, preset in PRESETS.items()}
+    seen: dict[str, str] = {}
+    # An app's own wrapper keeps its name; the container that set the same one is named.
+    for name, c in sorted(site.containers.items(), key=lambda item: item[1].wrapper is not None):
+        command = c.wrapper if c.wrapper is not None else default.get(c.app)
+        loc = f"containers.{name}.wrapper"
+        if command is None:
+            continue
+        if command in HOST_COMMANDS:
+            report.error(loc, f"would shadow the host's own {command} command on root's PATH", command)
+        if command in seen:
+            report.error(
+                loc,
+                f"is already the wrapper of {seen[command]}; of two commands of one name on the host PATH, "
+                "one silently wins",
+                command,
+                hint=f"set {loc} to a name of its own, e.g. {command}-{name}",
+            )
+        else:
+            seen[command] = f"containers.{name}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.model.checks import nspawn
 from components.model.checks.report import Report
 from components.model.resolved import Isolation, PublicRoute
 from components.model.site import Container, Site
@@ -24,6 +25,31 @@ def _resources(c: Container) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in limits if v is not None)
 
 
+# systemd-nspawn maps 65536 ids from the base; uid_t is 32 bits, and the host's own
+# accounts (root, services, people, nixbld, nobody) live below 65536.
+ID_RANGE = 65536
+
+
+def _user_range(report: Report, loc: str, private_users: str | int) -> None:
+    if not isinstance(private_users, int):
+        return
+    if 0 < private_users < ID_RANGE:  # 0 is the identity mapping, like `identity`
+        report.error(
+            f"{loc}.privateUsers",
+            f"starts a range of {ID_RANGE} ids among the host's own accounts (0 to {ID_RANGE - 1}): "
+            f"root in the container would be host uid {private_users}",
+            private_users,
+            hint="use pick, or a multiple of 65536 such as 524288",
+        )
+    elif private_users + ID_RANGE > 2**32 - 1:
+        report.error(
+            f"{loc}.privateUsers",
+            f"leaves no room for {ID_RANGE} ids below 4294967295 (uid_t is 32 bits, its last value is invalid)",
+            private_users,
+            hint="use pick, or a multiple of 65536 such as 524288",
+        )
+
+
 def isolation(report: Report, name: str, c: Container) -> Isolation:
     loc = f"containers.{name}"
     iso = Isolation(
@@ -35,6 +61,9 @@ def isolation(report: Report, name: str, c: Container) -> Isolation:
         forward_ports=tuple((f.protocol, f.host_port, f.container_port or f.host_port) for f in c.forward_ports),
         resources=_resources(c),
     )
+    nspawn.extra_flags(report, loc, c)
+    nspawn.devices(report, loc, c)
+    _user_range(report, loc, c.private_users)
     if iso.idmap and (c.postgresql is not None or c.app == "postgresql"):
         report.error(
             f"{loc}.privateUsers",

@@ -6,15 +6,24 @@ from __future__ import annotations
 import bisect
 import posixpath
 
+from components.model import paths
 from components.model.checks import postgresql, secrets
 from components.model.checks.report import Report
-from components.model.paths import contains, sensitive
+from components.model.paths import contains
 from components.model.resolved import Mount, PostgresqlServer
 from components.model.site import BindMount, Container, Site
 
 
+def _refuse(
+    report: Report, flagged: set[str], key: str, mloc: str, problem: str | None, value: str, hint: str | None
+) -> None:
+    if problem is not None:
+        flagged.add(mloc)
+        report.error(key, problem, value, hint=hint)
+
+
 def _given(report: Report, loc: str, c: Container) -> tuple[list[Mount], set[str]]:
-    """The bind mounts and state directory; and the keys refused as sensitive (one error each)."""
+    """The bind mounts and state directory; and the keys refused by the path policy (one error each)."""
     return given_mounts(report, loc, "bindMounts", c.bind_mounts, c.state_dir, c.state_dir)
 
 
@@ -22,48 +31,91 @@ def given_mounts(
     report: Report, loc: str, key: str, binds: list[BindMount], state_dir: str | None, state_path: str | None
 ) -> tuple[list[Mount], set[str]]:
     """Mounts given as `loc.key` (bind mounts) and `loc.stateDir` (at `state_path` inside);
-    and the keys refused as sensitive. Shared by NixOS and OCI containers."""
+    and the keys refused by the path policy. Shared by NixOS and OCI containers."""
     mounts: list[Mount] = []
     flagged: set[str] = set()
     for i, m in enumerate(binds):
         mloc = f"{loc}.{key}[{i}]"
         host_path = m.host_path or m.path
-        if sensitive(host_path) and not m.allow_sensitive:
-            flagged.add(mloc)
-            report.error(
-                f"{mloc}.{'hostPath' if m.host_path else 'path'}",
-                "is a sensitive host path; mounting it gives the container power over the host",
-                host_path,
-                hint=f"mount a narrower path, or set {mloc}.allowSensitive: true",
-            )
+        hkey = f"{mloc}.{'hostPath' if m.host_path else 'path'}"
+        problem = paths.host_path_problem(host_path, not m.read_only, m.allow_sensitive)
+        hint = f"mount a narrower path, or set {mloc}.allowSensitive: true" if paths.sensitive(host_path) else None
+        if problem is not None and paths.in_etc(host_path) and not paths.sensitive(host_path):
+            hint = f"mount the one file with {mloc}.readOnly: true"
+        _refuse(report, flagged, hkey, mloc, problem, host_path, hint)
+        if problem is None or m.host_path is not None:  # one error per key
+            _refuse(report, flagged, f"{mloc}.path", mloc, paths.target_problem(m.path), m.path, TARGET_HINT)
         mounts.append(Mount(m.path, host_path, m.read_only, mloc))
     if state_dir is not None and state_path is not None:
-        if sensitive(state_dir):
-            flagged.add(f"{loc}.stateDir")
-            report.error(
-                f"{loc}.stateDir",
-                "is a sensitive host path; use a directory of its own such as /var/lib/<app>",
-                state_dir,
+        sloc = f"{loc}.stateDir"
+        problem = paths.host_path_problem(state_dir, writable=True)
+        if problem is not None and paths.sensitive(state_dir):
+            problem = "is a sensitive host path; use a directory of its own such as /var/lib/<app>" + paths.via(
+                state_dir
             )
-        mounts.append(Mount(state_path, state_dir, False, f"{loc}.stateDir"))
+        _refuse(report, flagged, sloc, sloc, problem or paths.target_problem(state_path), state_dir, None)
+        mounts.append(Mount(state_path, state_dir, False, sloc))
     return mounts, flagged
+
+
+TARGET_HINT = "mount it somewhere of its own, e.g. /srv/<name> or /var/lib/<app>"
+
+
+def _read_only_file(report: Report, flagged: set[str], key: str, path: str) -> None:
+    """A file the container reads: environmentFile, a secret's path."""
+    problem = paths.host_path_problem(path, writable=False) or paths.target_problem(path)
+    hint = "name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env" if problem else None
+    _refuse(report, flagged, key, key, problem, path, hint)
 
 
 def _implied(
     site: Site, report: Report, name: str, c: Container, pg: PostgresqlServer | None, mounts: list[Mount]
-) -> list[Mount]:
+) -> tuple[list[Mount], set[str]]:
     """`mounts` plus what the container's options imply: PostgreSQL's socket, its files and secrets."""
     loc = f"containers.{name}"
+    flagged: set[str] = set()
     mounts = postgresql.socket_mounts(name, c, pg, mounts)
-    if c.environment_file is not None and not any(contains(m.path, c.environment_file) for m in mounts):
-        mounts.append(Mount(c.environment_file, c.environment_file, True, f"{loc}.environmentFile"))
+    if c.environment_file is not None:
+        _read_only_file(report, flagged, f"{loc}.environmentFile", c.environment_file)
+        if not any(contains(m.path, c.environment_file) for m in mounts):
+            mounts.append(Mount(c.environment_file, c.environment_file, True, f"{loc}.environmentFile"))
     for i, secret in enumerate(c.secrets):
         ref = site.secrets.get(secret)
         if ref is None:
             report.error(f"{loc}.secrets[{i}]", secrets.unknown_secret(site), secret)
         elif not any(m.path == ref.path for m in mounts):
             mounts.append(Mount(ref.path, ref.path, True, f"{loc}.secrets[{i}]"))
-    return mounts
+            if paths.host_path_problem(ref.path, writable=False) or paths.target_problem(ref.path):
+                flagged.add(f"{loc}.secrets[{i}]")  # reported once, at secrets.<name>.path
+    return mounts, flagged
+
+
+def host_paths(site: Site, report: Report) -> None:
+    """The host paths that are not a container's: the secrets' paths and nixedge's own directories."""
+    for name, ref in site.secrets.items():
+        _read_only_file(report, set(), f"secrets.{name}.path", ref.path)
+    secrets_problem = paths.system_dir_problem(site.host.secrets_dir)
+    if secrets_problem is not None:
+        hint = "keep the default, /var/lib/nixedge/secrets"
+        report.error("host.secretsDir", secrets_problem, site.host.secrets_dir, hint=hint)
+    target = site.host.target
+    if target.transport != "ssh":  # a directory of the machine that runs Pulumi
+        return
+    # Modules in /tmp are fine for a rehearsal, not for a host that builds them as root.
+    builds = site.host.activation.command is None and site.host.activation.mode != "none"
+    target_problem = paths.system_dir_problem(target.path, world_writable_ok=not builds)
+    if target_problem is not None:
+        report.error("host.target.path", target_problem, target.path, hint="keep the default, /etc/nixos/nixedge")
+    elif secrets_problem is None and (
+        contains(target.path, site.host.secrets_dir) or contains(site.host.secrets_dir, target.path)
+    ):
+        report.error(
+            "host.secretsDir",
+            f"overlaps host.target.path ({target.path}): the credentials would sit among the modules, "
+            "which a flake copies into the Nix store whole",
+            site.host.secrets_dir,
+            hint="keep them apart, e.g. /var/lib/nixedge/secrets",
+        )
 
 
 def _key(mount: Mount, field: str) -> str:
@@ -100,8 +152,8 @@ def container_mounts(
 ) -> tuple[Mount, ...]:
     """Every mount of a container, sorted by path."""
     mounts, flagged = _given(report, f"containers.{name}", c)
-    mounts = _implied(site, report, name, c, pg, mounts)
-    reach_and_nesting(site, report, mounts, flagged)
+    mounts, more = _implied(site, report, name, c, pg, mounts)
+    reach_and_nesting(site, report, mounts, flagged | more)
     return tuple(sorted(mounts, key=lambda m: m.path))
 
 
