@@ -215,8 +215,14 @@ class CloudflareMocks(mocks.Mocks):
             account_id, tunnel_id = args.args["accountId"], args.args["tunnelId"]
             return {"accountId": account_id, "tunnelId": tunnel_id, "token": token_for(account_id, tunnel_id)}
         if args.token == ZONE_FN:
-            name = args.args["filter"]["name"]
-            return {"id": "zone-" + hashlib.sha256(name.encode()).hexdigest()[:27], "name": name}
+            # Every zone name exists in two accounts that the token sees, as the provider
+            # finds them: a lookup by name alone matches both and fails.
+            wanted = args.args["filter"]
+            account = wanted.get("account", {}).get("id")
+            if account is None:
+                raise ValueError(f"expected exactly one zone named {wanted['name']}, found 2 (in 2 accounts)")
+            key = f"{account}/{wanted['name']}"
+            return {"id": "zone-" + hashlib.sha256(key.encode()).hexdigest()[:27], "name": wanted["name"]}
         return {}
 
 

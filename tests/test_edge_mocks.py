@@ -294,7 +294,10 @@ def test_zone_without_id_is_looked_up_once_by_name() -> None:
     del data["tunnel"]["zones"][0]["zoneId"]
     run = run_edge(data)
     (call,) = run.calls(ZONE_FN)
-    assert call.args == {"filter": {"name": "ncaq.net", "match": "all"}}
+    # In the site's account: a token that sees a zone of that name in another account
+    # would otherwise find two, and the lookup would fail.
+    account = {"id": data["tunnel"]["accountId"]}
+    assert call.args == {"filter": {"name": "ncaq.net", "match": "all", "account": account}}
     zone_ids = {reg.inputs["zoneId"] for reg in records(run).values()}
     assert len(zone_ids) == 1 and zone_ids.pop().startswith("zone-")
 

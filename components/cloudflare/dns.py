@@ -2,7 +2,7 @@
 further records (`tunnel.dnsRecords`).
 
 Each record lives in its route's zone: the zone id from the stack config, or looked up
-by the zone's name (`get_zone`) when the config has none. Resource names come from the
+by the zone's name in the site's account (`get_zone`) when the config has none. Resource names come from the
 hostname, so adding or removing one route never renames (and so never replaces) another.
 A further record is named `<name>-<type>`, plus a hash of its content when several
 share a name and type (two TXT records at the apex).
@@ -110,8 +110,13 @@ class DnsRecords(pulumi.ComponentResource):
             if configured is not None:
                 self._zone_ids[zone] = pulumi.Output.from_input(configured)
             else:
+                # By the account too: a token that sees two zones of one name (in two
+                # accounts) would otherwise match both, and the lookup fails.
+                wanted: cloudflare.GetZoneFilterArgsDict = {"name": zone, "match": "all"}
+                if self._tunnel.account_id is not None:
+                    wanted["account"] = {"id": self._tunnel.account_id}
                 found = cloudflare.get_zone_output(
-                    filter={"name": zone, "match": "all"},
+                    filter=wanted,
                     opts=pulumi.InvokeOutputOptions(parent=self),
                 )
                 self._zone_ids[zone] = found.id
