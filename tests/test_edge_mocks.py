@@ -526,3 +526,28 @@ def test_program_refuses_placeholder_ids() -> None:
         "    Hint: the dashboard shows it on the zone's Overview page; leave zoneId out to look it up by name",
         "stack seminar (nixedge:site) is invalid; nothing was changed.",
     ]
+
+
+def test_program_publishes_one_remote_rule_per_homelab_route_including_non_containers() -> None:
+    """Homelab in remote mode: every route of the stack file, containers' and the host
+    service's and the microVM's alike, has one rule, by hostname, the catch-all last."""
+    data = with_ids(stack_data("homelab"))
+    assert data["tunnel"]["ingress"] == "remote"
+    declared = [
+        (route["hostname"], route.get("port"))
+        for section in ("containers", "origins")
+        for entry in data[section].values()
+        for route in entry.get("routes", [])
+    ]
+    run = run_main(data, "homelab")
+    rules = ingresses(run)
+    assert rules[-1] == {"service": data["tunnel"]["catchAll"]}, rules
+    hostnames = [rule["hostname"] for rule in rules[:-1]]
+    assert hostnames == sorted(hostname for hostname, _ in declared), hostnames
+    by_hostname = {rule["hostname"]: rule["service"] for rule in rules[:-1]}
+    # The routes to origins that are not containers go where the stack file says.
+    for origin in data["origins"].values():
+        for route in origin["routes"]:
+            assert by_hostname[route["hostname"]] == f"http://{origin['address']}:{route['port']}"
+    # And one DNS record each (plus the stack's further records).
+    assert sorted(records(run)) == sorted(hostname for hostname, _ in declared)
