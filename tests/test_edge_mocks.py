@@ -325,7 +325,7 @@ def test_dns_import_needs_a_known_zone_id() -> None:
 
 
 def test_dns_import_for_an_unknown_hostname_is_refused() -> None:
-    with pytest.raises(EdgeError, match="typo.ncaq.net, which no route of host seminar publishes") as info:
+    with pytest.raises(EdgeError, match="typo.ncaq.net, which no record of host seminar names") as info:
         run_edge(seminar("remote"), dns_imports={"typo.ncaq.net": "a" * 32})
     assert info.value.key == "tunnel.dnsImports"
 
@@ -551,3 +551,19 @@ def test_program_publishes_one_remote_rule_per_homelab_route_including_non_conta
             assert by_hostname[route["hostname"]] == f"http://{origin['address']}:{route['port']}"
     # And one DNS record each (plus the stack's further records).
     assert sorted(records(run)) == sorted(hostname for hostname, _ in declared)
+
+
+def test_program_imports_an_adopted_further_record_instead_of_creating_it() -> None:
+    """An A record of `tunnel.dnsRecords` that exists at Cloudflare is imported (with the
+    given id) and not created a second time; the others are created as before."""
+    data = with_ids(stack_data("homelab"))
+    record_id = f"{'e' * 32}/{'0123456789abcdef' * 2}"
+    data["tunnel"]["dnsImports"] = {"vpn.example.org": record_id}
+    run = run_main(data, "homelab")
+    vpn = [reg for reg in run.of_type(DNS_TYPE) if reg.inputs["name"] == "vpn.example.org"]
+    assert len(vpn) == 1, [str(reg) for reg in vpn]
+    assert (vpn[0].inputs["type"], vpn[0].inputs["proxied"]) == ("A", False), vpn[0].urn
+    assert vpn[0].import_id == record_id, vpn[0].urn
+    assert vpn[0].ignore_changes == ("comment",), vpn[0].urn
+    others = [reg for reg in run.of_type(DNS_TYPE) if reg.inputs["name"] != "vpn.example.org"]
+    assert others and all(reg.import_id == "" for reg in others), [str(reg) for reg in others]
