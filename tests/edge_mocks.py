@@ -197,14 +197,24 @@ def _deserialize(struct: Any) -> dict[str, Any]:
 
 
 class CloudflareMocks(mocks.Mocks):
-    """Answers as Cloudflare would, deterministically; anything else echoes its inputs."""
+    """Answers as Cloudflare would, deterministically; anything else echoes its inputs.
+
+    `created_config_src`: the config_src of the tunnel an earlier run created, which the
+    engine keeps in the outputs while the program ignores changes to it.
+    """
+
+    def __init__(self, created_config_src: str | None = None) -> None:
+        self.created_config_src = created_config_src
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if args.typ == TUNNEL_TYPE:
             if args.resource_id:  # a read of an existing tunnel: `<account_id>/<tunnel_id>`
                 account_id, tunnel_id = args.resource_id.split("/", 1)
                 return tunnel_id, {"accountId": account_id, "name": "made-by-hand", "configSrc": "local"}
-            return TUNNEL_ID, {**args.inputs, "accountTag": args.inputs["accountId"], "status": "inactive"}
+            state = {**args.inputs, "accountTag": args.inputs["accountId"], "status": "inactive"}
+            if self.created_config_src is not None:
+                state["configSrc"] = self.created_config_src
+            return TUNNEL_ID, state
         if args.typ == DNS_TYPE:
             digest = hashlib.sha256(args.inputs["name"].encode()).hexdigest()[:32]
             return digest, dict(args.inputs)
@@ -233,10 +243,12 @@ def run(
     project: str = "nixedge",
     config: dict[str, str] | None = None,
     preview: bool = False,
+    created_config_src: str | None = None,
 ) -> Run:
     """Run `program` under mocks; resolve what it returns and what the stack exports.
 
-    `config` is the stack config as the engine passes it (`{"nixedge:site": "<json>"}`).
+    `config` is the stack config as the engine passes it (`{"nixedge:site": "<json>"}`);
+    `created_config_src` stands for a tunnel created by an earlier run (see CloudflareMocks).
     """
     result = Run()
     saved = {name: getattr(settings.SETTINGS, name) for name in _SETTINGS_ATTRS}
@@ -246,7 +258,7 @@ def run(
     try:
         settings.ROOT.set(None)
         pulumi_config.set_all_config(dict(config or {}), [])
-        mocks_ = CloudflareMocks()
+        mocks_ = CloudflareMocks(created_config_src)
         pulumi.runtime.set_mocks(
             mocks_, project=project, stack=stack, preview=preview,
             monitor=RecordingMonitor(mocks_, result),

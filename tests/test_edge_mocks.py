@@ -211,6 +211,71 @@ def test_created_tunnel_lets_cloudflare_generate_its_secret() -> None:
         }, tunnel.urn
 
 
+def test_a_mode_switch_never_replaces_the_tunnel() -> None:
+    """The provider replaces a tunnel whose config_src changes (Cloudflare would refuse the
+    new one under the same name; its id, secret and CNAMEs would change). The tunnel's
+    name and account stay, and config_src is ignored after creation, so no switch of
+    `tunnel.ingress` can replace it."""
+    tunnels = {ingress: run_edge(seminar(ingress)).one(TUNNEL_TYPE) for ingress in ("remote", "local")}
+    for tunnel in tunnels.values():
+        assert tunnel.ignore_changes == ("configSrc",), tunnel.urn
+    remote, local = tunnels["remote"], tunnels["local"]
+    assert (remote.urn, remote.parent, remote.dependencies) == (local.urn, local.parent, local.dependencies)
+    assert {k: v for k, v in remote.inputs.items() if k != "configSrc"} == {
+        k: v for k, v in local.inputs.items() if k != "configSrc"
+    }
+
+
+# A run that fails inside an output leaves it to the event loop, where it would fail the
+# next run of this process: each such run goes in a process of its own.
+SWITCH_SCRIPT = """
+import json, sys
+from components.errors import EdgeError
+from tests import edge_mocks
+from tests.test_edge_mocks import edge_program, resolved, seminar
+created, ingress = sys.argv[1:]
+try:
+    edge_mocks.run(edge_program(resolved(seminar(ingress))), stack="seminar", created_config_src=created)
+except EdgeError as exc:
+    print(json.dumps({"key": exc.key, "message": str(exc)}))
+"""
+
+
+@pytest.mark.parametrize(("created", "ingress"), [("local", "remote"), ("remote", "local")])
+def test_a_mode_switch_the_tunnel_cannot_run_stops_before_anything_changes(created: str, ingress: str) -> None:
+    """What Cloudflare answers cannot run here: the mocks keep the created config_src, as
+    the engine does under ignore_changes. The switch stops before the host, rules or
+    records get the tunnel's id."""
+    src = {"remote": "cloudflare", "local": "local"}[created]
+    proc = subprocess.run(
+        [sys.executable, "-c", SWITCH_SCRIPT, src, ingress],
+        check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stdout, proc.stderr
+    error = json.loads(proc.stdout.splitlines()[-1])
+    managed = "remotely" if created == "remote" else "locally"
+    assert error == {
+        "key": "tunnel.ingress",
+        "message": (
+            f"tunnel.ingress: Cloudflare Tunnel seminar is {managed} managed (config_src {src}), which {ingress} "
+            f"ingress cannot run, and Cloudflare changes that in no tunnel in place (got: {ingress!r})\n"
+            "  Hint: keep tunnel.ingress as it was, or move the tunnel as docs/migrating.md, section Switching "
+            "tunnel.ingress describes"
+        ),
+    }
+
+
+@pytest.mark.parametrize("ingress", ["remote", "local"])
+def test_the_mode_a_tunnel_was_created_for_runs_as_before(ingress: str) -> None:
+    src = {"remote": "cloudflare", "local": "local"}[ingress]
+    run = edge_mocks.run(edge_program(resolved(seminar(ingress))), stack="seminar", created_config_src=src)
+    assert run.results["tunnel_id"] == (TUNNEL_ID, False)
+
+
 def test_ingress_and_dns_depend_on_the_activation_but_the_tunnel_does_not() -> None:
     for ingress in ("remote", "local"):
         run = run_edge(seminar(ingress))
