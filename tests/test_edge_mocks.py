@@ -497,11 +497,8 @@ def test_program_publishes_seminar_after_the_host(ingress: str) -> None:
     creds = host.inputs["secrets"][path]
     expected_token = edge_mocks.token_for(ACCOUNT_ID, TUNNEL_ID)
     assert creds == expected_token if ingress == "remote" else json.loads(creds)["TunnelID"] == TUNNEL_ID
-    # Local ingress runs the tunnel by the id Cloudflare gave it (a name would need cert.pem).
-    files = host.inputs["files"]
-    assert ("tunnel-id.nix" in files) == (ingress == "local")
-    if ingress == "local":
-        assert files["tunnel-id.nix"].endswith(f'"{TUNNEL_ID}"\n'), files["tunnel-id.nix"]
+    # The host gets exactly the reviewed render: nothing depends on the tunnel's id.
+    assert host.inputs["files"] == render(site_from_data(with_ids(seminar(ingress))))
     assert run.exports["tunnelId"] == (TUNNEL_ID, False)
     assert run.exports["sshConfig"] == (SEMINAR_SSH_CONFIG, False)
     # On removal the reverse: a leaving container stays through the host step, and the
@@ -515,14 +512,16 @@ def test_program_publishes_seminar_after_the_host(ingress: str) -> None:
         assert reg.urn in prune.dependencies, f"{prune.urn} does not wait for {reg.urn}"
 
 
-def test_program_deploys_the_reviewed_tunnel_id_of_an_adopted_tunnel() -> None:
-    """With `tunnelId` set, tunnel-id.nix holds it already in `render` (what a reviewer
-    reads), and the program deploys exactly that file."""
+def test_an_adopted_tunnel_runs_under_its_stack_name_as_the_seed_ran_it() -> None:
+    """An adopted tunnel (its name at Cloudflare may differ) is keyed by tunnel.name, the
+    key of the hand-written `tunnels.<key>`: the unit keeps its name, and the host gets
+    the reviewed render, with no id in it (cloudflared reads it from the credentials)."""
     data = with_ids(seminar("local", tunnelId=ADOPTED_ID))
     host = run_main(data, "seminar").one(DYNAMIC_TYPE)
-    reviewed = render(site_from_data(data))["tunnel-id.nix"]
-    assert reviewed.endswith(f'"{ADOPTED_ID}"\n')
-    assert host.inputs["files"]["tunnel-id.nix"] == reviewed
+    files = host.inputs["files"]
+    assert files == render(site_from_data(data))
+    assert "    tunnels.seminar = {\n" in files["cloudflared.nix"]
+    assert not any(ADOPTED_ID in text for text in files.values())
 
 
 def test_program_dev_stack_creates_nothing_at_cloudflare() -> None:
