@@ -23,8 +23,7 @@ from components.host.resources import ActivationSettings, HostModules, HostPrune
 from components.model import ResolvedSite, ResolvedTunnel
 from components.model.claims import claims, origin_checks
 from components.model.hosts import ResolvedHosts, hosts_from_engine
-from components.nixos.layout import TUNNEL_ID
-from components.nixos.render import render, tunnel_id_value
+from components.nixos.render import render
 
 if TYPE_CHECKING:
     from components.cloudflare.edge import EdgeTunnel
@@ -62,20 +61,15 @@ def published_tunnel(site: ResolvedSite, stack: str) -> ResolvedTunnel | None:
 
 def edge_tunnel(
     site: ResolvedSite, published: ResolvedTunnel | None
-) -> tuple[EdgeTunnel | None, dict[str, pulumi.Input[str]], dict[str, pulumi.Input[str]]]:
-    """The tunnel, and what the host gets from it: (tunnel, secrets, files known only once it exists)."""
+) -> tuple[EdgeTunnel | None, dict[str, pulumi.Input[str]]]:
+    """The tunnel, and the secrets the host gets from it."""
     if published is None:
-        return None, {}, {}
+        return None, {}
     # Imported only here: pulumi_cloudflare costs seconds and ~165 MB to import.
     from components.cloudflare.edge import EdgeTunnel
 
     tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site)
-    secrets: dict[str, pulumi.Input[str]] = {published.credentials_file: tunnel.credentials}
-    ids: dict[str, pulumi.Input[str]] = {}
-    if published.ingress == "local" and published.tunnel_id is None:
-        # Created by this stack: its id exists only once Cloudflare made the tunnel.
-        ids[TUNNEL_ID] = tunnel.tunnel_id.apply(lambda tunnel_id: tunnel_id_value(site, published, tunnel_id))
-    return tunnel, secrets, ids
+    return tunnel, {published.credentials_file: tunnel.credentials}
 
 
 def host_outputs(site: ResolvedSite, files: dict[str, str], host: HostModules) -> dict[str, Any]:
@@ -138,7 +132,7 @@ def deploy(site: ResolvedSite, stack: str) -> dict[str, Any]:
     """One host's resources (named after it, as in a one-host stack); its outputs."""
     files = render(site)
     published = published_tunnel(site, stack)
-    tunnel, secrets, ids = edge_tunnel(site, published)
+    tunnel, secrets = edge_tunnel(site, published)
     activation: ActivationSettings = {
         "command": list(site.activation_command),
         "rollback": list(site.rollback_command),
@@ -147,7 +141,7 @@ def deploy(site: ResolvedSite, stack: str) -> dict[str, Any]:
         f"{site.host}-modules",
         host=site.host,
         target=site.target,
-        files={**files, **ids},
+        files=files,
         secrets=secrets,
         activation=activation,
         checks=origin_checks(site) if site.check_origins else [],

@@ -203,9 +203,14 @@ def _deserialize(struct: Any) -> dict[str, Any]:
 
 
 class CloudflareMocks(mocks.Mocks):
-    """Answers as Cloudflare would, deterministically; anything else echoes its inputs."""
+    """Answers as Cloudflare would, deterministically; anything else echoes its inputs.
 
-    def __init__(self) -> None:
+    `created_config_src`: the config_src of the tunnel an earlier run created, which the
+    engine keeps in the outputs while the program ignores changes to it.
+    """
+
+    def __init__(self, created_config_src: str | None = None) -> None:
+        self.created_config_src = created_config_src
         self.created_tunnels: list[str] = []
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -215,7 +220,10 @@ class CloudflareMocks(mocks.Mocks):
                 return tunnel_id, {"accountId": account_id, "name": "made-by-hand", "configSrc": "local"}
             tunnel_id = TUNNEL_ID if not self.created_tunnels else later_tunnel_id(args.inputs["name"])
             self.created_tunnels.append(tunnel_id)
-            return tunnel_id, {**args.inputs, "accountTag": args.inputs["accountId"], "status": "inactive"}
+            state = {**args.inputs, "accountTag": args.inputs["accountId"], "status": "inactive"}
+            if self.created_config_src is not None:
+                state["configSrc"] = self.created_config_src
+            return tunnel_id, state
         if args.typ == DNS_TYPE:
             digest = hashlib.sha256(args.inputs["name"].encode()).hexdigest()[:32]
             return digest, dict(args.inputs)
@@ -226,8 +234,14 @@ class CloudflareMocks(mocks.Mocks):
             account_id, tunnel_id = args.args["accountId"], args.args["tunnelId"]
             return {"accountId": account_id, "tunnelId": tunnel_id, "token": token_for(account_id, tunnel_id)}
         if args.token == ZONE_FN:
-            name = args.args["filter"]["name"]
-            return {"id": "zone-" + hashlib.sha256(name.encode()).hexdigest()[:27], "name": name}
+            # Every zone name exists in two accounts that the token sees, as the provider
+            # finds them: a lookup by name alone matches both and fails.
+            wanted = args.args["filter"]
+            account = wanted.get("account", {}).get("id")
+            if account is None:
+                raise ValueError(f"expected exactly one zone named {wanted['name']}, found 2 (in 2 accounts)")
+            key = f"{account}/{wanted['name']}"
+            return {"id": "zone-" + hashlib.sha256(key.encode()).hexdigest()[:27], "name": wanted["name"]}
         return {}
 
 
@@ -238,10 +252,12 @@ def run(
     project: str = "nixedge",
     config: dict[str, str] | None = None,
     preview: bool = False,
+    created_config_src: str | None = None,
 ) -> Run:
     """Run `program` under mocks; resolve what it returns and what the stack exports.
 
-    `config` is the stack config as the engine passes it (`{"nixedge:site": "<json>"}`).
+    `config` is the stack config as the engine passes it (`{"nixedge:site": "<json>"}`);
+    `created_config_src` stands for a tunnel created by an earlier run (see CloudflareMocks).
     """
     result = Run()
     saved = {name: getattr(settings.SETTINGS, name) for name in _SETTINGS_ATTRS}
@@ -251,7 +267,7 @@ def run(
     try:
         settings.ROOT.set(None)
         pulumi_config.set_all_config(dict(config or {}), [])
-        mocks_ = CloudflareMocks()
+        mocks_ = CloudflareMocks(created_config_src)
         pulumi.runtime.set_mocks(
             mocks_, project=project, stack=stack, preview=preview,
             monitor=RecordingMonitor(mocks_, result),

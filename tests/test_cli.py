@@ -130,7 +130,7 @@ def test_render_writes_the_golden_files(tmp_path: Path) -> None:
     out = tmp_path / "modules"
     result = run("render", "--stack", "seminar", "--out", str(out))
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == f"Wrote 6 files for seminar to {out}\n"
+    assert result.stdout == f"Wrote 5 files for seminar to {out}\n"
     golden = TESTS / "golden" / "seminar"
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert written == sorted(p.relative_to(golden).as_posix() for p in golden.rglob("*.nix"))

@@ -211,6 +211,71 @@ def test_created_tunnel_lets_cloudflare_generate_its_secret() -> None:
         }, tunnel.urn
 
 
+def test_a_mode_switch_never_replaces_the_tunnel() -> None:
+    """The provider replaces a tunnel whose config_src changes (Cloudflare would refuse the
+    new one under the same name; its id, secret and CNAMEs would change). The tunnel's
+    name and account stay, and config_src is ignored after creation, so no switch of
+    `tunnel.ingress` can replace it."""
+    tunnels = {ingress: run_edge(seminar(ingress)).one(TUNNEL_TYPE) for ingress in ("remote", "local")}
+    for tunnel in tunnels.values():
+        assert tunnel.ignore_changes == ("configSrc",), tunnel.urn
+    remote, local = tunnels["remote"], tunnels["local"]
+    assert (remote.urn, remote.parent, remote.dependencies) == (local.urn, local.parent, local.dependencies)
+    assert {k: v for k, v in remote.inputs.items() if k != "configSrc"} == {
+        k: v for k, v in local.inputs.items() if k != "configSrc"
+    }
+
+
+# A run that fails inside an output leaves it to the event loop, where it would fail the
+# next run of this process: each such run goes in a process of its own.
+SWITCH_SCRIPT = """
+import json, sys
+from components.errors import EdgeError
+from tests import edge_mocks
+from tests.test_edge_mocks import edge_program, resolved, seminar
+created, ingress = sys.argv[1:]
+try:
+    edge_mocks.run(edge_program(resolved(seminar(ingress))), stack="seminar", created_config_src=created)
+except EdgeError as exc:
+    print(json.dumps({"key": exc.key, "message": str(exc)}))
+"""
+
+
+@pytest.mark.parametrize(("created", "ingress"), [("local", "remote"), ("remote", "local")])
+def test_a_mode_switch_the_tunnel_cannot_run_stops_before_anything_changes(created: str, ingress: str) -> None:
+    """What Cloudflare answers cannot run here: the mocks keep the created config_src, as
+    the engine does under ignore_changes. The switch stops before the host, rules or
+    records get the tunnel's id."""
+    src = {"remote": "cloudflare", "local": "local"}[created]
+    proc = subprocess.run(
+        [sys.executable, "-c", SWITCH_SCRIPT, src, ingress],
+        check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stdout, proc.stderr
+    error = json.loads(proc.stdout.splitlines()[-1])
+    managed = "remotely" if created == "remote" else "locally"
+    assert error == {
+        "key": "tunnel.ingress",
+        "message": (
+            f"tunnel.ingress: Cloudflare Tunnel seminar is {managed} managed (config_src {src}), which {ingress} "
+            f"ingress cannot run, and Cloudflare changes that in no tunnel in place (got: {ingress!r})\n"
+            "  Hint: keep tunnel.ingress as it was, or move the tunnel as docs/migrating.md, section Switching "
+            "tunnel.ingress describes"
+        ),
+    }
+
+
+@pytest.mark.parametrize("ingress", ["remote", "local"])
+def test_the_mode_a_tunnel_was_created_for_runs_as_before(ingress: str) -> None:
+    src = {"remote": "cloudflare", "local": "local"}[ingress]
+    run = edge_mocks.run(edge_program(resolved(seminar(ingress))), stack="seminar", created_config_src=src)
+    assert run.results["tunnel_id"] == (TUNNEL_ID, False)
+
+
 def test_ingress_and_dns_depend_on_the_activation_but_the_tunnel_does_not() -> None:
     for ingress in ("remote", "local"):
         run = run_edge(seminar(ingress))
@@ -294,7 +359,10 @@ def test_zone_without_id_is_looked_up_once_by_name() -> None:
     del data["tunnel"]["zones"][0]["zoneId"]
     run = run_edge(data)
     (call,) = run.calls(ZONE_FN)
-    assert call.args == {"filter": {"name": "ncaq.net", "match": "all"}}
+    # In the site's account: a token that sees a zone of that name in another account
+    # would otherwise find two, and the lookup would fail.
+    account = {"id": data["tunnel"]["accountId"]}
+    assert call.args == {"filter": {"name": "ncaq.net", "match": "all", "account": account}}
     zone_ids = {reg.inputs["zoneId"] for reg in records(run).values()}
     assert len(zone_ids) == 1 and zone_ids.pop().startswith("zone-")
 
@@ -322,7 +390,7 @@ def test_dns_import_needs_a_known_zone_id() -> None:
 
 
 def test_dns_import_for_an_unknown_hostname_is_refused() -> None:
-    with pytest.raises(EdgeError, match="typo.ncaq.net, which no route of host seminar publishes") as info:
+    with pytest.raises(EdgeError, match="typo.ncaq.net, which no record of host seminar names") as info:
         run_edge(seminar("remote"), dns_imports={"typo.ncaq.net": "a" * 32})
     assert info.value.key == "tunnel.dnsImports"
 
@@ -429,11 +497,8 @@ def test_program_publishes_seminar_after_the_host(ingress: str) -> None:
     creds = host.inputs["secrets"][path]
     expected_token = edge_mocks.token_for(ACCOUNT_ID, TUNNEL_ID)
     assert creds == expected_token if ingress == "remote" else json.loads(creds)["TunnelID"] == TUNNEL_ID
-    # Local ingress runs the tunnel by the id Cloudflare gave it (a name would need cert.pem).
-    files = host.inputs["files"]
-    assert ("tunnel-id.nix" in files) == (ingress == "local")
-    if ingress == "local":
-        assert files["tunnel-id.nix"].endswith(f'"{TUNNEL_ID}"\n'), files["tunnel-id.nix"]
+    # The host gets exactly the reviewed render: nothing depends on the tunnel's id.
+    assert host.inputs["files"] == render(site_from_data(with_ids(seminar(ingress))))
     assert run.exports["tunnelId"] == (TUNNEL_ID, False)
     assert run.exports["sshConfig"] == (SEMINAR_SSH_CONFIG, False)
     # On removal the reverse: a leaving container stays through the host step, and the
@@ -447,14 +512,16 @@ def test_program_publishes_seminar_after_the_host(ingress: str) -> None:
         assert reg.urn in prune.dependencies, f"{prune.urn} does not wait for {reg.urn}"
 
 
-def test_program_deploys_the_reviewed_tunnel_id_of_an_adopted_tunnel() -> None:
-    """With `tunnelId` set, tunnel-id.nix holds it already in `render` (what a reviewer
-    reads), and the program deploys exactly that file."""
+def test_an_adopted_tunnel_runs_under_its_stack_name_as_the_seed_ran_it() -> None:
+    """An adopted tunnel (its name at Cloudflare may differ) is keyed by tunnel.name, the
+    key of the hand-written `tunnels.<key>`: the unit keeps its name, and the host gets
+    the reviewed render, with no id in it (cloudflared reads it from the credentials)."""
     data = with_ids(seminar("local", tunnelId=ADOPTED_ID))
     host = run_main(data, "seminar").one(DYNAMIC_TYPE)
-    reviewed = render(site_from_data(data))["tunnel-id.nix"]
-    assert reviewed.endswith(f'"{ADOPTED_ID}"\n')
-    assert host.inputs["files"]["tunnel-id.nix"] == reviewed
+    files = host.inputs["files"]
+    assert files == render(site_from_data(data))
+    assert "    tunnels.seminar = {\n" in files["cloudflared.nix"]
+    assert not any(ADOPTED_ID in text for text in files.values())
 
 
 def test_program_dev_stack_creates_nothing_at_cloudflare() -> None:
@@ -523,3 +590,44 @@ def test_program_refuses_placeholder_ids() -> None:
         "    Hint: the dashboard shows it on the zone's Overview page; leave zoneId out to look it up by name",
         "stack seminar (nixedge:site) is invalid; nothing was changed.",
     ]
+
+
+def test_program_publishes_one_remote_rule_per_homelab_route_including_non_containers() -> None:
+    """Homelab in remote mode: every route of the stack file, containers' and the host
+    service's and the microVM's alike, has one rule, by hostname, the catch-all last."""
+    data = with_ids(stack_data("homelab"))
+    assert data["tunnel"]["ingress"] == "remote"
+    declared = [
+        (route["hostname"], route.get("port"))
+        for section in ("containers", "origins")
+        for entry in data[section].values()
+        for route in entry.get("routes", [])
+    ]
+    run = run_main(data, "homelab")
+    rules = ingresses(run)
+    assert rules[-1] == {"service": data["tunnel"]["catchAll"]}, rules
+    hostnames = [rule["hostname"] for rule in rules[:-1]]
+    assert hostnames == sorted(hostname for hostname, _ in declared), hostnames
+    by_hostname = {rule["hostname"]: rule["service"] for rule in rules[:-1]}
+    # The routes to origins that are not containers go where the stack file says.
+    for origin in data["origins"].values():
+        for route in origin["routes"]:
+            assert by_hostname[route["hostname"]] == f"http://{origin['address']}:{route['port']}"
+    # And one DNS record each (plus the stack's further records).
+    assert sorted(records(run)) == sorted(hostname for hostname, _ in declared)
+
+
+def test_program_imports_an_adopted_further_record_instead_of_creating_it() -> None:
+    """An A record of `tunnel.dnsRecords` that exists at Cloudflare is imported (with the
+    given id) and not created a second time; the others are created as before."""
+    data = with_ids(stack_data("homelab"))
+    record_id = f"{'e' * 32}/{'0123456789abcdef' * 2}"
+    data["tunnel"]["dnsImports"] = {"vpn.example.org": record_id}
+    run = run_main(data, "homelab")
+    vpn = [reg for reg in run.of_type(DNS_TYPE) if reg.inputs["name"] == "vpn.example.org"]
+    assert len(vpn) == 1, [str(reg) for reg in vpn]
+    assert (vpn[0].inputs["type"], vpn[0].inputs["proxied"]) == ("A", False), vpn[0].urn
+    assert vpn[0].import_id == record_id, vpn[0].urn
+    assert vpn[0].ignore_changes == ("comment",), vpn[0].urn
+    others = [reg for reg in run.of_type(DNS_TYPE) if reg.inputs["name"] != "vpn.example.org"]
+    assert others and all(reg.import_id == "" for reg in others), [str(reg) for reg in others]

@@ -16,7 +16,7 @@ from components.errors import HostError
 from components.host.manifest import MANIFEST, PENDING, manifest_text, pending_text
 from components.host.plan import Activation, Desired, Plan, first_reads, later_reads, make_plan
 from components.model.claims import OriginCheck
-from components.nixos.layout import INDEX, index_module
+from components.nixos.layout import INDEX, TUNNEL_ID, index_module
 
 ROOT = "/h"
 SWITCH = Activation(command=("nixos-rebuild", "switch"), rollback=("nixos-rebuild", "switch"))
@@ -167,6 +167,24 @@ def test_retained_modules_stay_imported_until_prune() -> None:
     # Only default.nix's comment changed: the same system, so no activation.
     assert rel([w.path for w in plan.writes]) == [INDEX, MANIFEST]
     assert not plan.activate
+
+
+@pytest.mark.parametrize("retain", [True, False])
+def test_a_host_deployed_with_tunnel_id_nix_upgrades_by_the_normal_removal(retain: bool) -> None:
+    """Earlier versions wrote tunnel-id.nix (a value, never imported) for local ingress.
+    Without it in the render, the plan removes it as any file the stack no longer has:
+    at once, or, with an edge, kept through the host step and removed by the prune step;
+    default.nix never imports it meanwhile. (Its removal activates, to the same system:
+    no unit changes, so nothing restarts.)"""
+    old = {**files("a"), TUNNEL_ID: '"6f1c7a52-3b0e-4f7e-9d59-2a1f3c4b5d6e"\n'}
+    row = Row(before=on_host(old), want=files("a"), owned=tuple(old))
+    plan = plan_of(row, retain_removed=retain)
+    if retain:
+        assert list(plan.retained) == [TUNNEL_ID] and plan.removals == ()
+        assert not plan.activate  # the prune step removes it
+    else:
+        assert plan.retained == () and rel(plan.removals) == [TUNNEL_ID]
+    assert f"./{TUNNEL_ID}" not in plan.desired.files[INDEX]
 
 
 def test_a_released_module_goes_at_once_even_when_retaining() -> None:

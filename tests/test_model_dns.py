@@ -92,11 +92,56 @@ HOMELAB_CASES = [
         put(("tunnel.dnsImports", {"old.example.org": "0123456789abcdef0123456789abcdef"})),
         [
             (
-                "tunnel.dnsImports['old.example.org']: names no hostname of a route; only routed hostnames get "
-                "records (got: '0123456789abcdef0123456789abcdef')"
+                "tunnel.dnsImports['old.example.org']: names no record of the stack: no route and no "
+                "tunnel.dnsRecords entry (got: '0123456789abcdef0123456789abcdef')"
             )
         ],
-        id="dns-import-without-route",
+        id="dns-import-of-no-record",
+    ),
+    pytest.param(
+        put(
+            (
+                "tunnel.dnsRecords",
+                [
+                    {"name": "vpn.example.org", "type": "A", "content": "203.0.113.7"},
+                    {"name": "vpn.example.org", "type": "AAAA", "content": "2001:db8::7"},
+                ],
+            ),
+            ("tunnel.dnsImports", {"vpn.example.org": "0123456789abcdef0123456789abcdef"}),
+        ),
+        [
+            (
+                "tunnel.dnsImports['vpn.example.org']: names 2 records of tunnel.dnsRecords; an import id adopts "
+                "one (got: '0123456789abcdef0123456789abcdef')"
+            ),
+            (
+                "  Hint: adopt them one by one with `pulumi import` (docs/migrating.md, A record added later), "
+                "or delete them at Cloudflare and let nixedge create them"
+            ),
+        ],
+        id="dns-import-of-a-name-with-two-records",
+    ),
+    pytest.param(
+        put(("tunnel.dnsImports", {"git.example.org": "https://dash.cloudflare.com/0123456789abcdef"})),
+        [
+            (
+                "tunnel.dnsImports['git.example.org']: must be <record id> or <zone id>/<record id>, each 32 "
+                "lowercase hex characters (got: 'https://dash.cloudflare.com/0123456789abcdef')"
+            ),
+            "  Hint: the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>",
+        ],
+        id="dns-import-id-not-an-id",
+    ),
+    pytest.param(
+        put(("tunnel.dnsImports", {"git.example.org": "0123456789ABCDEF0123456789ABCDEF"})),
+        [
+            (
+                "tunnel.dnsImports['git.example.org']: must be <record id> or <zone id>/<record id>, each 32 "
+                "lowercase hex characters (got: '0123456789ABCDEF0123456789ABCDEF')"
+            ),
+            "  Hint: the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>",
+        ],
+        id="dns-import-id-uppercase",
     ),
     pytest.param(
         put(("tunnel.catchAll", "404")),
@@ -202,3 +247,16 @@ def test_publish_issues_name_only_placeholders_of_a_published_tunnel(
     tunnel = site_from_data(data, HOMELAB).tunnel
     assert tunnel is not None
     assert [issue.loc for issue in tunnel.publish_issues] == expected
+
+
+RECORD_ID = "0123456789abcdef" * 2
+
+
+@pytest.mark.parametrize("import_id", [RECORD_ID, f"{'fedcba9876543210' * 2}/{RECORD_ID}"])
+def test_every_record_of_the_stack_can_be_adopted(import_id: str) -> None:
+    """A route's hostname and the name of a further record (A, unproxied) alike."""
+    data = multiservice_site()
+    set_key(data, "tunnel.dnsImports", {"git.example.org": import_id, "vpn.example.org": import_id})
+    tunnel = site_from_data(data, HOMELAB).tunnel
+    assert tunnel is not None
+    assert dict(tunnel.dns_imports) == {"git.example.org": import_id, "vpn.example.org": import_id}

@@ -16,8 +16,8 @@ from tests.nixeval import Mutation, put, seed_site, set_key
 
 seed = seed_lines
 homelab = homelab_lines
-RECORD_ID = "must be a Cloudflare record id (32 hex digits) or '<zone id>/<record id>'"
-RECORD_ID_HINT = "the API lists it: GET /zones/<zone id>/dns_records?name=<hostname>"
+RECORD_ID = "must be <record id> or <zone id>/<record id>, each 32 lowercase hex characters"
+RECORD_ID_HINT = "the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>"
 CATCH_ALL_PORT = "must have a port from 1 to 65535, or none; cloudflared refuses it at start"
 
 CASES = [
@@ -77,9 +77,9 @@ CASES = [
         put(("tunnel.dnsImports", {"forgejo.ncaq.net": "abc"})),
         *err(
             "tunnel.dnsImports['forgejo.ncaq.net']",
-            "must be a Cloudflare record id (32 hex digits) or '<zone id>/<record id>'",
+            "must be <record id> or <zone id>/<record id>, each 32 lowercase hex characters",
             "abc",
-            "the API lists it: GET /zones/<zone id>/dns_records?name=<hostname>",
+            "the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>",
         ),
     ),
     case(
@@ -88,9 +88,9 @@ CASES = [
         put(("tunnel.dnsImports", {"forgejo.ncaq.net": "0" * 31})),
         *err(
             "tunnel.dnsImports['forgejo.ncaq.net']",
-            "must be a Cloudflare record id (32 hex digits) or '<zone id>/<record id>'",
+            "must be <record id> or <zone id>/<record id>, each 32 lowercase hex characters",
             "0000000000000000000000000000000",
-            "the API lists it: GET /zones/<zone id>/dns_records?name=<hostname>",
+            "the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>",
         ),
     ),
     case(
@@ -99,9 +99,9 @@ CASES = [
         put(("tunnel.dnsImports", {"forgejo.ncaq.net": "0" * 33})),
         *err(
             "tunnel.dnsImports['forgejo.ncaq.net']",
-            "must be a Cloudflare record id (32 hex digits) or '<zone id>/<record id>'",
+            "must be <record id> or <zone id>/<record id>, each 32 lowercase hex characters",
             "000000000000000000000000000000000",
-            "the API lists it: GET /zones/<zone id>/dns_records?name=<hostname>",
+            "the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>",
         ),
     ),
     case(
@@ -110,9 +110,9 @@ CASES = [
         put(("tunnel.dnsImports", {"forgejo.ncaq.net": "A" * 32})),
         *err(
             "tunnel.dnsImports['forgejo.ncaq.net']",
-            "must be a Cloudflare record id (32 hex digits) or '<zone id>/<record id>'",
+            "must be <record id> or <zone id>/<record id>, each 32 lowercase hex characters",
             "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-            "the API lists it: GET /zones/<zone id>/dns_records?name=<hostname>",
+            "the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>",
         ),
     ),
     case(
@@ -121,9 +121,9 @@ CASES = [
         put(("tunnel.dnsImports", {"forgejo.ncaq.net": "zone/" + "a" * 32})),
         *err(
             "tunnel.dnsImports['forgejo.ncaq.net']",
-            "must be a Cloudflare record id (32 hex digits) or '<zone id>/<record id>'",
+            "must be <record id> or <zone id>/<record id>, each 32 lowercase hex characters",
             "zone/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-            "the API lists it: GET /zones/<zone id>/dns_records?name=<hostname>",
+            "the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>",
         ),
     ),
     case(
@@ -132,9 +132,9 @@ CASES = [
         put(("tunnel.dnsImports", {"forgejo.ncaq.net": "/".join(["a" * 32] * 3)})),
         *err(
             "tunnel.dnsImports['forgejo.ncaq.net']",
-            "must be a Cloudflare record id (32 hex digits) or '<zone id>/<record id>'",
+            "must be <record id> or <zone id>/<record id>, each 32 lowercase hex characters",
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-            "the API lists it: GET /zones/<zone id>/dns_records?name=<hostname>",
+            "the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>",
         ),
     ),
     case(
@@ -143,9 +143,9 @@ CASES = [
         put(("tunnel.dnsImports", {"forgejo.ncaq.net": "6f1c7a52-3b0e-4f7e-9d59-2a1f3c4b5d6e"})),
         *err(
             "tunnel.dnsImports['forgejo.ncaq.net']",
-            "must be a Cloudflare record id (32 hex digits) or '<zone id>/<record id>'",
+            "must be <record id> or <zone id>/<record id>, each 32 lowercase hex characters",
             "6f1c7a52-3b0e-4f7e-9d59-2a1f3c4b5d6e",
-            "the API lists it: GET /zones/<zone id>/dns_records?name=<hostname>",
+            "the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>",
         ),
     ),
     case(
@@ -154,9 +154,9 @@ CASES = [
         put(("tunnel.dnsImports", {"forgejo.ncaq.net": ""})),
         *err(
             "tunnel.dnsImports['forgejo.ncaq.net']",
-            "must be a Cloudflare record id (32 hex digits) or '<zone id>/<record id>'",
+            "must be <record id> or <zone id>/<record id>, each 32 lowercase hex characters",
             "",
-            "the API lists it: GET /zones/<zone id>/dns_records?name=<hostname>",
+            "the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>",
         ),
     ),
     case(

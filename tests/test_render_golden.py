@@ -65,7 +65,7 @@ def test_seminar_render_matches_golden_files() -> None:
 
 def test_golden_files_parse() -> None:
     paths = [p for p in sorted(GOLDEN.rglob("*.nix"))]
-    assert len(paths) == 6
+    assert len(paths) == 5
     parse_files(paths)
 
 

@@ -2,13 +2,14 @@
 further records (`tunnel.dnsRecords`).
 
 Each record lives in its route's zone: the zone id from the stack config, or looked up
-by the zone's name (`get_zone`) when the config has none. Resource names come from the
-hostname, so adding or removing one route never renames (and so never replaces) another.
+by the zone's name in the site's account (`get_zone`) when the config has none.
+Resource names come from the hostname, so adding or removing one route never renames (and so never replaces) another.
 A further record is named `<name>-<type>`, plus a hash of its content when several
 share a name and type (two TXT records at the apex).
 
 Adopting records that exist already (made by hand or by `cloudflared tunnel route dns`):
-pass `imports={hostname: record_id}` (or `<zone_id>/<record_id>`), and the record is
+pass `imports={name: record_id}` (or `<zone_id>/<record_id>`), for a route's hostname or
+the name of a further record (the model lets a name with one such record only), and it is
 imported on the next `pulumi up` instead of created, which Cloudflare would refuse
 ("a record with that host already exists"). Or, once, from the command line:
 
@@ -87,10 +88,11 @@ class DnsRecords(pulumi.ComponentResource):
         self._tunnel = site.tunnel
         self._zone_ids: dict[str, pulumi.Output[str]] = {}
         imports = dict(imports or {})
-        unknown = sorted(set(imports) - {r.hostname for r in site.routes})
+        managed = {r.hostname for r in site.routes} | {rec.name for rec in site.tunnel.dns_records}
+        unknown = sorted(set(imports) - managed)
         if unknown:
             raise EdgeError(
-                f"DNS import ids given for {', '.join(unknown)}, which no route of host {site.host} publishes",
+                f"DNS import ids given for {', '.join(unknown)}, which no record of host {site.host} names",
                 key="tunnel.dnsImports",
             )
         child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self, depends_on=[activation]))
@@ -98,7 +100,7 @@ class DnsRecords(pulumi.ComponentResource):
             route.hostname: self._cname(name, route, stack, cname_target, imports.get(route.hostname), child)
             for route in site.routes
         }
-        self._further_records(name, stack, child)
+        self._further_records(name, stack, imports, child)
         self.record_ids = _mapping({h: r.id for h, r in self.records.items()})
         self.zone_ids = _mapping(self._zone_ids)
         self.register_outputs({"record_ids": self.record_ids, "zone_ids": self.zone_ids})
@@ -110,12 +112,31 @@ class DnsRecords(pulumi.ComponentResource):
             if configured is not None:
                 self._zone_ids[zone] = pulumi.Output.from_input(configured)
             else:
+                # By the account too: a token that sees two zones of one name (in two
+                # accounts) would otherwise match both, and the lookup fails.
+                wanted: cloudflare.GetZoneFilterArgsDict = {"name": zone, "match": "all"}
+                if self._tunnel.account_id is not None:
+                    wanted["account"] = {"id": self._tunnel.account_id}
                 found = cloudflare.get_zone_output(
-                    filter={"name": zone, "match": "all"},
+                    filter=wanted,
                     opts=pulumi.InvokeOutputOptions(parent=self),
                 )
                 self._zone_ids[zone] = found.id
         return self._zone_ids[zone]
+
+    def _adopting(
+        self, hostname: str, zone: str, import_id: str | None, opts: pulumi.ResourceOptions
+    ) -> pulumi.ResourceOptions:
+        """`opts`, plus the import of an existing record when `import_id` is given."""
+        if import_id is None:
+            return opts
+        return pulumi.ResourceOptions.merge(
+            opts,
+            pulumi.ResourceOptions(
+                import_=self._import_id(hostname, zone, import_id, self._tunnel.zones),
+                ignore_changes=["comment"],
+            ),
+        )
 
     def _cname(
         self,
@@ -127,14 +148,7 @@ class DnsRecords(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions,
     ) -> cloudflare.DnsRecord:
         """The route's proxied CNAME to the tunnel; imported when `import_id` is given."""
-        if import_id is not None:
-            opts = pulumi.ResourceOptions.merge(
-                opts,
-                pulumi.ResourceOptions(
-                    import_=self._import_id(route.hostname, route.zone, import_id, self._tunnel.zones),
-                    ignore_changes=["comment"],
-                ),
-            )
+        opts = self._adopting(route.hostname, route.zone, import_id, opts)
         return cloudflare.DnsRecord(
             f"{name}-{route.hostname}",
             zone_id=self._zone_id(route.zone),
@@ -147,9 +161,9 @@ class DnsRecords(pulumi.ComponentResource):
             opts=opts,
         )
 
-    def _further_records(self, name: str, stack: str, opts: pulumi.ResourceOptions) -> None:
+    def _further_records(self, name: str, stack: str, imports: Mapping[str, str], opts: pulumi.ResourceOptions) -> None:
         """The site's `tunnel.dnsRecords`, named `<name>-<type>` (plus a content hash when
-        several share a name and type)."""
+        several share a name and type); the one record of a name in `imports` is imported."""
         records = self._tunnel.dns_records
         groups = Counter((rec.name, rec.type) for rec in records)
         for rec in records:
@@ -165,7 +179,7 @@ class DnsRecords(pulumi.ComponentResource):
                 proxied=rec.proxied,
                 ttl=rec.ttl,
                 comment=comment(stack),
-                opts=opts,
+                opts=self._adopting(rec.name, rec.zone, imports.get(rec.name), opts),
             )
 
     @staticmethod

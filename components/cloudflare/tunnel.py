@@ -16,6 +16,10 @@ runs it with the credentials file `{"AccountTag", "TunnelSecret", "TunnelID"}` d
 from the same token (what `cloudflared tunnel token --cred-file` writes). The API token
 Pulumi uses needs "Cloudflare Tunnel: Edit" for the token endpoint.
 
+The tunnel's config_src is set when it is created and never changed (`ignore_changes`):
+a change would replace the tunnel. A `tunnel.ingress` the tunnel cannot run stops the
+run before anything depends on its id (see `_same_mode`, docs/migrating.md).
+
 Adoption: with `tunnel_id` set, the tunnel is read (`ZeroTrustTunnelCloudflared.get`),
 not created, imported or managed: nixedge never renames, replaces or deletes a tunnel it
 did not create, and `pulumi destroy` leaves it (and its connected cloudflared) in
@@ -39,6 +43,31 @@ CNAME_SUFFIX = ".cfargotunnel.com"
 
 # `ingress` -> the tunnel's config_src at Cloudflare.
 CONFIG_SRC: dict[str, str] = {"remote": "cloudflare", "local": "local"}
+MODE_SWITCH_DOC = "docs/migrating.md, section Switching tunnel.ingress"
+
+
+def _same_mode(name: str, ingress: str, config_src: str | None) -> None:
+    """Refuse an ingress mode the tunnel at Cloudflare cannot run.
+
+    No one config_src serves both modes: on a remotely managed tunnel (`cloudflare`)
+    cloudflared sends no local rules to the edge and applies whatever configuration the
+    edge holds, which a local mode never updates (deleting a tunnel config in the provider
+    leaves it at Cloudflare); a locally managed one (`local`) gets no remote rules. The
+    provider replaces a tunnel whose config_src changes, which Cloudflare refuses under
+    the same name and which would change its id, secret and every CNAME. So the tunnel
+    keeps the config_src it was created with (`ignore_changes`), and a switch stops here,
+    before the host or any record changes.
+    """
+    if config_src is None or config_src.lower() == CONFIG_SRC[ingress]:
+        return
+    managed = "remotely" if config_src.lower() == "cloudflare" else "locally"
+    raise EdgeError(
+        f"tunnel.ingress: Cloudflare Tunnel {name} is {managed} managed (config_src {config_src}), "
+        f"which {ingress} ingress cannot run, and Cloudflare changes that in no tunnel in place "
+        f"(got: {ingress!r})",
+        key="tunnel.ingress",
+        hint=f"keep tunnel.ingress as it was, or move the tunnel as {MODE_SWITCH_DOC} describes",
+    )
 
 
 class TunnelArgs(TypedDict):
@@ -73,6 +102,11 @@ def credentials_from_token(token: str) -> str:
     return json.dumps(creds, separators=(",", ":"))
 
 
+def _checked(tunnel_id: str, name: str, ingress: str, config_src: str | None) -> str:
+    _same_mode(name, ingress, config_src)
+    return tunnel_id
+
+
 class Tunnel(pulumi.ComponentResource):
     """A Cloudflare Tunnel (`nixedge:cloudflare:Tunnel`): created, or adopted by id.
 
@@ -99,20 +133,25 @@ class Tunnel(pulumi.ComponentResource):
         if existing is not None:
             # A read, not an import: Pulumi never changes or deletes this tunnel.
             # The id format is the provider's import id, `<account_id>/<tunnel_id>`.
-            cloudflare.ZeroTrustTunnelCloudflared.get(
+            tunnel = cloudflare.ZeroTrustTunnelCloudflared.get(
                 name, f"{account_id}/{existing}", opts=pulumi.ResourceOptions(parent=self)
             )
-            self.tunnel_id = pulumi.Output.from_input(existing)
+            found: pulumi.Output[str] = pulumi.Output.from_input(existing)
         else:
             tunnel = cloudflare.ZeroTrustTunnelCloudflared(
                 name,
                 account_id=account_id,
                 name=args["name"],
+                # Set once, at creation: a change would replace the tunnel (see `_same_mode`).
                 config_src=CONFIG_SRC[args["ingress"]],
                 # No tunnel_secret: Cloudflare generates it (see the module docstring).
-                opts=child,
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["config_src"])),
             )
-            self.tunnel_id = tunnel.id
+            found = tunnel.id
+        # Everything downstream (credentials, records, rules) waits for this check.
+        self.tunnel_id = pulumi.Output.all(found, tunnel.config_src).apply(
+            lambda values: _checked(values[0], args["name"], args["ingress"], values[1])
+        )
         self.cname_target = self.tunnel_id.apply(lambda tid: f"{tid}{CNAME_SUFFIX}")
         token = cloudflare.get_zero_trust_tunnel_cloudflared_token_output(
             account_id=account_id,

@@ -185,8 +185,9 @@ class Tunnel(Strict):
     dns_records: list[DnsRecordConfig] = Field(default=[], description="Further DNS records in the zones.")
     dns_imports: dict[Hostname, str] = Field(
         default={},
-        description="Existing DNS records to adopt instead of creating them: hostname -> Cloudflare "
-        "record id (or `<zone id>/<record id>`), for moving a hand-made setup over without downtime.",
+        description="Existing DNS records to adopt instead of creating them: a route's hostname, or the "
+        "name of one `dnsRecords` entry -> Cloudflare record id (or `<zone id>/<record id>`, 32 lowercase "
+        "hex characters each), for moving a hand-made setup over without downtime.",
     )
 
 

@@ -22,7 +22,9 @@ INDEX = "default.nix"
 SHIPPED = "modules/"
 """Modules shipped as they are; the containers that use them import them."""
 TUNNEL_ID = "tunnel-id.nix"
-"""A value, not a module: the locally managed tunnel's id, which cloudflared.nix imports."""
+"""A value, not a module, that earlier versions wrote for local ingress (the tunnel's id).
+No longer rendered; while the prune step removes it from an upgraded host, the index
+must not import it."""
 
 
 def imported(paths: Iterable[str]) -> list[str]:

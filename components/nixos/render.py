@@ -13,11 +13,11 @@ from components.model.host_access import HostAccess
 from components.model.releases import CLOUDFLARED_MIN_VERSION, cloudflared_token_file_option
 from components.model.resolved import ResolvedSite, ResolvedTunnel
 from components.nixos.container import container_module
-from components.nixos.layout import INDEX, SHIPPED, TUNNEL_ID, header, index_module, module
+from components.nixos.layout import INDEX, SHIPPED, index_module, module
 from components.nixos.nix import Comment, Path, Raw, string
 from components.nixos.oci import oci_module, podman_host
 
-__all__ = ["cloudflared_module", "container_module", "network_module", "render", "tunnel_id_value"]
+__all__ = ["cloudflared_module", "container_module", "network_module", "render"]
 
 # What cloudflared's QUIC transport asks the kernel for (quic-go's buffer size).
 UDP_BUFFER_BYTES = 7500000
@@ -94,27 +94,15 @@ def _udp_buffers(tunnel: ResolvedTunnel) -> dict[Any, Any]:
     }
 
 
-def tunnel_id_value(site: ResolvedSite, tunnel: ResolvedTunnel, tunnel_id: str | None) -> str:
-    """tunnel-id.nix: the id cloudflared runs a locally managed tunnel by. Without an id
-    (the tunnel does not exist yet) its name, which `pulumi up` replaces by the id."""
-    if tunnel_id is None:
-        what = f"Cloudflare Tunnel {tunnel.name}, by name: its id replaces it once the stack has one"
-        return header(site.host, what) + string(tunnel.name) + "\n"
-    return header(site.host, f"Id of Cloudflare Tunnel {tunnel.name}") + string(tunnel_id) + "\n"
-
-
 def cloudflared_module(site: ResolvedSite, tunnel: ResolvedTunnel) -> str:
     if tunnel.ingress == "local":
-        # By id: cloudflared looks a tunnel's name up through Cloudflare's API, which
-        # needs the account certificate (cert.pem); an id needs only the credentials.
-        let = {
-            Comment("The tunnel's id: cloudflared runs a tunnel by name only with the account certificate."): None,
-            "tunnel": Raw(f"import ./{TUNNEL_ID}"),
-        }
+        # Keyed by tunnel.name, as the seed's hand-written module is, so the unit keeps its
+        # name (cloudflared-tunnel-<name>). cloudflared needs no id here: given a name that
+        # is not a UUID, it takes the tunnel id from the credentials file (findID).
         body: dict[Any, Any] = {
             Path("services", "cloudflared"): {
                 "enable": True,
-                Path("tunnels", Raw("${tunnel}")): {
+                Path("tunnels", tunnel.name): {
                     "credentialsFile": tunnel.credentials_file,
                     "default": tunnel.catch_all,
                     "ingress": _local_ingress(site),
@@ -123,7 +111,7 @@ def cloudflared_module(site: ResolvedSite, tunnel: ResolvedTunnel) -> str:
         }
         body |= _udp_buffers(tunnel)
         what = f"Cloudflare Tunnel {tunnel.name}, locally managed: ingress rules below"
-        return module(site.host, what, [], let, body)
+        return module(site.host, what, [], None, body)
     body = _token_tunnel(site, tunnel) | _udp_buffers(tunnel)
     what = f"Cloudflare Tunnel {tunnel.name}, remotely managed: ingress rules live at Cloudflare"
     args = ["config", "lib"] if cloudflared_token_file_option(site.nixos_release) else ["lib", "pkgs"]
@@ -177,8 +165,6 @@ def render(site: ResolvedSite) -> dict[str, str]:
         files[f"oci-containers/{o.name}.nix"] = oci_module(site, o)
     if site.tunnel is not None:
         files["cloudflared.nix"] = cloudflared_module(site, site.tunnel)
-        if site.tunnel.ingress == "local":
-            files[TUNNEL_ID] = tunnel_id_value(site, site.tunnel, site.tunnel.tunnel_id)
     # Modules referenced by containers' `imports` ship alongside; only they import them.
     for path, text in site.module_files:
         files[f"{SHIPPED}{path}"] = text

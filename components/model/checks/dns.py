@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import Counter
 from ipaddress import IPv4Address, IPv6Address
 from urllib.parse import urlsplit
 
@@ -60,15 +61,17 @@ def _record(site: Site, report: Report, t: Tunnel, i: int) -> DnsRecord | None:
     return DnsRecord(rec.name, rec.type, rec.content, rec.proxied, rec.ttl, zone)
 
 
-# Cloudflare's ids (zones, records) are 32 lowercase hex digits.
+# A Cloudflare record id (and a zone id): 32 lowercase hex characters.
 _CLOUDFLARE_ID = re.compile(r"[0-9a-f]{32}")
+IMPORT_ID_SHAPE = "<record id> or <zone id>/<record id>, each 32 lowercase hex characters"
 
 
-def _import_id_problem(record_id: str) -> str | None:
-    parts = record_id.split("/")
-    if len(parts) <= 2 and all(_CLOUDFLARE_ID.fullmatch(p) for p in parts):
+def _import_id_problem(given: str) -> str | None:
+    """Why `given` is not an import id of cloudflare:DnsRecord (`<zone_id>/<record_id>`,
+    or the record id alone when the zone's id is in the config); None when it is one."""
+    if all(_CLOUDFLARE_ID.fullmatch(part) for part in given.split("/", 1)):
         return None
-    return "must be a Cloudflare record id (32 hex digits) or '<zone id>/<record id>'"
+    return f"must be {IMPORT_ID_SHAPE}"
 
 
 def _catch_all(report: Report, t: Tunnel) -> None:
@@ -86,22 +89,26 @@ def _catch_all(report: Report, t: Tunnel) -> None:
 
 
 def _imports(site: Site, report: Report, t: Tunnel) -> None:
+    """Every record the stack manages can be adopted: a route's CNAME, or the one record
+    of a `tunnel.dnsRecords` name (a name with several is ambiguous by name alone)."""
     routed = routed_hostnames(site)
+    further = Counter(rec.name for rec in t.dns_records)
     for hostname, record_id in t.dns_imports.items():
+        loc = f"tunnel.dnsImports[{hostname!r}]"  # quoted like pydantic's keys: it holds dots
+        if hostname not in routed and hostname not in further:
+            report.error(loc, "names no record of the stack: no route and no tunnel.dnsRecords entry", record_id)
+        elif further[hostname] > 1:
+            report.error(
+                loc,
+                f"names {further[hostname]} records of tunnel.dnsRecords; an import id adopts one",
+                record_id,
+                "adopt them one by one with `pulumi import` (docs/migrating.md, A record added later), "
+                "or delete them at Cloudflare and let nixedge create them",
+            )
         problem = _import_id_problem(record_id)
-        if problem is not None:
-            report.error(
-                f"tunnel.dnsImports[{hostname!r}]",
-                problem,
-                record_id,
-                hint="the API lists it: GET /zones/<zone id>/dns_records?name=<hostname>",
-            )
-        if hostname not in routed:
-            report.error(
-                f"tunnel.dnsImports[{hostname!r}]",  # quoted like pydantic's keys: it holds dots
-                "names no hostname of a route; only routed hostnames get records",
-                record_id,
-            )
+        if problem:
+            hint = "the API lists a record's id: GET /zones/<zone id>/dns_records?name=<name>"
+            report.error(loc, problem, record_id, hint)
 
 
 def _placeholder(value: str | None) -> bool:
