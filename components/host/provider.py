@@ -137,7 +137,7 @@ class HostModulesProvider(ResourceProvider):
                 problem = relpath_problem(rel)
                 if problem:
                     fail("files", [f"{rel!r} {problem}"])
-                elif not isinstance(text, str) and not is_unknown(text):  # (a tunnel id not created yet)
+                elif not isinstance(text, str) and not is_unknown(text):  # (unknown until an earlier resource exists)
                     fail("files", [f"{rel!r} must be Nix text"])
         secrets = inputs.get("secrets")
         if is_unknown(secrets):

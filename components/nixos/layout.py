@@ -29,7 +29,7 @@ must not import it."""
 
 def imported(paths: Iterable[str]) -> list[str]:
     """The generated modules the index imports: all but itself, the shipped modules and
-    the tunnel id (a value)."""
+    an earlier version's tunnel-id.nix (a value)."""
     return sorted(p for p in paths if p not in (INDEX, TUNNEL_ID) and not p.startswith(SHIPPED))
 
 
