@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import posixpath
 
+from components.model.podman import control_plane
+
 # Symlinks every NixOS host has, resolved before the rules apply: systemd's tmpfiles
 # (var.conf, legacy.conf, which NixOS installs) link /var/run and /var/lock into /run;
 # NixOS links /etc/mtab to the kernel's mount table. (/etc/static, /run/current-system
@@ -171,10 +173,14 @@ def host_path_problem(path: str, writable: bool, allowed: bool = False) -> str |
     problem = syntax_problem(path)
     if problem is not None:
         return problem
+    if not allowed and sensitive(path):
+        return "is a sensitive host path; mounting it gives the container power over the host" + via(path)
+    podman = control_plane(resolve(path))
+    if podman is not None:
+        # Rootful Podman, which nixedge enables for OCI apps: no allowSensitive opens it.
+        return f"reaches {podman}: Podman runs as root, so a workload that sees it is root on the host" + via(path)
     if allowed:
         return None
-    if sensitive(path):
-        return "is a sensitive host path; mounting it gives the container power over the host" + via(path)
     if writable and in_etc(path):
         # One file of /etc read-only (a secrets file such as /etc/atticd.env) is fine;
         # writing into /etc would let the container change the host's configuration.

@@ -6,6 +6,7 @@ from components.model.checks import nspawn
 from components.model.checks.report import Report
 from components.model.resolved import Isolation, PublicRoute
 from components.model.site import Container, Site
+from components.model.workloads import run
 
 
 def _bytes(size: str) -> float | None:
@@ -86,17 +87,36 @@ def isolation(report: Report, name: str, c: Container) -> Isolation:
     return iso
 
 
-def forward_ports(site: Site, report: Report) -> None:
-    """A host port (per protocol) is forwarded to one container."""
+def host_ports(site: Site, report: Report) -> None:
+    """A host port (per protocol) is taken by one workload: a NixOS container's forward or
+    an OCI app's published port (components.model.workloads), and none takes the port of
+    the host's PostgreSQL when the host runs it for the containers."""
     seen: dict[tuple[str, int], str] = {}
-    for name, c in site.containers.items():
-        for i, f in enumerate(c.forward_ports):
-            loc = f"containers.{name}.forwardPorts[{i}].hostPort"
-            key = (f.protocol, f.host_port)
+    host_pg = uses_host_postgresql(site)
+    for w in run(site):
+        for p in w.host_ports:
+            key = (p.protocol, p.port)
+            verb = "forwarded" if w.kind == "container" else "taken"
             if key in seen:
-                report.error(loc, f"is already forwarded ({f.protocol}) by {seen[key]}", f.host_port)
-            else:
-                seen[key] = loc
+                report.error(p.key, f"is already {verb} ({p.protocol}) by {seen[key]}", p.port)
+                continue
+            seen[key] = p.key
+            if host_pg and key == ("tcp", POSTGRESQL_PORT):
+                report.error(
+                    p.key,
+                    f"is the port of the host's PostgreSQL ({POSTGRESQL_PORT}), which the host runs for "
+                    "containers' databases: the two would fight over it",
+                    p.port,
+                    hint="use another host port, e.g. 15432",
+                )
+
+
+POSTGRESQL_PORT = 5432
+
+
+def uses_host_postgresql(site: Site) -> bool:
+    """Whether the host runs PostgreSQL for the containers (a client, no server container)."""
+    return site.postgresql.container is None and any(c.postgresql is not None for c in site.containers.values())
 
 
 def firewall(c: Container, routes: tuple[PublicRoute, ...]) -> tuple[tuple[int, ...] | None, tuple[int, ...]]:
