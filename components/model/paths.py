@@ -254,4 +254,7 @@ def local_dir_problem(path: str) -> str | None:
         return "must not contain control characters (a newline, a tab, an escape)"
     if ".." in path.split("/"):
         return "must not contain '..' segments: name the directory itself, e.g. '/etc/nixos/nixedge'"
+    if "~" in path:
+        # No shell reads it: `~/nixedge` would be a directory named `~` in the project.
+        return "must not contain '~': nothing expands it, so it would be a directory named '~'; write the full path"
     return None
