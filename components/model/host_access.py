@@ -151,11 +151,23 @@ def ssh_ports(site: Site) -> dict[int, str]:
 def forward_issues(site: Site) -> list[Issue]:
     issues: list[Issue] = []
     ssh = ssh_ports(site)
+    target = site.host.target
+    deploy = (target.port or SSH_PORT) if target.transport == "ssh" else None
     for name, c in site.containers.items():
         for i, f in enumerate(c.forward_ports):
             loc = f"containers.{name}.forwardPorts[{i}]"
             takes_ssh = f.protocol == "tcp" and f.host_port in ssh
-            if takes_ssh and not f.allow_host_ssh:
+            if takes_ssh and f.allow_host_ssh and f.host_port == deploy:
+                issues.append(
+                    Issue(
+                        f"{loc}.hostPort",
+                        f"is the port nixedge deploys over (host.target: ssh to port {deploy}): allowHostSsh cannot "
+                        "give it away, or the next deploy could not reach the host",
+                        f.host_port,
+                        "forward another port; if ~/.ssh/config connects elsewhere, set host.target.port to that port",
+                    )
+                )
+            elif takes_ssh and not f.allow_host_ssh:
                 issues.append(
                     Issue(
                         f"{loc}.hostPort",

@@ -144,6 +144,7 @@ class _Resolver:
         identities.users(site, report)
         routes.unique_hostnames(site, report)
         isolation.host_ports(site, report)
+        isolation.user_ranges(site, report)
         access, access_issues = host_access(site)
         report.issues += access_issues
         pg = postgresql.server(site, report)

@@ -8,6 +8,23 @@ from components.model.resolved import Isolation, PublicRoute
 from components.model.site import Container, Site
 from components.model.workloads import run
 
+# Keys a NixOS module reads as the module system's, not as options: `imports` with a
+# string loads Nix from a path of the host, `_module.args` replaces `pkgs`, `config`
+# and `options` change how the rest of the module is read.
+MODULE_SYSTEM_KEYS = ("imports", "disabledModules", "_module", "_class", "_file", "options", "config", "require", "key")
+
+
+def module_system_keys(report: Report, loc: str, c: Container) -> None:
+    """`nixos` holds option values as data, never the module system's own keys."""
+    for key in MODULE_SYSTEM_KEYS:
+        if key in c.nixos:
+            report.error(
+                f"{loc}.nixos.{key}",
+                "is a key of the NixOS module system, not an option: `nixos` holds option values as data",
+                c.nixos[key],
+                hint=f"further modules go in {loc}.imports, by reference to a file of the project or a flake",
+            )
+
 
 def _bytes(size: str) -> float | None:
     """Bytes of a systemd memory size, or None for percentages and infinity."""
@@ -63,6 +80,7 @@ def isolation(report: Report, name: str, c: Container) -> Isolation:
         resources=_resources(c),
     )
     nspawn.extra_flags(report, loc, c)
+    module_system_keys(report, loc, c)
     nspawn.devices(report, loc, c)
     _user_range(report, loc, c.private_users)
     if iso.idmap and (c.postgresql is not None or c.app == "postgresql"):
@@ -85,6 +103,34 @@ def isolation(report: Report, name: str, c: Container) -> Isolation:
             f"{loc}.forwardPorts", "needs addresses, but network is none", [f.host_port for f in c.forward_ports]
         )
     return iso
+
+
+def user_ranges(site: Site, report: Report) -> None:
+    """No two containers' privateUsers ranges overlap, and no workload's own uid lies in
+    one: either way two of them would share host uids."""
+    ranges: list[tuple[int, str]] = []
+    for name, c in sorted(site.containers.items()):
+        base = c.private_users
+        if not isinstance(base, int) or base < ID_RANGE or base + ID_RANGE > 2**32 - 1:
+            continue  # identity, none, pick, or refused by _user_range
+        loc = f"containers.{name}.privateUsers"
+        other = next(((b, o) for b, o in ranges if b < base + ID_RANGE and base < b + ID_RANGE), None)
+        if other is not None:
+            report.error(
+                loc,
+                f"overlaps the range of {other[1]} ({other[0]}-{other[0] + ID_RANGE - 1}): the two containers "
+                "would share host uids, so root in one owns the other's files",
+                base,
+                hint=f"use pick, or a base {ID_RANGE} apart, e.g. {max(b for b, _ in ranges) + ID_RANGE}",
+            )
+        ranges.append((base, loc))
+    identities = [w.identity for w in run(site) if w.identity is not None]
+    for u in identities:
+        for kind, value in (("uid", u.uid), ("gid", u.gid)):
+            owner = next((o for b, o in ranges if b <= value < b + ID_RANGE), None)
+            if owner is not None:
+                why = f"is inside the id range of {owner}: a user of that container would own its files"
+                report.error(f"{u.loc}.{kind}", why, value, hint="pick a free system id below 1000, such as 991")
 
 
 def host_ports(site: Site, report: Report) -> None:
