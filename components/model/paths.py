@@ -165,6 +165,9 @@ def via(path: str) -> str:
     return f" ({path} is {real} on a NixOS host)" if real != posixpath.normpath(path) else ""
 
 
+IN_ETC = "is in /etc"
+
+
 def host_path_problem(path: str, writable: bool, allowed: bool = False) -> str | None:
     """Why the host may not hand `path` to a container, or None.
 
@@ -184,7 +187,7 @@ def host_path_problem(path: str, writable: bool, allowed: bool = False) -> str |
     if writable and in_etc(path):
         # One file of /etc read-only (a secrets file such as /etc/atticd.env) is fine;
         # writing into /etc would let the container change the host's configuration.
-        return "is in /etc: a container may read a single file there, never write it" + via(path)
+        return IN_ETC + ": a container may read a single file there, never write it" + via(path)
     return None
 
 

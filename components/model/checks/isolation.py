@@ -105,6 +105,12 @@ def isolation(report: Report, name: str, c: Container) -> Isolation:
     return iso
 
 
+def _next_free(ranges: list[tuple[int, str]]) -> int:
+    """The first multiple of ID_RANGE above every range so far."""
+    end = max(b for b, _ in ranges) + ID_RANGE
+    return -(-end // ID_RANGE) * ID_RANGE
+
+
 def user_ranges(site: Site, report: Report) -> None:
     """No two containers' privateUsers ranges overlap, and no workload's own uid lies in
     one: either way two of them would share host uids."""
@@ -121,7 +127,7 @@ def user_ranges(site: Site, report: Report) -> None:
                 f"overlaps the range of {other[1]} ({other[0]}-{other[0] + ID_RANGE - 1}): the two containers "
                 "would share host uids, so root in one owns the other's files",
                 base,
-                hint=f"use pick, or a base {ID_RANGE} apart, e.g. {max(b for b, _ in ranges) + ID_RANGE}",
+                hint=f"use pick, or a multiple of {ID_RANGE} past the others, e.g. {_next_free(ranges)}",
             )
         ranges.append((base, loc))
     identities = [w.identity for w in run(site) if w.identity is not None]

@@ -42,7 +42,7 @@ def given_mounts(
         problem = paths.host_path_problem(host_path, not m.read_only, m.allow_sensitive)
         asks = paths.sensitive(host_path) and not m.allow_sensitive  # allowSensitive would open it
         hint = f"mount a narrower path, or set {mloc}.allowSensitive: true" if asks else None
-        if problem is not None and paths.in_etc(host_path) and not paths.sensitive(host_path):
+        if problem is not None and problem.startswith(paths.IN_ETC):
             hint = f"mount the one file with {mloc}.readOnly: true"
         _refuse(report, flagged, hkey, mloc, problem, host_path, hint)
         if problem is None or m.host_path is not None:  # one error per key
