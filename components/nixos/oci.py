@@ -17,11 +17,11 @@ from components.nixos.layout import indented, module
 from components.nixos.nix import Comment, Path, Raw
 
 
-def network_unit(net: PodmanNet) -> dict[Any, Any]:
-    """The unit that creates the Podman network: nixpkgs has no option for one. A network
-    left from another subnet is removed (with its containers, which their units restart)."""
+def network_script(net: PodmanNet) -> str:
+    """The shell script of the unit that creates the Podman network. A network left from
+    another subnet is removed (with its containers, which their units restart)."""
     inspect = "podman network inspect {name} --format '{{{{range .Subnets}}}}{{{{.Subnet}}}}{{{{end}}}}'"
-    script = (
+    return (
         f"if podman network exists {net.name}; then\n"
         f'  [ "$({inspect.format(name=net.name)})" = {net.subnet} ] && exit 0\n'
         f"  podman network rm --force {net.name}\n"
@@ -29,11 +29,15 @@ def network_unit(net: PodmanNet) -> dict[Any, Any]:
         f"podman network create --subnet={net.subnet} --gateway={net.gateway} "
         f"--interface-name={net.interface} --disable-dns {net.name}\n"
     )
+
+
+def network_unit(net: PodmanNet) -> dict[Any, Any]:
+    """The unit that creates the Podman network: nixpkgs has no option for one."""
     return {
         "description": f"Podman network {net.name} ({net.subnet}) of the OCI containers",
         "path": [Raw("config.virtualisation.podman.package")],
         "serviceConfig": {"Type": "oneshot", "RemainAfterExit": True},
-        "script": indented(script, 2),
+        "script": indented(network_script(net), 2),
     }
 
 
