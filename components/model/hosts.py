@@ -103,7 +103,7 @@ def hosts_from_data(data: Any, source: str = "stack config", project_dir: Path |
         except ConfigError as exc:
             issues += exc.issues
     if not issues:
-        issues = check_across_hosts(resolved)
+        issues = check_across_hosts(resolved, str(project_dir) if project_dir is not None else None)
     if issues:
         raise ConfigError(issues, source)
     return ResolvedHosts(tuple(resolved), site=True)

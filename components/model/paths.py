@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import posixpath
 
+from components.model.podman import control_plane
+
 # Symlinks every NixOS host has, resolved before the rules apply: systemd's tmpfiles
 # (var.conf, legacy.conf, which NixOS installs) link /var/run and /var/lock into /run;
 # NixOS links /etc/mtab to the kernel's mount table. (/etc/static, /run/current-system
@@ -79,13 +81,9 @@ SENSITIVE_TREES = (
     # StateDirectory and tailscaled's socket, which configures the host's network.
     "/var/lib/tailscale",
     "/run/tailscale",
-    # Podman, which nixedge enables rootful (nixos/modules/virtualisation/podman,
-    # containers.nix; containers-storage.conf(5), podman(1)): its images and volumes
-    # (graphroot), its run state and registry logins (runroot, /run/containers/0/auth.json),
-    # its API socket (podman.socket, group podman): each is root on the host.
-    "/var/lib/containers",
-    "/run/containers",
-    "/run/podman",
+    # Beside Podman's control plane (components/model/podman.py, which not even
+    # allowSensitive opens): libpod's own run directory (containers.conf tmp_dir) and
+    # Docker's storage and run state, should the host run Docker too.
     "/run/libpod",
     "/var/lib/docker",
     "/run/docker",
@@ -129,9 +127,6 @@ SENSITIVE_PATHS = frozenset(
         "/run/secrets",
         "/run/agenix",
         "/run/keys",
-        # Podman's Docker-compatible socket (podman's dockerSocket.enable links it to
-        # /run/podman/podman.sock) and Docker's own: the API of a root container engine.
-        "/run/docker.sock",
     }
 )
 # Directories of a NixOS host's /etc (environment.etc of nixos/modules, and the packages
@@ -142,7 +137,6 @@ ETC_DIRECTORIES = frozenset(
         "/etc/ssl",
         "/etc/ssl/certs",
         "/etc/pki",
-        "/etc/containers",
         "/etc/profile.d",
         "/etc/modprobe.d",
         "/etc/modules-load.d",
@@ -226,6 +220,10 @@ def via(path: str) -> str:
     return f" ({path} is {real} on a NixOS host)" if real != posixpath.normpath(path) else ""
 
 
+IN_ETC = "is in /etc"
+ETC_DIRECTORY = "is a directory of /etc on a NixOS host"
+
+
 def host_path_problem(path: str, writable: bool, allowed: bool = False) -> str | None:
     """Why the host may not hand `path` to a container, or None.
 
@@ -234,18 +232,20 @@ def host_path_problem(path: str, writable: bool, allowed: bool = False) -> str |
     problem = syntax_problem(path)
     if problem is not None:
         return problem
+    if not allowed and sensitive(path):
+        return "is a sensitive host path; mounting it gives the container power over the host" + via(path)
+    podman = control_plane(resolve(path))
+    if podman is not None:
+        # Rootful Podman, which nixedge enables for OCI apps: no allowSensitive opens it.
+        return f"reaches {podman}: Podman runs as root, so a workload that sees it is root on the host" + via(path)
     if allowed:
         return None
-    if sensitive(path):
-        return "is a sensitive host path; mounting it gives the container power over the host" + via(path)
     if writable and in_etc(path):
         # One file of /etc read-only (a secrets file such as /etc/atticd.env) is fine;
         # writing into /etc would let the container change the host's configuration.
-        return "is in /etc: a container may read a single file there, never write it" + via(path)
+        return IN_ETC + ": a container may read a single file there, never write it" + via(path)
     if resolve(path) in ETC_DIRECTORIES:
-        return "is a directory of /etc on a NixOS host, not one file: a container may read a single file there" + via(
-            path
-        )
+        return ETC_DIRECTORY + ", not one file: a container may read a single file there" + via(path)
     return None
 
 
@@ -318,4 +318,7 @@ def local_dir_problem(path: str) -> str | None:
         return "must not contain control characters (a newline, a tab, an escape)"
     if ".." in path.split("/"):
         return "must not contain '..' segments: name the directory itself, e.g. '/etc/nixos/nixedge'"
+    if "~" in path:
+        # No shell reads it: `~/nixedge` would be a directory named `~` in the project.
+        return "must not contain '~': nothing expands it, so it would be a directory named '~'; write the full path"
     return None

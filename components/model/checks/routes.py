@@ -4,6 +4,7 @@ its origin serves."""
 from __future__ import annotations
 
 from components.model.checks import identities
+from components.model.checks.isolation import POSTGRESQL_PORT, uses_host_postgresql
 from components.model.checks.report import Report
 from components.model.presets import PRESETS
 from components.model.resolved import PublicRoute
@@ -135,6 +136,14 @@ def origin_routes(site: Site, report: Report) -> tuple[PublicRoute, ...]:
         identities.origin_name(site, report, name)
         for i, r in enumerate(origin.routes):
             rloc = f"origins.{name}.routes[{i}]"
+            if origin.kind == "host" and r.port == POSTGRESQL_PORT and uses_host_postgresql(site):
+                report.error(
+                    f"{rloc}.port",
+                    f"is the host's PostgreSQL ({origin.address}:{POSTGRESQL_PORT}), which holds the containers' "
+                    "databases: a route would publish it",
+                    r.port,
+                    hint="route to the app that uses the database, never to the database",
+                )
             zone = published_zone(site, report, rloc, r, origin.allow_privileged_ports, f"origins.{name}")
             if zone is not None:
                 out.append(PublicRoute(r.hostname, r.protocol, r.port, name, origin.address, zone, rloc, origin.kind))
