@@ -85,8 +85,8 @@ def test_two_oci_apps_on_one_host_port_are_refused(protocol: str) -> None:
 
     assert apps_lines(same) == [
         (
-            f"ociContainers.whoami.ports[0].hostPort: is already taken ({protocol}) by ociContainers.echo.ports[0] "
-            "(got: 8081)"
+            f"ociContainers.whoami.ports[0].hostPort: is already taken ({protocol}) by "
+            "ociContainers.echo.ports[0].hostPort (got: 8081)"
         )
     ]
 

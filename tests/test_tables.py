@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from components.model import paths, site_from_data
+from components.model import paths, podman, site_from_data
 from components.model.checks import identities, nspawn
 from components.model.stack_yaml import Refused, read_yaml
 from components.model.yaml_scalars import _YAML11_FALSE, _YAML11_TRUE
@@ -98,9 +98,6 @@ SENSITIVE_TREE_EXAMPLES = {
     "/run/agenix.d": "/run/agenix.d/2",
     "/var/lib/tailscale": "/var/lib/tailscale/tailscaled.state",
     "/run/tailscale": "/run/tailscale/tailscaled.sock",
-    "/var/lib/containers": "/var/lib/containers/storage",
-    "/run/containers": "/run/containers/0/auth.json",
-    "/run/podman": "/run/podman/podman.sock",
     "/run/libpod": "/run/libpod",
     "/var/lib/docker": "/var/lib/docker/volumes",
     "/run/docker": "/run/docker/plugins",
@@ -114,7 +111,6 @@ SENSITIVE_TREE_EXAMPLES = {
 SENSITIVE_PATH_EXAMPLES = {p: p for p in sorted(paths.SENSITIVE_PATHS)} | {
     "/run": "/var/run",
     "/run/lock": "/var/lock",
-    "/run/docker.sock": "/var/run/docker.sock",
 }
 # The hand-written list of the exact paths: the keys above come from the table, so this
 # list is what catches an entry dropped from SENSITIVE_PATHS.
@@ -122,7 +118,7 @@ SENSITIVE_PATHS_EXPECTED = [
     "/", "/etc", "/var", "/var/lib", "/var/log", "/run", "/run/lock", "/usr", "/bin", "/sbin", "/lib",
     "/lib64", "/srv", "/mnt", "/tmp", "/opt", "/etc/shadow", "/etc/gshadow", "/etc/passwd", "/etc/group",
     "/etc/subuid", "/etc/subgid", "/etc/sudoers", "/etc/machine-id", "/etc/krb5.keytab", "/run/secrets",
-    "/run/agenix", "/run/keys", "/run/docker.sock",
+    "/run/agenix", "/run/keys",
 ]  # fmt: skip
 
 
@@ -158,6 +154,32 @@ def test_one_secret_below_a_providers_directory_is_not_sensitive(path: str) -> N
     assert not paths.sensitive(path)
 
 
+# -- Podman's control plane (components/model/podman.py): not even allowSensitive opens it ---
+CONTROL_PLANE_EXAMPLES = {
+    "/run/podman": "/run/podman/podman.sock",
+    "/run/docker.sock": "/var/run/docker.sock",
+    "/var/lib/containers": "/var/lib/containers/storage/overlay",
+    "/run/containers": "/run/containers/0/auth.json",
+    "/etc/containers": "/etc/containers/policy.json",
+    "/var/lib/cni": "/var/lib/cni/networks",
+    "/run/netavark.lock": "/run/netavark.lock",
+}
+
+
+@pytest.mark.parametrize(("tree", "path"), sorted(CONTROL_PLANE_EXAMPLES.items()))
+@pytest.mark.parametrize("allow", [False, True], ids=["plain", "allowSensitive"])
+def test_podman_control_plane_entry_refused_by_check(tree: str, path: str, allow: bool) -> None:
+    what = dict(podman.CONTROL_PLANE)[tree]
+    mount = {"path": "/srv/in", "hostPath": path, **({"allowSensitive": True} if allow else {})}
+    lines = seed_lines(put((f"{A}.bindMounts", [mount])))
+    why = f"reaches {what} ({tree}): Podman runs as root, so a workload that sees it is root on the host"
+    assert within(err(f"{A}.bindMounts[0].hostPath", why + via(path), path), lines)
+
+
+def test_every_control_plane_entry_has_a_case() -> None:
+    assert missing(dict(podman.CONTROL_PLANE), CONTROL_PLANE_EXAMPLES) == []
+
+
 # -- the fixed symlinks of every NixOS host -------------------------------------------------
 SYMLINK_EXAMPLES = {
     "/var/run": ("/var/run/secrets", "/run/secrets"),
@@ -184,7 +206,7 @@ def test_every_symlink_has_a_case() -> None:
 
 # -- /etc directories: read-only, still refused ---------------------------------------------
 ETC_DIRECTORY_EXAMPLES = [
-    "/etc/ssl", "/etc/ssl/certs", "/etc/pki", "/etc/containers", "/etc/profile.d", "/etc/modprobe.d",
+    "/etc/ssl", "/etc/ssl/certs", "/etc/pki", "/etc/profile.d", "/etc/modprobe.d",
     "/etc/modules-load.d", "/etc/sysctl.d", "/etc/tmpfiles.d", "/etc/udev", "/etc/dbus-1", "/etc/polkit-1",
     "/etc/xdg", "/etc/default", "/etc/NetworkManager", "/etc/wpa_supplicant",
 ]  # fmt: skip
@@ -414,7 +436,9 @@ SYSTEM_USERS_EXPECTED = {
     "messagebus": 4, "polkituser": 28, "systemd-coredump": 151, "systemd-network": 152,
     "systemd-resolve": 153, "systemd-timesync": 154,
 }  # fmt: skip
-DYNAMIC_EXPECTED = ["sshd", "nscd", "systemd-oom", "nixbld", "podman"]
+DYNAMIC_EXPECTED = ["sshd", "nscd", "systemd-oom", "nixbld"]
+PODMAN_ACCOUNTS_EXPECTED = ["podman", "docker"]
+PODMAN_GROUP = "is Podman's group on the host (it owns Podman's socket): the service would run containers as root"
 
 
 def user_lines(**user: Any) -> list[str]:
@@ -447,6 +471,11 @@ def test_dynamic_account_refused(name: str) -> None:
     assert user_lines(group=name) == err(f"{A}.user.group", SYSTEM_NAME, name, ACCOUNT_HINT)
 
 
+@pytest.mark.parametrize("name", PODMAN_ACCOUNTS_EXPECTED)
+def test_podman_account_refused(name: str) -> None:
+    assert user_lines(group=name) == err(f"{A}.user.group", PODMAN_GROUP, name, ACCOUNT_HINT)
+
+
 @pytest.mark.parametrize(
     ("uid", "why"),
     [
@@ -472,6 +501,7 @@ def test_every_account_entry_has_a_case() -> None:
     assert identities.SYSTEM_GROUPS == SYSTEM_GROUPS_EXPECTED
     assert identities.SYSTEM_USERS == SYSTEM_USERS_EXPECTED
     assert sorted(identities.DYNAMIC_NAMES) == sorted(DYNAMIC_EXPECTED)
+    assert sorted(podman.ACCOUNTS) == sorted(PODMAN_ACCOUNTS_EXPECTED)
     assert [r[:2] for r in identities.RESERVED_RANGES] == [(30000, 31000), (61184, 65519)]
 
 

@@ -30,6 +30,9 @@ MAX_DEPTH = 64
 """Deepest nesting of mappings and lists in a stack file (a real site needs about 12)."""
 
 
+_GO_V = ((None, "<nil>"), (True, "true"), (False, "false"))
+
+
 def dotted(parts: tuple[int | str, ...]) -> str:
     """A key path as errors print it: `containers.forgejo.routes[0]`, odd keys in brackets."""
     out = ""
@@ -261,7 +264,8 @@ class _Builder:
             if key is None and target.text not in NULLS:
                 continue  # the key itself was refused
             if not isinstance(key, str):
-                shown = {None: "<nil>", True: "true", False: "false"}.get(key, str(key))  # Go's %v
+                # Go's %v; by identity, since 1 == True and 0 == False in a dict lookup.
+                shown = next((text for value, text in _GO_V if key is value), str(key))
                 self.refusals.append(Refusal(
                     (*parts, target.text), f"is a key that is not text: Pulumi turns it into the text {shown!r}",
                     target.text, hint=f"quote it ({target.text!r})",
