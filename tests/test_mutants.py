@@ -53,8 +53,10 @@ def test_a_loop_behind_a_container_is_found_once_and_the_search_ends() -> None:
         )
     )
     assert lines == [
-        f"{R2}.after[0]: is part of a start-order loop ({R2} -> {VPN} -> {R2}); systemd breaks it by "
-        "dropping a job (got: 'container@vpn.service')"
+        (
+            f"{R2}.after[0]: is part of a start-order loop ({R2} -> {VPN} -> {R2}); systemd breaks it by "
+            "dropping a job (got: 'container@vpn.service')"
+        )
     ]
 
 
@@ -79,8 +81,10 @@ def test_an_oci_volume_reaching_the_secrets_dir_names_its_host_path() -> None:
         ("ociContainers.whoami.volumes", [{"path": "/srv/in", "hostPath": "/srv/nixedge"}]),
     )
     assert report_lines(apps, mutation, "apps.yaml") == [
-        "ociContainers.whoami.volumes[0].hostPath: reaches host.secretsDir (/srv/nixedge/secrets): the container "
-        "could read the tunnel credentials (got: '/srv/nixedge')"
+        (
+            "ociContainers.whoami.volumes[0].hostPath: reaches host.secretsDir (/srv/nixedge/secrets): the "
+            "container could read the tunnel credentials (got: '/srv/nixedge')"
+        )
     ]
 
 
@@ -143,6 +147,8 @@ def test_an_import_of_the_wrong_zone_is_refused(
 def test_an_import_outside_every_zone_is_only_unknown() -> None:
     lines = homelab_lines(put(("tunnel.dnsImports", {"elsewhere.test": f"{Z1}/{ID1}"})))
     assert lines == [
-        "tunnel.dnsImports['elsewhere.test']: names no record of the stack: no route and no tunnel.dnsRecords "
-        f"entry (got: '{Z1}/{ID1}')"
+        (
+            "tunnel.dnsImports['elsewhere.test']: names no record of the stack: no route and no "
+            f"tunnel.dnsRecords entry (got: '{Z1}/{ID1}')"
+        )
     ]
