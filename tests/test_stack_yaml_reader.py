@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError
-from components.model import read_stack_file, site_from_data, site_from_engine, stack_path
-from components.model.stack_yaml import MAX_DEPTH, Refused, first_difference, read_yaml, too_deep
+from components.model import site_from_data
+from components.model.keys import MAX_DEPTH, too_deep
+from components.stackfile import hosts_from_engine, read_stack_file, stack_path
+from components.stackfile.agree import first_difference
+from components.stackfile.stack_yaml import Refused, read_yaml
 
 
 def refusal(text: str) -> tuple[str, str, str | None]:
@@ -78,11 +81,11 @@ def test_nesting_is_limited_for_data_from_any_source() -> None:
 
 def test_the_program_refuses_what_check_refuses_and_takes_the_engine_value() -> None:
     written = read_stack_file(stack_path("dev"))
-    site = site_from_engine("dev", json.dumps(written), "stack dev (nixedge:site)")
-    assert site == site_from_data(written)
+    site = hosts_from_engine("dev", json.dumps(written), "stack dev (nixedge:site)")
+    assert site.hosts == (site_from_data(written),)
 
 
 def test_the_program_names_the_key_of_json_too_deep_for_python() -> None:
     with pytest.raises(ConfigError) as info:
-        site_from_engine("no-such-stack", "[" * 100_000 + "]" * 100_000, "stack x (nixedge:site)")
+        hosts_from_engine("no-such-stack", "[" * 100_000 + "]" * 100_000, "stack x (nixedge:site)")
     assert info.value.issues[0].loc == "nixedge:site"
