@@ -160,7 +160,7 @@ def compose(text: str) -> _Node | None:
                                        has_value=False)])  # fmt: skip
             attach(_Alias(event.anchor, anchors[event.anchor], line), None)
         elif isinstance(event, yaml.ScalarEvent):
-            if event.style == '"':
+            if event.style == '"' and event.start_mark and event.end_mark:
                 refusals += _escapes(text[event.start_mark.index : event.end_mark.index], _where(stack))
             attach(_Scalar(event.value, event.tag, event.style is None, line), event.anchor)
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
