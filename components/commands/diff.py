@@ -4,7 +4,9 @@ Renders the stack file as it is at a git revision (`--base`, default HEAD) and a
 in the working tree, both with the current code (the question is what the config change
 does, not what a code change does), then prints a unified diff of the Nix modules and a
 summary of route, address and DNS changes. Exit 0: no change; 1: changes; 2: an error.
-No Pulumi, no state, no network: git and the pure model and renderer only.
+No Pulumi state, no credentials, no network: git, the stack-file room and the pure model
+and renderer; the Pulumi CLI, when there is one, only reads the working tree's stack file
+(components/stackfile/cli_config.py) to prove it reads it as `check` does.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from components.model.hosts import ResolvedHosts, hosts_from_data
 from components.model.keys import module_refs
 from components.nixos.render import render
 from components.stackfile import read_stack_bytes, stack_path
+from components.stackfile.agree import engine_agrees
 
 WORKING_TREE = "the working tree"
 _COLORS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m", "header": "\033[1m"}  # git's defaults
@@ -122,11 +125,17 @@ def read_at(repo: Path, commit: str, rel: str) -> bytes | None:
 # --- loading both sides ---------------------------------------------------------------
 
 
-def _side(data: bytes, name: str, source: str, read_module: Callable[[str], bytes | None]) -> ResolvedHosts:
+def _side(
+    data: bytes, name: str, source: str, read_module: Callable[[str], bytes | None], *, deployed: bool = False
+) -> ResolvedHosts:
     """Validate a stack file's bytes; errors name the file `name` and the side (`source`).
-    Modules that containers import by path come from `read_module` (the side's project)."""
+    Modules that containers import by path come from `read_module` (the side's project).
+    The side to be `deployed` is also read by the Pulumi CLI when there is one: where the
+    engine would read it otherwise than `check`, the review would not be what deploys."""
     try:
         written = read_stack_bytes(data, name)
+        if deployed:
+            engine_agrees(data, written, name, source)
     except ConfigError as exc:
         raise ConfigError(exc.issues, source) from None
     modules: dict[str, str | Unreadable] = {}
@@ -164,7 +173,7 @@ def load_sides(path: Path, ref: str) -> tuple[Side, Side, str]:
     # A stack file lives in <project>/stacks/; imported module paths are relative to <project>.
     project = PurePosixPath(rel).parent.parent
     head_site = (
-        _side(working.read_bytes(), rel, f"{rel} in {WORKING_TREE}", _working_file(repo / project))
+        _side(working.read_bytes(), rel, f"{rel} in {WORKING_TREE}", _working_file(repo / project), deployed=True)
         if working.is_file()
         else None
     )

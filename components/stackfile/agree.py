@@ -5,7 +5,8 @@ language host receives the config in `Run`); `check`, `render` and `diff` read t
 file with components/stackfile/stack_yaml.py. Where the two readings differ in any value
 (types included: 1, 1.0 and true are three values), the run stops before any resource
 is registered, naming the key, its line and a way to write it that both read alike.
-`diff` compares the same two readings when the CLI is there (components/stackfile/cli_config.py).
+`diff` compares the same two readings when the CLI is there (`engine_agrees`, which
+asks the CLI through components/stackfile/cli_config.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from components.errors import ConfigError, Issue
 from components.model.keys import dotted
 from components.model.load import SITE_KEY
+from components.stackfile.cli_config import engine_reading
 from components.stackfile.read import StackFile, read_stack, shown, stack_path
 
 
@@ -103,3 +105,20 @@ def _written(path: Path) -> StackFile | None:
         if all(issue.message.startswith("is missing") for issue in exc.issues):
             return None
         raise
+
+
+def engine_agrees(data: bytes, written: StackFile, file: str, source: str) -> None:
+    """Raise where the Pulumi CLI (when there is one) reads the stack file `data` otherwise
+    than `check` did (`written`): refuses it, or reads another value."""
+    reading = engine_reading(data)
+    if reading is None:
+        return
+    if reading.refused is not None:
+        issue = Issue(
+            file, f"is refused by the Pulumi engine, which `check` accepts: {reading.refused}", has_value=False,
+            hint="report it as a bug of nixedge's reader; the engine's message names the line",
+        )  # fmt: skip
+        raise ConfigError([issue], source)
+    found = disagreement(written, reading.site, file, source, "the Pulumi engine")
+    if found is not None:
+        raise found

@@ -112,6 +112,27 @@ def _escapes(raw: str, parts: tuple[int | str, ...]) -> list[Refusal]:
     return []
 
 
+def _block_tabs(raw: str, parts: tuple[int | str, ...], line: int) -> list[Refusal]:
+    """A tab where go-yaml expects indentation in a block scalar (`|`, `>`): go-yaml
+    refuses the file (scannerc.go, yaml_parser_scan_block_scalar_breaks), PyYAML may not.
+    With an indentation indicator the indentation is the parent's plus it: any tab in a
+    line's leading blanks is refused then, which may refuse a file go-yaml takes."""
+    header, *lines = raw.split("\n")
+    explicit = any(c.isdigit() for c in header)
+    indent: int | None = None
+    for n, text in enumerate(lines, start=line + 1):
+        spaces = len(text) - len(text.lstrip(" "))
+        tab = text[spaces : spaces + 1] == "\t"
+        if tab and (explicit or indent is None or spaces < indent):
+            return [Refusal(
+                parts, f"is a block scalar with a tab in its indentation (line {n}): Pulumi refuses the file",
+                has_value=False, hint="indent with spaces; write a tab of the text as \\t in a double-quoted string",
+            )]  # fmt: skip
+        if indent is None and text.strip(" "):
+            indent = spaces
+    return []
+
+
 def _directive(event: yaml.DocumentStartEvent, line: int) -> None:
     if event.version is not None and tuple(event.version) != (1, 1):
         shown = ".".join(map(str, event.version))
@@ -160,8 +181,10 @@ def compose(text: str) -> _Node | None:
                                        has_value=False)])  # fmt: skip
             attach(_Alias(event.anchor, anchors[event.anchor], line), None)
         elif isinstance(event, yaml.ScalarEvent):
-            if event.style == '"' and event.start_mark and event.end_mark:
-                refusals += _escapes(text[event.start_mark.index : event.end_mark.index], _where(stack))
+            if event.style in ('"', "|", ">") and event.start_mark and event.end_mark:
+                raw = text[event.start_mark.index : event.end_mark.index]
+                check = _escapes(raw, _where(stack)) if event.style == '"' else _block_tabs(raw, _where(stack), line)
+                refusals += check
             attach(_Scalar(event.value, event.tag, event.style is None, line), event.anchor)
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if len(stack) >= MAX_DEPTH:
