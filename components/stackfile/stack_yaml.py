@@ -65,6 +65,8 @@ class _Seq:
     tag: str | None
     line: int
     items: list[_Node] = field(default_factory=list)
+    column: int = 0
+    """Where its first entry starts: go-yaml's indentation of the block."""
 
 
 @dataclass(eq=False)
@@ -73,6 +75,8 @@ class _Map:
     line: int
     items: list[_Node] = field(default_factory=list)
     """Keys and values in turn."""
+    column: int = 0
+    """Where its first key starts: go-yaml's indentation of the block."""
 
 
 @dataclass(eq=False)
@@ -112,18 +116,18 @@ def _escapes(raw: str, parts: tuple[int | str, ...]) -> list[Refusal]:
     return []
 
 
-def _block_tabs(raw: str, parts: tuple[int | str, ...], line: int) -> list[Refusal]:
+def _block_tabs(raw: str, parts: tuple[int | str, ...], line: int, parent: int) -> list[Refusal]:
     """A tab where go-yaml expects indentation in a block scalar (`|`, `>`): go-yaml
     refuses the file (scannerc.go, yaml_parser_scan_block_scalar_breaks), PyYAML may not.
-    With an indentation indicator the indentation is the parent's plus it: any tab in a
-    line's leading blanks is refused then, which may refuse a file go-yaml takes."""
+    The indentation is the first content line's, or with an indicator (`|2`) the parent
+    block's (`parent`, -1 at the root) plus it; a tab before it is refused."""
     header, *lines = raw.split("\n")
-    explicit = any(c.isdigit() for c in header)
-    indent: int | None = None
+    digits = "".join(c for c in header if c.isdigit())
+    indent: int | None = max(parent, 0) + int(digits) if digits else None
     for n, text in enumerate(lines, start=line + 1):
         spaces = len(text) - len(text.lstrip(" "))
         tab = text[spaces : spaces + 1] == "\t"
-        if tab and (explicit or indent is None or spaces < indent):
+        if tab and (indent is None or spaces < indent):
             return [Refusal(
                 parts, f"is a block scalar with a tab in its indentation (line {n}): Pulumi refuses the file",
                 has_value=False, hint="indent with spaces; write a tab of the text as \\t in a double-quoted string",
@@ -183,13 +187,14 @@ def compose(text: str) -> _Node | None:
         elif isinstance(event, yaml.ScalarEvent):
             if event.style in ('"', "|", ">") and event.start_mark and event.end_mark:
                 raw = text[event.start_mark.index : event.end_mark.index]
-                check = _escapes(raw, _where(stack)) if event.style == '"' else _block_tabs(raw, _where(stack), line)
-                refusals += check
+                where, parent = _where(stack), stack[-1].column if stack else -1
+                refusals += _escapes(raw, where) if event.style == '"' else _block_tabs(raw, where, line, parent)
             attach(_Scalar(event.value, event.tag, event.style is None, line), event.anchor)
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if len(stack) >= MAX_DEPTH:
                 raise Refused([_too_deep(_where(stack))])
-            node: _Seq | _Map = (_Seq if isinstance(event, yaml.SequenceStartEvent) else _Map)(event.tag, line)
+            kind = _Seq if isinstance(event, yaml.SequenceStartEvent) else _Map
+            node: _Seq | _Map = kind(event.tag, line, column=event.start_mark.column if event.start_mark else 0)
             attach(node, event.anchor)
             stack.append(node)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):

@@ -32,7 +32,7 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9
 # go-yaml's timestamp layouts (resolve.go allowedTimestampFormats), as Go's time.Parse reads them.
 _GO_DATE = re.compile(
     r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})"
-    r"(?:(?P<sep>[Tt ])(?P<H>[0-9]{1,2}):(?P<M>[0-9]{1,2}):(?P<S>[0-9]{1,2})(?:\.[0-9]+)?"
+    r"(?:(?P<sep>[Tt]| +)(?P<H>[0-9]{1,2}):(?P<M>[0-9]{1,2}):(?P<S>[0-9]{1,2})(?:\.[0-9]+)?"
     r"(?P<zone>Z|[-+][0-9]{2}:[0-9]{2})?)?"
 )
 # go-yaml's fallback for a sign after the prefix (resolve.go: ParseInt(plain[2:], 2 or 8, 64)).
@@ -86,8 +86,9 @@ def _number(text: str) -> Any:
     if signed is not None:
         return _signed_prefix(text, int(signed["digits"], 2 if signed["base"] == "b" else 8))
     if _GO_INT.fullmatch(plain) and _beyond_go(plain):
+        readers = {"x": "YAML 1.1 and 1.2", "o": "YAML 1.2", "b": "YAML 1.1"}[plain.lstrip("+-")[1].lower()]
         raise ValueError(
-            f"is beyond 64 bits: Pulumi reads {text} as text, YAML readers as a number",
+            f"is beyond 64 bits: Pulumi reads {text} as text, {readers} readers as a number",
             "use a smaller number, or " + _QUOTE.format(q=repr(text)),
         )
     if _GO_INT.fullmatch(plain):
