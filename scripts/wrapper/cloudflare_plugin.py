@@ -1,10 +1,8 @@
 """Makes sure the Pulumi engine can load the Cloudflare provider before a stack that
 publishes at Cloudflare runs, at the version the program's SDK asks for.
 
-`scripts/pulumi` runs this before `preview`, `up`, `refresh` and `destroy` of a stack
-whose file sets `tunnel.accountId`:
-
-    .venv/bin/python scripts/cloudflare_plugin.py STACK STACK_FILE
+`scripts/pulumi` runs `ensure` before `preview`, `up`, `refresh` and `destroy` of a
+stack whose file sets `tunnel.accountId`.
 
 The engine loads `pulumi-resource-cloudflare` at the version of the `pulumi-cloudflare`
 package (pinned in requirements.txt), and where the CLI does not download plugins by
@@ -24,15 +22,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
-import yaml
+from scripts.wrapper.paths import REPO, stack_file
+from scripts.wrapper.stack_file import read_site
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))  # run as a script: the model (pydantic only) from this checkout
-from components.errors import ConfigError  # noqa: E402
-from components.model import site_from_data  # noqa: E402
-
+COMMANDS = frozenset({"preview", "pre", "up", "update", "refresh", "destroy"})
+"""The commands that load the stack's providers."""
 REQUIREMENTS = REPO / "requirements.txt"
 PLUGIN = "pulumi-resource-cloudflare"
 INSTALL_TIMEOUT = 300.0
@@ -55,13 +50,15 @@ def account_id(stack_file: Path) -> str | None:
     """`tunnel.accountId` of the stack's site when the site is valid and the id real. A
     `<placeholder>` or an invalid site is the program's to report, with its own message
     naming the key, so for those the plugin is not needed yet."""
+    site = read_site(stack_file)
+    if not isinstance(site, dict) or not isinstance(site.get("tunnel"), dict) or "accountId" not in site["tunnel"]:
+        return None  # spares the model's import
+    from components.errors import ConfigError
+    from components.model import site_from_data
+
     try:
-        data: Any = yaml.safe_load(stack_file.read_text(encoding="utf-8"))
-        site = data["config"]["nixedge:site"]
-        if not isinstance(site.get("tunnel"), dict) or "accountId" not in site["tunnel"]:
-            return None  # spares the model's import
         resolved = site_from_data(site, str(stack_file), stack_file.parent.parent)
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ConfigError):
+    except (ConfigError, KeyError, TypeError, AttributeError):
         return None
     value = resolved.tunnel.account_id if resolved.tunnel is not None else None
     return value if value and not value.startswith("<") else None
@@ -102,6 +99,13 @@ def failure(stack: str, version: str, output: str) -> str:
     )
 
 
+def ensure_for(command: str, stack: str | None) -> int:
+    """Before `command` on `stack`: 0 when the engine will find the plugin it needs."""
+    if command not in COMMANDS or stack is None or not stack_file(stack).is_file():
+        return 0
+    return ensure(stack, stack_file(stack))
+
+
 def ensure(stack: str, stack_file: Path) -> int:
     if account_id(stack_file) is None:
         return 0
@@ -121,14 +125,3 @@ def ensure(stack: str, stack_file: Path) -> int:
         return 1
     print(f"Installed the Pulumi provider plugin {PLUGIN} {version}", file=sys.stderr)
     return 0
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python scripts/cloudflare_plugin.py STACK STACK_FILE", file=sys.stderr)
-        return 2
-    return ensure(argv[0], Path(argv[1]))
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
