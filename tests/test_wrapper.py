@@ -27,8 +27,15 @@ def wrapper(root: Path, home: Path, *args: str, timeout: float = 300) -> subproc
     """`scripts/pulumi ARGS` in `root`, from a shell with no PULUMI_* variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "GIT_"))}
     env["PULUMI_HOME"] = str(home)
-    return subprocess.run([str(root / "scripts" / "pulumi"), *args], cwd=root, env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)  # fmt: skip
+    return subprocess.run(
+        [str(root / "scripts" / "pulumi"), *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture
@@ -154,19 +161,32 @@ def bare_checkout(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """scripts/ and the requirements in a directory with no .venv, and an environment
     whose python3 and pulumi are stand-ins: set-up runs fast and offline."""
     root = tmp_path / "nixedge"
-    for rel in ["scripts/setup", "scripts/pulumi", "scripts/engine/setup.sh", "requirements.txt",
-                "requirements-dev.txt"]:  # fmt: skip
+    for rel in [
+        "scripts/setup",
+        "scripts/pulumi",
+        "scripts/engine/setup.sh",
+        "requirements.txt",
+        "requirements-dev.txt",
+    ]:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes((REPO / rel).read_bytes())
         (root / rel).chmod((REPO / rel).stat().st_mode)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name, text in [("python3", FAKE_PYTHON), ("pulumi", "#!/bin/sh\necho v3.274.1\n"),
-                       ("ssh", "#!/bin/sh\n"), ("ssh-keygen", "#!/bin/sh\n")]:  # fmt: skip
+    for name, text in [
+        ("python3", FAKE_PYTHON),
+        ("pulumi", "#!/bin/sh\necho v3.274.1\n"),
+        ("ssh", "#!/bin/sh\n"),
+        ("ssh-keygen", "#!/bin/sh\n"),
+    ]:
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-           "SETUP_LOG": str(tmp_path / "setup.log")}  # fmt: skip
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "SETUP_LOG": str(tmp_path / "setup.log"),
+    }
     return root, env
 
 
@@ -174,19 +194,20 @@ def test_the_first_deploy_installs_the_runtime_alone_and_says_each_step(
     bare_checkout: tuple[Path, dict[str, str]],
 ) -> None:
     root, env = bare_checkout
-    result = subprocess.run([root / "scripts" / "pulumi", "--help"], env=env, capture_output=True, text=True,
-                            timeout=60, check=False)  # fmt: skip
+    result = subprocess.run(
+        [root / "scripts" / "pulumi", "--help"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""  # set-up talks on stderr: stdout stays pulumi's
     log = Path(env["SETUP_LOG"]).read_text().splitlines()
     assert log == [f"pip {root}/requirements.txt", f"python {root}/scripts/wrapper/main.py --help"]
+    cli = Path(env["PATH"].split(":")[0]) / "pulumi"
     assert result.stderr.splitlines() == [
         "Debian packages are present (openssh-client)",
         "Installing requirements.txt into .venv (first time about 40 s)...",
         "Installed requirements.txt into .venv (Python 3.11.7)",
-        f"Using the Pulumi CLI v3.274.1 at {Path(env['PATH'].split(':')[0]) / 'pulumi'}",
-        f"Linked .venv/bin/pulumi to {Path(env['PATH'].split(':')[0]) / 'pulumi'}, with our language host and "
-        "dynamic provider plugin",
+        f"Using the Pulumi CLI v3.274.1 at {cli}",
+        f"Linked .venv/bin/pulumi to {cli}, with our language host and dynamic provider plugin",
     ]
 
 
@@ -206,3 +227,40 @@ def test_the_tests_set_up_their_own_requirements_on_top(bare_checkout: tuple[Pat
         f"pip {root}/requirements.txt",
         f"pip {root}/requirements-dev.txt",
     ]
+
+
+# -- hints name the command a user runs -----------------------------------------------------
+
+
+def test_generated_files_name_the_command_a_user_runs() -> None:
+    from components.model import load_stack
+    from components.nixos.render import render
+
+    files = render(load_stack("dev"))
+    assert all("# `scripts/pulumi up --refresh` puts it back.\n" in text for text in files.values())
+
+
+def test_messages_name_the_command_a_user_runs() -> None:
+    """No message the host engine or the renderer writes tells a user to run a bare
+    `pulumi ...`, which is not on PATH where the CLI was built from Go modules."""
+    import ast
+
+    bare = []
+    for path in sorted([*(REPO / "components" / "host").glob("*.py"), *(REPO / "components" / "nixos").glob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        bare += [
+            f"{path.name}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and "`pulumi " in node.value
+        ]
+    assert bare == []
