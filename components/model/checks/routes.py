@@ -7,7 +7,8 @@ from components.model.checks import identities
 from components.model.checks.report import Report
 from components.model.presets import PRESETS
 from components.model.resolved import PublicRoute
-from components.model.site import Container, Route, Site
+from components.model.shared import Route
+from components.model.site import Container, Site
 
 
 def zone_of(site: Site, hostname: str) -> str | None:
