@@ -533,3 +533,25 @@ def test_an_oci_app_without_a_user_renders_without_one() -> None:
     text = files["oci-containers/whoami.nix"]
     assert "user = " not in text and "users.users" not in text
     assert '"d /var/lib/whoami 0750 root root -"' in text
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        pytest.param(
+            put(("origins.whoami", {"kind": "host", "address": "127.0.0.1", "routes": [{"hostname": "x.example.org",
+                                                                                       "port": 3000}]})),
+            "origins.whoami: has the name of ociContainers.whoami",
+            id="origin-named-like-oci-app",
+        ),
+        pytest.param(
+            put(("ociContainers.uptime", {**SECOND})),
+            "ociContainers.uptime: has the name of containers.uptime",
+            id="oci-app-named-like-container",
+        ),
+    ],
+)  # fmt: skip
+def test_one_namespace_for_every_kind(mutation: Mutation, expected: str) -> None:
+    assert report_lines(base, mutation, "apps")[0].startswith(
+        f"{expected}; the names of containers, ociContainers and origins are one namespace"
+    )

@@ -140,6 +140,7 @@ class _Resolver:
     def run(self) -> ResolvedSite:
         site, report = self.site, self.report
         identities.host_name(site, report)
+        identities.namespace(site, report)
         allocated = addresses.check_addresses(site, report)
         identities.users(site, report)
         routes.unique_hostnames(site, report)

@@ -8,7 +8,7 @@ from components.model import podman
 from components.model.checks.report import Report
 from components.model.presets import PRESETS
 from components.model.site import Site
-from components.model.workloads import Workload, run
+from components.model.workloads import Workload, run, workloads
 
 # Container names longer than this break on kernels up to 5.8 (interface altnames,
 # nixpkgs#38509): nixos-containers.nix asserts it only on such kernels, so we warn.
@@ -26,14 +26,17 @@ def host_name(site: Site, report: Report) -> None:
         )
 
 
-def origin_name(site: Site, report: Report, name: str) -> None:
-    """Origins and containers share one namespace."""
-    if name in site.containers:
-        report.error(
-            f"origins.{name}",
-            f"has the name of containers.{name}; names of origins and containers are one namespace",
-            name,
-        )
+def namespace(site: Site, report: Report) -> None:
+    """Every workload, whatever its kind, has a name of its own: one namespace."""
+    first: dict[str, str] = {}
+    for w in workloads(site):
+        owner = first.setdefault(w.name, w.loc)
+        if owner != w.loc:
+            report.error(
+                w.loc,
+                f"has the name of {owner}; the names of containers, ociContainers and origins are one namespace",
+                w.name,
+            )
 
 
 def long_name(report: Report, name: str) -> None:

@@ -101,19 +101,11 @@ def addresses(
 
 
 def names_and_ports(site: Site, report: Report) -> None:
-    """One namespace with the NixOS containers and origins; no host SSH port published
-    (host ports taken twice: isolation.host_ports)."""
+    """No app named after Podman's units, no host SSH port published (the namespace:
+    identities.namespace; host ports taken twice: isolation.host_ports)."""
     ssh = ssh_ports(site)
     for name, o in site.oci_containers.items():
         loc = f"ociContainers.{name}"
-        for other in ("containers", "origins"):
-            if name in getattr(site, other):
-                report.error(
-                    loc,
-                    f"has the name of {other}.{name}; the names of containers, ociContainers and "
-                    "origins are one namespace",
-                    name,
-                )
         if name in podman.OWN_UNITS:
             report.error(
                 loc,
