@@ -555,3 +555,39 @@ def test_one_namespace_for_every_kind(mutation: Mutation, expected: str) -> None
     assert report_lines(base, mutation, "apps")[0].startswith(
         f"{expected}; the names of containers, ociContainers and origins are one namespace"
     )
+
+
+LINK_LOCAL = "which hosts use for their own links (and clouds for metadata)"
+
+
+@pytest.mark.parametrize(
+    ("address", "what"),
+    [
+        ("169.254.169.254", f"the link-local range 169.254.0.0/16, {LINK_LOCAL}"),
+        ("224.0.0.1", "the multicast range 224.0.0.0/4: a veth address must be unicast"),
+        ("0.0.0.1", "0.0.0.0/8, which means 'this host' and is never a valid address"),
+        ("240.0.0.1", "the reserved range 240.0.0.0/4, which Linux does not route"),
+    ],
+)  # fmt: skip
+def test_invalid_published_host_address(address: str, what: str) -> None:
+    assert report_lines(base, put((f"{W}.ports[0].hostAddress", address)), "apps") == [
+        f"{W}.ports[0].hostAddress: is in {what}: no address of the host to publish on (got: '{address}')",
+        "  Hint: publish on 127.0.0.1 (the default) or an address of the host",
+    ]
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "127.0.0.2", "192.168.1.5"])
+def test_published_host_addresses_that_work(address: str) -> None:
+    data = base()
+    data["ociContainers"]["whoami"]["ports"][0]["hostAddress"] = address
+    assert site_from_data(data, "apps").oci_containers[0].ports[0][0] == address
+
+
+def test_an_oci_address_taken_by_a_guest_origin_is_refused() -> None:
+    lines = report_lines(
+        base,
+        put(("origins.vm", {"kind": "guest", "address": "10.80.0.10", "routes": [{"hostname": "vm.example.org",
+                                                                                   "port": 8080}]})),
+        "apps",
+    )  # fmt: skip
+    assert f"{W}.address: is already used by origins.vm.address (got: '10.80.0.10')" in lines
