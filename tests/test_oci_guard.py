@@ -591,3 +591,10 @@ def test_an_oci_address_taken_by_a_guest_origin_is_refused() -> None:
         "apps",
     )  # fmt: skip
     assert f"{W}.address: is already used by origins.vm.address (got: '10.80.0.10')" in lines
+
+
+def test_an_oci_app_named_like_the_host_is_refused() -> None:
+    assert report_lines(base, rename("whoami", "apps"), "apps") == [
+        ("ociContainers.apps: has the name of the host (host.name): the container takes its name as its host name, "
+        "so both would answer to it (got: 'apps')")
+    ]

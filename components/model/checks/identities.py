@@ -16,14 +16,16 @@ NAME_WARN_LENGTH = 11
 
 
 def host_name(site: Site, report: Report) -> None:
-    """No container takes the host's name."""
-    if site.host.name in site.containers:
-        report.error(
-            f"containers.{site.host.name}",
-            "has the name of the host (host.name): the container takes its name as its host name, "
-            "so both would answer to it",
-            site.host.name,
-        )
+    """No workload nixedge runs takes the host's name (NixOS and Podman both give a
+    container its name as its host name)."""
+    for w in run(site):
+        if w.name == site.host.name:
+            report.error(
+                w.loc,
+                "has the name of the host (host.name): the container takes its name as its host name, "
+                "so both would answer to it",
+                site.host.name,
+            )
 
 
 def namespace(site: Site, report: Report) -> None:
