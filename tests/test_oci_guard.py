@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from components.model import read_stack_file, site_from_data
+from components.model import podman, read_stack_file, site_from_data
+from components.model.checks.isolation import MODULE_SYSTEM_KEYS
 from components.nixos.render import render
 from tests.nixeval import DELETE, REPO, Mutation, put, report_lines
 
@@ -116,7 +117,7 @@ ACCOUNTS = [
     pytest.param(
         put((f"{W}.user.group", "podman")),
         [
-            (f"{W}.user.group: is Podman's group on the host (it owns Podman's socket): the service would run "
+            (f"{W}.user.group: names Podman's group on the host (it owns Podman's socket): the service would run "
             "containers as root (got: 'podman')"),
             OWN,
         ],
@@ -155,7 +156,7 @@ ACCOUNTS = [
     pytest.param(
         put(("ociContainers.web", {**SECOND, "user": {"name": "web", "uid": 2102, "gid": 2102, "group": "podman"}})),
         [
-            ("ociContainers.web.user.group: is Podman's group on the host (it owns Podman's socket): the service "
+            ("ociContainers.web.user.group: names Podman's group on the host (it owns Podman's socket): the service "
             "would run containers as root (got: 'podman')"),
             "  Hint: give the service an account of its own, e.g. 'web'",
         ],
@@ -597,4 +598,62 @@ def test_an_oci_app_named_like_the_host_is_refused() -> None:
     assert report_lines(base, rename("whoami", "apps"), "apps") == [
         ("ociContainers.apps: has the name of the host (host.name): the container takes its name as its host name, "
         "so both would answer to it (got: 'apps')")
+    ]
+
+
+# -- every entry of the tables this guard adds has its own case ---------------------------------
+# A path inside each entry of podman.CONTROL_PLANE, mounted as a volume of whoami.
+CONTROL_PLANE_CASES = {
+    "/run/podman": "/run/podman/podman.sock",
+    "/run/docker.sock": "/run/docker.sock",
+    "/var/lib/containers": "/var/lib/containers/storage/overlay",
+    "/run/containers": "/run/containers/0/auth.json",
+    "/etc/containers": "/etc/containers/registries.conf",
+    "/var/lib/cni": "/var/lib/cni/networks",
+    "/run/netavark.lock": "/run/netavark.lock",
+}
+
+
+def test_every_control_plane_entry_has_a_case() -> None:
+    assert {tree for tree, _ in podman.CONTROL_PLANE} == set(CONTROL_PLANE_CASES)
+
+
+@pytest.mark.parametrize(("tree", "path"), sorted(CONTROL_PLANE_CASES.items()))
+def test_each_control_plane_entry_is_refused_even_with_allow_sensitive(tree: str, path: str) -> None:
+    what = dict(podman.CONTROL_PLANE)[tree]
+    volume = {"path": "/x", "hostPath": path, "allowSensitive": True}
+    assert report_lines(base, put((f"{W}.volumes", [volume])), "apps") == [
+        f"{W}.volumes[0].hostPath: reaches {what} ({tree}): {ROOT} (got: '{path}')"
+    ]
+
+
+OWN_UNIT_CASES = ("auto-update", "restart", "prune", "clean-transient", "kube")
+TRANSPORT_CASES = ("dir", "docker", "docker-archive", "docker-daemon", "oci", "oci-archive", "containers-storage",
+                   "ostree", "sif", "tarball")  # fmt: skip
+ACCOUNT_CASES = ("podman", "docker")
+MODULE_KEY_CASES = ("imports", "disabledModules", "_module", "_class", "_file", "options", "config", "require", "key")
+
+
+def test_every_table_entry_has_a_case() -> None:
+    assert set(OWN_UNIT_CASES) == podman.OWN_UNITS
+    assert set(TRANSPORT_CASES) == podman.TRANSPORTS
+    assert set(ACCOUNT_CASES) == podman.ACCOUNTS
+    assert set(MODULE_KEY_CASES) == set(MODULE_SYSTEM_KEYS)
+
+
+@pytest.mark.parametrize("transport", TRANSPORT_CASES)
+def test_each_transport_is_refused(transport: str) -> None:
+    image = f"{transport}:/var/tmp/image"
+    assert report_lines(base, put((f"{W}.image", image)), "apps") == [
+        f"{W}.image: {TRANSPORT.format(transport)} (got: '{image}')"
+    ]
+
+
+@pytest.mark.parametrize("name", ACCOUNT_CASES)
+@pytest.mark.parametrize("field", ["name", "group"])
+def test_each_podman_account_is_refused(name: str, field: str) -> None:
+    assert report_lines(base, put((f"{W}.user.{field}", name)), "apps") == [
+        (f"{W}.user.{field}: names Podman's group on the host (it owns Podman's socket): the service would run "
+        f"containers as root (got: '{name}')"),
+        OWN,
     ]

@@ -126,7 +126,7 @@ def _system_name(name: str, app: str) -> str | None:
     if name in SYSTEM_USERS or name in SYSTEM_GROUPS or name in DYNAMIC_NAMES or _NIXBLD.fullmatch(name):
         return "is an account every NixOS host has; the service would merge with it and share its powers"
     if name in podman.ACCOUNTS:
-        return "is Podman's group on the host (it owns Podman's socket): the service would run containers as root"
+        return "names Podman's group on the host (it owns Podman's socket): the service would run containers as root"
     return None
 
 
