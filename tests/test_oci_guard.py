@@ -508,12 +508,14 @@ def test_a_unit_name_over_255_characters_is_refused() -> None:
     assert site_from_data(data, "apps").oci_containers[0].after[-2:] == ("a" * 247 + ".service", "getty@tty1.service")
 
 
-def test_trust_all_containers_keeps_the_veths_next_to_podmans_bridge() -> None:
+@pytest.mark.parametrize(("backend", "pattern"), [("iptables", "ve-+"), ("nftables", "ve-*")])
+def test_trust_all_containers_keeps_the_veths_next_to_podmans_bridge(backend: str, pattern: str) -> None:
     data = base()
+    data["host"]["firewallBackend"] = backend
     data["network"]["trustAllContainers"] = True
     data["ociContainers"]["whoami"].pop("hostFirewall")
     text = render(site_from_data(data, "apps"))["network.nix"]
-    assert "  networking.firewall.trustedInterfaces = [\n    \"ve-+\"\n    \"nixedge0\"\n  ];\n" in text
+    assert f'  networking.firewall.trustedInterfaces = [\n    "{pattern}"\n    "nixedge0"\n  ];\n' in text
     assert text.count("trustedInterfaces") == 1
 
 
