@@ -142,3 +142,15 @@ def test_targets_apart_pass() -> None:
     data = _two_hosts(ssh("root@seminar"), ssh("root@seminar", 2222))
     assert hosts_from_data(data).names == ("seminar", "storage")
     assert errors(_two_hosts(ssh("root@seminar"), ssh("root@Seminar")))  # and the same machine does not
+
+
+@pytest.mark.parametrize("path", ["~/nixedge", "out/~", "~root/x"])
+def test_a_local_target_with_a_tilde_is_refused(path: str) -> None:
+    data = site()["hosts"]["seminar"]
+    data["host"] = {"name": "seminar", "target": local(path)}
+    with pytest.raises(ConfigError) as info:
+        hosts_from_data(data, "seminar.yaml")
+    assert [f"{i.loc}: {i.message}" for i in info.value.issues] == [
+        ("host.target.path: must not contain '~': nothing expands it, so it would be a directory named '~'; "
+        "write the full path")
+    ]
