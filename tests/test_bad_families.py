@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError
-from components.model import read_stack_file, site_from_data
+from components.model import site_from_data
 from components.model.hosts import hosts_from_data
+from components.stackfile import read_stack_file
 from tests.model_cases import multiservice_site
 from tests.nixeval import REPO, Mutation, put, seed_site
 
@@ -94,7 +95,7 @@ def report(base: Callable[[], Any], mutation: Mutation) -> list[str]:
     mutation(data)
     with pytest.raises(ConfigError) as info:
         if isinstance(data, dict) and "hosts" in data:
-            hosts_from_data(data, "site.yaml", PROJECT)
+            hosts_from_data(data, "site.yaml", project_dir=str(PROJECT))
         else:
             site_from_data(data, "site.yaml")
     lines = str(info.value).splitlines()
@@ -149,7 +150,7 @@ CASES = [
     ),
     case('oci-user-group-docker', 'OCI', apps, put((f"{W}.user.group", "docker")),
         (
-            "ociContainers.whoami.user.group: is Podman's group on the host (it owns Podman's socket): "
+            "ociContainers.whoami.user.group: names Podman's group on the host (it owns Podman's socket): "
             "the service would run containers as root (got: 'docker')"
         ),
         "  Hint: give the service an account of its own, e.g. 'whoami'",
@@ -1122,7 +1123,7 @@ def test_records_and_imports_apart_on_two_hosts_pass() -> None:
         ("hosts.seminar.tunnel.dnsImports", {"forgejo.ncaq.net": ID1}),
         ("hosts.storage.tunnel.dnsImports", {"files.ncaq.net": ID2}),
     )(data)
-    assert hosts_from_data(data, "site.yaml", PROJECT).names == ("seminar", "storage")
+    assert hosts_from_data(data, "site.yaml", project_dir=str(PROJECT)).names == ("seminar", "storage")
 
 
 def test_the_postgresql_server_keeps_its_data_directory() -> None:
@@ -1135,7 +1136,7 @@ def test_the_postgresql_server_keeps_its_data_directory() -> None:
 
 def test_a_host_key_that_is_a_number_is_named_as_pulumi_reads_it() -> None:
     """1 == True in a lookup: the message once said Pulumi reads the key 1 as 'true'."""
-    from components.model.stack_yaml import Refused, read_yaml
+    from components.stackfile.stack_yaml import Refused, read_yaml
 
     with pytest.raises(Refused) as info:
         read_yaml(b"config:\n  nixedge:site:\n    hosts:\n      1: {}\n      0: {}\n      true: {}\n")

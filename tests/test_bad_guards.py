@@ -29,10 +29,13 @@ from components.host.local import LocalTransport
 from components.host.manifest import MANIFEST
 from components.host.move import MACHINE_ID, move
 from components.host.props import desired
-from components.model import read_stack_file, site_from_data
+from components.model import site_from_data
 from components.model.hosts import hosts_from_data
 from components.nixos.render import render
-from scripts import cloudflare_plugin, pulumi_state
+from components.stackfile import read_stack_file
+from scripts.state import files as state_files
+from scripts.state import machine, run
+from scripts.wrapper import cloudflare_plugin
 from tests.nixeval import REPO, report_lines
 from tests.test_host_move_provider import FILES, SECRET, Places, snapshot
 
@@ -181,12 +184,12 @@ def checkpoint_backend(root: Path) -> Path:
     stacks.mkdir(parents=True)
     checkpoint = stacks / "s.json"
     checkpoint.write_text(json.dumps({"version": 3, "checkpoint": {"stack": "s", "latest": {"n": 2}}}))
-    (stacks / "s.json.attrs").write_text(pulumi_state.attrs_text(checkpoint.read_bytes()))
+    (stacks / "s.json.attrs").write_text(state_files.attrs_text(checkpoint.read_bytes()))
     return checkpoint
 
 
 def state_check(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
-    code = pulumi_state.main(["check", "--backend", f"file://{root}", "--stack", "s", "--command", "preview"])
+    code = run.check(root, "s", "preview")
     return code, capsys.readouterr().err.splitlines()
 
 
@@ -236,12 +239,12 @@ def test_a_backend_behind_a_symlink_is_judged_by_the_file_system_it_leads_to(tmp
     try:
         link = tmp_path / "state"
         link.symlink_to(target)
-        assert pulumi_state.file_system(target) == "tmpfs"
-        assert pulumi_state.file_system(tmp_path) != "tmpfs"
-        assert pulumi_state.file_system(link) == "tmpfs"
+        assert machine.file_system(target) == "tmpfs"
+        assert machine.file_system(tmp_path) != "tmpfs"
+        assert machine.file_system(link) == "tmpfs"
         nested = tmp_path / "deeper"
         nested.symlink_to(link)  # a link to a link: the second spelling
-        assert pulumi_state.file_system(nested) == "tmpfs"
+        assert machine.file_system(nested) == "tmpfs"
     finally:
         target.rmdir()
 

@@ -111,6 +111,7 @@ def deploy_port(loc: str, port: int) -> list[str]:
     ]
 
 
+SSH_TARGET_22 = ("host.target", {"transport": "ssh", "destination": "root@seminar"})
 SSH_TARGET_2200 = ("host.target", {"transport": "ssh", "destination": "root@seminar", "port": 2200})
 TCP = "hostFirewall.allowedTcpPorts"
 UDP = "hostFirewall.allowedUdpPorts"
@@ -202,7 +203,7 @@ CASES = [
         id="allow-host-ssh-next-to-target-port",
     ),
     pytest.param(
-        put((f"{F}.forwardPorts", [{"hostPort": 22, "allowHostSsh": True}])),
+        put(SSH_TARGET_22, (f"{F}.forwardPorts", [{"hostPort": 22, "allowHostSsh": True}])),
         deploy_port(f"{F}.forwardPorts[0]", 22),
         id="allow-host-ssh-on-the-deploy-port-22",
     ),

@@ -12,7 +12,6 @@ cross-host rule (checks/across_hosts.py). This file proves:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,7 +131,7 @@ def test_two_hosts_of_a_site_cannot_write_one_directory(
 ) -> None:
     data = _two_hosts(seminar_target, storage_target)
     with pytest.raises(ConfigError) as info:
-        hosts_from_data(data, "site.yaml", project_dir=Path(PROJECT))
+        hosts_from_data(data, "site.yaml", project_dir=PROJECT)
     lines = [line.strip() for line in str(info.value).splitlines()[1:-1]]
     shown = str(target_identity(storage_target, PROJECT))
     assert lines == [f"hosts.storage.host.target: {message} (got: {shown!r})"]
@@ -142,3 +141,15 @@ def test_targets_apart_pass() -> None:
     data = _two_hosts(ssh("root@seminar"), ssh("root@seminar", 2222))
     assert hosts_from_data(data).names == ("seminar", "storage")
     assert errors(_two_hosts(ssh("root@seminar"), ssh("root@Seminar")))  # and the same machine does not
+
+
+@pytest.mark.parametrize("path", ["~/nixedge", "out/~", "~root/x"])
+def test_a_local_target_with_a_tilde_is_refused(path: str) -> None:
+    data = site()["hosts"]["seminar"]
+    data["host"] = {"name": "seminar", "target": local(path)}
+    with pytest.raises(ConfigError) as info:
+        hosts_from_data(data, "seminar.yaml")
+    assert [f"{i.loc}: {i.message}" for i in info.value.issues] == [
+        ("host.target.path: must not contain '~': nothing expands it, so it would be a directory named '~'; "
+        "write the full path")
+    ]

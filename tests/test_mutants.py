@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from components.model import read_stack_file, site_from_data
+from components.model import site_from_data
+from components.stackfile import read_stack_file
 from tests.model_cases import HOMELAB, R1, R2, SEED, VPN, A, err, homelab_lines, multiservice_site, seed_lines
 from tests.nixeval import REPO, put, report_lines, seed_site, set_key
 

@@ -17,8 +17,10 @@ from typing import Any
 
 import pytest
 
-from components.model import read_stack_file, site_from_data
+from components.model import podman, site_from_data
+from components.model.checks.isolation import MODULE_SYSTEM_KEYS
 from components.nixos.render import render
+from components.stackfile import read_stack_file
 from tests.nixeval import DELETE, REPO, Mutation, put, report_lines
 
 W = "ociContainers.whoami"
@@ -116,7 +118,7 @@ ACCOUNTS = [
     pytest.param(
         put((f"{W}.user.group", "podman")),
         [
-            (f"{W}.user.group: is Podman's group on the host (it owns Podman's socket): the service would run "
+            (f"{W}.user.group: names Podman's group on the host (it owns Podman's socket): the service would run "
             "containers as root (got: 'podman')"),
             OWN,
         ],
@@ -155,7 +157,7 @@ ACCOUNTS = [
     pytest.param(
         put(("ociContainers.web", {**SECOND, "user": {"name": "web", "uid": 2102, "gid": 2102, "group": "podman"}})),
         [
-            ("ociContainers.web.user.group: is Podman's group on the host (it owns Podman's socket): the service "
+            ("ociContainers.web.user.group: names Podman's group on the host (it owns Podman's socket): the service "
             "would run containers as root (got: 'podman')"),
             "  Hint: give the service an account of its own, e.g. 'web'",
         ],
@@ -507,12 +509,14 @@ def test_a_unit_name_over_255_characters_is_refused() -> None:
     assert site_from_data(data, "apps").oci_containers[0].after[-2:] == ("a" * 247 + ".service", "getty@tty1.service")
 
 
-def test_trust_all_containers_keeps_the_veths_next_to_podmans_bridge() -> None:
+@pytest.mark.parametrize(("backend", "pattern"), [("iptables", "ve-+"), ("nftables", "ve-*")])
+def test_trust_all_containers_keeps_the_veths_next_to_podmans_bridge(backend: str, pattern: str) -> None:
     data = base()
+    data["host"]["firewallBackend"] = backend
     data["network"]["trustAllContainers"] = True
     data["ociContainers"]["whoami"].pop("hostFirewall")
     text = render(site_from_data(data, "apps"))["network.nix"]
-    assert "  networking.firewall.trustedInterfaces = [\n    \"ve-+\"\n    \"nixedge0\"\n  ];\n" in text
+    assert f'  networking.firewall.trustedInterfaces = [\n    "{pattern}"\n    "nixedge0"\n  ];\n' in text
     assert text.count("trustedInterfaces") == 1
 
 
@@ -533,3 +537,126 @@ def test_an_oci_app_without_a_user_renders_without_one() -> None:
     text = files["oci-containers/whoami.nix"]
     assert "user = " not in text and "users.users" not in text
     assert '"d /var/lib/whoami 0750 root root -"' in text
+
+
+@pytest.mark.parametrize(
+    ("mutation", "expected"),
+    [
+        pytest.param(
+            put(("origins.whoami", {"kind": "host", "address": "127.0.0.1", "routes": [{"hostname": "x.example.org",
+                                                                                       "port": 3000}]})),
+            "origins.whoami: has the name of ociContainers.whoami",
+            id="origin-named-like-oci-app",
+        ),
+        pytest.param(
+            put(("ociContainers.uptime", {**SECOND})),
+            "ociContainers.uptime: has the name of containers.uptime",
+            id="oci-app-named-like-container",
+        ),
+    ],
+)  # fmt: skip
+def test_one_namespace_for_every_kind(mutation: Mutation, expected: str) -> None:
+    assert report_lines(base, mutation, "apps")[0].startswith(
+        f"{expected}; the names of containers, ociContainers and origins are one namespace"
+    )
+
+
+LINK_LOCAL = "which hosts use for their own links (and clouds for metadata)"
+
+
+@pytest.mark.parametrize(
+    ("address", "what"),
+    [
+        ("169.254.169.254", f"the link-local range 169.254.0.0/16, {LINK_LOCAL}"),
+        ("224.0.0.1", "the multicast range 224.0.0.0/4: a veth address must be unicast"),
+        ("0.0.0.1", "0.0.0.0/8, which means 'this host' and is never a valid address"),
+        ("240.0.0.1", "the reserved range 240.0.0.0/4, which Linux does not route"),
+    ],
+)  # fmt: skip
+def test_invalid_published_host_address(address: str, what: str) -> None:
+    assert report_lines(base, put((f"{W}.ports[0].hostAddress", address)), "apps") == [
+        f"{W}.ports[0].hostAddress: is in {what}: no address of the host to publish on (got: '{address}')",
+        "  Hint: publish on 127.0.0.1 (the default) or an address of the host",
+    ]
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "127.0.0.2", "192.168.1.5"])
+def test_published_host_addresses_that_work(address: str) -> None:
+    data = base()
+    data["ociContainers"]["whoami"]["ports"][0]["hostAddress"] = address
+    assert site_from_data(data, "apps").oci_containers[0].ports[0][0] == address
+
+
+def test_an_oci_address_taken_by_a_guest_origin_is_refused() -> None:
+    lines = report_lines(
+        base,
+        put(("origins.vm", {"kind": "guest", "address": "10.80.0.10", "routes": [{"hostname": "vm.example.org",
+                                                                                   "port": 8080}]})),
+        "apps",
+    )  # fmt: skip
+    assert f"{W}.address: is already used by origins.vm.address (got: '10.80.0.10')" in lines
+
+
+def test_an_oci_app_named_like_the_host_is_refused() -> None:
+    assert report_lines(base, rename("whoami", "apps"), "apps") == [
+        ("ociContainers.apps: has the name of the host (host.name): the container takes its name as its host name, "
+        "so both would answer to it (got: 'apps')")
+    ]
+
+
+# -- every entry of the tables this guard adds has its own case ---------------------------------
+# A path inside each entry of podman.CONTROL_PLANE, mounted as a volume of whoami.
+CONTROL_PLANE_CASES = {
+    "/run/podman": "/run/podman/podman.sock",
+    "/run/docker.sock": "/run/docker.sock",
+    "/var/lib/containers": "/var/lib/containers/storage/overlay",
+    "/run/containers": "/run/containers/0/auth.json",
+    "/etc/containers": "/etc/containers/registries.conf",
+    "/var/lib/cni": "/var/lib/cni/networks",
+    "/run/netavark.lock": "/run/netavark.lock",
+}
+
+
+def test_every_control_plane_entry_has_a_case() -> None:
+    assert {tree for tree, _ in podman.CONTROL_PLANE} == set(CONTROL_PLANE_CASES)
+
+
+@pytest.mark.parametrize(("tree", "path"), sorted(CONTROL_PLANE_CASES.items()))
+def test_each_control_plane_entry_is_refused_even_with_allow_sensitive(tree: str, path: str) -> None:
+    what = dict(podman.CONTROL_PLANE)[tree]
+    volume = {"path": "/x", "hostPath": path, "allowSensitive": True}
+    assert report_lines(base, put((f"{W}.volumes", [volume])), "apps") == [
+        f"{W}.volumes[0].hostPath: reaches {what} ({tree}): {ROOT} (got: '{path}')"
+    ]
+
+
+OWN_UNIT_CASES = ("auto-update", "restart", "prune", "clean-transient", "kube")
+TRANSPORT_CASES = ("dir", "docker", "docker-archive", "docker-daemon", "oci", "oci-archive", "containers-storage",
+                   "ostree", "sif", "tarball")  # fmt: skip
+ACCOUNT_CASES = ("podman", "docker")
+MODULE_KEY_CASES = ("imports", "disabledModules", "_module", "_class", "_file", "options", "config", "require", "key")
+
+
+def test_every_table_entry_has_a_case() -> None:
+    assert set(OWN_UNIT_CASES) == podman.OWN_UNITS
+    assert set(TRANSPORT_CASES) == podman.TRANSPORTS
+    assert set(ACCOUNT_CASES) == podman.ACCOUNTS
+    assert set(MODULE_KEY_CASES) == set(MODULE_SYSTEM_KEYS)
+
+
+@pytest.mark.parametrize("transport", TRANSPORT_CASES)
+def test_each_transport_is_refused(transport: str) -> None:
+    image = f"{transport}:/var/tmp/image"
+    assert report_lines(base, put((f"{W}.image", image)), "apps") == [
+        f"{W}.image: {TRANSPORT.format(transport)} (got: '{image}')"
+    ]
+
+
+@pytest.mark.parametrize("name", ACCOUNT_CASES)
+@pytest.mark.parametrize("field", ["name", "group"])
+def test_each_podman_account_is_refused(name: str, field: str) -> None:
+    assert report_lines(base, put((f"{W}.user.{field}", name)), "apps") == [
+        (f"{W}.user.{field}: names Podman's group on the host (it owns Podman's socket): the service would run "
+        f"containers as root (got: '{name}')"),
+        OWN,
+    ]

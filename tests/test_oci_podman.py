@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError
-from components.model import read_stack_file
 from components.model.hosts import hosts_from_data
 from components.model.resolved import PodmanNet, ResolvedSite
 from components.nixos.oci import network_script
 from components.nixos.render import render
+from components.stackfile import read_stack_file
 from tests.nixeval import REPO, eval_modules, write_tree
 
 NAME = f"nixedge-test-{os.getpid()}"

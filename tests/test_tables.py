@@ -23,8 +23,8 @@ import pytest
 
 from components.model import paths, podman, site_from_data
 from components.model.checks import identities, nspawn
-from components.model.stack_yaml import Refused, read_yaml
-from components.model.yaml_scalars import _YAML11_FALSE, _YAML11_TRUE
+from components.stackfile.stack_yaml import Refused, read_yaml
+from components.stackfile.yaml_scalars import _YAML11_FALSE, _YAML11_TRUE
 from tests.model_cases import HOMELAB, SEED, VPN, A, err, homelab_lines, multiservice_site, seed_lines
 from tests.nixeval import put, seed_site, set_key
 
@@ -438,7 +438,7 @@ SYSTEM_USERS_EXPECTED = {
 }  # fmt: skip
 DYNAMIC_EXPECTED = ["sshd", "nscd", "systemd-oom", "nixbld"]
 PODMAN_ACCOUNTS_EXPECTED = ["podman", "docker"]
-PODMAN_GROUP = "is Podman's group on the host (it owns Podman's socket): the service would run containers as root"
+PODMAN_GROUP = "names Podman's group on the host (it owns Podman's socket): the service would run containers as root"
 
 
 def user_lines(**user: Any) -> list[str]:
@@ -525,9 +525,8 @@ def test_every_host_command_has_a_case() -> None:
 
 # -- YAML 1.1 booleans -----------------------------------------------------------------------
 YAML11_EXPECTED = {
-    "y": "true", "Y": "true", "yes": "true", "Yes": "true", "YES": "true", "on": "true", "On": "true", "ON": "true",
-    "n": "false", "N": "false", "no": "false", "No": "false", "NO": "false", "off": "false", "Off": "false",
-    "OFF": "false",
+    "yes": "true", "Yes": "true", "YES": "true", "on": "true", "On": "true", "ON": "true",
+    "no": "false", "No": "false", "NO": "false", "off": "false", "Off": "false", "OFF": "false",
 }  # fmt: skip
 
 

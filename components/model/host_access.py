@@ -17,7 +17,7 @@ Three rules, each checked here and nowhere else:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from typing import Literal
 
 from components.errors import Issue
@@ -72,6 +72,16 @@ class HostAccess:
     def veth_pattern(self) -> str:
         """The backend's pattern for every container's veth: `ve-+` (iptables), `ve-*` (nftables)."""
         return VETH_PATTERN[self.backend]
+
+
+def bind_address_problem(address: str) -> str | None:
+    """Why a host address cannot take a published port, or None: every address
+    (0.0.0.0) and loopback can; the other special ranges are no address of the host's."""
+    ip = IPv4Address(address)
+    if ip == IPv4Address("0.0.0.0") or ip.is_loopback:
+        return None
+    what = next((what for special, what in _SPECIAL if ip in special), None)
+    return None if what is None else f"is in {what}: no address of the host to publish on"
 
 
 def range_issues(key: str, subnet: str, hint: str, wide_hint: str) -> list[Issue]:

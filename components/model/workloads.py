@@ -14,11 +14,12 @@ Facts are what the config says, before any check: the checks name the keys given
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from components.model.oci import OciContainer
-from components.model.site import BindMount, Container, HostFirewall, Origin, Site, User
+from components.model.shared import BindMount, HostFirewall, Route, User
+from components.model.site import Container, Origin, Site
 
 Kind = Literal["container", "oci", "origin"]
 
@@ -93,7 +94,7 @@ class Workload:
     host_ports: tuple[HostPort, ...] = ()
     reaches: tuple[tuple[str, int], ...] = ()  # (protocol, host port) it may reach
     edges: tuple[Edge, ...] = ()
-    route_locs: tuple[tuple[str, Any], ...] = field(default=())  # (key, Route)
+    route_locs: tuple[tuple[str, Route], ...] = ()  # (key of the route, the route)
 
 
 def _identity(loc: str, u: User) -> Identity:
@@ -126,7 +127,7 @@ def _mounts(loc: str, key: str, binds: list[BindMount]) -> list[HostPath]:
     ]
 
 
-def _routes(loc: str, routes: list[Any]) -> tuple[tuple[str, Any], ...]:
+def _routes(loc: str, routes: list[Route]) -> tuple[tuple[str, Route], ...]:
     return tuple((f"{loc}.routes[{i}]", r) for i, r in enumerate(routes))
 
 

@@ -9,8 +9,6 @@ ids are per host and may repeat.
 
 from __future__ import annotations
 
-import os
-
 from components.errors import Issue
 from components.model.resolved import ResolvedSite
 from components.model.targets import TargetIdentity, overlap, target_identity
@@ -160,7 +158,8 @@ def _targets(hosts: list[ResolvedSite], project_dir: str) -> list[Issue]:
 
 def check_across_hosts(hosts: list[ResolvedSite], project_dir: str | None = None) -> list[Issue]:
     """Every problem across the hosts of a site (each host already valid alone);
-    `project_dir` is where relative local targets start (default: the current directory)."""
-    base = project_dir if project_dir is not None else os.getcwd()
+    `project_dir` is where relative local targets start; without it they are compared
+    as relative to one common directory, which is what they are."""
+    base = project_dir if project_dir is not None else "/"
     edge = _hostnames(hosts) + _records(hosts) + _imports(hosts) + _zones(hosts)
     return edge + _tunnels(hosts) + _targets(hosts, base)

@@ -8,7 +8,7 @@ from components.model import podman
 from components.model.checks.report import Report
 from components.model.presets import PRESETS
 from components.model.site import Site
-from components.model.workloads import Workload, run
+from components.model.workloads import Workload, run, workloads
 
 # Container names longer than this break on kernels up to 5.8 (interface altnames,
 # nixpkgs#38509): nixos-containers.nix asserts it only on such kernels, so we warn.
@@ -16,24 +16,29 @@ NAME_WARN_LENGTH = 11
 
 
 def host_name(site: Site, report: Report) -> None:
-    """No container takes the host's name."""
-    if site.host.name in site.containers:
-        report.error(
-            f"containers.{site.host.name}",
-            "has the name of the host (host.name): the container takes its name as its host name, "
-            "so both would answer to it",
-            site.host.name,
-        )
+    """No workload nixedge runs takes the host's name (NixOS and Podman both give a
+    container its name as its host name)."""
+    for w in run(site):
+        if w.name == site.host.name:
+            report.error(
+                w.loc,
+                "has the name of the host (host.name): the container takes its name as its host name, "
+                "so both would answer to it",
+                site.host.name,
+            )
 
 
-def origin_name(site: Site, report: Report, name: str) -> None:
-    """Origins and containers share one namespace."""
-    if name in site.containers:
-        report.error(
-            f"origins.{name}",
-            f"has the name of containers.{name}; names of origins and containers are one namespace",
-            name,
-        )
+def namespace(site: Site, report: Report) -> None:
+    """Every workload, whatever its kind, has a name of its own: one namespace."""
+    first: dict[str, str] = {}
+    for w in workloads(site):
+        owner = first.setdefault(w.name, w.loc)
+        if owner != w.loc:
+            report.error(
+                w.loc,
+                f"has the name of {owner}; the names of containers, ociContainers and origins are one namespace",
+                w.name,
+            )
 
 
 def long_name(report: Report, name: str) -> None:
@@ -123,7 +128,7 @@ def _system_name(name: str, app: str) -> str | None:
     if name in SYSTEM_USERS or name in SYSTEM_GROUPS or name in DYNAMIC_NAMES or _NIXBLD.fullmatch(name):
         return "is an account every NixOS host has; the service would merge with it and share its powers"
     if name in podman.ACCOUNTS:
-        return "is Podman's group on the host (it owns Podman's socket): the service would run containers as root"
+        return "names Podman's group on the host (it owns Podman's socket): the service would run containers as root"
     return None
 
 

@@ -14,10 +14,11 @@ from components.model import podman
 from components.model.checks import mounts
 from components.model.checks.report import Report
 from components.model.checks.routes import published_zone
-from components.model.host_access import pool_warning, ports_issues, ssh_ports
+from components.model.host_access import bind_address_problem, pool_warning, ports_issues, ssh_ports
 from components.model.oci import OciContainer, image_tag_warning
 from components.model.resolved import Mount, PodmanNet, PublicRoute, ResolvedOciContainer, ServiceUser
 from components.model.site import Site
+from components.model.workloads import workloads
 
 PODMAN_KEY = "network.podman"
 
@@ -52,13 +53,11 @@ def podman_network(site: Site, report: Report) -> PodmanNet | None:
     return PodmanNet(subnet, str(network.network_address + 1))
 
 
-def _veth_owners(site: Site, allocated: dict[str, tuple[str, str]]) -> dict[str, str]:
-    owners: dict[str, str] = {}
-    for name, c in site.containers.items():
-        pair = (c.host_address, c.local_address) if c.host_address else allocated.get(name)
-        for key, addr in zip(("hostAddress", "localAddress"), pair or (), strict=False):
-            if addr:
-                owners[addr] = f"containers.{name}.{key}"
+def _owners(site: Site, allocated: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Addresses other workloads hold (the registry's, and the veth pairs allocated)."""
+    owners = {addr: key for w in workloads(site) if w.kind != "oci" for key, addr in w.addresses}
+    for name, pair in allocated.items():
+        owners |= dict(zip(pair, (f"containers.{name}.hostAddress", f"containers.{name}.localAddress"), strict=True))
     return owners
 
 
@@ -67,7 +66,7 @@ def addresses(
 ) -> dict[str, tuple[str, bool]]:
     """Each OCI container's address on the Podman network, and whether it was allocated."""
     network = IPv4Network(net.subnet)
-    veths = _veth_owners(site, allocated)
+    veths = _owners(site, allocated)
     taken = {net.gateway: f"{PODMAN_KEY} (its gateway, the host's side)"}
     out: dict[str, tuple[str, bool]] = {}
     for name, o in sorted(site.oci_containers.items()):
@@ -101,19 +100,11 @@ def addresses(
 
 
 def names_and_ports(site: Site, report: Report) -> None:
-    """One namespace with the NixOS containers and origins; no host SSH port published
-    (host ports taken twice: isolation.host_ports)."""
+    """No app named after Podman's units, no host SSH port published (the namespace:
+    identities.namespace; host ports taken twice: isolation.host_ports)."""
     ssh = ssh_ports(site)
     for name, o in site.oci_containers.items():
         loc = f"ociContainers.{name}"
-        for other in ("containers", "origins"):
-            if name in getattr(site, other):
-                report.error(
-                    loc,
-                    f"has the name of {other}.{name}; the names of containers, ociContainers and "
-                    "origins are one namespace",
-                    name,
-                )
         if name in podman.OWN_UNITS:
             report.error(
                 loc,
@@ -122,6 +113,10 @@ def names_and_ports(site: Site, report: Report) -> None:
                 hint=f"name it after the app, e.g. {name}-app",
             )
         for i, p in enumerate(o.ports):
+            problem = bind_address_problem(p.host_address)
+            if problem is not None:
+                report.error(f"{loc}.ports[{i}].hostAddress", problem, p.host_address,
+                             hint="publish on 127.0.0.1 (the default) or an address of the host")  # fmt: skip
             if p.protocol == "tcp" and p.host_port in ssh:
                 report.error(
                     f"{loc}.ports[{i}].hostPort",
