@@ -153,3 +153,41 @@ def test_an_import_outside_every_zone_is_only_unknown() -> None:
             f"tunnel.dnsRecords entry (got: '{Z1}/{ID1}')"
         )
     ]
+
+
+# -- a mount point flag's options after a colon (nspawn.py `_problem`) -------------------------
+TARGET = "is a path the container's own NixOS provides; mounting over it replaces its system"
+
+
+@pytest.mark.parametrize(
+    ("flag", "target"),
+    [("--tmpfs=/nix:mode=0755", "/nix"), ("--inaccessible=/proc:x:y", "/proc"), ("--tmpfs=/run:size=1G", "/run")],
+)
+def test_a_mount_point_flag_is_judged_by_its_path_before_the_colon(flag: str, target: str) -> None:
+    assert homelab_lines(put((f"{VPN}.extraFlags", [flag]))) == [
+        f"{VPN}.extraFlags[0]: {target} {TARGET} (got: {flag!r})"
+    ]
+
+
+def test_a_device_path_with_dot_dot_is_refused_as_written_not_as_it_resolves() -> None:
+    lines = homelab_lines(put((f"{VPN}.allowedDevices", [{"node": "/dev/net/../sda", "modifier": "rw"}])))
+    assert lines == [f"{VPN}.allowedDevices[0].node: must not contain '.' or '..' segments (got: '/dev/net/../sda')"]
+
+
+# -- a site with a host that publishes nothing (across_hosts.py) --------------------------------
+
+
+def test_a_host_without_a_tunnel_beside_one_with_routes_passes() -> None:
+    from components.model.hosts import hosts_from_data
+
+    seminar = copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.seminar.yaml"))
+    seminar["host"].pop("name", None)
+    quiet = copy.deepcopy(seminar)
+    quiet["host"]["target"] = {"transport": "ssh", "destination": "root@quiet"}
+    del quiet["tunnel"]
+    for c in quiet["containers"].values():
+        c.pop("routes", None)
+    quiet["containers"]["forgejo"].pop("wrapper", None)
+    quiet["containers"]["atticd"].pop("wrapper", None)
+    hosts = hosts_from_data({"hosts": {"seminar": seminar, "quiet": quiet}}, "site.yaml")
+    assert hosts.names == ("quiet", "seminar") and hosts.hosts[0].tunnel is None
