@@ -191,3 +191,93 @@ def test_a_host_without_a_tunnel_beside_one_with_routes_passes() -> None:
     quiet["containers"]["atticd"].pop("wrapper", None)
     hosts = hosts_from_data({"hosts": {"seminar": seminar, "quiet": quiet}}, "site.yaml")
     assert hosts.names == ("quiet", "seminar") and hosts.hosts[0].tunnel is None
+
+
+def site_of(**hosts: dict[str, Any]) -> dict[str, Any]:
+    return {"hosts": hosts}
+
+
+def host(destination: str, tunnel: str | None, zones: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The seminar stack as another machine: its own target and tunnel (or none: no routes)."""
+    data: dict[str, Any] = copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.seminar.yaml"))
+    data["host"] = {"target": {"transport": "ssh", "destination": destination}}
+    for c in data["containers"].values():
+        c.pop("wrapper", None)
+        if tunnel is None:
+            c.pop("routes", None)
+        for r in c.get("routes", []):  # each host its own hostnames
+            r["hostname"] = f"{destination.partition('@')[2]}-{r['hostname']}"
+    if tunnel is None:
+        del data["tunnel"]
+    else:
+        data["tunnel"]["name"] = tunnel
+        if zones is not None:
+            data["tunnel"]["zones"] = zones
+            for c in data["containers"].values():
+                for r in c.get("routes", []):
+                    r["hostname"] = r["hostname"].replace("ncaq.net", zones[-1]["name"])
+    return data
+
+
+def site_lines(data: dict[str, Any], project_dir: str | None = None) -> list[str]:
+    from components.errors import ConfigError
+    from components.model.hosts import hosts_from_data
+
+    with pytest.raises(ConfigError) as info:
+        hosts_from_data(data, "site.yaml", project_dir=project_dir)
+    return [line[2:] for line in str(info.value).splitlines()[1:-1]]
+
+
+def test_a_zone_id_conflict_behind_a_zone_without_id_is_found() -> None:
+    data = site_of(
+        alpha=host("root@alpha", "alpha", [{"name": "ncaq.net", "zoneId": Z1}]),
+        beta=host("root@beta", "beta", [{"name": "example.org"}, {"name": "ncaq.net", "zoneId": Z2}]),
+    )
+    assert site_lines(data) == [
+        (
+            f"hosts.beta.tunnel.zones[1].zoneId: differs from host alpha's id of zone ncaq.net ({Z1}): a zone has "
+            f"one id (got: {Z2!r})"
+        )
+    ]
+
+
+def test_two_zones_with_their_own_ids_and_two_tunnel_ids_pass_on_two_hosts() -> None:
+    from components.model.hosts import hosts_from_data
+
+    alpha = host("root@alpha", "alpha", [{"name": "ncaq.net", "zoneId": Z1}])
+    beta = host("root@beta", "beta", [{"name": "ncaq.net", "zoneId": Z1}, {"name": "ncaq.org", "zoneId": Z2}])
+    alpha["tunnel"]["tunnelId"] = "6ff42ae2-765d-4adf-8112-31c55c1551ef"
+    beta["tunnel"]["tunnelId"] = "0c1a2b3c-4d5e-4f60-8172-8394a5b6c7d8"
+    assert hosts_from_data(site_of(alpha=alpha, beta=beta), "site.yaml").names == ("alpha", "beta")
+
+
+def test_two_tunnels_of_one_name_behind_a_host_without_a_tunnel_are_found() -> None:
+    data = site_of(
+        aquiet=host("root@aquiet", None), seminar=host("root@seminar", "shared"), storage=host("root@storage", "shared")
+    )
+    lines = site_lines(data)
+    assert lines[0] == (
+        "hosts.storage.tunnel.name: is host seminar's tunnel name too: each host runs its own tunnel, which reaches "
+        "only that host's containers (got: 'shared')"
+    )
+
+
+def test_relative_local_targets_without_a_project_are_compared_from_one_root() -> None:
+    alpha, beta = host("root@alpha", None), host("root@beta", None)
+    alpha["host"]["target"] = {"transport": "local", "path": "out"}
+    beta["host"]["target"] = {"transport": "local", "path": "./out"}
+    assert site_lines(site_of(alpha=alpha, beta=beta)) == [
+        (
+            "hosts.beta.host.target: is host alpha's target too (local:/out): the two hosts would overwrite each "
+            "other's modules (got: 'local:/out')"
+        )
+    ]
+
+
+@pytest.mark.parametrize("content", ["git..example.org", "a..X", "two words.example.org"])
+def test_a_cname_to_no_host_name_is_refused(content: str) -> None:
+    record = {"name": "alias.example.org", "type": "CNAME", "content": content}
+    lines = homelab_lines(put(("tunnel.dnsRecords", [record])))
+    assert lines == [
+        f"tunnel.dnsRecords[0].content: must be a host name for a record of type CNAME (got: {content!r})"
+    ]
