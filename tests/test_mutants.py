@@ -281,3 +281,54 @@ def test_a_cname_to_no_host_name_is_refused(content: str) -> None:
     assert lines == [
         f"tunnel.dnsRecords[0].content: must be a host name for a record of type CNAME (got: {content!r})"
     ]
+
+
+# -- the tunnel's further records and catch-all (dns.py `_record`, `_catch_all`) ---------------
+
+
+def test_a_repeated_record_behind_a_record_of_another_name_is_found() -> None:
+    records = [
+        {"name": "y.example.org", "type": "A", "content": "203.0.113.8"},
+        {"name": "x.example.org", "type": "A", "content": "203.0.113.7"},
+        {"name": "x.example.org", "type": "A", "content": "203.0.113.7"},
+    ]
+    assert homelab_lines(put(("tunnel.dnsRecords", records))) == [
+        "tunnel.dnsRecords[2]: repeats tunnel.dnsRecords[1] (A 203.0.113.7) (got: 'x.example.org')"
+    ]
+
+
+def test_a_further_record_resolves_with_every_field() -> None:
+    from components.model.resolved import DnsRecord
+
+    data = multiservice_site()
+    set_key(data, "tunnel.dnsRecords[1]", {"name": "txt.example.org", "type": "TXT", "content": "v=spf1 -all",
+                                            "ttl": 300})  # fmt: skip
+    tunnel = site_from_data(data, HOMELAB).tunnel
+    assert tunnel is not None and tunnel.dns_records == (
+        DnsRecord("txt.example.org", "TXT", "v=spf1 -all", False, 300, "example.org"),
+        DnsRecord("vpn.example.org", "A", "203.0.113.7", False, 1, "example.org"),
+    )
+
+
+def test_a_zone_id_for_two_zones_behind_a_zone_without_id_is_found() -> None:
+    zones = [{"name": "example.net"}, {"name": "example.org", "zoneId": Z1}, {"name": "example.com", "zoneId": Z1}]
+    assert homelab_lines(put(("tunnel.zones", zones))) == [
+        f"tunnel.zones[2].zoneId: is the id of zone example.org too: a zone id names one zone (got: {Z1!r})"
+    ]
+
+
+@pytest.mark.parametrize("url", ["http://localhost:1", "http://localhost:65535", "http://localhost", "http_status:404"])
+def test_a_catch_all_on_a_port_in_range_passes(url: str) -> None:
+    data = multiservice_site()
+    set_key(data, "tunnel.catchAll", url)
+    tunnel = site_from_data(data, HOMELAB).tunnel
+    assert tunnel is not None and tunnel.catch_all == url
+
+
+def test_a_catch_all_on_port_zero_is_refused() -> None:
+    assert homelab_lines(put(("tunnel.catchAll", "http://localhost:0"))) == [
+        (
+            "tunnel.catchAll: must have a port from 1 to 65535, or none; cloudflared refuses it at start "
+            "(got: 'http://localhost:0')"
+        )
+    ]
