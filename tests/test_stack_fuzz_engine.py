@@ -25,7 +25,7 @@ from components.stackfile import read_stack_bytes
 from components.stackfile.agree import first_difference
 from tests.stack_fuzz import CLASSES, COUNT, SEED, generated
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
 PULUMI = REPO / ".venv" / "bin" / "pulumi"
