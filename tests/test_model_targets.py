@@ -12,7 +12,6 @@ cross-host rule (checks/across_hosts.py). This file proves:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,7 +131,7 @@ def test_two_hosts_of_a_site_cannot_write_one_directory(
 ) -> None:
     data = _two_hosts(seminar_target, storage_target)
     with pytest.raises(ConfigError) as info:
-        hosts_from_data(data, "site.yaml", project_dir=Path(PROJECT))
+        hosts_from_data(data, "site.yaml", project_dir=PROJECT)
     lines = [line.strip() for line in str(info.value).splitlines()[1:-1]]
     shown = str(target_identity(storage_target, PROJECT))
     assert lines == [f"hosts.storage.host.target: {message} (got: {shown!r})"]

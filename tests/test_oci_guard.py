@@ -17,9 +17,10 @@ from typing import Any
 
 import pytest
 
-from components.model import podman, read_stack_file, site_from_data
+from components.model import podman, site_from_data
 from components.model.checks.isolation import MODULE_SYSTEM_KEYS
 from components.nixos.render import render
+from components.stackfile import read_stack_file
 from tests.nixeval import DELETE, REPO, Mutation, put, report_lines
 
 W = "ociContainers.whoami"

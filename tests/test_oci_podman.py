@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError
-from components.model import read_stack_file
 from components.model.hosts import hosts_from_data
 from components.model.resolved import PodmanNet, ResolvedSite
 from components.nixos.oci import network_script
 from components.nixos.render import render
+from components.stackfile import load_hosts, read_stack_file
 from tests.nixeval import REPO, eval_modules, write_tree
 
 NAME = f"nixedge-test-{os.getpid()}"
@@ -76,7 +76,7 @@ def _run(script: str) -> subprocess.CompletedProcess[str]:
 def _stacks_with_oci() -> list[tuple[str, ResolvedSite]]:
     out = []
     for path in sorted((REPO / "stacks").glob("Pulumi.*.yaml")):
-        for site in hosts_from_data(read_stack_file(path), str(path)).hosts:
+        for site in load_hosts(config_file=path).hosts:
             if site.podman is not None:
                 out.append((f"{path.name}:{site.host}", site))
     return out

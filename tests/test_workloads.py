@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-from components.model import read_stack_file, site_from_data
+from components.model import site_from_data
 from components.model.site import Site
 from components.model.types import ContainerName
 from components.model.workloads import KINDS, Workload, run, workloads
+from components.stackfile import read_stack_file
 from tests.nixeval import REPO
 
 

@@ -8,8 +8,6 @@ ids are per host and may repeat.
 
 from __future__ import annotations
 
-import os
-
 from components.errors import Issue
 from components.model.resolved import ResolvedSite
 from components.model.targets import TargetIdentity, overlap, target_identity
@@ -92,7 +90,7 @@ def _tunnels(hosts: list[ResolvedSite]) -> list[Issue]:
     return issues
 
 
-def _targets(hosts: list[ResolvedSite], project_dir: str) -> list[Issue]:
+def _targets(hosts: list[ResolvedSite], project_dir: str | None) -> list[Issue]:
     """No two hosts write one directory, nor one inside the other's: compared by their
     canonical identity (components.model.targets), not as spelled."""
     issues: list[Issue] = []
@@ -115,6 +113,5 @@ def _targets(hosts: list[ResolvedSite], project_dir: str) -> list[Issue]:
 
 def check_across_hosts(hosts: list[ResolvedSite], project_dir: str | None = None) -> list[Issue]:
     """Every problem across the hosts of a site (each host already valid alone);
-    `project_dir` is where relative local targets start (default: the current directory)."""
-    base = project_dir if project_dir is not None else os.getcwd()
-    return _hostnames(hosts) + _zones(hosts) + _tunnels(hosts) + _targets(hosts, base)
+    `project_dir` is where relative local targets start (see targets.target_identity)."""
+    return _hostnames(hosts) + _zones(hosts) + _tunnels(hosts) + _targets(hosts, project_dir)
