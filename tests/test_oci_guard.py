@@ -383,7 +383,10 @@ ORDER_AND_LIMITS = [
     ),
     pytest.param(
         put((f"{W}.resources.cpus", 0.001)),
-        [f"{W}.resources.cpus: Input should be greater than or equal to 0.01 (got: 0.001)"],
+        [
+            (f"{W}.resources.cpus: is below 0.01 CPUs: the kernel's smallest CPU quota is 1 ms per 100 ms, so "
+            "Podman cannot start the app with it; e.g. 0.5 (got: 0.001)")
+        ],
         id="cpus-below-the-kernels-quota",
     ),
 ]
