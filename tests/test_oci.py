@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from components.commands.check import summary
+from components.host.wire import claim_key
 from components.model import ResolvedSite, site_from_data
 from components.model.claims import claims, origin_checks
 from components.nixos.render import render
@@ -113,7 +114,7 @@ def test_routes_checks_and_claims_point_at_the_oci_container(site: ResolvedSite)
         8080,
         ("oci-containers/whoami.nix",),
     )
-    held = {c.key: c.holder for c in claims(site)["oci-containers/whoami.nix"]}
+    held = {claim_key(c): c.holder for c in claims(site)["oci-containers/whoami.nix"]}
     assert held["address 10.80.0.10"] == "whoami" and held["hostPort tcp/8081"] == "whoami"
     assert held["uid 2101"] == "whoami" and held["path /var/lib/whoami"] == "whoami"
 

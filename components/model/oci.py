@@ -9,12 +9,13 @@ user from its uid/gid registry, and secrets by name.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, Field
 
 from components.model.podman import TRANSPORTS
+from components.model.shared import BindMount, HostFirewall, Route, User
+from components.model.shared import Strict as _Strict
 from components.model.types import (
     AbsPath,
     ContainerName,
@@ -24,9 +25,6 @@ from components.model.types import (
     Subnet,
     Unit,
 )
-
-if TYPE_CHECKING:  # site.py imports this module and completes the models (resolve_refs)
-    from components.model.site import BindMount, HostFirewall, Route, User
 
 # The grammar of github.com/distribution/reference (what Podman and Docker parse):
 # [domain[:port]/]path[:tag][@digest], path components lowercase.
@@ -124,13 +122,6 @@ def image_tag_warning(ref: str) -> str | None:
     return None
 
 
-class _Strict(BaseModel):
-    """site.Strict's config: site.py imports this module, so the keys it shares with NixOS
-    containers (BindMount, User, Route, HostFirewall) are resolved there (`resolve_refs`)."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", strict=True, frozen=True)
-
-
 class PodmanNetwork(_Strict):
     """The Podman network nixedge declares for the OCI containers (a bridge of its own)."""
 
@@ -208,8 +199,3 @@ class OciContainer(_Strict):
     host_firewall: HostFirewall | None = Field(
         default=None, description="Ports of the host this container may reach; left out, none."
     )
-
-
-def resolve_refs(**models: type[BaseModel]) -> None:
-    """Complete the models with the classes site.py shares with NixOS containers."""
-    OciContainer.model_rebuild(_types_namespace=models)

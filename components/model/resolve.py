@@ -27,6 +27,7 @@ from components.model.checks import (
 )
 from components.model.checks.report import Report
 from components.model.host_access import host_access
+from components.model.module_paths import shipped_import
 from components.model.presets import PRESETS, merge_settings
 from components.model.presets.postgresql import server_service
 from components.model.resolved import (
@@ -45,7 +46,7 @@ def _import_expr(ref: str) -> str:
     """The Nix expression that imports a module reference (see Container.imports)."""
     if ref.startswith("flake:"):
         return "inputs." + ref[len("flake:") :]
-    return f"../modules/{ref}"
+    return shipped_import(ref)
 
 
 class _Resolver:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from components.model.oci import OciContainer
-from components.model.site import BindMount, Container, HostFirewall, Origin, Route, Site, User
+from components.model.shared import BindMount, HostFirewall, Route, User
+from components.model.site import Container, Origin, Site
 
 Kind = Literal["container", "oci", "origin"]
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.model import module_paths as paths
 from components.model.host_access import HostAccess
+from components.model.module_paths import CLOUDFLARED, INDEX, NETWORK
 from components.model.releases import CLOUDFLARED_MIN_VERSION, cloudflared_token_file_option
 from components.model.resolved import PodmanNet, ResolvedSite, ResolvedTunnel
 from components.nixos.container import container_module
-from components.nixos.layout import INDEX, SHIPPED, index_module, module
+from components.nixos.layout import index_module, module
 from components.nixos.nix import Comment, Path, Raw, string
 from components.nixos.oci import oci_module, podman_host
 
@@ -160,15 +162,15 @@ def _token_tunnel(site: ResolvedSite, tunnel: ResolvedTunnel) -> dict[Any, Any]:
 
 def render(site: ResolvedSite) -> dict[str, str]:
     """Every generated file of the site, by path relative to the modules directory."""
-    files: dict[str, str] = {"network.nix": network_module(site)}
+    files: dict[str, str] = {NETWORK: network_module(site)}
     for c in site.containers:
-        files[f"containers/{c.name}.nix"] = container_module(site, c)
+        files[paths.container_module(c.name)] = container_module(site, c)
     for o in site.oci_containers:
-        files[f"oci-containers/{o.name}.nix"] = oci_module(site, o)
+        files[paths.oci_module(o.name)] = oci_module(site, o)
     if site.tunnel is not None:
-        files["cloudflared.nix"] = cloudflared_module(site, site.tunnel)
+        files[CLOUDFLARED] = cloudflared_module(site, site.tunnel)
     # Modules referenced by containers' `imports` ship alongside; only they import them.
     for path, text in site.module_files:
-        files[f"{SHIPPED}{path}"] = text
+        files[paths.shipped_module(path)] = text
     files[INDEX] = index_module(site.host, files)
     return dict(sorted(files.items()))

@@ -11,7 +11,8 @@ from components.model.checks import postgresql, secrets
 from components.model.checks.report import Report
 from components.model.paths import contains
 from components.model.resolved import Mount, PostgresqlServer
-from components.model.site import BindMount, Container, Site
+from components.model.shared import BindMount
+from components.model.site import Container, Site
 from components.model.workloads import run
 
 

@@ -7,7 +7,8 @@ from components.model.checks.isolation import POSTGRESQL_PORT, uses_host_postgre
 from components.model.checks.report import Report
 from components.model.presets import PRESETS
 from components.model.resolved import PublicRoute
-from components.model.site import Container, Route, Site
+from components.model.shared import Route
+from components.model.site import Container, Site
 from components.model.workloads import workloads
 
 
