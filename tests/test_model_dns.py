@@ -257,7 +257,8 @@ RECORD_ID = "0123456789abcdef" * 2
 def test_every_record_of_the_stack_can_be_adopted(import_id: str) -> None:
     """A route's hostname and the name of a further record (A, unproxied) alike."""
     data = multiservice_site()
-    set_key(data, "tunnel.dnsImports", {"git.example.org": import_id, "vpn.example.org": import_id})
+    other = import_id.replace("0123", "4567")  # each record its own id (one id adopts one record)
+    set_key(data, "tunnel.dnsImports", {"git.example.org": import_id, "vpn.example.org": other})
     tunnel = site_from_data(data, HOMELAB).tunnel
     assert tunnel is not None
-    assert dict(tunnel.dns_imports) == {"git.example.org": import_id, "vpn.example.org": import_id}
+    assert dict(tunnel.dns_imports) == {"git.example.org": import_id, "vpn.example.org": other}
