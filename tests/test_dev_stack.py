@@ -20,6 +20,8 @@ import pytest
 from components.model import load_stack
 from components.nixos.render import render
 
+pytestmark = pytest.mark.engine
+
 REPO = Path(__file__).resolve().parents[1]
 TARGET = Path(".dev-host/etc/nixos/nixedge")
 

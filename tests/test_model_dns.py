@@ -15,7 +15,7 @@ import pytest
 
 from components.model import load_stack, site_from_data
 from tests.model_cases import FJ, HOMELAB, NOT_IN_ZONE, REC, homelab_lines, multiservice_site
-from tests.nixeval import Mutation, put, set_key
+from tests.site_mutations import Mutation, put, set_key
 
 HOMELAB_CASES = [
     pytest.param(

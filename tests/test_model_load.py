@@ -16,7 +16,7 @@ import yaml
 from components.errors import ConfigError
 from components.model import load_stack, site_from_data
 from tests.model_cases import FJ, HOMELAB, PG, R2, REC, SEED, A, F, homelab_lines, multiservice_site
-from tests.nixeval import Mutation, put, seed_site, set_key
+from tests.site_mutations import Mutation, put, seed_site, set_key
 
 MODULE_PATH = "must be a relative path to a .nix file inside the project, without '..', e.g. 'modules/runner.nix'"
 FLAKE = "a flake module is 'flake:<input>.<attribute path>', e.g. 'flake:sops-nix.nixosModules.sops'"

@@ -23,7 +23,8 @@ from components.errors import ConfigError
 from components.model import ResolvedSite, load_stack, site_from_data
 from components.model.releases import DEFAULT_RELEASE, RELEASES
 from components.nixos.render import render
-from tests.nixeval import eval_modules, parse_files, seed_site, write_tree
+from tests.nixeval import eval_modules, parse_files, write_tree
+from tests.site_mutations import seed_site
 
 
 def at(site: ResolvedSite, release: str) -> ResolvedSite:
