@@ -6,6 +6,9 @@ or through `scripts/pulumi` or the Automation API, fails at that moment unless i
 marked `engine` (`pytestmark = pytest.mark.engine` in its module, or on the test).
 tests/test_markers.py checks the same statically, for what a subprocess cannot show
 (a shell session that runs `scripts/pulumi` for a document).
+
+An unmarked test also runs as on a machine without the CLI where the code asks for it
+by itself: `diff` then compares no engine reading (components/stackfile/cli_config.py).
 """
 
 from __future__ import annotations
@@ -53,6 +56,12 @@ def _guarded_init(real: Any) -> Any:
 
 def pytest_configure(config: pytest.Config) -> None:
     subprocess.Popen.__init__ = _guarded_init(subprocess.Popen.__init__)  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _no_cli_unless_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker(MARKER) is None:
+        monkeypatch.setattr("components.stackfile.cli_config.engine_cli", lambda: None)
 
 
 @pytest.hookimpl(hookwrapper=True)

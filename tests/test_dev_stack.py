@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from components.model import load_stack
 from components.nixos.render import render
+from components.stackfile import load_stack
 
 pytestmark = pytest.mark.engine
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from components.host.wire import check_to_props, checks_from_props, claim_key, claims_from_props, claims_to_props
-from components.model import load_stack
 from components.model.claims import Claim, OriginCheck, claims, container_claims, origin_checks
+from components.stackfile import load_stack
 
 
 def test_one_origin_check_per_container_and_port() -> None:

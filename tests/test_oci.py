@@ -22,9 +22,10 @@ import pytest
 
 from components.commands.check import summary
 from components.host.wire import claim_key
-from components.model import ResolvedSite, read_stack_file, site_from_data
+from components.model import ResolvedSite, site_from_data
 from components.model.claims import claims, origin_checks
 from components.nixos.render import render
+from components.stackfile import read_stack_file
 from tests.nixeval import eval_modules, parse_files, write_tree
 from tests.paths import REPO, TESTS
 from tests.site_mutations import DELETE, Mutation, put, report_lines

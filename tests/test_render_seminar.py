@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from components.model import load_stack, site_from_data
+from components.model import site_from_data
 from components.nixos.render import render
+from components.stackfile import load_stack
 from tests.nixeval import eval_modules, parse_files, write_tree
 from tests.paths import REPO
 from tests.site_mutations import seed_site, set_key

@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from components.model import load_stack
 from components.nixos.render import render
+from components.stackfile import load_stack
 from scripts.wrapper import s3_lock_dir
 from scripts.wrapper.paths import project_name
 from tests.s3server import S3Server

@@ -140,7 +140,7 @@ def test_the_tests_set_up_their_own_requirements_on_top(bare_checkout: tuple[Pat
 
 
 def test_generated_files_name_the_command_a_user_runs() -> None:
-    from components.model import load_stack
+    from components.stackfile import load_stack
     from components.nixos.render import render
 
     files = render(load_stack("dev"))

@@ -1,8 +1,8 @@
 """Makes sure the Pulumi engine can load the Cloudflare provider before a stack that
 publishes at Cloudflare runs, at the version the program's SDK asks for.
 
-`scripts/pulumi` runs `ensure` before `preview`, `up`, `refresh` and `destroy` of a
-stack whose file sets `tunnel.accountId`.
+`scripts/pulumi` runs `ensure_for` before `preview`, `up`, `refresh` and `destroy` of
+a stack that has a file in stacks/.
 
 The engine loads `pulumi-resource-cloudflare` at the version of the `pulumi-cloudflare`
 package (pinned in requirements.txt), and where the CLI does not download plugins by
@@ -10,7 +10,8 @@ itself (scripts/pulumi turns that off for a CLI built from Go modules) a missing
 would stop the run halfway, after the program started. So: nothing to do when the
 plugin is installed or on PATH; else `pulumi plugin install resource cloudflare
 <version>`; and when that download fails, exit 1 with the command to run where it
-works. The stack file goes through the model only (pydantic): `pulumi_cloudflare` costs
+works. The stack file is read by the stack-file room and resolved by the model, as the
+program reads it (every host of a site, in either shape): `pulumi_cloudflare` costs
 seconds to import, and a site that is invalid is the program's to report.
 """
 
@@ -24,7 +25,6 @@ import sys
 from pathlib import Path
 
 from scripts.wrapper.paths import REPO, stack_file
-from scripts.wrapper.stack_file import read_site
 
 COMMANDS = frozenset({"preview", "pre", "up", "update", "refresh", "destroy"})
 """The commands that load the stack's providers."""
@@ -46,22 +46,38 @@ def install_command(version: str) -> list[str]:
     return ["pulumi", "plugin", "install", "resource", "cloudflare", version]
 
 
-def account_id(stack_file: Path) -> str | None:
-    """`tunnel.accountId` of the stack's site when the site is valid and the id real. A
-    `<placeholder>` or an invalid site is the program's to report, with its own message
-    naming the key, so for those the plugin is not needed yet."""
-    site = read_site(stack_file)
-    if not isinstance(site, dict) or not isinstance(site.get("tunnel"), dict) or "accountId" not in site["tunnel"]:
-        return None  # spares the model's import
+def _names_an_account(value: object) -> bool:
+    """Whether `accountId` is a key anywhere in the raw site (spares the model's work)."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            if "accountId" in item:
+                return True
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return False
+
+
+def account_ids(stack_file: Path) -> list[str]:
+    """`tunnel.accountId` of every host of the stack's site (one host, `hosts:` or the short
+    `config: site:` form), where the site is valid and the id real. A `<placeholder>` or
+    an invalid site is the program's to report, with its own message naming the key, so
+    for those the plugin is not needed yet."""
+    # Imported here: a command that publishes nothing spares the model's import.
     from components.errors import ConfigError
-    from components.model import site_from_data
+    from components.stackfile import hosts_in_project, read_stack_file
 
     try:
-        resolved = site_from_data(site, str(stack_file), stack_file.parent.parent)
-    except (ConfigError, KeyError, TypeError, AttributeError):
-        return None
-    value = resolved.tunnel.account_id if resolved.tunnel is not None else None
-    return value if value and not value.startswith("<") else None
+        site = read_stack_file(stack_file)
+        if not _names_an_account(site):
+            return []
+        hosts = hosts_in_project(site, str(stack_file), stack_file.resolve().parent.parent)
+    except ConfigError:
+        return []
+    ids = (h.tunnel.account_id for h in hosts.hosts if h.tunnel is not None)
+    return sorted({i for i in ids if i and not i.startswith("<")})
 
 
 def installed(version: str) -> bool:
@@ -107,7 +123,7 @@ def ensure_for(command: str, stack: str | None) -> int:
 
 
 def ensure(stack: str, stack_file: Path) -> int:
-    if account_id(stack_file) is None:
+    if not account_ids(stack_file):
         return 0
     version = pinned_version()
     if installed(version):
