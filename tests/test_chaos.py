@@ -569,7 +569,8 @@ def test_failed_activation_with_failed_rollback_is_loud_and_the_next_up_repairs(
     host.assert_state_matches_host()
     assert host.activations()[-4:] == ["activate:start", "activate:done:1", "rollback:start", "rollback:done:3"]
     assert MARKER in host.tree(), "the host is marked for activation"
-    assert "so `scripts/pulumi refresh` and `scripts/pulumi up` activate the host again" in output
+    repair = "so `scripts/pulumi refresh` and `scripts/pulumi up` activate the host again even if no module changes"
+    assert repair in output
 
     # Repaired with a working command, even with the config back at the host's modules:
     # refresh reads the marker, and the update activates.

@@ -184,7 +184,7 @@ def test_failed_activation_keeps_previous_files_then_converges(local: LocalHost)
     assert "Restored the previous modules and rolled back" in message
     assert "activate: building the system configuration..." in message
     # Our message as the provider's error, without the provider process's Python stack
-    # (scripts/pulumi_dynamic_provider.py).
+    # (scripts/engine/pulumi_dynamic_provider.py).
     assert "error: Activation of seminar failed:" in message
     assert "Traceback (most recent call last)" not in message
     assert local.tree() == before

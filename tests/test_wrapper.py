@@ -140,8 +140,8 @@ def test_the_tests_set_up_their_own_requirements_on_top(bare_checkout: tuple[Pat
 
 
 def test_generated_files_name_the_command_a_user_runs() -> None:
-    from components.stackfile import load_stack
     from components.nixos.render import render
+    from components.stackfile import load_stack
 
     files = render(load_stack("dev"))
     assert all("# `scripts/pulumi up --refresh` puts it back.\n" in text for text in files.values())

@@ -96,7 +96,7 @@ def container_claims(c: ResolvedContainer) -> tuple[Claim, ...]:
 def oci_claims(o: ResolvedOciContainer) -> tuple[Claim, ...]:
     """What one OCI container's module holds: as a NixOS container's, its address on
     the Podman network and its published host ports."""
-    held = [*_user_claims(o.user), Claim("address", o.address, o.name)]
+    held = [*(_user_claims(o.user) if o.user is not None else ()), Claim("address", o.address, o.name)]
     held += [Claim("hostPort", f"{protocol}/{port}", o.name) for _, port, _, protocol in o.ports]
     paths = [o.state_dir, *(m.host_path for m in o.mounts if not m.read_only)]
     held += [Claim("path", str(p), o.name) for p in paths if p is not None]

@@ -129,6 +129,8 @@ class _Resolver:
         addresses = oci.addresses(site, report, podman, allocated) if podman else {}
         oci_mounts = {name: oci.oci_mounts(site, report, name, o) for name, o in site.oci_containers.items()}
         mounts.foreign_state_dirs(site, report, container_mounts | oci_mounts)
+        mounts.read_on_host(site, report)
+        mounts.state_dir_modes(site, report)
         resolved = [
             oci.oci_container(site, report, name, addresses[name], oci_mounts[name])
             for name in sorted(site.oci_containers)
@@ -139,10 +141,12 @@ class _Resolver:
     def run(self) -> ResolvedSite:
         site, report = self.site, self.report
         identities.host_name(site, report)
+        identities.namespace(site, report)
         allocated = addresses.check_addresses(site, report)
         identities.users(site, report)
         routes.unique_hostnames(site, report)
-        isolation.forward_ports(site, report)
+        isolation.host_ports(site, report)
+        isolation.user_ranges(site, report)
         access, access_issues = host_access(site)
         report.issues += access_issues
         pg = postgresql.server(site, report)

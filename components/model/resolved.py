@@ -130,7 +130,7 @@ class ResolvedOciContainer:
     name: str
     image: str
     address: str  # on the Podman network
-    user: ServiceUser
+    user: ServiceUser | None  # None: the image's user (root to every rule; `check` warns)
     mounts: tuple[Mount, ...]  # volumes and the state directory, by path inside
     routes: tuple[PublicRoute, ...]
     state_dir: str | None = None

@@ -13,7 +13,7 @@ from components.model import module_paths as paths
 from components.model.host_access import HostAccess
 from components.model.module_paths import CLOUDFLARED, INDEX, NETWORK
 from components.model.releases import CLOUDFLARED_MIN_VERSION, cloudflared_token_file_option
-from components.model.resolved import ResolvedSite, ResolvedTunnel
+from components.model.resolved import PodmanNet, ResolvedSite, ResolvedTunnel
 from components.nixos.container import container_module
 from components.nixos.layout import index_module, module
 from components.nixos.nix import Comment, Path, Raw, string
@@ -25,10 +25,12 @@ __all__ = ["cloudflared_module", "container_module", "network_module", "render"]
 UDP_BUFFER_BYTES = 7500000
 
 
-def _host_firewall(access: HostAccess) -> dict[Any, Any]:
-    """What the containers reach on the host: every port (trusted, the seed's), or the grants."""
+def _host_firewall(access: HostAccess, podman: PodmanNet | None) -> dict[Any, Any]:
+    """What the containers reach on the host: every port (trusted, the seed's), or the grants.
+    Trusted, the veths and Podman's bridge are one list: a second assignment would replace the first."""
     if access.trust_all:
-        return {Path("networking", "firewall", "trustedInterfaces"): [access.veth_pattern]}
+        trusted = [access.veth_pattern] + ([podman.interface] if podman is not None else [])
+        return {Path("networking", "firewall", "trustedInterfaces"): trusted}
     if not access.grants:
         return {}
     body: dict[Any, Any] = {Comment("Each container reaches only the host ports granted here (hostFirewall)."): None}
@@ -54,7 +56,7 @@ def network_module(site: ResolvedSite) -> str:
     if not access.trust_all and not access.grants and not any(o.grant_tcp or o.grant_udp for o in site.oci_containers):
         body[Comment("The host's firewall opens no port to the containers: none is granted one (hostFirewall).")] = None
     body[Path("networking", "nat")] = {"enable": True, "internalInterfaces": [pattern]}
-    body |= _host_firewall(access)
+    body |= _host_firewall(access, site.podman)
     if site.databases:
         users = [c for c in site.containers if c.database]
         body[Path("services", "postgresql")] = {

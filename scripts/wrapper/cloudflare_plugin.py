@@ -1,8 +1,8 @@
 """Makes sure the Pulumi engine can load the Cloudflare provider before a stack that
 publishes at Cloudflare runs, at the version the program's SDK asks for.
 
-`scripts/pulumi` runs `ensure_for` before `preview`, `up`, `refresh` and `destroy` of
-a stack that has a file in stacks/.
+`scripts/pulumi` runs `ensure` before `preview`, `up`, `refresh` and `destroy` of a
+stack that publishes at Cloudflare on any host.
 
 The engine loads `pulumi-resource-cloudflare` at the version of the `pulumi-cloudflare`
 package (pinned in requirements.txt), and where the CLI does not download plugins by
@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 from scripts.wrapper.paths import REPO, stack_file
+from scripts.wrapper.stack_file import read_site
 
 COMMANDS = frozenset({"preview", "pre", "up", "update", "refresh", "destroy"})
 """The commands that load the stack's providers."""
@@ -65,14 +66,13 @@ def account_ids(stack_file: Path) -> list[str]:
     `config: site:` form), where the site is valid and the id real. A `<placeholder>` or
     an invalid site is the program's to report, with its own message naming the key, so
     for those the plugin is not needed yet."""
-    # Imported here: a command that publishes nothing spares the model's import.
+    site = read_site(stack_file)
+    if not _names_an_account(site):
+        return []  # spares the model's import
     from components.errors import ConfigError
-    from components.stackfile import hosts_in_project, read_stack_file
+    from components.stackfile import hosts_in_project
 
     try:
-        site = read_stack_file(stack_file)
-        if not _names_an_account(site):
-            return []
         hosts = hosts_in_project(site, str(stack_file), stack_file.resolve().parent.parent)
     except ConfigError:
         return []

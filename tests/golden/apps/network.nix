@@ -15,7 +15,7 @@
   virtualisation.podman.enable = true;
   virtualisation.oci-containers.backend = "podman";
   systemd.services.nixedge-podman-network = {
-    description = "Podman network nixedge (10.88.50.0/24) of the OCI containers";
+    description = "Podman network nixedge (10.80.0.0/24) of the OCI containers";
     path = [ config.virtualisation.podman.package ];
     serviceConfig = {
       Type = "oneshot";
@@ -23,10 +23,10 @@
     };
     script = ''
       if podman network exists nixedge; then
-        [ "$(podman network inspect nixedge --format '{{range .Subnets}}{{.Subnet}}{{end}}')" = 10.88.50.0/24 ] && exit 0
+        [ "$(podman network inspect nixedge --format '{{range .Subnets}}{{.Subnet}}{{end}}')" = 10.80.0.0/24 ] && exit 0
         podman network rm --force nixedge
       fi
-      podman network create --subnet=10.88.50.0/24 --gateway=10.88.50.1 --interface-name=nixedge0 --disable-dns nixedge
+      podman network create --subnet=10.80.0.0/24 --gateway=10.80.0.1 --interface-name=nixedge0 --disable-dns nixedge
     '';
   };
 }
