@@ -116,7 +116,7 @@ HOMELAB_CASES = [
                 "one (got: '0123456789abcdef0123456789abcdef')"
             ),
             (
-                "  Hint: adopt them one by one with `pulumi import` (docs/migrating.md, A record added later), "
+                "  Hint: adopt them one by one with `scripts/pulumi import` (docs/migrating.md, A record added later), "
                 "or delete them at Cloudflare and let nixedge create them"
             ),
         ],
