@@ -16,7 +16,7 @@ import pytest
 from components.model import site_from_data
 from components.stackfile import load_stack
 from tests.model_cases import FJ, HOMELAB, NOT_IN_ZONE, REC, homelab_lines, multiservice_site
-from tests.nixeval import Mutation, put, set_key
+from tests.site_mutations import Mutation, put, set_key
 
 HOMELAB_CASES = [
     pytest.param(
@@ -116,7 +116,7 @@ HOMELAB_CASES = [
                 "one (got: '0123456789abcdef0123456789abcdef')"
             ),
             (
-                "  Hint: adopt them one by one with `pulumi import` (docs/migrating.md, A record added later), "
+                "  Hint: adopt them one by one with `scripts/pulumi import` (docs/migrating.md, A record added later), "
                 "or delete them at Cloudflare and let nixedge create them"
             ),
         ],

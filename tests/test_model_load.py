@@ -18,7 +18,7 @@ from components.model import site_from_data
 from components.model.releases import DEFAULT_RELEASE
 from components.stackfile import load_stack
 from tests.model_cases import FJ, HOMELAB, PG, R2, REC, SEED, A, F, homelab_lines, multiservice_site
-from tests.nixeval import Mutation, put, seed_site, set_key
+from tests.site_mutations import Mutation, put, seed_site, set_key
 
 MODULE_PATH = "must be a relative path to a .nix file inside the project, without '..', e.g. 'modules/runner.nix'"
 FLAKE = "a flake module is 'flake:<input>.<attribute path>', e.g. 'flake:sops-nix.nixosModules.sops'"
