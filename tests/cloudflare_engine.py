@@ -103,3 +103,27 @@ class EdgeSite:
 
     def live_tunnels(self) -> list[str]:
         return sorted(t["name"] for t in self.account()["tunnels"].values() if not t.get("deleted"))
+
+    def other_stack(self, name: str) -> auto.Stack:
+        """Another stack of the same project, on the same account and hosts' machine."""
+        return self.engine.stack(self.program, name)
+
+    def record_id(self, name: str) -> str:
+        return next(str(rid) for rid, r in self.account()["records"].items() if r["name"] == name)
+
+    def hand_made(self, name: str, kind: str, content: str) -> str:
+        """A record made outside Pulumi (by hand, or by another tool): its id."""
+        from tests.cloudflare_plugin_standin.account import create_record, opened
+
+        record = {"zoneId": ZONE_ID, "name": name, "type": kind, "content": content, "proxied": kind == "CNAME",
+                  "ttl": 1.0, "comment": None}  # fmt: skip
+        with opened(self.standin.state) as state:
+            return str(create_record(state, record))
+
+    def log(self) -> list[str]:
+        return list(self.account()["log"])
+
+
+def failure(up: Any) -> str:
+    """The error output of a failed `up` (a CommandError's text)."""
+    return str(up)

@@ -10,6 +10,7 @@ from tests.cloudflare_plugin_standin.account import CloudflareError
 GET_ZONE = "cloudflare:index/getZone:getZone"
 GET_TOKEN = "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken"
 GET_DNS_RECORDS = "cloudflare:index/getDnsRecords:getDnsRecords"
+GET_TUNNELS = "cloudflare:index/getZeroTrustTunnelCloudflareds:getZeroTrustTunnelCloudflareds"
 
 
 def get_zone(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
@@ -40,4 +41,23 @@ def get_dns_records(state: dict[str, Any], args: dict[str, Any]) -> dict[str, An
     return {"zoneId": args["zoneId"], "results": results}
 
 
-FUNCTIONS = {GET_ZONE: get_zone, GET_TOKEN: get_token, GET_DNS_RECORDS: get_dns_records}
+def get_tunnels(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """`get_zero_trust_tunnel_cloudflareds(account_id, name, uuid, is_deleted)`."""
+    results = [
+        {
+            "id": tid,
+            "name": t["name"],
+            "accountTag": t["accountId"],
+            "configSrc": t["configSrc"],
+            "connections": [{"clientId": h} for h, run in sorted(state["hosts"].items()) if run.get("tunnel") == tid],
+        }
+        for tid, t in sorted(state["tunnels"].items())
+        if t["accountId"] == args.get("accountId")
+        and args.get("name") in (None, t["name"])
+        and args.get("uuid") in (None, tid)
+        and (args.get("isDeleted") is None or bool(t.get("deleted")) == args["isDeleted"])
+    ]
+    return {"accountId": args.get("accountId"), "results": results}
+
+
+FUNCTIONS = {GET_ZONE: get_zone, GET_TOKEN: get_token, GET_DNS_RECORDS: get_dns_records, GET_TUNNELS: get_tunnels}
