@@ -24,18 +24,18 @@ BEFORE = "672d45c"
 OLD_UP = """
 import json, runpy, sys
 from pulumi import automation as auto
-old, work, env, site = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
+old, work, env, site, project, root = sys.argv[1:3] + [json.loads(sys.argv[3])] + sys.argv[4:7]
 stack = auto.create_or_select_stack(
-    stack_name="site", project_name=%r,
+    stack_name="site", project_name=project,
     program=lambda: runpy.run_path(old + "/__main__.py", run_name="__main__"),
     opts=auto.LocalWorkspaceOptions(
-        work_dir=work, env_vars=env, pulumi_command=auto.PulumiCommand(root=%r, skip_version_check=True),
-        project_settings=auto.ProjectSettings(name=%r, runtime="python", main=work),
+        work_dir=work, env_vars=env, pulumi_command=auto.PulumiCommand(root=root, skip_version_check=True),
+        project_settings=auto.ProjectSettings(name=project, runtime="python", main=work),
     ),
 )
 stack.set_config("nixedge:site", auto.ConfigValue(site))
 stack.up()
-""" % (PROJECT, str(VENV_BIN.parent), PROJECT)
+"""
 
 
 @pytest.fixture
@@ -55,7 +55,8 @@ def test_an_upgraded_two_host_stack_previews_no_change(site: EdgeSite, tmp_path:
         }
     }
     env = {**os.environ, "PYTHONPATH": str(old)}
-    args = [str(old), str(site.engine.work_dir), json.dumps(site.engine.env | {"PYTHONPATH": str(old)}), json.dumps(data)]
+    old_env = json.dumps(site.engine.env | {"PYTHONPATH": str(old)})
+    args = [str(old), str(site.engine.work_dir), old_env, json.dumps(data), PROJECT, str(VENV_BIN.parent)]
     subprocess.run([sys.executable, "-c", OLD_UP, *args], env=env, cwd=old, check=True, capture_output=True)
     before = site.account()
     assert sorted(site.records()) == ["kuma.example.net", "web.example.net"]
