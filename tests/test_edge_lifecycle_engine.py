@@ -7,6 +7,7 @@ nixedge's message (issue 22; docs/testing.md quotes how each failed before)."""
 from __future__ import annotations
 
 import copy
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ import pytest
 from pulumi import automation as auto
 
 from tests.cloudflare_engine import EdgeSite, container, edge_site
-from tests.conftest import Engine
+from tests.conftest import VENV_BIN, Engine
+
+TUNNEL_TYPE = "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared"
 
 pytestmark = pytest.mark.engine
 
@@ -182,4 +185,22 @@ def test_a_one_host_stack_becomes_a_site_without_a_change(site: EdgeSite) -> Non
     site.configure({**one, "host": {**one["host"], "name": "alpha"}})
     site.stack.up()
     site.configure({"hosts": {"alpha": one}})
+    assert no_change(site.stack) == {}
+
+
+def test_switching_remote_to_local_by_the_documented_recipe(site: EdgeSite) -> None:
+    """docs/migrating.md, Switching tunnel.ingress: a new tunnel, the old one renamed out
+    of the program's way in the state (it is kept at Cloudflare), then deleted by hand."""
+    site.configure({"hosts": {"alpha": site.host("alpha", {"kuma": KUMA}, ingress="remote")}})
+    site.stack.up()
+    ids = {h: site.record_id(h) for h in ("kuma.example.net", "status.example.net")}
+    resources = (site.stack.export_stack().deployment or {})["resources"]
+    urn = next(r["urn"] for r in resources if r["type"] == TUNNEL_TYPE)
+    rename = [str(VENV_BIN / "pulumi"), "state", "rename", "--stack", "site", "--yes", urn, "alpha-tunnel-remote"]
+    subprocess.run(rename, env=site.engine.env, cwd=site.engine.work_dir, check=True, capture_output=True)
+    site.configure({"hosts": {"alpha": site.host("alpha", {"kuma": KUMA}, ingress="local", tunnel="alpha-local")}})
+    site.stack.up()
+    assert site.served() == dict.fromkeys(ids, "alpha")
+    assert {h: site.record_id(h) for h in ids} == ids and set(site.records().values()) == {("CNAME", "alpha-local")}
+    assert site.live_tunnels() == ["alpha", "alpha-local"], "the old tunnel is kept for `cloudflared tunnel delete`"
     assert no_change(site.stack) == {}

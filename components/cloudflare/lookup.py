@@ -86,16 +86,18 @@ def issues(
     stack: str,
     imports: Mapping[str, str],
     prefix: Mapping[str, str],
-) -> list[Issue]:
-    """The records this stack may not create or import. `imports`: name -> the import id
-    of `tunnel.dnsImports`; `prefix`: host -> its keys' prefix (`hosts.<host>.` in a site)."""
+) -> tuple[list[Issue], list[str]]:
+    """The records this stack may not create or import, and warnings. `imports`: name ->
+    the import id of `tunnel.dnsImports`; `prefix`: host -> its keys' prefix (`hosts.<host>.`
+    in a site)."""
     out: list[Issue] = []
+    warnings: list[str] = []
     for want in records:
         key = f"{prefix.get(want.host, '')}tunnel.dnsImports"
+        given = imports.get(want.name, "").rsplit("/", 1)[-1]
         for record in found.get(want.name, []):
-            given = imports.get(want.name, "")
             if record.comment == comment(stack):
-                if given.rsplit("/", 1)[-1] == record.id:
+                if given == record.id:
                     out.append(Issue(f"{key}[{want.name!r}]", "names a record this stack manages already: "
                                      "importing it again would give it a second owner in the state, whose "
                                      "delete removes it", given, hint="remove it from tunnel.dnsImports"))  # fmt: skip
@@ -103,16 +105,19 @@ def issues(
             if not _clashes(want, record):
                 continue
             what = f"{want.name}: Cloudflare has a {record.type} record {record.id} there"
-            if record.comment.startswith(MANAGED):
-                owner = record.comment.removeprefix(MANAGED)
+            owner = record.comment.removeprefix(MANAGED) if record.comment.startswith(MANAGED) else None
+            if given == record.id and owner is not None:
+                warnings.append(f"{key}: adopting {want.name} from nixedge stack {owner}: forget that stack "
+                                "(`pulumi stack rm --force`), never destroy it, or it deletes the record")  # fmt: skip
+            elif owner is not None:
                 out.append(Issue(key, f"{what}, managed by nixedge stack {owner}", want.name, hint=(
                     f"a name is published by one stack: remove it from stack {owner} first (its `up` deletes "
-                    "the record), or publish another name here")))  # fmt: skip
-            elif given.rsplit("/", 1)[-1] != record.id:
+                    "the record), or publish another name here; merging stacks: docs/sites.md")))  # fmt: skip
+            elif given != record.id:
                 out.append(Issue(key, f"{what} that no stack manages ({record.content})", want.name, hint=(
                     f"to adopt it, set {key}: {{{want.name}: {record.id}}} (docs/migrating.md); "
                     "or delete it at Cloudflare")))  # fmt: skip
-    return out
+    return out, warnings
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,11 @@ class SiteEdge:
         tunnels = lookup.tunnels(hosts)
         problems = _mode_issues(hosts, tunnels, prefixes)
         imports = {name: rid for s in hosts if s.tunnel for name, rid in s.tunnel.dns_imports}
-        problems += lookup.issues(self.records, found, stack, imports, prefixes)
-        if problems:
-            raise ConfigError(problems, source)
+        refused, warnings = lookup.issues(self.records, found, stack, imports, prefixes)
+        if problems + refused:
+            raise ConfigError(problems + refused, source)
         self.waits, dropped = moves.waits(moves.moves(self.records, found, tunnels, stack))
-        for warning in dropped:
+        for warning in warnings + dropped:
             pulumi.log.warn(warning)
         self.edges: dict[str, HostEdge] = {}
         self._after: dict[str, Deferred[list[pulumi.Resource]]] = {s.host: pulumi.deferred_output() for s in hosts}
