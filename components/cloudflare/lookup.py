@@ -126,7 +126,6 @@ class FoundTunnel:
 
     id: str
     config_src: str
-    connections: int
 
 
 def tunnels(hosts: Sequence[ResolvedSite]) -> dict[str, FoundTunnel]:
@@ -145,5 +144,5 @@ def tunnels(hosts: Sequence[ResolvedSite]) -> dict[str, FoundTunnel]:
             )
         live = [r for r in answer.results or [] if not r.deleted_at]
         if live:
-            out[site.host] = FoundTunnel(live[0].id, live[0].config_src or "", len(live[0].connections or []))
+            out[site.host] = FoundTunnel(live[0].id, live[0].config_src or "")
     return out

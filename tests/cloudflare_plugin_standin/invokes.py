@@ -49,7 +49,6 @@ def get_tunnels(state: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
             "name": t["name"],
             "accountTag": t["accountId"],
             "configSrc": t["configSrc"],
-            "connections": [{"clientId": h} for h, run in sorted(state["hosts"].items()) if run.get("tunnel") == tid],
         }
         for tid, t in sorted(state["tunnels"].items())
         if t["accountId"] == args.get("accountId")
