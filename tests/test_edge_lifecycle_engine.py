@@ -20,7 +20,7 @@ from tests.conftest import VENV_BIN, Engine
 
 TUNNEL_TYPE = "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared"
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 KUMA = container("kuma", 3001, ["kuma.example.net", "status.example.net"])
 WEB = container("web", 3002, ["web.example.net"], uid=2002)

@@ -16,7 +16,7 @@ import pytest
 from tests.cloudflare_engine import EdgeSite, container, edge_site
 from tests.conftest import PROJECT, REPO, VENV_BIN, Engine
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 BEFORE = "672d45c"
 """The last commit whose hosts named their own DNS records."""

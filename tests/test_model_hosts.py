@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError
-from components.model import read_stack_file, site_from_data, stack_path
+from components.model import site_from_data
 from components.model.hosts import hosts_from_data
 from components.nixos.render import render
+from components.stackfile import read_stack_file, stack_path
 
 ZONE_ID = "c3" * 16
 
@@ -112,7 +113,8 @@ def test_two_hosts_cannot_share_a_target() -> None:
     data["hosts"]["storage"]["host"]["target"]["destination"] = "root@seminar"
     (line,) = errors(data)
     assert line.startswith(
-        "hosts.storage.host.target: is host seminar's target too: the two hosts would overwrite each other's modules"
+        "hosts.storage.host.target: is host seminar's target too (ssh://seminar:22/etc/nixos/nixedge): "
+        "the two hosts would overwrite each other's modules"
     ), line
 
 

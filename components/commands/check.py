@@ -30,7 +30,8 @@ def summary(site: ResolvedSite) -> str:
         oci = [["OCI CONTAINER", "IMAGE", "ADDRESS", "USER", "UID", "GID"]]
         for o in site.oci_containers:
             address = o.address + (" (allocated)" if o.address_allocated else "")
-            oci.append([o.name, o.image, address, o.user.name, str(o.user.uid), str(o.user.gid)])
+            user = (o.user.name, str(o.user.uid), str(o.user.gid)) if o.user else ("(image's)", "-", "-")
+            oci.append([o.name, o.image, address, *user])
         head = f"Podman network {site.podman.name} {site.podman.subnet}: {len(site.oci_containers)} OCI container(s)"
         out += ["", head, _table(oci)]
     if site.routes:

@@ -18,7 +18,8 @@ from components.errors import HostError
 from components.host.manifest import MANIFEST, PENDING, manifest_files, manifest_text, pending_modules, pending_text
 from components.host.transport import FileWrite
 from components.model.claims import OriginCheck
-from components.nixos.layout import INDEX, index_module
+from components.model.module_paths import INDEX
+from components.nixos.layout import index_module
 
 
 @dataclass(frozen=True)
