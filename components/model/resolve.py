@@ -169,6 +169,7 @@ class _Resolver:
             raise ConfigError(report.issues)
         return ResolvedSite(
             host=site.host.name,
+            renamed_from=site.host.renamed_from,
             subnet=site.network.subnet,
             target=site.host.target.model_dump(by_alias=True, exclude_none=True),
             activation_command=host.activation_command(site),
