@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from components.errors import ConfigError
+from components.host.ownership import Owner
 from components.host.resources import ActivationSettings, HostModules, HostPrune
 from components.model import ResolvedSite, ResolvedTunnel
 from components.model.claims import claims, origin_checks
@@ -118,6 +119,7 @@ def publish(
         keep=sorted(files),
         leaving=host.retained,
         activation=activation,
+        owner=Owner(pulumi.get_project(), stack),
         opts=pulumi.ResourceOptions(depends_on=[host, edge]),
     )
     return {
@@ -148,6 +150,7 @@ def deploy(site: ResolvedSite, stack: str) -> dict[str, Any]:
         # With an edge, a leaving container stays until its routes are gone (HostPrune below).
         retain_removed=published is not None,
         claims=claims(site) if published is not None else {},
+        owner=Owner(pulumi.get_project(), stack),
     )
     outputs = host_outputs(site, files, host)
     if tunnel is not None:

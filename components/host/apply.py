@@ -25,6 +25,7 @@ from components.host.manifest import (
     manifest_host,
     manifest_secrets,
 )
+from components.host.ownership import Owner, check_owner, manifest_owner
 from components.host.plan import (
     Activation,
     Desired,
@@ -98,7 +99,12 @@ def execute(t: Transport, plan: Plan) -> Report:
             + f", but cleaning up after failed: {exc}; run `pulumi up` again"
         ) from exc
     return Report(
-        list(plan.changed), list(plan.secrets_changed), ran=plan.activate, checked=checked, retained=list(plan.retained)
+        list(plan.changed),
+        list(plan.secrets_changed),
+        ran=plan.activate,
+        checked=checked,
+        retained=list(plan.retained),
+        adopted=plan.adopted,
     )
 
 
@@ -137,16 +143,20 @@ def _run_check(t: Transport, plan: Plan, check: OriginCheck) -> None:
     )  # fmt: skip
 
 
-def prune(t: Transport, host: str, root: str, keep: Iterable[str], activation: Activation) -> Report:
+def prune(
+    t: Transport, host: str, root: str, keep: Iterable[str], activation: Activation, owner: Owner | None = None
+) -> Report:
     """Remove the owned modules not in `keep` (those `apply` retained), write the final
     default.nix, activate once; on failure put them back and roll back, as `apply` does.
 
     The secret files and the kept modules stay as they are: their content comes from
-    the host, and the manifest keeps listing the same secrets.
+    the host, and the manifest keeps listing the same secrets and owner. A directory
+    another stack owns (`owner` given) is refused before anything changes.
     """
     manifest_path = join(root, MANIFEST)
     try:
         current = t.read_files([manifest_path])[manifest_path]
+        check_owner(current, owner, {"path": root}, host)
         owned = manifest_files(current) - {MANIFEST}
         keep = set(keep) - {INDEX}
         found = t.read_files([join(root, rel) for rel in sorted(owned & keep)])
@@ -156,13 +166,23 @@ def prune(t: Transport, host: str, root: str, keep: Iterable[str], activation: A
              if (content := found[join(root, rel)]) is not None}  # fmt: skip
     files[INDEX] = index_module(host, files)  # what is there: an import of a missing file breaks the build
     desired = Desired(
-        host=host, root=root, files=files, activation=activation, listed_secrets=frozenset(manifest_secrets(current))
+        host=host,
+        root=root,
+        files=files,
+        activation=activation,
+        listed_secrets=frozenset(manifest_secrets(current)),
+        owner=manifest_owner(current),
     )
     return apply(t, desired, owned, ())
 
 
 def remove(
-    t: Transport, root: str, owned_files: Iterable[str], owned_secrets: Iterable[str], host: str | None = None
+    t: Transport,
+    root: str,
+    owned_files: Iterable[str],
+    owned_secrets: Iterable[str],
+    host: str | None = None,
+    owner: Owner | None = None,
 ) -> list[str]:
     """Remove exactly our files (state ∪ manifest), our secrets and the manifest; then
     the directories from `root` down that became empty. Returns the removed module
@@ -170,11 +190,15 @@ def remove(
 
     When the manifest names another host, another resource has taken the directory over
     (the host was renamed, so Pulumi created the new resource before deleting this one):
-    then only what the new manifest does not list goes, and the manifest stays.
+    then only what the new manifest does not list goes, and the manifest stays. The same
+    when the manifest names another owner (`owner` given): another stack took it over.
     """
     manifest_path = join(root, MANIFEST)
     current = t.read_files([manifest_path])[manifest_path]
-    if host is not None and manifest_host(current) not in (None, host):
+    theirs = manifest_owner(current)
+    if (host is not None and manifest_host(current) not in (None, host)) or (
+        owner is not None and theirs not in (None, owner)
+    ):
         taken = manifest_files(current)
         owned = sorted(set(owned_files) - taken - {MANIFEST})
         paths = [join(root, rel) for rel in owned]

@@ -38,6 +38,7 @@ from components.host import outcomes
 from components.host.apply import apply, read_back, remove
 from components.host.manifest import abspath_problem, relpath_problem
 from components.host.move import move, moved
+from components.host.ownership import Owner
 from components.host.plan import Report
 from components.host.props import (
     UNKNOWN,
@@ -80,6 +81,7 @@ def _outputs(
         # Echoed only when given, as `check` leaves them (diff compares them by presence).
         **({"retain_removed": props["retain_removed"]} if "retain_removed" in props else {}),
         **({"claims": props["claims"]} if "claims" in props else {}),
+        **({"owner": props["owner"]} if "owner" in props else {}),
         # Modules kept for `prune` (with their claims, still held until they go).
         "retained": {rel: held.get(rel, {}) for rel in (report.retained if report else [])},
         "activation_config": dict(act),
@@ -92,6 +94,7 @@ def _outputs(
             "secrets_changed": list(report.secrets_changed) if report else [],
             "checked": list(report.checked) if report else [],
             "retained": list(report.retained) if report else [],
+            **({"adopted": report.adopted} if report and report.adopted else {}),
         },
     }
 
@@ -251,6 +254,7 @@ class HostModulesProvider(ResourceProvider):
                     (props.get("files") or {}).keys(),
                     (props.get("secrets") or {}).keys(),
                     host=props.get("host"),
+                    owner=Owner.from_props(props.get("owner")),
                 )
         except HostError as exc:
             raise HostError(

@@ -44,6 +44,7 @@ from pulumi.dynamic import (
 from components.errors import HostError
 from components.host.apply import prune
 from components.host.manifest import relpath_problem
+from components.host.ownership import Owner
 from components.host.plan import Report
 from components.host.props import HostProps, check_activation, has_unknown
 from components.host.target import check_target, location, open_target
@@ -144,7 +145,10 @@ class HostPruneProvider(ResourceProvider):
         try:
             with transport:
                 common = HostProps.read(props)
-                report = prune(transport, common.host, root, (props.get("keep") or {}).keys(), common.activation)
+                report = prune(
+                    transport, common.host, root, (props.get("keep") or {}).keys(), common.activation,
+                    Owner.from_props(props.get("owner")),
+                )  # fmt: skip
                 return location(props["target"], root), report
         except HostError:
             raise  # says what happened and in which state the host is
