@@ -121,9 +121,9 @@ def test_all_pydantic_errors_are_reported_at_once() -> None:
     lines = str(info.value).splitlines()
     assert lines[0] == f"3 errors in {SEED}:"
     assert sorted(lines[1:-1]) == [
-        f"  {A}.routes[0].port: Input should be a valid integer (got: '8080')",
+        f"  {A}.routes[0].port: must be a number, not text in quotes: write 8080 without quotes (got: '8080')",
         f"  {F}.stateVersion: must be a NixOS release such as '25.05' or '24.11' (got: 'unstable')",
-        "  hosts: is not a known key (a typo?) (got: 1)",
+        "  hosts: is not a known key; did you mean host? (got: 1)",
     ]
 
 
@@ -194,7 +194,8 @@ def test_unquoted_version_from_file(tmp_path: Path) -> None:
     text = seminar.read_text(encoding="utf-8").replace('stateVersion: "25.05"', "stateVersion: 25.05", 1)
     assert _load(tmp_path, text) == [
         "1 error in FILE:",
-        "  containers.forgejo.stateVersion: Input should be a valid string (got: 25.05)",
+        ('  containers.forgejo.stateVersion: must be text: write "25.05" in quotes (YAML reads 25.05 as a number) '
+        "(got: 25.05)"),
     ]
 
 

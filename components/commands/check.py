@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from components.commands.common import EXITS_PLAIN, add_command, add_json_arg, add_stack_args, load_site
-from components.model import ResolvedSite
+from components.commands.salt import shared_salt
+from components.model import ResolvedSite, stack_path
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -84,6 +86,9 @@ def host_json(site: ResolvedSite) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     site = load_site(args)
+    copied = shared_salt(args.config if args.config is not None else stack_path(args.stack or "dev"))
+    if copied:
+        print(f"warning: {copied}", file=sys.stderr)
     if args.json:
         print(json.dumps({"site": site.site, "hosts": [host_json(h) for h in site.hosts]}, indent=2))
         return 0

@@ -8,36 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
 from components.errors import ConfigError, Issue
 from components.model.resolve import resolve
 from components.model.resolved import ResolvedSite
 from components.model.site import Site
 from components.model.stack_yaml import MAX_DEPTH, Refused, dotted, read_yaml, too_deep
+from components.model.validation import validated
+from components.model.yaml_errors import yaml_message
 
 SITE_KEY = "nixedge:site"
 STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
-
-
-def _issues(exc: ValidationError, prefix: str = "") -> list[Issue]:
-    issues: list[Issue] = []
-    for err in exc.errors(include_url=False):
-        loc = list(err["loc"])
-        # A discriminated union adds the tag (e.g. `ssh`) to the path; users never wrote it.
-        if loc[:2] == ["host", "target"] and len(loc) > 2 and loc[2] in ("local", "ssh"):
-            del loc[2]
-        msg = err["msg"]
-        msg = msg.removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "is not a known key (a typo?)"
-        elif err["type"] == "missing":
-            msg = "is required"
-        has_value = err["type"] != "missing"
-        issues.append(
-            Issue(dotted((prefix,) + tuple(loc) if prefix else tuple(loc)), msg, err.get("input"), has_value=has_value)
-        )
-    return issues
 
 
 def _module_files(site: Site, project_dir: Path) -> tuple[tuple[str, str], ...]:
@@ -87,10 +68,7 @@ def site_from_data(data: Any, source: str = "stack config", project_dir: Path | 
         issue = Issue(dotted(deep), f"is nested more than {MAX_DEPTH} levels deep", has_value=False)
         raise ConfigError([issue], source)
     data = _sorted_keys(data)
-    try:
-        site = Site.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_issues(exc), source) from None
+    site = validated(data, source, resolve)
     try:
         resolved = resolve(site)
         modules = _module_files(site, project_dir or Path.cwd())
@@ -138,13 +116,8 @@ def read_stack_file(path: Path) -> Any:
     except Refused as exc:
         raise _refused(exc, source) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = str(getattr(exc, "problem", exc))
-        # PyYAML refuses a tab in some places go-yaml takes it; spaces read the same everywhere.
-        hint = "use spaces, not tabs, in a stack file" if "'\\t'" in problem else None
-        issue = Issue(source, f"is not valid YAML{where}: {problem}", has_value=False, hint=hint)
-        raise ConfigError([issue], source) from None
+        message, hint = yaml_message(exc, data.decode(errors="replace"))
+        raise ConfigError([Issue(source, message, has_value=False, hint=hint)], source) from None
     if doc is None:
         raise ConfigError(
             [
