@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from components.errors import ConfigError, Issue
+from components.model.keys import dotted
 from components.model.site import Container, Site
-from components.model.stack_yaml import dotted
 
 # Patterns of the model's fields, in words.
 PATTERNS = {
