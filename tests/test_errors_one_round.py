@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from components.errors import ConfigError
-from components.model import load_stack
+from components.stackfile import load_stack
 
 REPO = Path(__file__).resolve().parents[1]
 

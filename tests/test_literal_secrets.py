@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from components.errors import ConfigError
-from components.model import load_stack
 from components.model.checks.literal_secrets import secret_like
+from components.stackfile import load_stack
 
 REPO = Path(__file__).resolve().parents[1]
 UPTIME_SETTINGS = "                PORT: \"3001\"\n"

@@ -8,7 +8,8 @@ import sys
 
 from components.commands.common import EXITS_PLAIN, add_command, add_json_arg, add_stack_args, load_site
 from components.commands.salt import shared_salt
-from components.model import ResolvedSite, stack_path
+from components.model import ResolvedSite
+from components.stackfile.read import stack_path
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
