@@ -38,20 +38,20 @@ def test_unknown_key_comes_with_the_errors_behind_it(tmp_path: Path) -> None:
         ("hostname: whoami.example.org", "hostname: whoami.exmple.org"),
     )
     assert lines == [
-        "network.podmn: is not a known key; did you mean podman? (got: {'subnet': '10.88.50.0/24'})",
+        "network.podmn: is not a known key; did you mean podman? (got: {'subnet': '10.88.50.0/24'}) (line 17)",
         ("ociContainers.whoami.user.uid: is already used by containers.uptime.user.uid; "
-        "each container needs its own uid (got: 2001)"),
+        "each container needs its own uid (got: 2001) (line 55)"),
         ("ociContainers.whoami.routes[0].hostname: is not in any zone of tunnel.zones (example.org) "
-        "(got: 'whoami.exmple.org')"),
+        "(got: 'whoami.exmple.org') (line 72)"),
     ]
 
 
 def test_pydantic_messages_in_plain_words(tmp_path: Path) -> None:
     lines = report(tmp_path, "dev", ("port: 3001", 'port: "8096"'), ("uid: 2001", "uid: [2001]"))
     assert lines == [
-        "containers.uptime.user.uid: must be a whole number (got: [2001])",
+        "containers.uptime.user.uid: must be a whole number (got: [2001]) (line 48)",
         ("containers.uptime.routes[0].port: must be a number, not text in quotes: write 8096 without quotes "
-        "(got: '8096')"),
+        "(got: '8096') (line 54)"),
     ]
 
 

@@ -171,7 +171,7 @@ def test_site_key_missing(tmp_path: Path) -> None:
 def test_site_that_is_not_a_mapping(tmp_path: Path) -> None:
     assert _load(tmp_path, "config:\n  nixedge:site: [1, 2]\n") == [
         "1 error in FILE:",
-        "  nixedge:site: must be a mapping with host, network and containers (got: [1, 2])",
+        "  nixedge:site: must be a mapping with host, network and containers (got: [1, 2]) (line 2)",
     ]
 
 
@@ -196,7 +196,7 @@ def test_unquoted_version_from_file(tmp_path: Path) -> None:
     assert _load(tmp_path, text) == [
         "1 error in FILE:",
         ('  containers.forgejo.stateVersion: must be text: write "25.05" in quotes (YAML reads 25.05 as a number) '
-        "(got: 25.05)"),
+        "(got: 25.05) (line 43)"),
     ]
 
 
@@ -261,8 +261,9 @@ def test_module_import_missing_file(tmp_path: Path) -> None:
         load_stack(config_file=stack)
     assert str(info.value).splitlines() == [
         f"2 errors in {stack}:",
-        f"  {R2}.imports[0]: cannot be read from the project: No such file or directory (got: 'modules/runner.nix')",
-        f"  {R2}.imports[1]: cannot be read from the project: Is a directory (got: 'modules/dir.nix')",
+        (f"  {R2}.imports[0]: cannot be read from the project: No such file or directory (got: 'modules/runner.nix') "
+        "(line 48)"),
+        f"  {R2}.imports[1]: cannot be read from the project: Is a directory (got: 'modules/dir.nix') (line 49)",
         f"{stack} is invalid; nothing was changed.",
     ]
 
@@ -283,7 +284,7 @@ def test_module_import_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_stack(config_file=stack)
     assert (
-        f"  {R2}.imports[0]: cannot be read from the project: not UTF-8 text (got: 'runner.nix')"
+        f"  {R2}.imports[0]: cannot be read from the project: not UTF-8 text (got: 'runner.nix') (line 48)"
         in str(info.value).splitlines()
     )
 
