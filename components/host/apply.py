@@ -39,7 +39,7 @@ from components.host.plan import (
     make_plan,
 )
 from components.host.rollback import fail, restore_note
-from components.host.transport import Transport, TransportError
+from components.host.transport import Transport, TransportError, tail
 from components.model.claims import OriginCheck
 from components.nixos.layout import INDEX, index_module
 
@@ -76,6 +76,7 @@ def execute(t: Transport, plan: Plan) -> Report:
         note = restore_note(t, d, plan.undo)
         raise HostError(f"Writing modules to {d.host} failed in {d.root}: {exc}; {note}") from exc
     checked: list[str] = []
+    output = ""
     if plan.activate:
         command = shlex.join(d.activation.command)
         try:
@@ -84,6 +85,7 @@ def execute(t: Transport, plan: Plan) -> Report:
             fail(t, d, plan.undo, f"`{command}` could not be run: {exc}", "")
         if not result.ok:
             fail(t, d, plan.undo, f"`{command}` exited with status {result.exit_code}", result.output)
+        output = tail(result.output, 20)
         for check in plan.checks:
             _run_check(t, plan, check)
             checked.append(check.container)
@@ -105,6 +107,7 @@ def execute(t: Transport, plan: Plan) -> Report:
         checked=checked,
         retained=list(plan.retained),
         adopted=plan.adopted,
+        output=output,
     )
 
 

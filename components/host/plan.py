@@ -73,6 +73,8 @@ class Report:
     """Modules kept although they left `files` (`Desired.retain_removed`)."""
     adopted: str | None = None
     """The line saying this update adopted a manifest without owner, or None."""
+    output: str = ""
+    """The last lines the activation command printed (empty when it did not run)."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from pulumi.dynamic import (
@@ -95,6 +96,10 @@ def _outputs(
             "checked": list(report.checked) if report else [],
             "retained": list(report.retained) if report else [],
             **({"adopted": report.adopted} if report and report.adopted else {}),
+            # When this ran, so that the program tells this update's activation from an
+            # earlier one's (an unchanged resource keeps its outputs), and what it said.
+            **({"at": datetime.now(UTC).isoformat(timespec="seconds")} if report else {}),
+            **({"output": report.output} if report and report.output else {}),
         },
     }
 

@@ -62,6 +62,8 @@ def plain(err: ErrorDetails) -> str:
         return f"must be true or false, not text in quotes: write {value.lower()} without quotes"
     if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
         return f'must be text: write "{value}" in quotes (YAML reads {value} as a number)'
+    if kind == "string_type" and isinstance(value, bool):
+        return f'must be text: write "{str(value).lower()}" in quotes (YAML reads it as true or false)'
     if kind in ("too_short", "too_long"):
         bound = (err.get("ctx") or {}).get("min_length" if kind == "too_short" else "max_length")
         noun = "entry" if bound == 1 else "entries"
