@@ -13,7 +13,7 @@ import sys
 from components.errors import NixedgeError
 
 # Each module registers one subcommand; imported lazily so `check` stays fast.
-COMMANDS = ("check", "render", "diff", "ssh_config", "status", "importer", "handover", "schema", "reference")
+COMMANDS = ("check", "render", "diff", "ssh_config", "status", "importer", "handover", "destroy", "schema", "reference")
 
 EPILOG = """\
 examples:
@@ -23,6 +23,7 @@ examples:
   nixedge diff --stack dev --base main   what a config change does to the Nix, routes, DNS
   nixedge status --stack dev             what each host runs, and what drifted from the state
   nixedge import --out stacks/Pulumi.lab.yaml container-network.nix forgejo.nix
+  nixedge destroy --stack dev --yes      scripts/pulumi destroy, then what went, what stayed, what next
   nixedge <command> --help               a command's own options and examples
 
 exit codes:

@@ -5,14 +5,16 @@ output shown as removed when the activation fails."""
 
 from __future__ import annotations
 
+import os
 import re
 import stat
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_dev_stack import _copy_repo, pulumi
+from tests.test_dev_stack import TARGET, _copy_repo, pulumi
 
 UPTIME = "      uptime:\n"
 
@@ -66,3 +68,24 @@ def test_failed_activation_shows_no_output_as_removed(project: Path, tmp_path: P
     assert result.returncode != 0, said
     assert "error: the build failed" in said
     assert not re.search(r"^\s*-\s+(files|containers|routes)\s*:", said, re.MULTILINE), said
+
+
+def test_destroy_says_what_it_removed_kept_and_what_is_next(project: Path) -> None:
+    pulumi(project, "up", "--yes")
+    foreign = project / TARGET / "hardware-configuration.nix"
+    foreign.write_text("{ }\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+    result = subprocess.run(
+        [".venv/bin/nixedge", "destroy", "--stack", "dev", "--yes"],
+        cwd=project, env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = result.stdout
+    assert (
+        "devhost: removed 5 module(s) from " in said
+        and "cloudflared.nix, containers/forgejo.nix, containers/uptime.nix, default.nix, network.nix" in said
+    ), said
+    assert "kept (nixedge did not write them): hardware-configuration.nix" in said, said
+    assert "imports = [ ./nixedge ]" in said and "before the next nixos-rebuild" in said, said
+    assert "git.example.test" in said  # the hostnames it no longer routes
+    assert foreign.read_text() == "{ }\n"
