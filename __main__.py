@@ -1,6 +1,6 @@
 """The nixedge Pulumi program: one stack config -> the host's NixOS modules and the edge.
 
-Order that users rely on (design.md): the tunnel exists first (its credentials go to
+Order that users rely on (docs/architecture.md): the tunnel exists first (its credentials go to
 the host), then the host's modules are written and activated, and only then are the
 ingress rules and DNS records published. On removal the reverse: a container that
 leaves the stack keeps running through the host step (`retain_removed`), its ingress

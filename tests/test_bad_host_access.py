@@ -101,6 +101,17 @@ def long_name(name: str, ports: list[int]) -> list[str]:
     return [f"{line} (got: {ports})", "  Hint: use a container name of at most 12 characters"]
 
 
+def deploy_port(loc: str, port: int) -> list[str]:
+    return [
+        (
+            f"{loc}.hostPort: is the port nixedge deploys over (host.target: ssh to port {port}): allowHostSsh "
+            f"cannot give it away, or the next deploy could not reach the host (got: {port})"
+        ),
+        "  Hint: forward another port; if ~/.ssh/config connects elsewhere, set host.target.port to that port",
+    ]
+
+
+SSH_TARGET_22 = ("host.target", {"transport": "ssh", "destination": "root@seminar"})
 SSH_TARGET_2200 = ("host.target", {"transport": "ssh", "destination": "root@seminar", "port": 2200})
 TCP = "hostFirewall.allowedTcpPorts"
 UDP = "hostFirewall.allowedUdpPorts"
@@ -190,6 +201,16 @@ CASES = [
         put(SSH_TARGET_2200, (f"{F}.forwardPorts", [{"hostPort": 2201, "allowHostSsh": True}])),
         not_ssh(f"{F}.forwardPorts[0]", "tcp 2201", "22, 2200"),
         id="allow-host-ssh-next-to-target-port",
+    ),
+    pytest.param(
+        put(SSH_TARGET_22, (f"{F}.forwardPorts", [{"hostPort": 22, "allowHostSsh": True}])),
+        deploy_port(f"{F}.forwardPorts[0]", 22),
+        id="allow-host-ssh-on-the-deploy-port-22",
+    ),
+    pytest.param(
+        put(SSH_TARGET_2200, (f"{F}.forwardPorts", [{"hostPort": 2200, "allowHostSsh": True}])),
+        deploy_port(f"{F}.forwardPorts[0]", 2200),
+        id="allow-host-ssh-on-the-deploy-port-2200",
     ),
     pytest.param(
         put((f"{F}.forwardPorts", [{"hostPort": 22, "allowHostSsh": "true"}])),
@@ -343,8 +364,9 @@ def test_there_are_at_least_50_cases() -> None:
     assert len({p.id for p in CASES}) == len(CASES)
 
 
-def test_allow_host_ssh_permits_the_ssh_port() -> None:
+def test_allow_host_ssh_permits_the_ssh_port_nixedge_does_not_deploy_over() -> None:
     data = seed_site()
+    data["host"]["target"]["port"] = 2200
     data["containers"]["forgejo"]["forwardPorts"] = [{"hostPort": 22, "containerPort": 2222, "allowHostSsh": True}]
     site = site_from_data(data)
     assert site.container("forgejo").isolation.forward_ports == (("tcp", 22, 2222),)

@@ -17,7 +17,8 @@ from components.host.local import LocalTransport
 from components.host.manifest import MANIFEST, manifest_text
 from components.host.ownership import Owner, canonical_target, manifest_owner
 from components.host.plan import Desired, make_plan
-from components.nixos.layout import INDEX, index_module
+from components.model.module_paths import INDEX
+from components.nixos.layout import index_module
 
 ROOT = "/h"
 DEV = Owner("nixedge", "dev")

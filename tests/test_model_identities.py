@@ -109,15 +109,18 @@ HOMELAB_CASES = [
                 {"kind": "host", "address": "127.0.0.1", "routes": [{"hostname": "wg.example.org", "port": 5000}]},
             )
         ),
-        ["origins.vpn: has the name of containers.vpn; names of origins and containers are one namespace (got: 'vpn')"],
+        [
+            ("origins.vpn: has the name of containers.vpn; the names of containers, ociContainers and origins are "
+            "one namespace (got: 'vpn')")
+        ],
         id="origin-named-like-container",
     ),
     pytest.param(
         rename("vpn", "grafana"),
         [
             (
-                "origins.grafana: has the name of containers.grafana; names of origins and containers are one "
-                "namespace (got: 'grafana')"
+                "origins.grafana: has the name of containers.grafana; the names of containers, ociContainers and "
+                "origins are one namespace (got: 'grafana')"
             )
         ],
         id="container-named-like-origin",

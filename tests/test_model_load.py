@@ -293,3 +293,13 @@ def test_base_site_is_not_shared_between_cases() -> None:
     first = multiservice_site()
     first["containers"]["runner1"]["secrets"].append("x")
     assert multiservice_site()["containers"]["runner1"]["secrets"] == ["runner-token"]
+
+
+@pytest.mark.parametrize(("key", "shown"), [("1", "1"), ("0", "0"), ("true", "true"), ("false", "false")])
+def test_a_host_key_that_is_not_text_is_named_as_pulumi_reads_it(tmp_path: Path, key: str, shown: str) -> None:
+    """1 == True in Python: the key 1 must not be reported as Pulumi's 'true'."""
+    path = tmp_path / "Pulumi.site.yaml"
+    path.write_text(f"config:\n  nixedge:site:\n    hosts:\n      {key}: {{}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_stack(config_file=path)
+    assert f"hosts.{key}: is a key that is not text: Pulumi turns it into the text {shown!r}" in str(info.value)

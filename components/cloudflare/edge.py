@@ -25,10 +25,8 @@ from components.cloudflare.tunnel import Tunnel, TunnelArgs
 from components.errors import EdgeError
 from components.model.resolved import ResolvedSite
 
+
 # Route protocol -> URL scheme a person uses for the public hostname.
-URL_SCHEMES: dict[str, str] = {"http": "https", "https": "https", "ssh": "ssh", "tcp": "tcp"}
-
-
 def _account_id(site: ResolvedSite) -> str:
     if site.tunnel is None or site.tunnel.account_id is None:
         raise EdgeError(
@@ -41,11 +39,7 @@ def _account_id(site: ResolvedSite) -> str:
 
 def urls(site: ResolvedSite) -> dict[str, str]:
     """Hostname -> the URL people use: `https://<hostname>/`, or `ssh://`/`tcp://<hostname>`."""
-    out: dict[str, str] = {}
-    for r in site.routes:
-        scheme = URL_SCHEMES[r.protocol]
-        out[r.hostname] = f"https://{r.hostname}/" if scheme == "https" else f"{scheme}://{r.hostname}"
-    return out
+    return {r.hostname: r.public_url for r in site.routes}
 
 
 class EdgeTunnel(Tunnel):

@@ -41,7 +41,8 @@ def summary(site: ResolvedSite) -> str:
         oci = [["OCI CONTAINER", "IMAGE", "ADDRESS", "USER", "UID", "GID"]]
         for o in site.oci_containers:
             address = o.address + (" (allocated)" if o.address_allocated else "")
-            oci.append([o.name, o.image, address, o.user.name, str(o.user.uid), str(o.user.gid)])
+            user = (o.user.name, str(o.user.uid), str(o.user.gid)) if o.user else ("(image's)", "-", "-")
+            oci.append([o.name, o.image, address, *user])
         head = f"Podman network {site.podman.name} {site.podman.subnet}: {len(site.oci_containers)} OCI container(s)"
         out += ["", head, _table(oci)]
     if site.routes:
@@ -74,8 +75,8 @@ def host_json(site: ResolvedSite) -> dict[str, object]:
             for c in site.containers
         ],
         "ociContainers": [
-            {"name": o.name, "image": o.image, "address": o.address, "user": o.user.name, "uid": o.user.uid,
-             "gid": o.user.gid}
+            {"name": o.name, "image": o.image, "address": o.address, "user": o.user.name if o.user else None,
+             "uid": o.user.uid if o.user else None, "gid": o.user.gid if o.user else None}
             for o in site.oci_containers
         ],
         "tunnel": None if tunnel is None else {"name": tunnel.name, "ingress": tunnel.ingress,

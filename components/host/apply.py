@@ -41,7 +41,8 @@ from components.host.plan import (
 from components.host.rollback import fail, restore_note
 from components.host.transport import Transport, TransportError, tail
 from components.model.claims import OriginCheck
-from components.nixos.layout import INDEX, index_module
+from components.model.module_paths import INDEX
+from components.nixos.layout import index_module
 
 
 def apply(t: Transport, d: Desired, owned_files: Iterable[str], owned_secrets: Iterable[str]) -> Report:
@@ -98,7 +99,7 @@ def execute(t: Transport, plan: Plan) -> Report:
         raise HostError(
             f"{d.host} has the new modules in {d.root}"
             + (" and activated them" if plan.activate else "")
-            + f", but cleaning up after failed: {exc}; run `pulumi up` again"
+            + f", but cleaning up after failed: {exc}; run `scripts/pulumi up` again"
         ) from exc
     return Report(
         list(plan.changed),
@@ -143,7 +144,7 @@ def _run_check(t: Transport, plan: Plan, check: OriginCheck) -> None:
         f"connections on {check.address}:{check.port} from {plan.desired.host} after "
         f"{check.attempts} attempts ({detail or 'refused or timed out'})",
         "",
-    )  # fmt: skip
+    )
 
 
 def prune(
@@ -166,7 +167,7 @@ def prune(
     except TransportError as exc:
         raise HostError(f"Reading the modules of {host} in {root} failed: {exc}; nothing was changed") from exc
     files = {rel: content.decode(errors="replace") for rel in sorted(owned & keep)
-             if (content := found[join(root, rel)]) is not None}  # fmt: skip
+             if (content := found[join(root, rel)]) is not None}
     files[INDEX] = index_module(host, files)  # what is there: an import of a missing file breaks the build
     desired = Desired(
         host=host,

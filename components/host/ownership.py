@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from components.errors import HostError
+from components.model.targets import target_identity
 
 
 @dataclass(frozen=True)
@@ -43,17 +43,10 @@ class Owner:
 
 
 def canonical_target(target: Mapping[str, Any]) -> str:
-    """One spelling for every way of naming a module directory: transport, host name
-    in lower case, port (22 by default), normalised path (a local one resolved against
-    the working directory and its symlinks). `./.dev-host` and `.dev-host/` are one."""
-    path = str(target.get("path", ""))
-    if target.get("transport", "local") == "local":
-        return f"local:{os.path.realpath(path)}"
-    destination = str(target.get("destination", ""))
-    user, _, name = destination.rpartition("@")
-    port = target.get("port")
-    number = int(float(str(port))) if port is not None else 22
-    return f"ssh://{user + '@' if user else ''}{name.lower()}:{number}{posixpath.normpath('/' + path.lstrip('/'))}"
+    """One spelling for every way of naming a module directory (components.model.targets):
+    `./.dev-host` and `.dev-host/` are one; a relative local path starts at the working
+    directory, the program's (the project) when the provider runs."""
+    return str(target_identity({"transport": "local", **target}, project_dir=os.getcwd()))
 
 
 def manifest_owner(data: bytes | None) -> Owner | None:

@@ -20,7 +20,8 @@ from components.host.manifest import MANIFEST, PENDING, manifest_files, manifest
 from components.host.ownership import Owner, canonical_target, check_owner
 from components.host.transport import FileWrite
 from components.model.claims import OriginCheck
-from components.nixos.layout import INDEX, index_module
+from components.model.module_paths import INDEX
+from components.nixos.layout import index_module
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ __all__ = ["UNKNOWN", "HostModulesProvider"]
 _COMPARED = (
     "host", "target", "files", "secrets", "activation_config", "checks", "retain_removed", "claims",
     "activation_pending",
-)  # fmt: skip
+)
 _DRIFTED = "(changed on the host)"
 
 
@@ -203,7 +203,7 @@ class HostModulesProvider(ResourceProvider):
         with transport:
             report = self._apply(transport, props, root, {}, "create")
         return CreateResult(f"{props['host']}:{location(props['target'], root)}",
-                            _outputs(props, root, report))  # fmt: skip
+                            _outputs(props, root, report))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Bring the host to `news`: write what differs, remove modules that left the set
@@ -236,7 +236,7 @@ class HostModulesProvider(ResourceProvider):
                     new, state, old, old_root,
                     (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
                     old_host=str(olds.get("host") or state.host), same_host=kinds[0] == kinds[1],
-                )  # fmt: skip
+                )
             except HostError:
                 raise  # says what happened and where each place stands
             except Exception as exc:
@@ -299,13 +299,13 @@ class HostModulesProvider(ResourceProvider):
     def _apply(
         transport: Transport, props: Mapping[str, Any], root: str,
         olds: Mapping[str, Any], verb: str,
-    ) -> Report:  # fmt: skip
+    ) -> Report:
         state = desired(props, root, olds)
         try:
             report = apply(
                 transport, state,
                 (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
-            )  # fmt: skip
+            )
         except HostError as exc:
             note = outcomes.others_note(state.host)
             if not note:

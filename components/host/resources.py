@@ -33,7 +33,8 @@ import pulumi.dynamic
 from components.host.ownership import Owner
 from components.host.provider import HostModulesProvider
 from components.host.prune import HostPruneProvider
-from components.model.claims import Claim, OriginCheck, claims_to_props
+from components.host.wire import check_to_props, claims_to_props
+from components.model.claims import Claim, OriginCheck
 
 
 class HostTarget(TypedDict):
@@ -137,7 +138,7 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
             "secrets": pulumi.Output.secret(secrets or {}),
             # Not "activation": that name is the output saying what the last run did.
             "activation_config": activation or {"command": [], "rollback": []},
-            "checks": [check.to_props() for check in checks or ()],
+            "checks": [check_to_props(check) for check in checks or ()],
             # Outputs only: declared so that they are attributes of this resource.
             "hashes": None,
             "path": None,

@@ -81,9 +81,12 @@ def _host(name: str, entry: dict[str, Any], source: str, modules: ModuleTexts | 
     return resolved
 
 
-def hosts_from_data(data: Any, source: str = "stack config", modules: ModuleTexts | None = None) -> ResolvedHosts:
+def hosts_from_data(
+    data: Any, source: str = "stack config", modules: ModuleTexts | None = None, project_dir: str | None = None
+) -> ResolvedHosts:
     """Validate `nixedge:site` in either shape and resolve every host, or raise one
-    ConfigError listing every problem of every host. `modules`: as for site_from_data."""
+    ConfigError listing every problem of every host. `modules`: as for site_from_data;
+    `project_dir`: where relative local targets start (the stack-file room knows it)."""
     if not isinstance(data, dict) or HOSTS not in data:
         return ResolvedHosts((site_from_data(data, source, modules),))
     issues = [
@@ -102,7 +105,7 @@ def hosts_from_data(data: Any, source: str = "stack config", modules: ModuleText
         except ConfigError as exc:
             issues += exc.issues
     if not issues:
-        issues = check_across_hosts(resolved)
+        issues = check_across_hosts(resolved, project_dir)
     if issues:
         raise ConfigError(issues, source)
     return ResolvedHosts(tuple(resolved), site=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import posixpath
 
+from components.model.podman import control_plane
+
 # Symlinks every NixOS host has, resolved before the rules apply: systemd's tmpfiles
 # (var.conf, legacy.conf, which NixOS installs) link /var/run and /var/lock into /run;
 # NixOS links /etc/mtab to the kernel's mount table. (/etc/static, /run/current-system
@@ -163,6 +165,9 @@ def via(path: str) -> str:
     return f" ({path} is {real} on a NixOS host)" if real != posixpath.normpath(path) else ""
 
 
+IN_ETC = "is in /etc"
+
+
 def host_path_problem(path: str, writable: bool, allowed: bool = False) -> str | None:
     """Why the host may not hand `path` to a container, or None.
 
@@ -171,14 +176,18 @@ def host_path_problem(path: str, writable: bool, allowed: bool = False) -> str |
     problem = syntax_problem(path)
     if problem is not None:
         return problem
+    if not allowed and sensitive(path):
+        return "is a sensitive host path; mounting it gives the container power over the host" + via(path)
+    podman = control_plane(resolve(path))
+    if podman is not None:
+        # Rootful Podman, which nixedge enables for OCI apps: no allowSensitive opens it.
+        return f"reaches {podman}: Podman runs as root, so a workload that sees it is root on the host" + via(path)
     if allowed:
         return None
-    if sensitive(path):
-        return "is a sensitive host path; mounting it gives the container power over the host" + via(path)
     if writable and in_etc(path):
         # One file of /etc read-only (a secrets file such as /etc/atticd.env) is fine;
         # writing into /etc would let the container change the host's configuration.
-        return "is in /etc: a container may read a single file there, never write it" + via(path)
+        return IN_ETC + ": a container may read a single file there, never write it" + via(path)
     return None
 
 
@@ -248,4 +257,7 @@ def local_dir_problem(path: str) -> str | None:
         return "must not contain control characters (a newline, a tab, an escape)"
     if ".." in path.split("/"):
         return "must not contain '..' segments: name the directory itself, e.g. '/etc/nixos/nixedge'"
+    if "~" in path:
+        # No shell reads it: `~/nixedge` would be a directory named `~` in the project.
+        return "must not contain '~': nothing expands it, so it would be a directory named '~'; write the full path"
     return None

@@ -28,6 +28,7 @@ from components.model.checks import (
 )
 from components.model.checks.report import Report
 from components.model.host_access import host_access
+from components.model.module_paths import shipped_import
 from components.model.presets import PRESETS, merge_settings
 from components.model.presets.postgresql import server_service
 from components.model.resolved import (
@@ -46,7 +47,7 @@ def _import_expr(ref: str) -> str:
     """The Nix expression that imports a module reference (see Container.imports)."""
     if ref.startswith("flake:"):
         return "inputs." + ref[len("flake:") :]
-    return f"../modules/{ref}"
+    return shipped_import(ref)
 
 
 class _Resolver:
@@ -129,6 +130,8 @@ class _Resolver:
         addresses = oci.addresses(site, report, podman, allocated) if podman else {}
         oci_mounts = {name: oci.oci_mounts(site, report, name, o) for name, o in site.oci_containers.items()}
         mounts.foreign_state_dirs(site, report, container_mounts | oci_mounts)
+        mounts.read_on_host(site, report)
+        mounts.state_dir_modes(site, report)
         resolved = [
             oci.oci_container(site, report, name, addresses[name], oci_mounts[name])
             for name in sorted(site.oci_containers)
@@ -139,10 +142,12 @@ class _Resolver:
     def run(self) -> ResolvedSite:
         site, report = self.site, self.report
         identities.host_name(site, report)
+        identities.namespace(site, report)
         allocated = addresses.check_addresses(site, report)
         identities.users(site, report)
         routes.unique_hostnames(site, report)
-        isolation.forward_ports(site, report)
+        isolation.host_ports(site, report)
+        isolation.user_ranges(site, report)
         access, access_issues = host_access(site)
         report.issues += access_issues
         pg = postgresql.server(site, report)

@@ -27,7 +27,8 @@ def site_in_project(data: Any, source: str = "stack config", project_dir: Path |
 
 def hosts_in_project(data: Any, source: str = "stack config", project_dir: Path | None = None) -> ResolvedHosts:
     """Every host of a site (either shape), its modules read as for site_in_project."""
-    return hosts_from_data(data, source, read_modules(data, project_dir or Path.cwd()))
+    project = project_dir or Path.cwd()
+    return hosts_from_data(data, source, read_modules(data, project), str(project))
 
 
 def _path(stack: str | None, config_file: Path | None) -> Path:

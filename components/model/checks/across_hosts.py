@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from components.errors import Issue
 from components.model.resolved import ResolvedSite
+from components.model.targets import TargetIdentity, overlap, target_identity
 
 
 def _loc(host: str, loc: str) -> str:
@@ -89,24 +90,30 @@ def _tunnels(hosts: list[ResolvedSite]) -> list[Issue]:
     return issues
 
 
-def _targets(hosts: list[ResolvedSite]) -> list[Issue]:
+def _targets(hosts: list[ResolvedSite], project_dir: str) -> list[Issue]:
+    """No two hosts write one directory, nor one inside the other's: compared by their
+    canonical identity (components.model.targets), not as spelled."""
     issues: list[Issue] = []
-    seen: dict[tuple[object, ...], str] = {}
+    seen: list[tuple[TargetIdentity, str]] = []
+    why = {
+        "same": "is host {}'s target too ({}): the two hosts would overwrite each other's modules",
+        "inside": "lies inside host {}'s target ({}): that host's modules directory would hold this one's",
+        "holds": "holds host {}'s target ({}): this host's modules directory would hold that one's",
+    }
     for h in hosts:
-        t = h.target
-        key = (t["transport"], t.get("destination"), t.get("port"), t["path"])
-        first = seen.setdefault(key, h.host)
-        if first != h.host:
-            issues.append(
-                Issue(
-                    _loc(h.host, "host.target"),
-                    f"is host {first}'s target too: the two hosts would overwrite each other's modules",
-                    t,
-                )
-            )
+        mine = target_identity(h.target, project_dir)
+        for other, owner in seen:
+            how = overlap(mine, other)
+            if how is not None:
+                issues.append(Issue(_loc(h.host, "host.target"), why[how].format(owner, other), str(mine)))
+                break
+        seen.append((mine, h.host))
     return issues
 
 
-def check_across_hosts(hosts: list[ResolvedSite]) -> list[Issue]:
-    """Every problem across the hosts of a site (each host already valid alone)."""
-    return _hostnames(hosts) + _zones(hosts) + _tunnels(hosts) + _targets(hosts)
+def check_across_hosts(hosts: list[ResolvedSite], project_dir: str | None = None) -> list[Issue]:
+    """Every problem across the hosts of a site (each host already valid alone);
+    `project_dir` is where relative local targets start; without it they are compared
+    as relative to one common directory, which is what they are."""
+    base = project_dir if project_dir is not None else "/"
+    return _hostnames(hosts) + _zones(hosts) + _tunnels(hosts) + _targets(hosts, base)

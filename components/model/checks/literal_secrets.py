@@ -15,6 +15,7 @@ from typing import Any
 from components.model.checks.report import Report
 from components.model.checks.secrets import SECRET_KEY
 from components.model.site import Site
+from components.model.workloads import workloads
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _SECRET_WORDS = frozenset({"token", "password", "passwd", "passphrase", "secret", "key", "apikey", "credentials"})
@@ -55,15 +56,16 @@ def _literal(value: object) -> bool:
     return (isinstance(value, str) and value != "") or (isinstance(value, int | float) and not isinstance(value, bool))
 
 
+HOW = {
+    "container": "declare it under the site's `secrets:` (a file on the host) and write `{_secret: NAME}` "
+    "here instead, with NAME in the container's `secrets` (see docs/secrets.md)",
+    "oci": "put it in an environment file declared under the site's `secrets:` and list it in environmentFiles",
+}
+
+
 def check(site: Site, report: Report) -> None:
-    """Refuse every literal secret of the site, each under its key."""
-    reference = (
-        "declare it under the site's `secrets:` (a file on the host) and write "
-        "`{_secret: NAME}` here instead, with NAME in the container's `secrets` (see docs/secrets.md)"
-    )
-    for name, c in site.containers.items():
-        _walk(report, f"containers.{name}.settings", c.settings, reference)
-        _walk(report, f"containers.{name}.nixos", c.nixos, reference)
-    for name, o in site.oci_containers.items():
-        how = "put it in an environment file declared under the site's `secrets:` and list it in environmentFiles"
-        _walk(report, f"ociContainers.{name}.environment", o.environment, how)
+    """Refuse every literal secret of the site's workloads (what each writes into the
+    store: components.model.workloads), each under its key."""
+    for w in workloads(site):
+        for loc, data in w.stored:
+            _walk(report, loc, data, HOW.get(w.kind, HOW["container"]))

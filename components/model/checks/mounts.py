@@ -11,7 +11,9 @@ from components.model.checks import postgresql, secrets
 from components.model.checks.report import Report
 from components.model.paths import contains
 from components.model.resolved import Mount, PostgresqlServer
-from components.model.site import BindMount, Container, Site
+from components.model.shared import BindMount
+from components.model.site import Container, Site
+from components.model.workloads import run
 
 
 def _refuse(
@@ -39,8 +41,9 @@ def given_mounts(
         host_path = m.host_path or m.path
         hkey = f"{mloc}.{'hostPath' if m.host_path else 'path'}"
         problem = paths.host_path_problem(host_path, not m.read_only, m.allow_sensitive)
-        hint = f"mount a narrower path, or set {mloc}.allowSensitive: true" if paths.sensitive(host_path) else None
-        if problem is not None and paths.in_etc(host_path) and not paths.sensitive(host_path):
+        asks = paths.sensitive(host_path) and not m.allow_sensitive  # allowSensitive would open it
+        hint = f"mount a narrower path, or set {mloc}.allowSensitive: true" if asks else None
+        if problem is not None and problem.startswith(paths.IN_ETC):
             hint = f"mount the one file with {mloc}.readOnly: true"
         _refuse(report, flagged, hkey, mloc, problem, host_path, hint)
         if problem is None or m.host_path is not None:  # one error per key
@@ -166,10 +169,49 @@ def _ancestors(path: str) -> list[str]:
     return out
 
 
+def state_dirs(site: Site) -> dict[str, str]:
+    """Every workload's state directory -> the workload's key."""
+    return {w.state_dir: w.loc for w in run(site) if w.state_dir}
+
+
+OWNER_RWX = 0o700
+
+
+def state_dir_modes(site: Site, report: Report) -> None:
+    """A state directory gives its owner read, write and search: tmpfiles creates it with
+    this mode, and a service that is not root cannot use a directory it may not enter."""
+    for w in run(site):
+        u = w.identity
+        if w.state_dir is None or u is None or u.root:
+            continue
+        mode = int(w.state_dir_mode, 8)
+        if mode & OWNER_RWX != OWNER_RWX:
+            report.error(
+                f"{w.loc}.stateDirMode",
+                f"does not give the owner ({u.user}, uid {u.uid}) read, write and search: the app could not "
+                f"use its own state directory",
+                w.state_dir_mode,
+                hint="use 0750 or 0700",
+            )
+
+
+def read_on_host(site: Site, report: Report) -> None:
+    """Files read on the host for a workload (Podman's environmentFiles): as a mount, they
+    reach neither nixedge's own paths nor another workload's state directory."""
+    owners = state_dirs(site)
+    for w in run(site):
+        for hp in (hp for hp in w.host_paths if not hp.mounted):
+            for key, path, why in nixedge_paths(site):
+                if contains(path, hp.path):
+                    report.error(hp.key, f"reaches {key} ({path}): {why}", hp.path)
+            for state_dir, owner in owners.items():
+                if owner != w.loc and contains(state_dir, hp.path):
+                    report.error(hp.key, f"reaches {state_dir}, the state directory of {owner}", hp.path)
+
+
 def foreign_state_dirs(site: Site, report: Report, resolved: dict[str, tuple[Mount, ...]]) -> None:
     """No mount reaches the state directory of another container."""
-    owners = {c.state_dir: f"containers.{n}" for n, c in site.containers.items() if c.state_dir}
-    owners |= {o.state_dir: f"ociContainers.{n}" for n, o in site.oci_containers.items() if o.state_dir}
+    owners = state_dirs(site)
     order = {state_dir: i for i, state_dir in enumerate(owners)}
     below = sorted(owners)
     for name, mounts in resolved.items():
