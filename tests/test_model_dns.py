@@ -46,7 +46,7 @@ HOMELAB_CASES = [
     ),
     pytest.param(
         put((f"{REC}.type", "MX")),
-        [f"{REC}.type: Input should be 'A', 'AAAA', 'CNAME' or 'TXT' (got: 'MX')"],
+        [f"{REC}.type: must be 'A', 'AAAA', 'CNAME' or 'TXT' (got: 'MX')"],
         id="dns-type",
     ),
     pytest.param(
@@ -86,7 +86,7 @@ HOMELAB_CASES = [
     ),
     pytest.param(
         put(("tunnel.dnsRecords[0].ttl", 0)),
-        ["tunnel.dnsRecords[0].ttl: Input should be greater than or equal to 1 (got: 0)"],
+        ["tunnel.dnsRecords[0].ttl: must be greater than or equal to 1 (got: 0)"],
         id="dns-ttl-zero",
     ),
     pytest.param(
