@@ -24,7 +24,8 @@ from components.model import site_from_data
 from components.model.hosts import hosts_from_data
 from components.stackfile import read_stack_file
 from tests.model_cases import multiservice_site
-from tests.nixeval import REPO, Mutation, put, seed_site
+from tests.paths import REPO
+from tests.site_mutations import Mutation, put, seed_site
 
 A = "containers.atticd"
 W = "ociContainers.whoami"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from benchmarks.project import log_lines
-from tests.nixeval import put
+from tests.site_mutations import put
 from tests.test_bad_inputs_engine import Case, Deployed, deployed, names_key, stack_text  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.engine

@@ -36,7 +36,8 @@ from components.stackfile import read_stack_file
 from scripts.state import files as state_files
 from scripts.state import machine, run
 from scripts.wrapper import cloudflare_plugin
-from tests.nixeval import REPO, report_lines
+from tests.paths import REPO
+from tests.site_mutations import report_lines
 from tests.test_host_move_provider import FILES, SECRET, Places, snapshot
 
 # -- two OCI apps: one address, one host port ------------------------------------------------

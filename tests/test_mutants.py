@@ -14,7 +14,8 @@ import pytest
 from components.model import site_from_data
 from components.stackfile import read_stack_file
 from tests.model_cases import HOMELAB, R1, R2, SEED, VPN, A, err, homelab_lines, multiservice_site, seed_lines
-from tests.nixeval import REPO, put, report_lines, seed_site, set_key
+from tests.paths import REPO
+from tests.site_mutations import put, report_lines, seed_site, set_key
 
 # -- memoryHigh above memoryMax, by every suffix (checks/isolation.py `_bytes`) ---------------
 ABOVE = "is above resources.memoryMax ({}); the throttle would never apply"

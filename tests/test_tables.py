@@ -26,7 +26,7 @@ from components.model.checks import identities, nspawn
 from components.stackfile.stack_yaml import Refused, read_yaml
 from components.stackfile.yaml_scalars import _YAML11_FALSE, _YAML11_TRUE
 from tests.model_cases import HOMELAB, SEED, VPN, A, err, homelab_lines, multiservice_site, seed_lines
-from tests.nixeval import put, seed_site, set_key
+from tests.site_mutations import put, seed_site, set_key
 
 SENSITIVE = "is a sensitive host path; mounting it gives the container power over the host"
 NARROWER = f"mount a narrower path, or set {A}.bindMounts[0].allowSensitive: true"

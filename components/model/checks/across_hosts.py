@@ -135,7 +135,7 @@ def _tunnels(hosts: list[ResolvedSite]) -> list[Issue]:
     return issues
 
 
-def _targets(hosts: list[ResolvedSite], project_dir: str) -> list[Issue]:
+def _targets(hosts: list[ResolvedSite], project_dir: str | None) -> list[Issue]:
     """No two hosts write one directory, nor one inside the other's: compared by their
     canonical identity (components.model.targets), not as spelled."""
     issues: list[Issue] = []
@@ -158,8 +158,6 @@ def _targets(hosts: list[ResolvedSite], project_dir: str) -> list[Issue]:
 
 def check_across_hosts(hosts: list[ResolvedSite], project_dir: str | None = None) -> list[Issue]:
     """Every problem across the hosts of a site (each host already valid alone);
-    `project_dir` is where relative local targets start; without it they are compared
-    as relative to one common directory, which is what they are."""
-    base = project_dir if project_dir is not None else "/"
+    `project_dir` is where relative local targets start (see targets.target_identity)."""
     edge = _hostnames(hosts) + _records(hosts) + _imports(hosts) + _zones(hosts)
-    return edge + _tunnels(hosts) + _targets(hosts, base)
+    return edge + _tunnels(hosts) + _targets(hosts, project_dir)

@@ -135,7 +135,7 @@ def _imports(site: Site, report: Report, t: Tunnel) -> None:
                 loc,
                 f"names {further[hostname]} records of tunnel.dnsRecords; an import id adopts one",
                 record_id,
-                "adopt them one by one with `pulumi import` (docs/migrating.md, A record added later), "
+                "adopt them one by one with `scripts/pulumi import` (docs/migrating.md, A record added later), "
                 "or delete them at Cloudflare and let nixedge create them",
             )
         problem = _import_id_problem(record_id)
