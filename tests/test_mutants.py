@@ -263,14 +263,14 @@ def test_two_tunnels_of_one_name_behind_a_host_without_a_tunnel_are_found() -> N
     )
 
 
-def test_relative_local_targets_without_a_project_are_compared_from_one_root() -> None:
+def test_relative_local_targets_without_a_project_are_compared_as_relative() -> None:
     alpha, beta = host("root@alpha", None), host("root@beta", None)
     alpha["host"]["target"] = {"transport": "local", "path": "out"}
     beta["host"]["target"] = {"transport": "local", "path": "./out"}
     assert site_lines(site_of(alpha=alpha, beta=beta)) == [
         (
-            "hosts.beta.host.target: is host alpha's target too (local:/out): the two hosts would overwrite each "
-            "other's modules (got: 'local:/out')"
+            "hosts.beta.host.target: is host alpha's target too (local:out): the two hosts would overwrite each "
+            "other's modules (got: 'local:out')"
         )
     ]
 
