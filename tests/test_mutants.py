@@ -378,3 +378,22 @@ def test_implied_mounts_the_socket_of_the_server_container_and_secrets_read_only
     assert ("/run/postgresql", "/run/nixedge/postgres", True) in forgejo
     runner = {(m.path, m.host_path, m.read_only) for m in site.container("runner1").mounts}
     assert ("/run/secrets/runner-token", "/run/secrets/runner-token", True) in runner
+
+
+def test_modules_in_tmp_for_a_host_that_never_activates_pass() -> None:
+    """mode none builds nothing, with or without a command of its own."""
+    data = seed_site()
+    set_key(data, "host.target.path", "/tmp/nixedge-rehearsal")
+    set_key(data, "host.activation", {"mode": "none"})
+    assert site_from_data(data, SEED).target["path"] == "/tmp/nixedge-rehearsal"
+
+
+def test_a_bind_mount_without_host_path_reaching_the_secrets_dir_names_its_path() -> None:
+    mounts = [{"path": "/srv/nixedge"}]
+    lines = seed_lines(put(("host.secretsDir", "/srv/nixedge/secrets"), (f"{A}.bindMounts", mounts)))
+    assert lines == [
+        (
+            f"{A}.bindMounts[0].path: reaches host.secretsDir (/srv/nixedge/secrets): the container could read the "
+            "tunnel credentials (got: '/srv/nixedge')"
+        )
+    ]
