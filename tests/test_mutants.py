@@ -397,3 +397,17 @@ def test_a_bind_mount_without_host_path_reaching_the_secrets_dir_names_its_path(
             "tunnel credentials (got: '/srv/nixedge')"
         )
     ]
+
+
+def test_a_secret_of_etc_inside_the_secrets_dir_is_said_to_reach_it() -> None:
+    """Read-only, a file of /etc is fine as a secret: what it reaches is still checked."""
+    lines = seed_lines(
+        put(("host.secretsDir", "/etc/nixedge-secrets"),
+            ("secrets", {"k": {"provider": "agenix", "path": "/etc/nixedge-secrets/x"}}), (f"{A}.secrets", ["k"]))
+    )  # fmt: skip
+    assert lines == [
+        (
+            f"{A}.secrets[0]: reaches host.secretsDir (/etc/nixedge-secrets): the container could read the tunnel "
+            "credentials (got: '/etc/nixedge-secrets/x')"
+        )
+    ]
