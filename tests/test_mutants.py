@@ -411,3 +411,32 @@ def test_a_secret_of_etc_inside_the_secrets_dir_is_said_to_reach_it() -> None:
             "credentials (got: '/etc/nixedge-secrets/x')"
         )
     ]
+
+
+# -- state directory modes (mounts.py `state_dir_modes`) ----------------------------------------
+NO_RWX = (
+    "does not give the owner (whoami, uid 2101) read, write and search: the app could not use its own state "
+    "directory"
+)
+
+
+def apps_site() -> dict[str, Any]:
+    return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
+
+
+def test_a_mode_without_a_state_dir_and_a_root_apps_mode_pass() -> None:
+    data = apps_site()
+    root_app = {"image": "docker.io/library/nginx:1.27", "stateDir": "/var/lib/rooted", "stateDirMode": "0000"}
+    set_key(data, "ociContainers.aroot", root_app)
+    set_key(data, "ociContainers.whoami.stateDirMode", "0000")
+    del data["ociContainers"]["whoami"]["stateDir"]
+    site = site_from_data(data, "apps.yaml")
+    assert {o.name for o in site.oci_containers} == {"aroot", "whoami"}
+
+
+def test_a_bad_mode_after_workloads_the_rule_skips_is_found() -> None:
+    data = apps_site()
+    set_key(data, "ociContainers.aroot", {"image": "docker.io/library/nginx:1.27"})  # root, no state dir
+    set_key(data, "ociContainers.whoami.stateDirMode", "0000")
+    lines = report_lines(lambda: data, lambda _d: None, "apps.yaml")
+    assert f"ociContainers.whoami.stateDirMode: {NO_RWX} (got: '0000')" in lines
