@@ -440,3 +440,13 @@ def test_a_bad_mode_after_workloads_the_rule_skips_is_found() -> None:
     set_key(data, "ociContainers.whoami.stateDirMode", "0000")
     lines = report_lines(lambda: data, lambda _d: None, "apps.yaml")
     assert f"ociContainers.whoami.stateDirMode: {NO_RWX} (got: '0000')" in lines
+
+
+@pytest.mark.parametrize(
+    ("ingress", "name"), [("local", "cloudflared-seminar.json"), ("remote", "cloudflared-seminar.token")]
+)
+def test_the_credentials_file_is_named_for_its_ingress(ingress: str, name: str) -> None:
+    data = seed_site()
+    set_key(data, "tunnel.ingress", ingress)
+    tunnel = site_from_data(data, SEED).tunnel
+    assert tunnel is not None and tunnel.credentials_file == f"/var/lib/nixedge/secrets/{name}"
