@@ -7,13 +7,16 @@ leaves the stack keeps running through the host step (`retain_removed`), its ing
 rule goes, and only then does `HostPrune` remove its module and activate the host.
 
 A site of several hosts (`hosts:`, components.model.hosts) runs this once per host: each
-host's resources are named after it as a one-host stack's are, and nothing depends on
-another host, so the engine deploys the hosts in parallel and a failing host rolls back
-alone.
+host's resources are named after it as a one-host stack's are. Without a `rollout:` nothing
+depends on another host, so the engine deploys the hosts in parallel and a failing host
+rolls back alone. With one (components.model.rollout), each batch's modules depend on the
+previous batch's: a failed host stops every later batch before it starts, and since a
+host's edge depends on its modules, no DNS record moves to a host that was skipped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -23,6 +26,7 @@ from components.host.resources import ActivationSettings, HostModules, HostPrune
 from components.model import ResolvedSite, ResolvedTunnel
 from components.model.claims import claims, origin_checks
 from components.model.hosts import ResolvedHosts, hosts_from_engine
+from components.model.rollout import batches
 from components.nixos.render import render
 
 if TYPE_CHECKING:
@@ -128,8 +132,11 @@ def publish(
     }
 
 
-def deploy(site: ResolvedSite, stack: str) -> dict[str, Any]:
-    """One host's resources (named after it, as in a one-host stack); its outputs."""
+def deploy(
+    site: ResolvedSite, stack: str, after: Sequence[HostModules] = (), rollout: Sequence[Sequence[str]] = ()
+) -> tuple[dict[str, Any], HostModules]:
+    """One host's resources (named after it, as in a one-host stack); its outputs and
+    modules. `after`: the previous batch's modules of a rollout, `rollout` its batches."""
     files = render(site)
     published = published_tunnel(site, stack)
     tunnel, secrets = edge_tunnel(site, published)
@@ -148,17 +155,26 @@ def deploy(site: ResolvedSite, stack: str) -> dict[str, Any]:
         # With an edge, a leaving container stays until its routes are gone (HostPrune below).
         retain_removed=published is not None,
         claims=claims(site) if published is not None else {},
+        rollout=rollout,
+        opts=pulumi.ResourceOptions(depends_on=list(after)) if after else None,
     )
     outputs = host_outputs(site, files, host)
     if tunnel is not None:
         outputs.update(publish(site, stack, tunnel, host, files, activation))
-    return outputs
+    return outputs, host
 
 
 def main() -> None:
     stack = pulumi.get_stack()
     hosts = load_site(stack)
-    outputs = {site.host: deploy(site, stack) for site in hosts.hosts}
+    by_name = {site.host: site for site in hosts.hosts}
+    plan = batches(hosts.names, hosts.rollout)
+    outputs: dict[str, dict[str, Any]] = {}
+    after: list[HostModules] = []  # the previous batch's modules
+    for batch in plan:
+        deployed = [deploy(by_name[h], stack, after, plan if hosts.rollout else ()) for h in batch]
+        outputs.update((h, out) for h, (out, _) in zip(batch, deployed, strict=True))
+        after = [modules for _, modules in deployed]
     if not hosts.site:
         for key, value in outputs[hosts.names[0]].items():
             pulumi.export(key, value)

@@ -34,7 +34,7 @@ from pulumi.dynamic import (
 )
 
 from components.errors import HostError
-from components.host import outcomes
+from components.host import outcomes, rollout
 from components.host.apply import apply, read_back, remove
 from components.host.manifest import abspath_problem, relpath_problem
 from components.host.move import move, moved
@@ -292,13 +292,14 @@ class HostModulesProvider(ResourceProvider):
         olds: Mapping[str, Any], verb: str,
     ) -> Report:  # fmt: skip
         state = desired(props, root, olds)
+        rollout.started(state.host)
         try:
             report = apply(
                 transport, state,
                 (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
             )  # fmt: skip
         except HostError as exc:
-            note = outcomes.others_note(state.host)
+            note = rollout.note(state.host, props.get("rollout"), exc) or outcomes.others_note(state.host)
             if not note:
                 raise  # already says what happened and in which state the host is
             raise HostError(f"{exc}\n{note}") from exc
