@@ -73,3 +73,13 @@ def test_a_failure_in_batch_two_leaves_batches_three_and_four_untouched(rollout:
     assert changes(up) == {"same": 3, "update": 4}, changes(up)
     assert all('"3002"' in rollout.module(h) for h in HOSTS)
     assert [len(rollout.log(h)) for h in HOSTS] == [4, 4, 6, 4, 4, 4]
+
+
+def test_adding_a_rollout_changes_no_resource(rollout: Rollout) -> None:
+    plain = rollout.site()
+    del plain["rollout"]
+    rollout.configure(plain)
+    rollout.stack.up()
+    rollout.configure(rollout.site())
+    preview = rollout.stack.preview()
+    assert preview.change_summary == {"same": len(HOSTS) + 1}, preview.change_summary
