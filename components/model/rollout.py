@@ -29,7 +29,9 @@ def _as_list(value: Any) -> Any:
 
 
 class Rollout(Strict):
-    """`rollout:` of a site."""
+    """How a site of hosts deploys, beside `hosts`: the canary first, alone, then the
+    other hosts in batches, each batch after the previous one is deployed; a failed host
+    stops every later batch. See docs/sites.md."""
 
     canary: Annotated[list[HostName], BeforeValidator(_as_list), Field(min_length=1)] | None = Field(
         default=None,
