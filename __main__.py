@@ -25,9 +25,10 @@ from components.errors import ConfigError
 from components.host.resources import ActivationSettings, HostModules, HostPrune
 from components.model import ResolvedSite, ResolvedTunnel
 from components.model.claims import claims, origin_checks
-from components.model.hosts import ResolvedHosts, hosts_from_engine
+from components.model.hosts import ResolvedHosts
 from components.model.rollout import batches
 from components.nixos.render import render
+from components.stackfile import hosts_from_engine
 
 if TYPE_CHECKING:
     from components.cloudflare.edge import EdgeTunnel
@@ -38,11 +39,19 @@ def source(stack: str) -> str:
     return f"stack {stack} (nixedge:site)"
 
 
+def under_mocks() -> bool:
+    """Whether Pulumi's mocks run the program (tests), which set config by hand."""
+    from pulumi.runtime import mocks, settings
+
+    return isinstance(settings.SETTINGS.monitor, mocks.MockMonitor)
+
+
 def load_site(stack: str) -> ResolvedHosts:
     config = pulumi.Config("nixedge")
     try:
-        # The raw JSON: parsed (and the stack file read again, as `check` reads it) in the model.
-        site = hosts_from_engine(stack, config.require("site"), source(stack))
+        # The engine's reading (JSON), compared with the stack file as `check` reads it:
+        # any difference stops the run here, before a resource is registered.
+        site = hosts_from_engine(stack, config.require("site"), source(stack), compare=not under_mocks())
     except ConfigError as exc:
         # RunError prints the report alone, without a Python traceback.
         raise pulumi.RunError(str(exc)) from None

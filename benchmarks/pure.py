@@ -28,8 +28,9 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.sites import generated_site  # noqa: E402
-from components.model import load_stack, site_from_data  # noqa: E402
+from components.model import site_from_data  # noqa: E402
 from components.nixos.render import render  # noqa: E402
+from components.stackfile import load_stack  # noqa: E402
 
 
 def measure(run: Callable[[], Any], repeats: int) -> dict[str, float]:

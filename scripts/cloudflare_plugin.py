@@ -2,7 +2,7 @@
 publishes at Cloudflare runs, at the version the program's SDK asks for.
 
 `scripts/pulumi` runs this before `preview`, `up`, `refresh` and `destroy` of a stack
-whose file sets `tunnel.accountId`:
+that has a file in stacks/:
 
     .venv/bin/python scripts/cloudflare_plugin.py STACK STACK_FILE
 
@@ -12,7 +12,8 @@ itself (scripts/pulumi turns that off for a CLI built from Go modules) a missing
 would stop the run halfway, after the program started. So: nothing to do when the
 plugin is installed or on PATH; else `pulumi plugin install resource cloudflare
 <version>`; and when that download fails, exit 1 with the command to run where it
-works. The stack file goes through the model only (pydantic): `pulumi_cloudflare` costs
+works. The stack file is read by the stack-file room and resolved by the model, as the
+program reads it (every host of a site, in either shape): `pulumi_cloudflare` costs
 seconds to import, and a site that is invalid is the program's to report.
 """
 
@@ -24,14 +25,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as a script: the model (pydantic only) from this checkout
 from components.errors import ConfigError  # noqa: E402
-from components.model import site_from_data  # noqa: E402
+from components.stackfile import hosts_in_project, read_stack_file  # noqa: E402
 
 REQUIREMENTS = REPO / "requirements.txt"
 PLUGIN = "pulumi-resource-cloudflare"
@@ -51,20 +49,34 @@ def install_command(version: str) -> list[str]:
     return ["pulumi", "plugin", "install", "resource", "cloudflare", version]
 
 
-def account_id(stack_file: Path) -> str | None:
-    """`tunnel.accountId` of the stack's site when the site is valid and the id real. A
-    `<placeholder>` or an invalid site is the program's to report, with its own message
-    naming the key, so for those the plugin is not needed yet."""
+def _names_an_account(value: object) -> bool:
+    """Whether `accountId` is a key anywhere in the raw site (spares the model's work)."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            if "accountId" in item:
+                return True
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return False
+
+
+def account_ids(stack_file: Path) -> list[str]:
+    """`tunnel.accountId` of every host of the stack's site (one host, `hosts:` or the short
+    `config: site:` form), where the site is valid and the id real. A `<placeholder>` or
+    an invalid site is the program's to report, with its own message naming the key, so
+    for those the plugin is not needed yet."""
     try:
-        data: Any = yaml.safe_load(stack_file.read_text(encoding="utf-8"))
-        site = data["config"]["nixedge:site"]
-        if not isinstance(site.get("tunnel"), dict) or "accountId" not in site["tunnel"]:
-            return None  # spares the model's import
-        resolved = site_from_data(site, str(stack_file), stack_file.parent.parent)
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ConfigError):
-        return None
-    value = resolved.tunnel.account_id if resolved.tunnel is not None else None
-    return value if value and not value.startswith("<") else None
+        site = read_stack_file(stack_file)
+        if not _names_an_account(site):
+            return []
+        hosts = hosts_in_project(site, str(stack_file), stack_file.resolve().parent.parent)
+    except ConfigError:
+        return []
+    ids = (h.tunnel.account_id for h in hosts.hosts if h.tunnel is not None)
+    return sorted({i for i in ids if i and not i.startswith("<")})
 
 
 def installed(version: str) -> bool:
@@ -103,7 +115,7 @@ def failure(stack: str, version: str, output: str) -> str:
 
 
 def ensure(stack: str, stack_file: Path) -> int:
-    if account_id(stack_file) is None:
+    if not account_ids(stack_file):
         return 0
     version = pinned_version()
     if installed(version):

@@ -74,14 +74,14 @@ def test_pinned_version_reads_requirements(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("account", "expected"),
     [
-        (ACCOUNT, ACCOUNT),
+        (ACCOUNT, [ACCOUNT]),
         # The program refuses these with its own message naming the key: no plugin yet.
-        ("<your-cloudflare-account-id>", None),
-        ("123", None),
-        (None, None),
+        ("<your-cloudflare-account-id>", []),
+        ("123", []),
+        (None, []),
     ],
 )
-def test_account_id(tmp_path: Path, account: str | None, expected: str | None) -> None:
+def test_account_id(tmp_path: Path, account: str | None, expected: list[str]) -> None:
     site = edge_site(tmp_path / "host")
     if account is None:
         del site["tunnel"]["accountId"]
@@ -90,18 +90,38 @@ def test_account_id(tmp_path: Path, account: str | None, expected: str | None) -
     path = tmp_path / "stacks" / "Pulumi.s.yaml"
     path.parent.mkdir()
     path.write_text(stack_yaml(site))
-    assert cloudflare_plugin.account_id(path) == expected
+    assert cloudflare_plugin.account_ids(path) == expected
 
 
 def test_account_id_of_a_file_that_is_no_site(tmp_path: Path) -> None:
     path = tmp_path / "Pulumi.s.yaml"
     for text in ("config: [not, a, mapping", "config:\n  nixedge:site: 3\n", ""):
         path.write_text(text)
-        assert cloudflare_plugin.account_id(path) is None, text
+        assert cloudflare_plugin.account_ids(path) == [], text
     site = edge_site(tmp_path / "host")
     site["containers"]["forgejo"]["user"]["uid"] = 993  # atticd's: invalid
     path.write_text(stack_yaml(site))
-    assert cloudflare_plugin.account_id(path) is None
+    assert cloudflare_plugin.account_ids(path) == []
+
+
+def test_account_ids_of_every_host_of_a_site(tmp_path: Path) -> None:
+    """Issue 22, item 8: a site of `hosts:` (and the short `config: site:` form) gets its
+    plugin too: the accounts come from the model, for every host, not from the top."""
+    alpha, beta = edge_site(tmp_path / "alpha"), edge_site(tmp_path / "beta")
+    beta["tunnel"]["accountId"] = "b" * 32
+    del alpha["host"]["name"], beta["host"]["name"]
+    beta["tunnel"]["name"] = "beta"
+    for container in beta["containers"].values():
+        for route in container.get("routes", []):
+            route["hostname"] = "beta-" + route["hostname"]  # a hostname is routed once in a site
+    path = tmp_path / "stacks" / "Pulumi.s.yaml"
+    path.parent.mkdir()
+    path.write_text(stack_yaml({"hosts": {"alpha": alpha, "beta": beta}}))
+    assert cloudflare_plugin.account_ids(path) == sorted([ACCOUNT, "b" * 32])
+    short = stack_yaml({"hosts": {"alpha": alpha}}).replace("nixedge:site:", "site:")
+    assert "  site:\n" in short
+    path.write_text(short)
+    assert cloudflare_plugin.account_ids(path) == [ACCOUNT]
 
 
 # -- through scripts/pulumi ------------------------------------------------------------------

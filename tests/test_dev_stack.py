@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from components.model import load_stack
 from components.nixos.render import render
+from components.stackfile import load_stack
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET = Path(".dev-host/etc/nixos/nixedge")

@@ -179,3 +179,47 @@ def test_command_line_exit_codes_and_no_pulumi_import(repo: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=False)
     assert proc.returncode == 1, proc.stderr
     assert "HTTP_PORT = 8081;" in proc.stdout
+
+
+def test_diff_stops_where_the_engine_reads_the_file_otherwise(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The working tree's file is read by the Pulumi CLI too (components/stackfile/cli_config.py);
+    a reading that differs from `check`'s stops the review with the key, its line and a hint.
+    The CLI's answer is stood in for here; tests/test_stack_fuzz_engine.py asks the real one."""
+    from components.stackfile import agree, cli_config
+
+    _edit(repo, lambda site: site["containers"]["forgejo"].update(stateVersion="24.11"))
+    written = (repo / STACK).read_text(encoding="utf-8")
+    line = next(i for i, text in enumerate(written.splitlines(), 1) if "stateVersion: '24.11'" in text)
+
+    def other_reading(data: bytes, cli: str | None = None) -> cli_config.EngineReading:
+        site = yaml.safe_load(data)["config"]["nixedge:site"]
+        site["containers"]["forgejo"]["stateVersion"] = "24.05"
+        return cli_config.EngineReading(site=site)
+
+    monkeypatch.setattr(agree, "engine_reading", other_reading)
+    code, out, err = _diff(repo, capsys)
+    assert code == 2 and out == "", err
+    assert f"containers.forgejo.stateVersion: (line {line} of {STACK}) is '24.11' to `check`" in err, err
+    assert "but '24.05' to the Pulumi engine" in err and 'Hint: write it as "24.11"' in err, err
+
+    monkeypatch.setattr(agree, "engine_reading", lambda data, cli=None: cli_config.EngineReading(refused="boom"))
+    code, out, err = _diff(repo, capsys)
+    assert code == 2 and "is refused by the Pulumi engine, which `check` accepts: boom" in err, err
+
+
+@pytest.mark.engine
+def test_the_cli_reads_a_stack_file_as_the_engine_does() -> None:
+    from components.stackfile.cli_config import engine_cli, engine_reading
+
+    assert engine_cli() is not None, "no Pulumi CLI: run scripts/setup"
+    assert engine_reading(b"config:\n  site:\n    a: 0b+1\n    b: '0b+1'\n") == cli_reading({"a": 1, "b": "0b+1"})
+    refused = engine_reading(b'config:\n  nixedge:site:\n    a: "\\tx\\n"\n')
+    assert refused is not None and refused.site is None and "tab character" in str(refused.refused)
+
+
+def cli_reading(site: Any) -> Any:
+    from components.stackfile.cli_config import EngineReading
+
+    return EngineReading(site=site)

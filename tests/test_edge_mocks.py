@@ -31,8 +31,9 @@ import pytest
 
 from components.cloudflare.ssh_config import ssh_config
 from components.errors import EdgeError, NixedgeError
-from components.model import ResolvedSite, read_stack_file, site_from_data, stack_path
+from components.model import ResolvedSite, site_from_data
 from components.nixos.render import render
+from components.stackfile import read_stack_file, stack_path
 from tests import edge_mocks
 from tests.edge_mocks import CONFIG_TYPE, DNS_TYPE, DYNAMIC_TYPE, PRUNE_TYPE, TOKEN_FN, TUNNEL_ID, TUNNEL_TYPE, ZONE_FN
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from components.model import load_stack
 from components.model.claims import (
     Claim,
     OriginCheck,
@@ -18,6 +17,7 @@ from components.model.claims import (
     container_claims,
     origin_checks,
 )
+from components.stackfile import load_stack
 
 
 def test_one_origin_check_per_container_and_port() -> None:

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from components.model import load_stack, site_from_data
+from components.model import site_from_data
+from components.stackfile import load_stack
 from tests.model_cases import FJ, HOMELAB, NOT_IN_ZONE, REC, homelab_lines, multiservice_site
 from tests.nixeval import Mutation, put, set_key
 

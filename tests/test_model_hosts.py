@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError
-from components.model import read_stack_file, site_from_data, stack_path
+from components.model import site_from_data
 from components.model.hosts import hosts_from_data
 from components.nixos.render import render
+from components.stackfile import read_stack_file, stack_path
 
 ZONE_ID = "c3" * 16
 

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from components.errors import ConfigError
-from components.model import load_stack, site_from_data
+from components.model import site_from_data
+from components.stackfile import load_stack
 from tests.model_cases import FJ, HOMELAB, PG, R2, REC, SEED, A, F, homelab_lines, multiservice_site
 from tests.nixeval import Mutation, put, seed_site, set_key
 

@@ -31,8 +31,8 @@ import pytest
 import yaml
 
 from components.errors import ConfigError
-from components.model import read_stack_file, site_from_data
 from components.nixos.render import render
+from components.stackfile import read_stack_file, site_in_project
 from tests import nixpkgs_requirements as req
 from tests.nixeval import REPO, eval_modules, parse_files, write_tree
 
@@ -71,7 +71,7 @@ class Rendered:
 
 
 def evaluate(data: Any, root: Path) -> Rendered:
-    files = render(site_from_data(copy.deepcopy(data), "example", REPO))
+    files = render(site_in_project(copy.deepcopy(data), "example", REPO))
     paths = write_tree(root, files)
     parse_files(paths)
     host: dict[str, Any] = {}
@@ -197,4 +197,4 @@ def test_model_refuses_a_postgres_id_other_than_71(key: str) -> None:
     data = homelab()
     data["containers"]["postgres"]["user"] |= {key: 72}
     with pytest.raises(ConfigError, match=rf"containers\.postgres\.user\.{key}: must be 71"):
-        site_from_data(data, "homelab.yaml", REPO)
+        site_in_project(data, "homelab.yaml", REPO)

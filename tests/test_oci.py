@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 
 from components.commands.check import summary
-from components.model import ResolvedSite, read_stack_file, site_from_data
+from components.model import ResolvedSite, site_from_data
 from components.model.claims import claims, origin_checks
 from components.nixos.render import render
+from components.stackfile import read_stack_file
 from tests.nixeval import DELETE, REPO, TESTS, Mutation, eval_modules, parse_files, put, report_lines, write_tree
 from tests.test_diff import _diff, _edit, _git, repo  # noqa: F401 (repo: a fixture, used by name)
 

@@ -17,7 +17,7 @@ import pytest
 from benchmarks.project import Project, host_resource, inodes, log_lines, recording_script, written
 from benchmarks.sites import stack_yaml
 from components.host.manifest import MANIFEST
-from components.model import read_stack_file
+from components.stackfile import read_stack_file
 
 REPO = Path(__file__).resolve().parents[1]
 STACK = "ociapps"

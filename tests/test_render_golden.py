@@ -17,8 +17,8 @@ import os
 
 import pytest
 
-from components.model import load_stack
 from components.nixos.render import render
+from components.stackfile import load_stack
 from tests.nixeval import TESTS, parse_files
 
 GOLDEN = TESTS / "golden" / "seminar"

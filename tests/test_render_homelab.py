@@ -27,8 +27,9 @@ from typing import Any
 
 import pytest
 
-from components.model import ResolvedSite, load_stack
+from components.model import ResolvedSite
 from components.nixos.render import render
+from components.stackfile import load_stack
 from tests.nixeval import REPO, TESTS, eval_modules, parse_files, write_tree
 
 GOLDEN = TESTS / "golden" / "homelab"

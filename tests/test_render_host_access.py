@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from components.model import load_stack, site_from_data
+from components.model import site_from_data
 from components.nixos.render import network_module, render
+from components.stackfile import load_stack
 from tests.nixeval import eval_modules, parse_files, seed_site, write_tree
 
 HEADER = (

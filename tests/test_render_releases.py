@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError
-from components.model import ResolvedSite, load_stack, site_from_data
+from components.model import ResolvedSite, site_from_data
 from components.model.releases import DEFAULT_RELEASE, RELEASES
 from components.nixos.render import render
+from components.stackfile import load_stack
 from tests.nixeval import eval_modules, parse_files, seed_site, write_tree
 
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from components.model import load_stack, site_from_data
+from components.model import site_from_data
 from components.nixos.render import render
+from components.stackfile import load_stack
 from tests.nixeval import REPO, eval_modules, parse_files, seed_site, set_key, write_tree
 
 SEMINAR_FILES = [

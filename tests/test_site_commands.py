@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from components.__main__ import main
-from components.model import read_stack_file, stack_path
 from components.nixos.render import render
+from components.stackfile import read_stack_file, stack_path
 from tests.test_diff import STACK, _diff, repo  # noqa: F401 (the fixture)
 from tests.test_model_hosts import seminar, storage
 

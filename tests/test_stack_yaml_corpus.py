@@ -3,7 +3,7 @@ corpus of tricky YAML (tests/yaml_corpus.py) against the real engine.
 
 Each file is read twice:
 
-- by `check`'s reader (components/model/load.read_stack_file), in this process, and by
+- by `check`'s reader (components/stackfile/read.read_stack_file), in this process, and by
   `python -m components check --config FILE` for every file it refuses (exit 2, the key
   named, a `Hint:` where the readers differ, no traceback);
 - by the engine: `scripts/pulumi config --json --stack corpus` on a copy of the checkout
@@ -33,8 +33,8 @@ import pytest
 
 from benchmarks.project import Project
 from components.errors import ConfigError
-from components.model import read_stack_file
-from components.model.stack_yaml import first_difference
+from components.stackfile import read_stack_file
+from components.stackfile.agree import first_difference
 from tests.yaml_corpus import CORPUS, DIFFER, REFUSED, SAME, Entry
 
 REPO = Path(__file__).resolve().parents[1]

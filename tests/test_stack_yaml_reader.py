@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from components.errors import ConfigError
-from components.model import read_stack_file, site_from_data, site_from_engine, stack_path
-from components.model.stack_yaml import MAX_DEPTH, Refused, first_difference, read_yaml, too_deep
+from components.model import site_from_data
+from components.model.keys import MAX_DEPTH, too_deep
+from components.stackfile import hosts_from_engine, read_stack_file, stack_path
+from components.stackfile.agree import first_difference
+from components.stackfile.stack_yaml import Refused, read_yaml
 
 
 def refusal(text: str) -> tuple[str, str, str | None]:
@@ -78,11 +81,77 @@ def test_nesting_is_limited_for_data_from_any_source() -> None:
 
 def test_the_program_refuses_what_check_refuses_and_takes_the_engine_value() -> None:
     written = read_stack_file(stack_path("dev"))
-    site = site_from_engine("dev", json.dumps(written), "stack dev (nixedge:site)")
-    assert site == site_from_data(written)
+    site = hosts_from_engine("dev", json.dumps(written), "stack dev (nixedge:site)")
+    assert site.hosts == (site_from_data(written),)
 
 
 def test_the_program_names_the_key_of_json_too_deep_for_python() -> None:
     with pytest.raises(ConfigError) as info:
-        site_from_engine("no-such-stack", "[" * 100_000 + "]" * 100_000, "stack x (nixedge:site)")
+        hosts_from_engine("no-such-stack", "[" * 100_000 + "]" * 100_000, "stack x (nixedge:site)")
     assert info.value.issues[0].loc == "nixedge:site"
+
+
+# -- hints that say only what is true (each checked against the pinned engine in
+# tests/test_stack_yaml_corpus.py and tests/test_stack_fuzz_engine.py) ---------------------
+
+
+def test_an_escape_beyond_unicode_is_refused_not_a_traceback() -> None:
+    key, message, hint = refusal('a:\n  b: "\\U00110000"\n')
+    assert key == "a.b" and "no Unicode character" in message and "Pulumi refuses the file" in message
+    assert hint == "escapes go up to \\U0010FFFF"
+
+
+def test_the_engine_refuses_what_check_used_to_accept() -> None:
+    assert "%YAML 1.3" in refusal("%YAML 1.3\n---\na: 1\n")[1]
+    assert "%YAML 1.2" in refusal("%YAML 1.2\n---\na: 1\n")[1]
+    assert read_yaml(b"%YAML 1.1\n---\na: 1\n") == {"a": 1}
+    unknown = "holds the escape \\/, which Pulumi's YAML reader does not know: it refuses the file"
+    assert refusal('a: "x\\/y"\n')[:2] == ("a", unknown)
+
+
+def test_a_date_the_engine_passes_unchanged_is_not_said_to_be_reformatted() -> None:
+    text = "2001-12-14 21:59:43.10 -5"
+    assert refusal(f"a: {text}\n")[1] == f"YAML 1.1 (PyYAML) reads {text} as a date, Pulumi as the text {text!r}"
+    assert "reformatted" in refusal("a: 2001-12-14  21:59:43\n")[1]  # go's layouts take a run of spaces
+    assert "reformatted" not in refusal("a: 2001-12-14T21:59:43\n")[1]  # no zone: text to go-yaml
+
+
+def test_a_prefixed_number_past_64_bits_is_said_to_be_text_not_rounded() -> None:
+    message = refusal("a: 0x10000000000000000\n")[1]
+    assert message == "is beyond 64 bits: Pulumi reads 0x10000000000000000 as text, YAML readers as a number"
+    assert "rounded to 18446744073709552000" in refusal("a: 18446744073709551616\n")[1]  # a decimal: a float
+
+
+def test_y_and_n_are_text_to_every_reader() -> None:
+    assert read_yaml(b"a: y\nb: N\nc: [n, Y]\n") == {"a": "y", "b": "N", "c": ["n", "Y"]}
+
+
+def test_a_key_twice_through_an_alias_is_not_said_to_be_refused_by_pulumi() -> None:
+    key, message, hint = refusal("k: &x a\n*x : 2\na: 1\n")
+    assert key == "a" and "Pulumi refuses" not in message and "keep the last value" in message
+    assert hint == "keep one of them"
+
+
+def test_signs_after_a_prefix_are_numbers_to_the_engine() -> None:
+    assert refusal("a: 0b+1\n")[1:] == (
+        "is the number 1 to Pulumi (a sign after the 0b prefix) and text to YAML readers",
+        "write 1, or quote it ('0b+1') to keep the text",
+    )
+    assert "number -5" in refusal("a: 0b-101\n")[1] and "number -15" in refusal("a: 0o-17\n")[1]
+    assert read_yaml(b"a: -0b-1\nb: 0b+\n") == {"a": "-0b-1", "b": "0b+"}  # text to go-yaml too
+
+
+def test_the_second_pass_of_the_engine_is_modelled() -> None:
+    assert refusal('a: "\\nx"\n')[1].startswith("starts with a line break, which Pulumi drops")
+    assert refusal("a: |\n\n  x\n")[1].startswith("starts with a line break")
+    assert refusal('a: "\\Lx\\ny"\n')[1].startswith("starts with U+2028")
+    assert "then refuses the file" in refusal('a: "\\tx\\n"\n')[1]
+    assert read_yaml(b'a: "\\Lx"\nb: "x\\n\\ty"\n') == {"a": "\u2028x", "b": "x\n\ty"}
+    assert read_yaml(b'"\\nk": 1\n') == {"\nk": 1}  # a key is written back quoted: kept
+
+
+def test_the_lines_of_a_reading_name_where_each_value_is_written() -> None:
+    from components.stackfile import read_stack_bytes
+
+    written = read_stack_bytes(b"config:\n  nixedge:site:\n    a:\n      b: 1\n    c: [x, y]\n", "f")
+    assert (written.line(("a", "b")), written.line(("c", 1)), written.line(("a", "zz"))) == (4, 5, 3)

@@ -32,8 +32,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from components.model import load_stack
 from components.nixos.render import render
+from components.stackfile import load_stack
 from tests.s3server import S3Server
 from tests.test_docs_commands import copy_repo
 

@@ -50,7 +50,9 @@ def _nested(depth: int) -> str:
 CORPUS: list[Entry] = [
     # -- booleans: YAML 1.2 forms agree, YAML 1.1 forms are text to the engine ----------------
     site("    a: true\n    b: False\n    c: TRUE\n", SAME, id="bool-1.2-forms"),
-    *[site(f"    a: {w}\n", DIFFER, "a", id=f"bool-1.1-{w}") for w in ("NO", "no", "yes", "Y", "n", "on", "Off", "ON")],
+    *[site(f"    a: {w}\n", DIFFER, "a", id=f"bool-1.1-{w}") for w in ("NO", "no", "yes", "on", "Off", "ON")],
+    # y and n: booleans to the YAML 1.1 spec, but text to PyYAML and to go-yaml alike.
+    site("    a: y\n    b: N\n    c: [n, Y]\n", SAME, id="bool-1.1-y-n-are-text-to-every-reader"),
     site("    on: 1\n", DIFFER, "on", id="bool-1.1-key-on"),
     site("    a: 'no'\n    b: \"on\"\n    c: 'y'\n", SAME, id="bool-1.1-quoted"),
     site("    a: [yes, no]\n", DIFFER, "a[0]", id="bool-1.1-in-flow-list"),
@@ -93,6 +95,42 @@ CORPUS: list[Entry] = [
     site("    a: 2001-12-14 21:59:43.10 -5\n", DIFFER, "a", id="timestamp-space-zone"),
     site("    a: 2025-13-45\n", DIFFER, "a", id="date-invalid"),
     site("    a: '2025-01-01'\n    b: 2025-01-01-backup\n", SAME, id="date-quoted-and-lookalike"),
+    site("    a: 2001-12-14 21:59:43\n", DIFFER, "a", id="timestamp-space-no-zone"),
+    site("    a: 2001-1-2T3:4:5Z\n", DIFFER, "a", id="timestamp-short-fields-utc"),
+    site("    a: 1999-02-29\n", DIFFER, "a", id="date-not-in-the-calendar"),
+    # -- the engine's second pass (it writes the file back as YAML and reads that) --------------
+    site('    a: "\\nx"\n', DIFFER, "a", id="second-pass-leading-line-break"),
+    site('    a: "\\n"\n', DIFFER, "a", id="second-pass-only-a-line-break"),
+    site('    a: "\\n\\nx"\n', DIFFER, "a", id="second-pass-two-leading-line-breaks"),
+    site("    a: |\n\n      x\n", DIFFER, "a", id="second-pass-literal-first-line-empty"),
+    site('    a: "\\Lx\\ny"\n', DIFFER, "a", id="second-pass-leading-u2028-with-line-break"),
+    site('    a: "\\Px\\n"\n', DIFFER, "a", id="second-pass-leading-u2029-with-line-break"),
+    site('    a: "\\Lx"\n    b: "x\\ny\\L"\n    c: "\\rx\\ny"\n', SAME, id="second-pass-keeps-these"),
+    site('    a: "\\tx\\n"\n', REFUSED, "a", id="second-pass-leading-tab-with-line-break"),
+    site('    a: "\\t\\n"\n', REFUSED, "a", id="second-pass-tab-line-break"),
+    site('    a: "x\\n\\ty"\n    b: " x\\n"\n    c: "\\n\\tx"\n', DIFFER, "c", id="second-pass-tab-later"),
+    site("    a: |-\n      \tx\n", REFUSED, "a", id="block-tab-in-indentation"),
+    site("    a: |-\n      x\n      \ty\n", SAME, id="block-tab-after-indentation"),
+    # -- signs after a 0b/0o prefix (go-yaml resolve.go: ParseInt(plain[2:], 2 or 8, 64)) ----------
+    site("    a: 0b+1\n", DIFFER, "a", id="prefix-sign-0b-plus"),
+    site("    a: 0b-101\n", DIFFER, "a", id="prefix-sign-0b-minus"),
+    site("    a: 0o-17\n", DIFFER, "a", id="prefix-sign-0o-minus"),
+    site("    a: 0o+7\n", DIFFER, "a", id="prefix-sign-0o-plus"),
+    site("    a: -0b-1\n    b: 0b+\n    c: -0o+7\n    d: 0x-1\n", SAME, id="prefix-sign-text-to-every-reader"),
+    # -- past 64 bits ------------------------------------------------------------------------------
+    site("    a: 0x10000000000000000\n", DIFFER, "a", id="past-64-bits-hex-is-text-to-the-engine"),
+    site("    a: -0x8000000000000001\n", DIFFER, "a", id="past-64-bits-negative-hex"),
+    site("    a: 100000000000000000000\n    b: 1e21\n", SAME, id="past-64-bits-exact-as-float"),
+    site("    a: 18446744073709551616\n", DIFFER, "a", id="past-64-bits-rounded"),
+    # -- directives and escapes --------------------------------------------------------------------
+    whole("%YAML 1.1\n---\nconfig:\n  nixedge:site: {a: 1}\n", SAME, id="directive-yaml-1.1"),
+    whole("%YAML 1.2\n---\nconfig:\n  nixedge:site: {a: 1}\n", REFUSED, None, id="directive-yaml-1.2"),
+    whole("%YAML 1.3\n---\nconfig:\n  nixedge:site: {a: 1}\n", REFUSED, None, id="directive-yaml-1.3"),
+    site('    a: "a\\/b"\n', REFUSED, "a", id="escape-slash"),
+    site('    a: "\\U00110000"\n', REFUSED, "a", id="escape-beyond-unicode"),
+    site('    a: "\\N\\_\\e\\L\\P\\ x"\n', SAME, id="escapes-yaml-1.1"),
+    # -- a key twice through an alias: go-yaml does not see it, the last value wins --------------
+    site("    k: &x a\n    *x : 2\n    a: 1\n", DIFFER, "a", id="dup-through-alias"),
     # -- tags ------------------------------------------------------------------------------------
     site("    a: !!binary aGVsbG8=\n", DIFFER, "a", id="tag-binary"),
     site("    a: !!python/name:os.system ''\n", DIFFER, "a", id="tag-python-name"),

@@ -7,7 +7,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from components.model.hosts import ResolvedHosts, load_hosts
+from components.model.hosts import ResolvedHosts
+from components.stackfile import load_hosts
 
 
 def add_stack_args(parser: argparse.ArgumentParser) -> None:

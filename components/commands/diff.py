@@ -4,7 +4,9 @@ Renders the stack file as it is at a git revision (`--base`, default HEAD) and a
 in the working tree, both with the current code (the question is what the config change
 does, not what a code change does), then prints a unified diff of the Nix modules and a
 summary of route, address and DNS changes. Exit 0: no change; 1: changes; 2: an error.
-No Pulumi, no state, no network: git and the pure model and renderer only.
+No Pulumi state, no credentials, no network: git, the stack-file room and the pure model
+and renderer; the Pulumi CLI, when there is one, only reads the working tree's stack file
+(components/stackfile/cli_config.py) to prove it reads it as `check` does.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import difflib
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -22,9 +23,12 @@ from pathlib import Path, PurePosixPath
 
 from components.commands.common import add_stack_args
 from components.errors import ConfigError, NixedgeError
-from components.model import ResolvedSite, read_stack_file, stack_path
+from components.model import ResolvedSite, Unreadable
 from components.model.hosts import ResolvedHosts, hosts_from_data
+from components.model.keys import module_refs
 from components.nixos.render import render
+from components.stackfile import read_stack_bytes, stack_path
+from components.stackfile.agree import engine_agrees
 
 WORKING_TREE = "the working tree"
 _COLORS = {"+": "\033[32m", "-": "\033[31m", "@": "\033[36m", "header": "\033[1m"}  # git's defaults
@@ -121,53 +125,40 @@ def read_at(repo: Path, commit: str, rel: str) -> bytes | None:
 # --- loading both sides ---------------------------------------------------------------
 
 
-def _site(
-    path: Path, name: str, source: str, project: Path, fetch: Callable[[str], bytes | None] | None = None
+def _side(
+    data: bytes, name: str, source: str, read_module: Callable[[str], bytes | None], *, deployed: bool = False
 ) -> ResolvedHosts:
-    """Validate a stack file; errors name the file `name` and the side (`source`), not the path read.
-
-    Modules that containers import by path are read from `project`; with `fetch`, they
-    are first fetched into it (the base side, from git).
-    """
+    """Validate a stack file's bytes; errors name the file `name` and the side (`source`).
+    Modules that containers import by path come from `read_module` (the side's project).
+    The side to be `deployed` is also read by the Pulumi CLI when there is one: where the
+    engine would read it otherwise than `check`, the review would not be what deploys."""
     try:
-        raw = read_stack_file(path)
+        written = read_stack_bytes(data, name)
+        if deployed:
+            engine_agrees(data, written, name, source)
     except ConfigError as exc:
-        issues = [replace(i, loc=name) if i.loc == str(path) else i for i in exc.issues]
-        raise ConfigError(issues, source) from None
-    if fetch is not None:
-        for ref in _module_refs(raw):
-            content = fetch(ref)
-            if content is not None:
-                (project / ref).parent.mkdir(parents=True, exist_ok=True)
-                (project / ref).write_bytes(content)
-    return hosts_from_data(raw, source, project)
+        raise ConfigError(exc.issues, source) from None
+    modules: dict[str, str | Unreadable] = {}
+    for ref in sorted(module_refs(written.site)):
+        content = read_module(ref)
+        try:
+            modules[ref] = content.decode("utf-8") if content is not None else Unreadable("No such file or directory")
+        except UnicodeDecodeError:
+            modules[ref] = Unreadable("not UTF-8 text")
+    try:
+        return hosts_from_data(written.site, source, modules)
+    except ConfigError as exc:
+        raise ConfigError(exc.issues, source) from None
 
 
-def _module_refs(raw: object) -> set[str]:
-    """Module paths that containers import, as written (validation comes later)."""
-    hosts = raw.get("hosts") if isinstance(raw, dict) else None
-    if isinstance(hosts, dict):
-        return {ref for host in hosts.values() for ref in _module_refs(host)}
-    containers = raw.get("containers") if isinstance(raw, dict) else None
-    if not isinstance(containers, dict):
-        return set()
-    refs = (c.get("imports") for c in containers.values() if isinstance(c, dict))
-    return {
-        r
-        for imports in refs
-        if isinstance(imports, list)
-        for r in imports
-        if isinstance(r, str) and not r.startswith("flake:") and ".." not in r.split("/") and not r.startswith("/")
-    }
+def _working_file(path: Path) -> Callable[[str], bytes | None]:
+    def read(ref: str) -> bytes | None:
+        try:
+            return (path / ref).read_bytes()
+        except OSError:
+            return None
 
-
-def _site_from_bytes(data: bytes, name: str, source: str, fetch: Callable[[str], bytes | None]) -> ResolvedHosts:
-    # read_stack_file reads a path; a temp project reuses its exact checks and messages.
-    with tempfile.TemporaryDirectory(prefix="nixedge-diff-") as tmp:
-        path = Path(tmp) / "stacks" / "stack.yaml"
-        path.parent.mkdir()
-        path.write_bytes(data)
-        return _site(path, name, source, Path(tmp), fetch)
+    return read
 
 
 def load_sides(path: Path, ref: str) -> tuple[Side, Side, str]:
@@ -181,13 +172,17 @@ def load_sides(path: Path, ref: str) -> tuple[Side, Side, str]:
     # The working tree first: when both sides are invalid, its errors are the ones to fix.
     # A stack file lives in <project>/stacks/; imported module paths are relative to <project>.
     project = PurePosixPath(rel).parent.parent
-    head_site = _site(working, rel, f"{rel} in {WORKING_TREE}", repo / project) if working.is_file() else None
+    head_site = (
+        _side(working.read_bytes(), rel, f"{rel} in {WORKING_TREE}", _working_file(repo / project), deployed=True)
+        if working.is_file()
+        else None
+    )
     head = Side(WORKING_TREE, head_site)
 
     def fetch(ref_path: str) -> bytes | None:
         return read_at(repo, commit, str(project / ref_path))
 
-    base_site = _site_from_bytes(data, rel, f"{rel} at {ref} (the base)", fetch) if data is not None else None
+    base_site = _side(data, rel, f"{rel} at {ref} (the base)", fetch) if data is not None else None
     if base_site is not None and head_site is not None and base_site.site != head_site.site:
         # A stack rewritten as a site: compare both by host, so that only real changes show.
         base_site, head_site = replace(base_site, site=True), replace(head_site, site=True)

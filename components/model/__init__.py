@@ -1,6 +1,6 @@
 """The site model: pydantic config, invariants, and the resolved site built from it."""
 
-from components.model.load import load_stack, read_stack_file, site_from_data, site_from_engine, stack_path
+from components.model.load import ModuleTexts, Unreadable, site_from_data
 from components.model.resolved import (
     IngressRule,
     Mount,
@@ -14,6 +14,7 @@ from components.model.site import Site
 
 __all__ = [
     "IngressRule",
+    "ModuleTexts",
     "Mount",
     "PublicRoute",
     "ResolvedContainer",
@@ -21,9 +22,6 @@ __all__ = [
     "ResolvedTunnel",
     "ServiceUser",
     "Site",
-    "load_stack",
-    "read_stack_file",
+    "Unreadable",
     "site_from_data",
-    "site_from_engine",
-    "stack_path",
 ]

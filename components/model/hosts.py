@@ -12,12 +12,11 @@ adds what only the whole site shows. Error keys are prefixed `hosts.<name>.`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from components.errors import ConfigError, Issue
 from components.model.checks.across_hosts import check_across_hosts
-from components.model.load import SITE_KEY, engine_data, read_stack_file, site_from_data, stack_path
+from components.model.load import SITE_KEY, ModuleTexts, site_from_data
 from components.model.resolved import ResolvedSite
 from components.model.rollout import ROLLOUT, Rollout, rollout_from_data
 
@@ -72,10 +71,10 @@ def _entry(name: Any, entry: Any, issues: list[Issue]) -> dict[str, Any] | None:
     return entry
 
 
-def _host(name: str, entry: dict[str, Any], source: str, project_dir: Path | None) -> ResolvedSite:
+def _host(name: str, entry: dict[str, Any], source: str, modules: ModuleTexts | None) -> ResolvedSite:
     prefix = f"{HOSTS}.{name}"
     try:
-        resolved = site_from_data(entry, source, project_dir)
+        resolved = site_from_data(entry, source, modules)
     except ConfigError as exc:
         raise ConfigError([_prefixed(i, prefix) for i in exc.issues], source) from None
     tunnel = resolved.tunnel
@@ -85,11 +84,11 @@ def _host(name: str, entry: dict[str, Any], source: str, project_dir: Path | Non
     return resolved
 
 
-def hosts_from_data(data: Any, source: str = "stack config", project_dir: Path | None = None) -> ResolvedHosts:
+def hosts_from_data(data: Any, source: str = "stack config", modules: ModuleTexts | None = None) -> ResolvedHosts:
     """Validate `nixedge:site` in either shape and resolve every host, or raise one
-    ConfigError listing every problem of every host."""
+    ConfigError listing every problem of every host. `modules`: as for site_from_data."""
     if not isinstance(data, dict) or HOSTS not in data:
-        return ResolvedHosts((site_from_data(data, source, project_dir),))
+        return ResolvedHosts((site_from_data(data, source, modules),))
     issues = [
         Issue(key, f"is not a known key beside {HOSTS}", has_value=False, hint=f"move it under {HOSTS}.<name>")
         for key in sorted(data, key=str)
@@ -102,7 +101,7 @@ def hosts_from_data(data: Any, source: str = "stack config", project_dir: Path |
     resolved: list[ResolvedSite] = []
     for name, entry in entries.items():
         try:
-            resolved.append(_host(name, entry, source, project_dir))
+            resolved.append(_host(name, entry, source, modules))
         except ConfigError as exc:
             issues += exc.issues
     rollout, rollout_issues = rollout_from_data(data[ROLLOUT], list(entries)) if ROLLOUT in data else (None, [])
@@ -114,17 +113,4 @@ def hosts_from_data(data: Any, source: str = "stack config", project_dir: Path |
     return ResolvedHosts(tuple(resolved), site=True, rollout=rollout)
 
 
-def hosts_from_engine(stack: str, text: str, source: str) -> ResolvedHosts:
-    """Every host of `pulumi up`: `text` is `nixedge:site` as the engine hands it over."""
-    return hosts_from_data(engine_data(stack, text, source), source)
-
-
-def load_hosts(stack: str | None = None, config_file: Path | None = None) -> ResolvedHosts:
-    """Every host of a stack by name (stacks/Pulumi.<stack>.yaml) or from any stack file."""
-    from components.model.load import _shown
-
-    path = config_file if config_file is not None else _shown(stack_path(stack or "dev"))
-    return hosts_from_data(read_stack_file(path), str(path), path.resolve().parent.parent)
-
-
-__all__ = ["HOSTS", "SITE_KEY", "ResolvedHosts", "hosts_from_data", "hosts_from_engine", "load_hosts"]
+__all__ = ["HOSTS", "SITE_KEY", "ResolvedHosts", "hosts_from_data"]

@@ -1,23 +1,34 @@
-"""Read a stack config and turn it into a resolved site, or one report of every error."""
+"""Turn a stack config's data into a resolved site, or one report of every error.
+
+Pure: the data and the texts of the module files it imports come in (components/stackfile
+reads them), a complete resolved site goes out."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from components.errors import ConfigError, Issue
+from components.model.keys import MAX_DEPTH, dotted, too_deep
 from components.model.resolve import resolve
 from components.model.resolved import ResolvedSite
 from components.model.site import Site
-from components.model.stack_yaml import MAX_DEPTH, Refused, dotted, read_yaml, too_deep
 
 SITE_KEY = "nixedge:site"
-STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A module file the reader could not read, and why (e.g. "No such file or directory")."""
+
+    reason: str
+
+
+ModuleTexts = Mapping[str, str | Unreadable]
+"""Module path as `imports` writes it -> its text, or why it could not be read."""
 
 
 def _issues(exc: ValidationError, prefix: str = "") -> list[Issue]:
@@ -40,21 +51,21 @@ def _issues(exc: ValidationError, prefix: str = "") -> list[Issue]:
     return issues
 
 
-def _module_files(site: Site, project_dir: Path) -> tuple[tuple[str, str], ...]:
-    """The modules that containers import by path, read from the project (not from config)."""
+def _module_files(site: Site, modules: ModuleTexts) -> tuple[tuple[str, str], ...]:
+    """The modules that containers import by path, from the texts the reader handed over."""
     files: dict[str, str] = {}
     issues: list[Issue] = []
     for name, c in site.containers.items():
         for i, ref in enumerate(c.imports):
             if ref.startswith("flake:") or ref in files:
                 continue
-            try:
-                files[ref] = (project_dir / ref).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            text = modules.get(ref, Unreadable("No such file or directory"))
+            if isinstance(text, Unreadable):
                 issues.append(
-                    Issue(f"containers.{name}.imports[{i}]", f"cannot be read from the project: {reason}", ref)
+                    Issue(f"containers.{name}.imports[{i}]", f"cannot be read from the project: {text.reason}", ref)
                 )
+            else:
+                files[ref] = text
     if issues:
         raise ConfigError(issues)
     return tuple(sorted(files.items()))
@@ -74,11 +85,11 @@ def _sorted_keys(data: Any) -> Any:
     return data
 
 
-def site_from_data(data: Any, source: str = "stack config", project_dir: Path | None = None) -> ResolvedSite:
+def site_from_data(data: Any, source: str = "stack config", modules: ModuleTexts | None = None) -> ResolvedSite:
     """Validate the `nixedge:site` value (a mapping) and resolve it.
 
-    `project_dir` is where module paths in containers' `imports` are read from (default:
-    the current directory, which is the project directory when Pulumi runs the program).
+    `modules` holds the files that containers' `imports` name by path (read by
+    components/stackfile from the project directory); a missing one is an error.
     """
     if not isinstance(data, dict):
         raise ConfigError([Issue(SITE_KEY, "must be a mapping with host, network and containers", data)], source)
@@ -93,143 +104,7 @@ def site_from_data(data: Any, source: str = "stack config", project_dir: Path | 
         raise ConfigError(_issues(exc), source) from None
     try:
         resolved = resolve(site)
-        modules = _module_files(site, project_dir or Path.cwd())
+        files = _module_files(site, modules or {})
     except ConfigError as exc:
         raise ConfigError(exc.issues, source) from None
-    return replace(resolved, module_files=modules, nixos_release=site.host.nixos_release)
-
-
-def _refused(exc: Refused, source: str) -> ConfigError:
-    """Our message for a stack file the YAML readers would read differently (or Pulumi refuses)."""
-    site = ("config", SITE_KEY)
-    issues = []
-    for r in exc.refusals:
-        parts = r.parts[2:] if r.parts[:2] == site and len(r.parts) > 2 else r.parts
-        issues.append(Issue(dotted(parts) or source, r.message, r.value, hint=r.hint, has_value=r.has_value))
-    return ConfigError(issues, source)
-
-
-def _namespaced(config: dict[str, Any], source: str) -> dict[str, Any]:
-    """`config:` keys as Pulumi reads them: `site` is this project's `nixedge:site`."""
-    out: dict[str, Any] = {}
-    written: dict[str, str] = {}
-    for key, value in config.items():
-        name = key if ":" in key else f"nixedge:{key}"
-        if name in out:
-            raise ConfigError([Issue(
-                f"config.{key}", f"is {name} a second time (as {written[name]}); Pulumi would keep one of them",
-                has_value=False, hint=f"keep one of {written[name]} and {key}",
-            )], source)  # fmt: skip
-        out[name] = value
-        written[name] = key
-    return out
-
-
-def read_stack_file(path: Path) -> Any:
-    """The raw `nixedge:site` value of a Pulumi stack file (`config:` -> `nixedge:site`),
-    read as the Pulumi engine reads it (components/model/stack_yaml.py)."""
-    source = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError([Issue(source, f"cannot be read: {exc.strerror}", has_value=False)], source) from None
-    try:
-        doc = read_yaml(data)
-    except Refused as exc:
-        raise _refused(exc, source) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = str(getattr(exc, "problem", exc))
-        # PyYAML refuses a tab in some places go-yaml takes it; spaces read the same everywhere.
-        hint = "use spaces, not tabs, in a stack file" if "'\\t'" in problem else None
-        issue = Issue(source, f"is not valid YAML{where}: {problem}", has_value=False, hint=hint)
-        raise ConfigError([issue], source) from None
-    if doc is None:
-        raise ConfigError(
-            [
-                Issue(
-                    "config",
-                    "is missing: the file is empty",
-                    has_value=False,
-                    hint=f"start from stacks/Pulumi.dev.yaml; the site goes under config: {SITE_KEY}:",
-                )
-            ],
-            source,
-        )
-    if not isinstance(doc, dict):
-        raise ConfigError([Issue("<root>", "must be a mapping with a `config` key", doc)], source)
-    config = doc.get("config")
-    if isinstance(config, dict):
-        config = _namespaced(config, source)
-    if not isinstance(config, dict) or SITE_KEY not in config:
-        raise ConfigError(
-            [
-                Issue(
-                    f"config.{SITE_KEY}",
-                    "is missing",
-                    has_value=False,
-                    hint=f"the site goes under config: {SITE_KEY}: (see stacks/Pulumi.dev.yaml)",
-                )
-            ],
-            source,
-        )
-    return config[SITE_KEY]
-
-
-def site_from_engine(stack: str, text: str, source: str) -> ResolvedSite:
-    """The site of `pulumi up`: `text` is `nixedge:site` as the engine hands it over (JSON)."""
-    return site_from_data(engine_data(stack, text, source), source)
-
-
-def engine_data(stack: str, text: str, source: str) -> Any:
-    """`nixedge:site` as the engine hands it over (JSON), parsed.
-
-    When the stack file is the one in stacks/, it is read here too, with `check`'s
-    reader, so that a file `check` refuses (a value YAML readers read differently, a
-    key twice, nesting too deep) is refused under the engine with the same message.
-    That the values agree otherwise is tests/test_stack_yaml_corpus.py's to prove:
-    config may reach the program another way (Pulumi's mocks, a config file option).
-    """
-    path = _shown(stack_path(stack))
-    try:
-        data = json.loads(text)
-    except (RecursionError, ValueError):
-        if path.exists():
-            read_stack_file(path)  # names the key (nesting too deep for Python's JSON)
-        issue = Issue(SITE_KEY, "must be a mapping with host, network and containers", text[:80])
-        raise ConfigError([issue], source) from None
-    if path.exists():
-        _written(path)
-    return data
-
-
-def _written(path: Path) -> Any:
-    """The site of the stack file as `check` reads it (raises what `check` refuses), or
-    None when the file has none (the engine got it some other way)."""
-    try:
-        return read_stack_file(path)
-    except ConfigError as exc:
-        if all(issue.message.startswith("is missing") for issue in exc.issues):
-            return None
-        raise
-
-
-def stack_path(stack: str) -> Path:
-    """Where the stack file of `stack` lives."""
-    return STACKS_DIR / f"Pulumi.{stack}.yaml"
-
-
-def load_stack(stack: str | None = None, config_file: Path | None = None) -> ResolvedSite:
-    """Resolve a stack by name (stacks/Pulumi.<stack>.yaml) or from any stack file."""
-    path = config_file if config_file is not None else _shown(stack_path(stack or "dev"))
-    # A stack file lives in <project>/stacks/: module paths are relative to <project>.
-    return site_from_data(read_stack_file(path), str(path), path.resolve().parent.parent)
-
-
-def _shown(path: Path) -> Path:
-    """`path` relative to the working directory when it is below it, as people type it."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
+    return replace(resolved, module_files=files, nixos_release=site.host.nixos_release)

@@ -9,6 +9,7 @@ turns integers beyond int64 and whole floats into JSON numbers that Python reads
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from decimal import Decimal
@@ -17,8 +18,9 @@ from typing import Any
 NULLS = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
-_YAML11_TRUE = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"}
-_YAML11_FALSE = {"n", "N", "no", "No", "NO", "off", "Off", "OFF"}
+# PyYAML's YAML 1.1 booleans (it reads y and n as text, as go-yaml does).
+_YAML11_TRUE = {"yes", "Yes", "YES", "on", "On", "ON"}
+_YAML11_FALSE = {"no", "No", "NO", "off", "Off", "OFF"}
 _INF_NAN = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"}
 # go-yaml's own float syntax, and Go's strconv number syntax (ParseInt with base 0).
 _GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
@@ -27,6 +29,15 @@ _DOT_FLOAT = re.compile(r"\.[0-9]+([eE][-+]?[0-9]+)?")
 # YAML 1.1 numbers that YAML 1.2 and go-yaml read as text (base 60), and dates either reads.
 _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}.*)?")
+# go-yaml's timestamp layouts (resolve.go allowedTimestampFormats), as Go's time.Parse reads them.
+_GO_DATE = re.compile(
+    r"(?P<y>[0-9]{4})-(?P<m>[0-9]{1,2})-(?P<d>[0-9]{1,2})"
+    r"(?:(?P<sep>[Tt]| +)(?P<H>[0-9]{1,2}):(?P<M>[0-9]{1,2}):(?P<S>[0-9]{1,2})(?:\.[0-9]+)?"
+    r"(?P<zone>Z|[-+][0-9]{2}:[0-9]{2})?)?"
+)
+# go-yaml's fallback for a sign after the prefix (resolve.go: ParseInt(plain[2:], 2 or 8, 64)).
+_SIGNED_PREFIX = re.compile(r"0(?P<base>[bo])(?P<digits>[-+][0-9]+)")
+_UINT64 = 2**64
 _INT64 = 2**63
 
 _QUOTE = "quote it ({q}) to keep the text"
@@ -43,12 +54,27 @@ def _ambiguous(text: str) -> tuple[str, str] | None:
         )
     if _SEXAGESIMAL.fullmatch(text):
         return (f"YAML 1.1 reads {text} as a base-60 number, Pulumi as the text {q}", _QUOTE.format(q=q))
-    if _DATE.fullmatch(text):
+    if _go_timestamp(text):
         return (
             f"is read as a date; Pulumi passes the program a reformatted text, not {q}",
             _QUOTE.format(q=q),
         )
+    if _DATE.fullmatch(text):
+        return (f"YAML 1.1 (PyYAML) reads {text} as a date, Pulumi as the text {q}", _QUOTE.format(q=q))
     return None
+
+
+def _go_timestamp(text: str) -> bool:
+    """Whether go-yaml reads `text` as a timestamp (and Pulumi then passes its Go form)."""
+    found = _GO_DATE.fullmatch(text)
+    if found is None or (found["sep"] in ("T", "t")) != (found["zone"] is not None):
+        return False
+    try:
+        datetime.date(int(found["y"]), int(found["m"]), int(found["d"]))
+    except ValueError:
+        return False
+    clock = [int(found[k]) for k in "HMS" if found[k] is not None]
+    return not clock or (clock[0] < 24 and clock[1] < 60 and clock[2] < 60)
 
 
 def _number(text: str) -> Any:
@@ -56,6 +82,15 @@ def _number(text: str) -> Any:
     the text itself; refused where readers differ or Pulumi's JSON changes the value."""
     plain = text.replace("_", "")
     value: int | float | None = None
+    signed = _SIGNED_PREFIX.fullmatch(plain)
+    if signed is not None:
+        return _signed_prefix(text, int(signed["digits"], 2 if signed["base"] == "b" else 8))
+    if _GO_INT.fullmatch(plain) and _beyond_go(plain):
+        readers = {"x": "YAML 1.1 and 1.2", "o": "YAML 1.2", "b": "YAML 1.1"}[plain.lstrip("+-")[1].lower()]
+        raise ValueError(
+            f"is beyond 64 bits: Pulumi reads {text} as text, {readers} readers as a number",
+            "use a smaller number, or " + _QUOTE.format(q=repr(text)),
+        )
     if _GO_INT.fullmatch(plain):
         digits = plain.lstrip("+-")
         if len(digits) > 1 and digits[0] == "0" and digits[1] in "01234567" and int(plain, 8) != int(plain, 10):
@@ -77,6 +112,26 @@ def _number(text: str) -> Any:
             f"write {_shown(value)}, or " + _QUOTE.format(q=repr(text)),
         )
     return _through_json(value, text)
+
+
+def _beyond_go(plain: str) -> bool:
+    """Whether Go's ParseInt and ParseUint both overflow on a prefixed number, which
+    go-yaml then keeps as text (a decimal becomes a float instead)."""
+    digits = plain.lstrip("+-")
+    if digits[:2].lower() not in ("0x", "0o", "0b"):
+        return False
+    value = int(plain, 0)
+    return value >= _UINT64 or value < -_INT64
+
+
+def _signed_prefix(text: str, value: int) -> Any:
+    """`0b+1`, `0o-17`: go-yaml reads a number, YAML 1.1 and 1.2 readers text."""
+    if not -_INT64 <= value < _INT64:
+        return text  # ParseInt overflows and ParseUint takes no sign: go-yaml keeps the text, as every reader does
+    raise ValueError(
+        f"is the number {value} to Pulumi (a sign after the 0{text[1]} prefix) and text to YAML readers",
+        f"write {value}, or " + _QUOTE.format(q=repr(text)),
+    )
 
 
 def _shown(value: float) -> str:

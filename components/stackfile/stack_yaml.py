@@ -19,30 +19,15 @@ tests/test_stack_yaml_corpus.py proves the agreement against the real engine.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from components.model.yaml_scalars import NULLS, scalar
-
-MAX_DEPTH = 64
-"""Deepest nesting of mappings and lists in a stack file (a real site needs about 12)."""
-
-
-def dotted(parts: tuple[int | str, ...]) -> str:
-    """A key path as errors print it: `containers.forgejo.routes[0]`, odd keys in brackets."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part == "[key]":
-            continue
-        elif not part or "." in part or " " in part or not part.isprintable():
-            out += f"[{part!r}]"  # a key that would make the dotted path ambiguous or break the line
-        else:
-            out += f".{part}" if out else str(part)
-    return out
+from components.model.keys import MAX_DEPTH
+from components.stackfile.engine_pass import second_pass
+from components.stackfile.yaml_scalars import NULLS, scalar
 
 
 @dataclass(frozen=True)
@@ -80,6 +65,8 @@ class _Seq:
     tag: str | None
     line: int
     items: list[_Node] = field(default_factory=list)
+    column: int = 0
+    """Where its first entry starts: go-yaml's indentation of the block."""
 
 
 @dataclass(eq=False)
@@ -88,6 +75,8 @@ class _Map:
     line: int
     items: list[_Node] = field(default_factory=list)
     """Keys and values in turn."""
+    column: int = 0
+    """Where its first key starts: go-yaml's indentation of the block."""
 
 
 @dataclass(eq=False)
@@ -113,39 +102,105 @@ def _where(stack: list[_Seq | _Map]) -> tuple[int | str, ...]:
     return tuple(parts)
 
 
+def _escapes(raw: str, parts: tuple[int | str, ...]) -> list[Refusal]:
+    """What go-yaml refuses in a double-quoted scalar's source that PyYAML takes: `\\/`
+    (YAML 1.2's escaped slash; go-yaml v3.0.1 knows only YAML 1.1's escapes)."""
+    i = raw.find("\\")
+    while i != -1:
+        if raw[i + 1 : i + 2] == "/":
+            return [Refusal(
+                parts, "holds the escape \\/, which Pulumi's YAML reader does not know: it refuses the file",
+                has_value=False, hint="write / without the backslash",
+            )]  # fmt: skip
+        i = raw.find("\\", i + 2)
+    return []
+
+
+def _block_tabs(raw: str, parts: tuple[int | str, ...], line: int, parent: int) -> list[Refusal]:
+    """A tab where go-yaml expects indentation in a block scalar (`|`, `>`): go-yaml
+    refuses the file (scannerc.go, yaml_parser_scan_block_scalar_breaks), PyYAML may not.
+    The indentation is the first content line's, or with an indicator (`|2`) the parent
+    block's (`parent`, -1 at the root) plus it; a tab before it is refused."""
+    header, *lines = raw.split("\n")
+    digits = "".join(c for c in header if c.isdigit())
+    indent: int | None = max(parent, 0) + int(digits) if digits else None
+    for n, text in enumerate(lines, start=line + 1):
+        spaces = len(text) - len(text.lstrip(" "))
+        tab = text[spaces : spaces + 1] == "\t"
+        if tab and (indent is None or spaces < indent):
+            return [Refusal(
+                parts, f"is a block scalar with a tab in its indentation (line {n}): Pulumi refuses the file",
+                has_value=False, hint="indent with spaces; write a tab of the text as \\t in a double-quoted string",
+            )]  # fmt: skip
+        if indent is None and text.strip(" "):
+            indent = spaces
+    return []
+
+
+def _directive(event: yaml.DocumentStartEvent, line: int) -> None:
+    if event.version is not None and tuple(event.version) != (1, 1):
+        shown = ".".join(map(str, event.version))
+        raise Refused([Refusal(
+            (), f"starts with %YAML {shown} (line {line}): Pulumi reads only %YAML 1.1 documents and refuses the file",
+            has_value=False, hint="remove the %YAML line",
+        )])  # fmt: skip
+
+
+def _events(text: str, stack: list[_Seq | _Map]) -> Iterator[yaml.Event]:
+    """PyYAML's events; a \\U escape beyond Unicode (a ValueError in PyYAML) refused."""
+    try:
+        yield from yaml.parse(text, Loader=yaml.SafeLoader)
+    except ValueError as exc:
+        if isinstance(exc, yaml.YAMLError):
+            raise
+        raise Refused([Refusal(
+            _where(stack), f"holds an escape that is no Unicode character ({exc}): Pulumi refuses the file",
+            has_value=False, hint="escapes go up to \\U0010FFFF",
+        )]) from None  # fmt: skip
+
+
 def compose(text: str) -> _Node | None:
     """The first document's node tree; a second document or deep nesting is refused."""
     stack: list[_Seq | _Map] = []
     anchors: dict[str, _Node] = {}
     root: list[_Node] = []
     documents = 0
+    refusals: list[Refusal] = []
 
     def attach(node: _Node, anchor: str | None) -> None:
         if anchor is not None:
             anchors[anchor] = node  # go-yaml lets a later anchor of the same name win
         (stack[-1].items if stack else root).append(node)
 
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in _events(text, stack):
         line = event.start_mark.line + 1 if event.start_mark else 0
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
                 raise Refused([_second_document(line)])
+            _directive(event, line)
         elif isinstance(event, yaml.AliasEvent):
             if event.anchor not in anchors:
                 raise Refused([Refusal(_where(stack), f"uses the alias *{event.anchor}, which no anchor defines",
                                        has_value=False)])  # fmt: skip
             attach(_Alias(event.anchor, anchors[event.anchor], line), None)
         elif isinstance(event, yaml.ScalarEvent):
+            if event.style in ('"', "|", ">") and event.start_mark and event.end_mark:
+                raw = text[event.start_mark.index : event.end_mark.index]
+                where, parent = _where(stack), stack[-1].column if stack else -1
+                refusals += _escapes(raw, where) if event.style == '"' else _block_tabs(raw, where, line, parent)
             attach(_Scalar(event.value, event.tag, event.style is None, line), event.anchor)
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if len(stack) >= MAX_DEPTH:
                 raise Refused([_too_deep(_where(stack))])
-            node: _Seq | _Map = (_Seq if isinstance(event, yaml.SequenceStartEvent) else _Map)(event.tag, line)
+            kind = _Seq if isinstance(event, yaml.SequenceStartEvent) else _Map
+            node: _Seq | _Map = kind(event.tag, line, column=event.start_mark.column if event.start_mark else 0)
             attach(node, event.anchor)
             stack.append(node)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             stack.pop()
+    if refusals:
+        raise Refused(refusals)
     return root[0] if root else None
 
 
@@ -168,6 +223,20 @@ def _too_deep(parts: tuple[int | str, ...]) -> Refusal:
 
 
 
+def _twice(parts: tuple[int | str, ...], first: int, second: int, aliased: bool) -> Refusal:
+    """A key written twice. go-yaml refuses a duplicate only between keys written out; one
+    that comes through an alias (`*k: ...`) passes, and the last value wins, as in PyYAML."""
+    if aliased:
+        message = (f"is defined twice (lines {first} and {second}, once through an alias): Pulumi and "
+                   "YAML 1.1 readers keep the last value, and a reader of the file easily sees the first")  # fmt: skip
+    else:
+        message = (
+            f"is defined twice (lines {first} and {second}): Pulumi refuses the file, "
+            "YAML 1.1 readers keep the last one"
+        )
+    return Refusal(parts, message, has_value=False, hint="keep one of them")
+
+
 def _allowed_alias_ratio(decoded: int) -> float:
     """go-yaml's limit on how much of a document may come from aliases (an alias bomb)."""
     if decoded <= 400_000:
@@ -187,6 +256,8 @@ class _Builder:
         self.active: dict[int, tuple[int | str, ...]] = {}
         """Alias nodes being expanded -> where each was written."""
         self.refusals: list[Refusal] = []
+        self.lines: dict[tuple[int | str, ...], int] = {}
+        """Key path -> the line its value starts on (the first time it is written)."""
 
     def count(self, parts: tuple[int | str, ...]) -> None:
         self.decoded += 1
@@ -201,19 +272,24 @@ class _Builder:
                 has_value=False, hint="write the repeated values out, or use fewer aliases",
             )])  # fmt: skip
 
-    def value(self, node: _Node, parts: tuple[int | str, ...], depth: int) -> Any:
+    def value(self, node: _Node, parts: tuple[int | str, ...], depth: int, *, key: bool = False) -> Any:
         self.count(parts)
+        self.lines.setdefault(parts, node.line)
         if depth >= MAX_DEPTH and isinstance(node, (_Seq, _Map)):
             raise Refused([_too_deep(parts)])  # deep once its aliases are expanded
         if isinstance(node, _Alias):
-            return self.alias(node, parts, depth)
+            return self.alias(node, parts, depth, key=key)
         if isinstance(node, _Scalar):
             try:
-                return scalar(node.text, node.tag, node.plain)
+                found = scalar(node.text, node.tag, node.plain)
             except ValueError as exc:
                 message, hint = exc.args
                 self.refusals.append(Refusal(parts, message, node.text, hint))
                 return None
+            changed = second_pass(found) if isinstance(found, str) and not key else None
+            if changed is not None:
+                self.refusals.append(Refusal(parts, changed[0], node.text, changed[1]))
+            return found
         if node.tag is not None:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self.refusals.append(Refusal(
@@ -224,7 +300,7 @@ class _Builder:
             return [self.value(item, (*parts, i), depth + 1) for i, item in enumerate(node.items)]
         return self.mapping(node, parts, depth)
 
-    def alias(self, node: _Alias, parts: tuple[int | str, ...], depth: int) -> Any:
+    def alias(self, node: _Alias, parts: tuple[int | str, ...], depth: int, *, key: bool = False) -> Any:
         if id(node) in self.active:
             raise Refused([Refusal(
                 self.active[id(node)],
@@ -234,7 +310,7 @@ class _Builder:
         self.active[id(node)] = parts
         self.alias_depth += 1
         try:
-            return self.value(node.target, parts, depth)
+            return self.value(node.target, parts, depth, key=key)
         finally:
             self.alias_depth -= 1
             del self.active[id(node)]
@@ -242,6 +318,7 @@ class _Builder:
     def mapping(self, node: _Map, parts: tuple[int | str, ...], depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
         lines: dict[str, int] = {}
+        aliased = False
         for knode, vnode in zip(node.items[::2], node.items[1::2], strict=True):
             target = knode.target if isinstance(knode, _Alias) else knode
             if isinstance(target, _Scalar) and target.text == "<<" and target.tag in (None, "!"):
@@ -251,7 +328,9 @@ class _Builder:
                     has_value=False, hint="write the merged keys out (an alias of a whole value is fine)",
                 ))  # fmt: skip
                 continue
-            key = self.value(knode, (*parts, target.text if isinstance(target, _Scalar) else "[key]"), depth + 1)
+            key = self.value(
+                knode, (*parts, target.text if isinstance(target, _Scalar) else "[key]"), depth + 1, key=True
+            )
             if not isinstance(target, _Scalar):
                 self.refusals.append(Refusal(
                     parts, "has a mapping or list as a key: Pulumi refuses the file", has_value=False,
@@ -268,14 +347,10 @@ class _Builder:
                 ))  # fmt: skip
                 continue
             if key in out:
-                self.refusals.append(Refusal(
-                    (*parts, key),
-                    f"is defined twice (lines {lines[key]} and {target.line}): Pulumi refuses the file, "
-                    "YAML 1.1 readers keep the last one",
-                    has_value=False, hint="keep one of them",
-                ))  # fmt: skip
+                self.refusals.append(_twice((*parts, key), lines[key], target.line, aliased or knode is not target))
                 continue
             lines[key] = target.line
+            aliased = aliased or knode is not target
             out[key] = self.value(vnode, (*parts, key), depth + 1)
         if len(out) == 1 and isinstance(out.get("secure"), str):
             self.refusals.append(Refusal(
@@ -313,14 +388,19 @@ def _decode(data: bytes) -> str:
 def read_yaml(data: bytes) -> Any:
     """The first document of a stack file as Pulumi reads it; Refused with every reason
     not to, yaml.YAMLError when it is no YAML at all."""
+    return read_yaml_lines(data)[0]
+
+
+def read_yaml_lines(data: bytes) -> tuple[Any, dict[tuple[int | str, ...], int]]:
+    """read_yaml's value, and the line where each key path's value starts."""
     node = compose(_decode(data))
     if node is None:
-        return None
+        return None, {}
     builder = _Builder()
     value = builder.value(node, (), 0)
     if builder.refusals:
         raise Refused(builder.refusals)
-    return value
+    return value, builder.lines
 
 
 def first_difference(ours: Any, theirs: Any, parts: tuple[int | str, ...] = ()) -> tuple[int | str, ...] | None:
@@ -343,17 +423,3 @@ def first_difference(ours: Any, theirs: Any, parts: tuple[int | str, ...] = ()) 
                 return found
         return None if len(ours) == len(theirs) else (*parts, min(len(ours), len(theirs)))
     return None if ours == theirs else parts
-
-
-def too_deep(data: Any) -> tuple[int | str, ...] | None:
-    """The key path where `data` nests deeper than MAX_DEPTH, found without recursion."""
-    todo: list[tuple[Any, tuple[int | str, ...]]] = [(data, ())]
-    while todo:
-        value, parts = todo.pop()
-        if len(parts) > MAX_DEPTH:
-            return parts[:MAX_DEPTH]
-        if isinstance(value, dict):
-            todo.extend((v, (*parts, str(k))) for k, v in value.items())
-        elif isinstance(value, list):
-            todo.extend((v, (*parts, i)) for i, v in enumerate(value))
-    return None
