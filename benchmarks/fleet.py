@@ -77,6 +77,8 @@ class Fleet(SiteBench):
         super().__init__(tmp, name, servers)
         self.peak_kb = 0
         """The provider process's highest VmHWM (kB) over every run so far."""
+        self.last_sessions: list[int] = []
+        """SSH sessions per host during the last `changed_up`."""
         self.cpu: dict[str, float] = {}
         """CPU seconds of the last run by kind of process (benchmarks/fleet_profile.py),
         and `tree`: the exact total of the CLI and every process under it."""
@@ -107,9 +109,15 @@ class Fleet(SiteBench):
         """An `up` changing `hosts` (default all): wall, connections and activations per host."""
         self.configure(tag, hosts)
         conns, acts = self.counts()
+        sessions = self.sessions()
         wall = self.timed("up", "--yes")
         after = self.counts()
+        self.last_sessions = _minus(self.sessions(), sessions)
         return wall, _minus(after[0], conns), _minus(after[1], acts)
+
+    def sessions(self) -> list[int]:
+        """SSH sessions (commands over a host's one connection) each sshd started so far."""
+        return [s.log.read_text(errors="replace").count("Starting session:") for s in self.servers]
 
 
 def _minus(after: list[int], before: list[int]) -> list[int]:
@@ -129,7 +137,9 @@ def ups(fleets: dict[int, Fleet], repeats: int) -> tuple[dict[int, float], dict[
     for k in range(repeats):
         for n, fleet in fleets.items():
             wall, conns, acts = fleet.changed_up(f"change {k}")
-            counts[n] = f"connections {_per_host(conns)}; activations {_per_host(acts)}"
+            sessions = sorted(set(fleet.last_sessions))
+            counts[n] = (f"connections {_per_host(conns)}; activations {_per_host(acts)}; "
+                         f"SSH sessions per host {'-'.join(map(str, sessions))}")  # fmt: skip
             if wall < best[n]:
                 best[n] = wall
                 cpu[n] = f"{fleet.cpu['tree']:.1f} s in all ({cpu_text(fleet.cpu)})"
