@@ -91,12 +91,16 @@ PLUGINS = ("pulumi_language_python.py", "pulumi_dynamic_provider.py", "pulumi.dy
 SERVERS = (*PLUGINS, "ControlPersist")
 """... and of the ssh master, which outlives the provider until ControlPersist ends."""
 CHECK = "scripts/pulumi: "
-"""How the lines of scripts/pulumi's backend check start (scripts/pulumi_state.py)."""
+"""How the lines of scripts/pulumi's backend check start (scripts/state/)."""
 
-pytestmark = pytest.mark.skipif(
-    not (Path(__file__).resolve().parents[1] / ".venv" / "bin" / "pulumi").exists(),
-    reason="no Pulumi CLI in .venv/bin: run scripts/setup",
-)
+pytestmark = [
+    pytest.mark.engine,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (Path(__file__).resolve().parents[1] / ".venv" / "bin" / "pulumi").exists(),
+        reason="no Pulumi CLI in .venv/bin: run scripts/setup",
+    ),
+]
 
 
 # -- processes ---------------------------------------------------------------------------
@@ -358,7 +362,7 @@ def label(cmdline: str) -> str:
 
 def plugins_left(directory: Path, timeout: float = 15) -> list[str]:
     """The plugin servers of a run still alive `timeout` s after their CLI died (none
-    should be: they die with it, scripts/parent_death.py)."""
+    should be: they die with it, scripts/engine/parent_death.py)."""
     wait_for(lambda: not any(label(c) in ("language host", "provider") for c in processes_in(directory).values()),
              timeout, interval=0.05)  # fmt: skip
     return sorted({label(c) for c in processes_in(directory).values()} & {"language host", "provider"})
@@ -402,7 +406,8 @@ def kill_up(host: ChaosHost, name: str, when: float | tuple[float, float], mode:
 def cpu_load(seconds: float) -> Iterator[int]:
     """A busy loop per core, each ending by itself after `seconds` (and with pytest): the
     kill points land elsewhere in a slower run. Stopped by pid, never by name."""
-    busy = (f"import sys, time\nsys.path.insert(0, {str(Path(__file__).resolve().parents[1] / 'scripts')!r})\n"
+    engine = Path(__file__).resolve().parents[1] / "scripts" / "engine"
+    busy = (f"import sys, time\nsys.path.insert(0, {str(engine)!r})\n"
             "from parent_death import die_with_parent\ndie_with_parent()\n"
             f"end = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass\n")
     procs = [subprocess.Popen([sys.executable, "-c", busy]) for _ in range(os.cpu_count() or 1)]
@@ -564,7 +569,8 @@ def test_failed_activation_with_failed_rollback_is_loud_and_the_next_up_repairs(
     host.assert_state_matches_host()
     assert host.activations()[-4:] == ["activate:start", "activate:done:1", "rollback:start", "rollback:done:3"]
     assert MARKER in host.tree(), "the host is marked for activation"
-    assert "so `pulumi refresh` and `pulumi up` activate the host again even if no module changes" in output
+    repair = "so `scripts/pulumi refresh` and `scripts/pulumi up` activate the host again even if no module changes"
+    assert repair in output
 
     # Repaired with a working command, even with the config back at the host's modules:
     # refresh reads the marker, and the update activates.

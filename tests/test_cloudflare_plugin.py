@@ -1,6 +1,6 @@
 """A stack that publishes at Cloudflare gets its provider plugin, or nixedge's message.
 
-`scripts/pulumi` (through scripts/cloudflare_plugin.py) installs
+`scripts/pulumi` (through scripts/wrapper/cloudflare_plugin.py) installs
 `pulumi-resource-cloudflare` at the `pulumi-cloudflare` pin of requirements.txt before
 `preview`/`up`/`refresh`/`destroy` of a stack with `tunnel.accountId`. Proved here with
 the real CLI on a copy of the checkout:
@@ -35,8 +35,10 @@ import pytest
 
 from benchmarks.project import Project
 from benchmarks.sites import stack_yaml
-from scripts import cloudflare_plugin
-from tests.nixeval import seed_site
+from scripts.wrapper import cloudflare_plugin
+from tests.site_mutations import seed_site
+
+pytestmark = pytest.mark.engine
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""The dynamic provider process (scripts/pulumi_dynamic_provider.py) serves as many
+"""The dynamic provider process (scripts/engine/pulumi_dynamic_provider.py) serves as many
 operations at once as the engine sends: upstream's server has four threads, so a site
 of more than four hosts used to activate in waves of four.
 
@@ -54,7 +54,7 @@ def provider() -> Iterator[str]:
     # The repo (components) and tests/ (this module, where dill finds `Barrier`).
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
     proc = subprocess.Popen(
-        [sys.executable, str(REPO / "scripts" / "pulumi_dynamic_provider.py")],
+        [sys.executable, str(REPO / "scripts" / "engine" / "pulumi_dynamic_provider.py")],
         cwd=REPO, env=env, stdout=subprocess.PIPE,
     )  # fmt: skip
     try:

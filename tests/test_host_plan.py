@@ -16,7 +16,8 @@ from components.errors import HostError
 from components.host.manifest import MANIFEST, PENDING, manifest_text, pending_text
 from components.host.plan import Activation, Desired, Plan, first_reads, later_reads, make_plan
 from components.model.claims import OriginCheck
-from components.nixos.layout import INDEX, TUNNEL_ID, index_module
+from components.model.module_paths import INDEX, TUNNEL_ID
+from components.nixos.layout import index_module
 
 ROOT = "/h"
 SWITCH = Activation(command=("nixos-rebuild", "switch"), rollback=("nixos-rebuild", "switch"))

@@ -1,5 +1,5 @@
 """What the dynamic provider process answers when an operation fails
-(scripts/pulumi_dynamic_provider.py): nixedge's message alone, or the whole stack for
+(scripts/engine/pulumi_dynamic_provider.py): nixedge's message alone, or the whole stack for
 anything that is a bug, also under an "Unexpected failure" message."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from tests.conftest import REPO
 
 
 def plugin() -> ModuleType:
-    path = REPO / "scripts" / "pulumi_dynamic_provider.py"
+    path = REPO / "scripts" / "engine" / "pulumi_dynamic_provider.py"
     spec = importlib.util.spec_from_file_location("pulumi_dynamic_provider", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -1,22 +1,14 @@
 """Origin checks and claims (components/model/claims.py), computed from resolved sites,
-and their wire form, which deployed states hold and which must therefore stay as it is.
+and their wire form (components/host/wire.py), which deployed states hold and which
+must therefore stay as it is.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from components.model.claims import (
-    Claim,
-    OriginCheck,
-    checks_from_props,
-    checks_to_props,
-    claims,
-    claims_from_props,
-    claims_to_props,
-    container_claims,
-    origin_checks,
-)
+from components.host.wire import check_to_props, checks_from_props, claim_key, claims_from_props, claims_to_props
+from components.model.claims import Claim, OriginCheck, claims, container_claims, origin_checks
 from components.stackfile import load_stack
 
 
@@ -35,19 +27,19 @@ def test_a_container_without_routes_has_no_check() -> None:
 
 def test_origin_check_wire_form_is_the_deployed_one() -> None:
     check = OriginCheck("forgejo", "10.231.0.11", 3000, ("containers/forgejo.nix",))
-    assert check.to_props() == {
+    assert check_to_props(check) == {
         "container": "forgejo", "address": "10.231.0.11", "port": 3000, "files": ["containers/forgejo.nix"],
     }  # fmt: skip
     # Retry settings travel only when set, so states written without them see no diff.
     quick = OriginCheck("forgejo", "127.0.0.1", 80, (), attempts=2, interval=0.1, timeout=1.0)
-    assert quick.to_props() == {"container": "forgejo", "address": "127.0.0.1", "port": 80, "files": [],
+    assert check_to_props(quick) == {"container": "forgejo", "address": "127.0.0.1", "port": 80, "files": [],
                                 "attempts": 2, "interval": 0.1, "timeout": 1.0}  # fmt: skip
 
 
 @pytest.mark.parametrize("stack", ["dev", "seminar", "homelab"])
 def test_origin_checks_survive_the_wire(stack: str) -> None:
     checks = origin_checks(load_stack(stack))
-    assert checks_from_props(checks_to_props(checks)) == checks
+    assert checks_from_props([check_to_props(c) for c in checks]) == checks
 
 
 def test_an_old_check_without_a_container_names_its_address() -> None:
@@ -91,9 +83,10 @@ def test_claim_wire_form_is_the_deployed_one() -> None:
 
 def test_a_claim_conflicts_only_with_another_holder_of_the_same_thing() -> None:
     mine = Claim("address", "10.0.0.2", "forgejo")
-    assert mine.key == "address 10.0.0.2"
+    assert (mine.thing, claim_key(mine)) == (("address", "10.0.0.2"), "address 10.0.0.2")
     assert mine.conflicts(Claim("address", "10.0.0.2", "git"))
     assert not mine.conflicts(Claim("address", "10.0.0.2", "forgejo"))
     assert not mine.conflicts(Claim("address", "10.0.0.3", "git"))
-    # A key without a kind reads back as it was written.
+    # A key without a kind reads back as it was written, as a thing of kind "".
+    assert claims_from_props({"a.nix": {"odd": "x"}}) == {"a.nix": (Claim("", "odd", "x"),)}
     assert claims_to_props(claims_from_props({"a.nix": {"odd": "x"}})) == {"a.nix": {"odd": "x"}}

@@ -113,7 +113,8 @@ def test_two_hosts_cannot_share_a_target() -> None:
     data["hosts"]["storage"]["host"]["target"]["destination"] = "root@seminar"
     (line,) = errors(data)
     assert line.startswith(
-        "hosts.storage.host.target: is host seminar's target too: the two hosts would overwrite each other's modules"
+        "hosts.storage.host.target: is host seminar's target too (ssh://seminar:22/etc/nixos/nixedge): "
+        "the two hosts would overwrite each other's modules"
     ), line
 
 

@@ -25,7 +25,7 @@ from tests.model_cases import (
     runner_users,
     seed_lines,
 )
-from tests.nixeval import Mutation, put, rename, rename_container, seed_site, set_key
+from tests.site_mutations import Mutation, put, rename, rename_container, seed_site, set_key
 
 NAME_RULE = (
     "must be a valid NixOS container name: 1-63 lowercase letters, digits or '-', "
@@ -109,15 +109,18 @@ HOMELAB_CASES = [
                 {"kind": "host", "address": "127.0.0.1", "routes": [{"hostname": "wg.example.org", "port": 5000}]},
             )
         ),
-        ["origins.vpn: has the name of containers.vpn; names of origins and containers are one namespace (got: 'vpn')"],
+        [
+            ("origins.vpn: has the name of containers.vpn; the names of containers, ociContainers and origins are "
+            "one namespace (got: 'vpn')")
+        ],
         id="origin-named-like-container",
     ),
     pytest.param(
         rename("vpn", "grafana"),
         [
             (
-                "origins.grafana: has the name of containers.grafana; names of origins and containers are one "
-                "namespace (got: 'grafana')"
+                "origins.grafana: has the name of containers.grafana; the names of containers, ociContainers and "
+                "origins are one namespace (got: 'grafana')"
             )
         ],
         id="container-named-like-origin",

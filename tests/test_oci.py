@@ -21,11 +21,14 @@ from typing import Any
 import pytest
 
 from components.commands.check import summary
+from components.host.wire import claim_key
 from components.model import ResolvedSite, site_from_data
 from components.model.claims import claims, origin_checks
 from components.nixos.render import render
 from components.stackfile import read_stack_file
-from tests.nixeval import DELETE, REPO, TESTS, Mutation, eval_modules, parse_files, put, report_lines, write_tree
+from tests.nixeval import eval_modules, parse_files, write_tree
+from tests.paths import REPO, TESTS
+from tests.site_mutations import DELETE, Mutation, put, report_lines
 from tests.test_diff import _diff, _edit, _git, repo  # noqa: F401 (repo: a fixture, used by name)
 
 GOLDEN = TESTS / "golden" / "apps"
@@ -73,17 +76,17 @@ def test_modules_evaluate_to_what_the_config_means(tmp_path: Any, files: dict[st
     assert oci["environmentFiles"] == ["/run/secrets/whoami-env"]
     assert oci["volumes"] == ["/var/lib/whoami:/data"]
     assert oci["ports"] == ["127.0.0.1:8081:8080/tcp"]
-    assert oci["extraOptions"] == ["--network=nixedge:ip=10.88.50.10", "--memory=256m", "--cpus=0.5"]
+    assert oci["extraOptions"] == ["--network=nixedge:ip=10.80.0.10", "--memory=256m", "--cpus=0.5"]
     assert app["users"]["users"]["whoami"]["uid"] == 2101 and app["users"]["groups"]["whoami"]["gid"] == 2101
     unit = app["systemd"]["services"]["podman-whoami"]
     assert unit["after"] == unit["requires"] == ["nixedge-podman-network.service"]
-    rule = "iptables -A nixos-fw -i nixedge0 -s 10.88.50.10 -p udp --dport 53 -j nixos-fw-accept\n"
+    rule = "iptables -A nixos-fw -i nixedge0 -s 10.80.0.10 -p udp --dport 53 -j nixos-fw-accept\n"
     assert app["networking"]["firewall"]["extraCommands"] == rule
     network = by_rel["network.nix"]
     assert network["virtualisation"]["podman"]["enable"] is True
     assert network["virtualisation"]["oci-containers"]["backend"] == "podman"
     script = network["systemd"]["services"]["nixedge-podman-network"]["script"]
-    assert "--subnet=10.88.50.0/24 --gateway=10.88.50.1 --interface-name=nixedge0" in script
+    assert "--subnet=10.80.0.0/24 --gateway=10.80.0.1 --interface-name=nixedge0" in script
     assert by_rel["default.nix"]["imports"] == [
         "./cloudflared.nix",
         "./containers/uptime.nix",
@@ -97,39 +100,39 @@ def test_nftables_grant_is_an_input_rule() -> None:
     data["host"]["firewallBackend"] = "nftables"
     text = render(site_from_data(data, "apps"))["oci-containers/whoami.nix"]
     assert "networking.firewall.extraInputRules = ''\n" in text
-    assert '    iifname "nixedge0" ip saddr 10.88.50.10 udp dport 53 accept\n' in text
+    assert '    iifname "nixedge0" ip saddr 10.80.0.10 udp dport 53 accept\n' in text
 
 
 def test_routes_checks_and_claims_point_at_the_oci_container(site: ResolvedSite) -> None:
     assert [(r.hostname, r.service, r.kind) for r in site.routes] == [
         ("status.example.org", "http://10.50.0.11:3001", "container"),
-        ("whoami.example.org", "http://10.88.50.10:8080", "oci"),
+        ("whoami.example.org", "http://10.80.0.10:8080", "oci"),
     ]
-    assert [i.service for i in site.ingress][-2:] == ["http://10.88.50.10:8080", "http_status:404"]
+    assert [i.service for i in site.ingress][-2:] == ["http://10.80.0.10:8080", "http_status:404"]
     check = origin_checks(site)[-1]
     assert (check.container, check.address, check.port, check.files) == (
         "whoami",
-        "10.88.50.10",
+        "10.80.0.10",
         8080,
         ("oci-containers/whoami.nix",),
     )
-    held = {c.key: c.holder for c in claims(site)["oci-containers/whoami.nix"]}
-    assert held["address 10.88.50.10"] == "whoami" and held["hostPort tcp/8081"] == "whoami"
+    held = {claim_key(c): c.holder for c in claims(site)["oci-containers/whoami.nix"]}
+    assert held["address 10.80.0.10"] == "whoami" and held["hostPort tcp/8081"] == "whoami"
     assert held["uid 2101"] == "whoami" and held["path /var/lib/whoami"] == "whoami"
 
 
 def test_check_lists_the_oci_container(site: ResolvedSite) -> None:
     text = summary(site)
-    assert "Podman network nixedge 10.88.50.0/24: 1 OCI container(s)" in text
-    assert "whoami         docker.io/traefik/whoami:v1.10.3  10.88.50.10  whoami  2101  2101" in text
-    assert "whoami.example.org  http://10.88.50.10:8080  whoami (oci)" in text
+    assert "Podman network nixedge 10.80.0.0/24: 1 OCI container(s)" in text
+    assert "whoami         docker.io/traefik/whoami:v1.10.3  10.80.0.10  whoami  2101  2101" in text
+    assert "whoami.example.org  http://10.80.0.10:8080  whoami (oci)" in text
 
 
 def test_an_address_left_out_is_allocated_on_the_podman_network() -> None:
     data = base()
     del data["ociContainers"]["whoami"]["address"]
     (o,) = site_from_data(data, "apps").oci_containers
-    assert o.address_allocated and o.address.startswith("10.88.50.") and o.address not in ("10.88.50.1",)
+    assert o.address_allocated and o.address.startswith("10.80.0.") and o.address not in ("10.80.0.1",)
     assert site_from_data(copy.deepcopy(data), "apps").oci_containers[0].address == o.address  # stable
 
 
@@ -191,8 +194,8 @@ CASES = [
         id="address-of-a-nixos-container",
     ),
     pytest.param(
-        put((f"{W}.address", "10.88.50.1")),
-        [f"{W}.address: is already used by network.podman (its gateway, the host's side) (got: '10.88.50.1')"],
+        put((f"{W}.address", "10.80.0.1")),
+        [f"{W}.address: is already used by network.podman (its gateway, the host's side) (got: '10.80.0.1')"],
         id="address-gateway",
     ),
     pytest.param(
@@ -200,7 +203,7 @@ CASES = [
         [
             ("network.podman.subnet: overlaps network.subnet 10.50.0.0/24, the NixOS containers' veth addresses "
             "(got: '10.50.0.0/25')"),
-            "  Hint: use a range of its own, e.g. 10.88.0.0/24",
+            "  Hint: use a range of its own, e.g. 10.80.0.0/24",
         ],
         id="podman-subnet-overlaps-veths",
     ),
@@ -208,13 +211,13 @@ CASES = [
         put(("network.podman", DELETE)),
         [
             "network.podman: is missing: ociContainers run on a Podman network that nixedge declares",
-            "  Hint: add network: {podman: {subnet: 10.88.0.0/24}}, a range apart from network.subnet",
+            "  Hint: add network: {podman: {subnet: 10.80.0.0/24}}, a range apart from network.subnet",
         ],
         id="podman-network-missing",
     ),
     pytest.param(
         put(("containers.uptime.forwardPorts", [{"hostPort": 8081}])),
-        [f"{W}.ports[0].hostPort: is already taken (tcp) by containers.uptime.forwardPorts[0] (got: 8081)"],
+        [f"{W}.ports[0].hostPort: is already taken (tcp) by containers.uptime.forwardPorts[0].hostPort (got: 8081)"],
         id="port-forwarded-by-a-nixos-container",
     ),
     pytest.param(
@@ -299,7 +302,7 @@ def test_diff_shows_an_added_oci_container_and_an_image_change(
     whoami["routes"][0]["hostname"] = "whoami.ncaq.net"
 
     def add(data: dict[str, Any]) -> None:
-        data["network"]["podman"] = {"subnet": "10.88.50.0/24"}
+        data["network"]["podman"] = {"subnet": "10.80.0.0/24"}
         data["network"]["trustAllContainers"] = False
         data["ociContainers"] = {"whoami": whoami}
 
@@ -307,8 +310,8 @@ def test_diff_shows_an_added_oci_container_and_an_image_change(
     code, out, _ = _diff(repo, capsys)
     assert code == 1
     assert "+++ b/oci-containers/whoami.nix" in out and "  + oci-containers/whoami.nix" in out
-    assert "  + whoami: OCI image docker.io/traefik/whoami:v1.10.3, address 10.88.50.10" in out
-    assert "  + whoami.ncaq.net: http://10.88.50.10:8080" in out
+    assert "  + whoami: OCI image docker.io/traefik/whoami:v1.10.3, address 10.80.0.10" in out
+    assert "  + whoami.ncaq.net: http://10.80.0.10:8080" in out
     _git(repo, "commit", "--quiet", "-am", "whoami")
     _edit(repo, lambda data: data["ociContainers"]["whoami"].update(image="docker.io/traefik/whoami:v1.11.0"))
     code, out, _ = _diff(repo, capsys)
@@ -316,8 +319,8 @@ def test_diff_shows_an_added_oci_container_and_an_image_change(
     assert '-    image = "docker.io/traefik/whoami:v1.10.3";\n+    image = "docker.io/traefik/whoami:v1.11.0";' in out
     assert "Nix modules: 1 change(s)\n  ~ oci-containers/whoami.nix\n" in out
     assert (
-        "  ~ whoami: OCI image docker.io/traefik/whoami:v1.10.3, address 10.88.50.10 -> "
-        "OCI image docker.io/traefik/whoami:v1.11.0, address 10.88.50.10"
+        "  ~ whoami: OCI image docker.io/traefik/whoami:v1.10.3, address 10.80.0.10 -> "
+        "OCI image docker.io/traefik/whoami:v1.11.0, address 10.80.0.10"
     ) in out
 
 

@@ -1,6 +1,6 @@
 """What a killed run leaves in the file backend, and the next `scripts/pulumi up` converging.
 
-Each torn state is built the way a kill leaves it (scripts/pulumi_state.py says how the
+Each torn state is built the way a kill leaves it (scripts/state/__init__.py says how the
 backend writes), after an `up` of the dev stack on a copy of the checkout: the bare CLI
 then fails where the issue saw it fail, and `scripts/pulumi up` repairs it, says so in
 one line, and ends with the host's files equal to the state's hashes, no pending
@@ -25,7 +25,12 @@ from pathlib import Path
 import pytest
 
 from benchmarks.project import Project, host_resource
-from scripts import pulumi_state
+from scripts.state import check as check_module
+from scripts.state import files as backend_files
+from scripts.state import machine
+from scripts.state.check import Check
+
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 STACK = "dev"
 TARGET = Path(".dev-host/etc/nixos/nixedge")
@@ -86,7 +91,7 @@ def assert_converged(project: Project) -> None:
     assert hashes == {rel: h for rel, h in files.items() if rel in hashes} and len(hashes) > 1
     assert not state["deployment"].get("pending_operations")
     leftovers = [p for p in project.backend.rglob("*") if p.name.endswith(".tmp") or p.name.endswith(".attrs")
-                 and not pulumi_state.attrs_valid(p)]  # fmt: skip
+                 and not backend_files.attrs_valid(p)]  # fmt: skip
     assert leftovers == [], "torn files are left in the backend"
     preview = project.pulumi(STACK, "preview", "--expect-no-changes")
     assert "scripts/pulumi: " not in preview.stderr, preview.stderr
@@ -142,7 +147,7 @@ def test_cut_checkpoint_with_an_intact_bak_is_restored_and_kept(project: Project
     checkpoint = stack_dir(project) / f"{STACK}.json"
     cut = checkpoint.read_bytes()[:500]
     checkpoint.write_bytes(cut)  # a crash of the machine, not a kill, cuts a renamed file
-    (checkpoint.with_name(f"{STACK}.json.attrs")).write_text(pulumi_state.attrs_text(cut))
+    (checkpoint.with_name(f"{STACK}.json.attrs")).write_text(backend_files.attrs_text(cut))
     assert bare_cli(project, "preview").returncode != 0
     said = up(project)
     assert f"scripts/pulumi: .pulumi/stacks/nixedge/{STACK}.json was cut off: restored it from {STACK}.json.bak" in said
@@ -228,7 +233,7 @@ def test_an_interrupted_create_of_the_host_modules_is_dropped_and_created_again(
     latest["pending_operations"] = [{"resource": modules, "type": "creating"}]
     text = json.dumps(data).encode()
     checkpoint.write_bytes(text)
-    checkpoint.with_name(f"{STACK}.json.attrs").write_text(pulumi_state.attrs_text(text))
+    checkpoint.with_name(f"{STACK}.json.attrs").write_text(backend_files.attrs_text(text))
     assert "pending_operations" in bare_cli(project, "stack", "export").stdout
     said = up(project)
     assert said == (f"scripts/pulumi: dropped the interrupted create of devhost-modules from stack {STACK}: "
@@ -250,8 +255,8 @@ def test_recover_repairs_without_running_the_cli(project: Project) -> None:
 # -- the proofs, without the engine -------------------------------------------------------------
 
 
-def holder(pid: int, hostname: str, taken: datetime.datetime) -> pulumi_state.Holder:
-    return pulumi_state.Holder(pid, "root", hostname, taken.isoformat())
+def holder(pid: int, hostname: str, taken: datetime.datetime) -> machine.Holder:
+    return machine.Holder(pid, "root", hostname, taken.isoformat())
 
 
 def test_a_holder_is_gone_only_when_provably_so() -> None:
@@ -277,15 +282,15 @@ def torn_backend(root: Path) -> Path:
     return stacks
 
 
-def run_check(root: Path, stack: str | None = "s") -> pulumi_state.Check:
-    check = pulumi_state.Check(root, stack, "up")
+def run_check(root: Path, stack: str | None = "s") -> Check:
+    check = Check(root, stack, "up")
     check.run()
     return check
 
 
 def test_nothing_is_repaired_on_a_shared_file_system(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     stacks = torn_backend(tmp_path)
-    monkeypatch.setattr(pulumi_state, "file_system", lambda _path: "nfs4")
+    monkeypatch.setattr(check_module, "file_system", lambda _path: "nfs4")
     check = run_check(tmp_path)
     assert check.said == [(f"{tmp_path} is on a nfs4 file system, which other machines may write: nothing "
                            "repaired (1 file(s) with leftovers, e.g. .pulumi/stacks/nixedge/s.json)")]  # fmt: skip

@@ -9,7 +9,7 @@ import pytest
 
 from components.errors import ConfigError
 from components.model.hosts import hosts_from_data
-from components.model.rollout import batches
+from components.model.rollout import backward_moves, batches
 
 NAMES = ("echo", "alpha", "delta", "bravo", "charlie")
 
@@ -75,8 +75,9 @@ def test_invalid_rollout_empty() -> None:
 
 
 def test_invalid_rollout_batch() -> None:
-    assert errors({"batch": 0}) == ["rollout.batch: Input should be greater than or equal to 1 (got: 0)"]
-    assert errors({"batch": "4"}) == ["rollout.batch: Input should be a valid integer (got: '4')"]
+    assert errors({"batch": 0}) == ["rollout.batch: must be greater than or equal to 1 (got: 0)"]
+    quoted = "rollout.batch: must be a number, not text in quotes: write 4 without quotes (got: '4')"
+    assert errors({"batch": "4"}) == [quoted]
 
 
 def test_invalid_rollout_canary() -> None:
@@ -87,7 +88,7 @@ def test_invalid_rollout_canary() -> None:
 
 def test_invalid_rollout_unknown_key() -> None:
     assert errors({"batch": 4, "haltOnFailure": False}) == [
-        "rollout.haltOnFailure: is not a known key (a typo?) (got: False)"
+        "rollout.haltOnFailure: is not a known key (known here: batch, canary) (got: False)"
     ]
 
 
@@ -95,4 +96,17 @@ def test_a_one_host_stack_has_no_rollout() -> None:
     one = host_site("alpha")
     with pytest.raises(ConfigError) as err:
         hosts_from_data({**one, "host": {**one["host"], "name": "alpha"}, "rollout": {"batch": 1}})
-    assert "rollout: is not a known key (a typo?)" in str(err.value)
+    assert "rollout: is not a known key" in str(err.value)
+
+
+def test_a_move_to_a_later_batch_from_a_waiting_host_is_refused() -> None:
+    plan = (("delta",), ("alpha", "bravo"))
+    # alpha waits (local ingress) for kuma's record, which would wait for delta: fine.
+    assert backward_moves(plan, {"alpha": [("kuma.example.net", "delta")]}) == []
+    # delta waits for a record that would wait for alpha, which waits for delta's batch.
+    [issue] = backward_moves(plan, {"delta": [("kuma.example.net", "alpha")]})
+    assert str(issue) == (
+        "rollout: kuma.example.net moves from host delta (batch 1) to host alpha (batch 2), and delta keeps "
+        "its rule until the record points at alpha\n"
+        "  Hint: deploy alpha no later than delta for this move (e.g. `canary: alpha`), or leave rollout out for it"
+    )

@@ -19,14 +19,12 @@ Proves, with the real Pulumi CLI through scripts/pulumi and SeaweedFS on 127.0.0
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
 import subprocess
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,8 +32,12 @@ import pytest
 
 from components.nixos.render import render
 from components.stackfile import load_stack
+from scripts.wrapper import s3_lock_dir
+from scripts.wrapper.paths import project_name
 from tests.s3server import S3Server
 from tests.test_docs_commands import copy_repo
+
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 240.0
@@ -68,15 +70,6 @@ def _bucket(url: str) -> str:
     return urlsplit(url).netloc
 
 
-def lock_dir_script() -> ModuleType:
-    path = REPO / "scripts" / "s3_lock_dir.py"
-    spec = importlib.util.spec_from_file_location("s3_lock_dir", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(
     ("url", "stack", "bucket", "key"),
     [
@@ -88,9 +81,8 @@ def lock_dir_script() -> ModuleType:
 def test_lock_key_follows_pulumis_layout(url: str, stack: str, bucket: str, key: str) -> None:
     """The keep object lies in the directory Pulumi locks in: below the URL's prefix,
     under the organization and project of a fully qualified stack name when given."""
-    script = lock_dir_script()
-    assert script.lock_key(url, stack, "nixedge")[:2] == (bucket, key)
-    assert script.project_name(REPO) == "nixedge"
+    assert s3_lock_dir.lock_key(url, stack, "nixedge")[:2] == (bucket, key)
+    assert project_name(REPO / "Pulumi.yaml") == "nixedge"
 
 
 @pytest.fixture

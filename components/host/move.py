@@ -41,7 +41,7 @@ def moved(old_target: Mapping[str, Any], new_target: Mapping[str, Any]) -> bool:
 def move(
     new: Transport, d: Desired, old: Transport, old_root: str,
     old_files: Iterable[str], old_secrets: Iterable[str], *, old_host: str, same_host: bool,
-) -> Report:  # fmt: skip
+) -> Report:
     """Write (and activate) `d` at the new place, then remove the old place's files.
 
     `old_host`: the host's name in the old state; `same_host`: both targets name one
@@ -63,7 +63,7 @@ def move(
     except HostError as exc:
         raise HostError(
             f"{where}, but removing them from the old place {old.label}:{old_root} failed: {exc}; "
-            "what is left there is still in its manifest; run `pulumi up` again to finish the move"
+            "what is left there is still in its manifest; run `scripts/pulumi up` again to finish the move"
         ) from exc
     return report
 

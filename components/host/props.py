@@ -4,8 +4,8 @@
 works with, shared by `HostModulesProvider` and `HostPruneProvider`: the host, its
 target and the activation commands; `desired` adds what `HostModules` wants on the
 host (`components.host.plan.Desired`). Origin checks and claims arrive in their wire
-form and are read with `components.model.claims`' `from_props` functions, into the
-types the model computed them as.
+form and are read with `components.host.wire`, into the types the model computed
+them as.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any
 
 from pulumi.output import Unknown
 
+from components.host.ownership import Owner
 from components.host.plan import Activation, Desired
-from components.model.claims import checks_from_props, claims_from_props
+from components.host.wire import checks_from_props, claims_from_props
 
 # A value not known during preview arrives as an `Unknown` (keep_unknowns) or, nested
 # in places the SDK does not convert, as the engine's placeholder string.
@@ -110,12 +111,12 @@ def old_claims(olds: Mapping[str, Any]) -> dict[str, dict[str, str]]:
 def released(olds: Mapping[str, Any], news: Mapping[str, Any]) -> frozenset[str]:
     """Modules leaving the set that cannot stay until `prune`: one of their claims (an
     address, an id, a host port) is held by someone else in `news`."""
-    held = {claim.key: claim for claims in claims_from_props(news.get("claims")).values() for claim in claims}
+    held = {claim.thing: claim for claims in claims_from_props(news.get("claims")).values() for claim in claims}
     files = news.get("files") or {}
+    leaving = {rel: claims for rel, claims in claims_from_props(old_claims(olds)).items() if rel not in files}
     return frozenset(
-        rel for rel, claims in claims_from_props(old_claims(olds)).items()
-        if rel not in files and any(c.key in held and held[c.key].conflicts(c) for c in claims)
-    )  # fmt: skip
+        rel for rel, claims in leaving.items() if any(c.thing in held and held[c.thing].conflicts(c) for c in claims)
+    )
 
 
 def desired(props: Mapping[str, Any], root: str, olds: Mapping[str, Any]) -> Desired:
@@ -132,4 +133,6 @@ def desired(props: Mapping[str, Any], root: str, olds: Mapping[str, Any]) -> Des
         # whether a new module takes over what a leaving one holds.
         retain_removed=bool(props.get("retain_removed")) and (not olds or "claims" in olds),
         release=released(olds, props),
+        owner=Owner.from_props(props.get("owner")),
+        target=dict(props.get("target") or {}),
     )

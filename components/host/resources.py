@@ -30,9 +30,11 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi.dynamic
 
+from components.host.ownership import Owner
 from components.host.provider import HostModulesProvider
 from components.host.prune import HostPruneProvider
-from components.model.claims import Claim, OriginCheck, claims_to_props
+from components.host.wire import check_to_props, claims_to_props
+from components.model.claims import Claim, OriginCheck
 
 
 class HostTarget(TypedDict):
@@ -126,12 +128,15 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
         checks: Sequence[OriginCheck] | None = None,
         retain_removed: bool = False,
         claims: Mapping[str, Iterable[Claim]] | None = None,
+        owner: Owner | None = None,
         rollout: Sequence[Sequence[str]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
             "host": host,
             "target": target,
+            # Who may write the directory (components.host.ownership); not compared by diff.
+            **({"owner": owner.to_props()} if owner else {}),
             # Only for a failure's message (components.host.rollout); not compared by diff.
             **({"rollout": [list(b) for b in rollout]} if rollout else {}),
             "files": files,
@@ -139,7 +144,7 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
             "secrets": pulumi.Output.secret(secrets or {}),
             # Not "activation": that name is the output saying what the last run did.
             "activation_config": activation or {"command": [], "rollback": []},
-            "checks": [check.to_props() for check in checks or ()],
+            "checks": [check_to_props(check) for check in checks or ()],
             # Outputs only: declared so that they are attributes of this resource.
             "hashes": None,
             "path": None,
@@ -177,11 +182,13 @@ class HostPrune(pulumi.dynamic.Resource, module="nixedge", name="HostPrune"):
         keep: pulumi.Input[Sequence[str]],
         leaving: pulumi.Input[Mapping[str, Any]] | None = None,
         activation: pulumi.Input[ActivationSettings] | pulumi.Input[Mapping[str, Any]] | None = None,
+        owner: Owner | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
             "host": host,
             "target": target,
+            **({"owner": owner.to_props()} if owner else {}),
             # A map, not a list: a preview then shows `- containers/x.nix: true` for a
             # module that goes, where a list diff would show every later index shift.
             "keep": pulumi.Output.from_input(keep).apply(_as_keys),

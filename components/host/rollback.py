@@ -26,7 +26,7 @@ def restore(t: Transport, undo: Undo) -> None:
                   dir_mode=0o700 if p in undo.private else 0o755)
         for p in undo.touched
         if (content := undo.before.get(p)) is not None
-    ]  # fmt: skip
+    ]
     t.write_files(writes)
     t.remove_files([p for p in undo.touched if undo.before.get(p) is None])
 
@@ -38,7 +38,7 @@ def restore_note(t: Transport, d: Desired, undo: Undo) -> str:
     except TransportError as exc:
         return (
             f"COULD NOT RESTORE the previous modules either ({exc}); {d.host} may have a "
-            "mix of previous and new files (each one complete); run `pulumi up` again"
+            "mix of previous and new files (each one complete); run `scripts/pulumi up` again"
         )
     return "restored the previous modules; nothing was activated"
 
@@ -96,10 +96,10 @@ def _roll_back(t: Transport, d: Desired, restored: bool, lines: list[str]) -> Co
         "run the configuration of the failed activation"
         + (" while its files are the previous ones" if restored else "")
         + "; repair it on the host (e.g. `nixos-rebuild switch --rollback` there) "
-        "before the next `pulumi up`"
+        "before the next `scripts/pulumi up`"
         + (
-            "; nixedge left its pending-activation marker there, so `pulumi refresh` and "
-            "`pulumi up` activate the host again even if no module changes."
+            "; nixedge left its pending-activation marker there, so `scripts/pulumi refresh` and "
+            "`scripts/pulumi up` activate the host again even if no module changes."
             if marked
             else "."
         )

@@ -57,7 +57,7 @@ class SshTransport(Transport):
             "-o", f"ConnectTimeout={connect_timeout}",
             "-o", "ServerAliveInterval=15",
             "-o", "ServerAliveCountMax=3",
-        ]  # fmt: skip
+        ]
         if port is not None:
             base += ["-p", str(port)]
         self._base_options = base + list(ssh_options)
@@ -76,7 +76,7 @@ class SshTransport(Transport):
             "-o", "ControlMaster=auto",
             "-o", f"ControlPath={self._control_dir}/master",
             "-o", f"ControlPersist={self._persist_seconds}",
-        ]  # fmt: skip
+        ]
 
     def _ssh(
         self, remote_command: str, *, stdin: bytes = b"", timeout: float = 120

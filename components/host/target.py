@@ -14,7 +14,8 @@ from components.host.transport import Transport, TransportError, check_path
 from components.model.paths import local_dir_problem
 
 LOCATION_KEYS = ("transport", "destination", "path")
-"""Target keys that name *where* the modules live: changing one replaces the resource."""
+"""Target keys that name *where* the modules live: changing one is a move of the module
+directory (components.host.move), an update in place, never a replacement."""
 
 
 def check_target(target: object) -> list[str]:

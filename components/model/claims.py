@@ -1,32 +1,17 @@
 """What the host engine needs to know of a site beyond its files: origin checks and claims.
 
-Both are computed from the resolved site here, once, and travel to the host provider
-in its properties in their wire form (`to_props`); the provider reads them back with
-`from_props` into the same types. The wire form is what states deployed since the
-first release hold, so it must not change:
-
-    checks: [{"container": "forgejo", "address": "192.168.100.11", "port": 3000,
-              "files": ["containers/forgejo.nix"]}, ...]
-    claims: {"containers/forgejo.nix": {"address 192.168.100.11": "forgejo", ...}, ...}
+Both are computed from the resolved site here, once, as typed values; they travel to
+the host provider in its wire format (`components.host.wire`), which reads them back
+into the same types.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from components.model.module_paths import container_module, oci_module
 from components.model.resolved import ResolvedContainer, ResolvedOciContainer, ResolvedSite, ServiceUser
-
-
-def module_path(container: str) -> str:
-    """The module path of a container's generated module."""
-    return f"containers/{container}.nix"
-
-
-def oci_module_path(container: str) -> str:
-    """The module path of an OCI container's generated module."""
-    return f"oci-containers/{container}.nix"
 
 
 @dataclass(frozen=True)
@@ -47,56 +32,22 @@ class OriginCheck:
     timeout: float = 3.0
     """Seconds per attempt."""
 
-    def to_props(self) -> dict[str, Any]:
-        """The wire form; the retry settings only when they are not the defaults."""
-        props: dict[str, Any] = {
-            "container": self.container,
-            "address": self.address,
-            "port": self.port,
-            "files": list(self.files),
-        }
-        for name in ("attempts", "interval", "timeout"):
-            if getattr(self, name) != getattr(OriginCheck, name):
-                props[name] = getattr(self, name)
-        return props
-
-    @classmethod
-    def from_props(cls, props: Mapping[str, Any]) -> OriginCheck:
-        """Read the wire form back (validated by the provider's `check`)."""
-        return cls(
-            container=str(props.get("container", props["address"])),
-            address=str(props["address"]),
-            port=int(props["port"]),
-            files=tuple(str(f) for f in props.get("files") or ()),
-            attempts=int(props.get("attempts", cls.attempts)),
-            interval=float(props.get("interval", cls.interval)),
-            timeout=float(props.get("timeout", cls.timeout)),
-        )
-
 
 def origin_checks(site: ResolvedSite) -> tuple[OriginCheck, ...]:
     """One TCP check per (container, port): run after activation when its module changed.
     (A container without a private address has no routes: the model refuses them.)"""
     nixos = [
-        OriginCheck(c.name, c.local_address, port, (module_path(c.name),))
+        OriginCheck(c.name, c.local_address, port, (container_module(c.name),))
         for c in site.containers
         if c.local_address is not None
         for port in sorted({r.port for r in c.routes})
     ]
     oci = [
-        OriginCheck(o.name, o.address, port, (oci_module_path(o.name),))
+        OriginCheck(o.name, o.address, port, (oci_module(o.name),))
         for o in site.oci_containers
         for port in sorted({r.port for r in o.routes})
     ]
     return (*nixos, *oci)
-
-
-def checks_to_props(checks: Iterable[OriginCheck]) -> list[dict[str, Any]]:
-    return [check.to_props() for check in checks]
-
-
-def checks_from_props(props: Iterable[Mapping[str, Any]] | None) -> tuple[OriginCheck, ...]:
-    return tuple(OriginCheck.from_props(c) for c in props or ())
 
 
 @dataclass(frozen=True)
@@ -105,20 +56,21 @@ class Claim:
     address, a user or group id or name, a forwarded host port, a data directory.
 
     `kind` and `value` name the thing (`address`, `192.168.100.11`), `holder` who holds
-    it (the container, or for a user or group name its id)."""
+    it (the container, or for a user or group name its id). A claim read from a state
+    whose key had no kind has kind `""`."""
 
     kind: str
     value: str
     holder: str
 
     @property
-    def key(self) -> str:
-        """The claim's name in the wire form, e.g. `address 192.168.100.11`."""
-        return f"{self.kind} {self.value}" if self.kind else self.value
+    def thing(self) -> tuple[str, str]:
+        """What is held, whoever holds it."""
+        return (self.kind, self.value)
 
     def conflicts(self, other: Claim) -> bool:
         """Whether `other` takes the same thing for someone else."""
-        return self.key == other.key and self.holder != other.holder
+        return self.thing == other.thing and self.holder != other.holder
 
 
 def _user_claims(u: ServiceUser) -> list[Claim]:
@@ -144,7 +96,7 @@ def container_claims(c: ResolvedContainer) -> tuple[Claim, ...]:
 def oci_claims(o: ResolvedOciContainer) -> tuple[Claim, ...]:
     """What one OCI container's module holds: as a NixOS container's, its address on
     the Podman network and its published host ports."""
-    held = [*_user_claims(o.user), Claim("address", o.address, o.name)]
+    held = [*(_user_claims(o.user) if o.user is not None else ()), Claim("address", o.address, o.name)]
     held += [Claim("hostPort", f"{protocol}/{port}", o.name) for _, port, _, protocol in o.ports]
     paths = [o.state_dir, *(m.host_path for m in o.mounts if not m.read_only)]
     held += [Claim("path", str(p), o.name) for p in paths if p is not None]
@@ -152,31 +104,13 @@ def oci_claims(o: ResolvedOciContainer) -> tuple[Claim, ...]:
 
 
 def _unique(claims: Iterable[Claim]) -> tuple[Claim, ...]:
-    """One claim per key, the last one winning (as the wire form's mapping does)."""
-    return tuple({claim.key: claim for claim in claims}.values())
+    """One claim per thing, the last one winning."""
+    return tuple({claim.thing: claim for claim in claims}.values())
 
 
 def claims(site: ResolvedSite) -> dict[str, tuple[Claim, ...]]:
     """Module path -> what it holds. A leaving container whose claim a new one takes (a
     rename keeping its address or data) cannot run beside it until the prune step, so
     the host step removes it at once."""
-    held = {module_path(c.name): container_claims(c) for c in site.containers}
-    return held | {oci_module_path(o.name): oci_claims(o) for o in site.oci_containers}
-
-
-def claims_to_props(claims: Mapping[str, Iterable[Claim]]) -> dict[str, dict[str, str]]:
-    """The wire form: module path -> {claim key: holder}."""
-    return {rel: {claim.key: claim.holder for claim in held} for rel, held in claims.items()}
-
-
-def claims_from_props(props: Mapping[str, Mapping[str, str]] | None) -> dict[str, tuple[Claim, ...]]:
-    """Read the wire form back; a key without a space is a claim of kind `""`."""
-    out: dict[str, tuple[Claim, ...]] = {}
-    for rel, held in (props or {}).items():
-        out[rel] = tuple(Claim(*_split(key), holder) for key, holder in held.items())
-    return out
-
-
-def _split(key: str) -> tuple[str, str]:
-    kind, _, value = key.partition(" ")
-    return (kind, value) if value else ("", kind)
+    held = {container_module(c.name): container_claims(c) for c in site.containers}
+    return held | {oci_module(o.name): oci_claims(o) for o in site.oci_containers}

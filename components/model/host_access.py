@@ -17,10 +17,11 @@ Three rules, each checked here and nowhere else:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 from typing import Literal
 
 from components.errors import Issue
+from components.model import podman
 from components.model.site import Container, Site
 
 # systemd-nspawn names the host side of a container's veth `ve-<name>` while that fits
@@ -73,23 +74,79 @@ class HostAccess:
         return VETH_PATTERN[self.backend]
 
 
-def subnet_issues(site: Site) -> list[Issue]:
-    network = IPv4Network(site.network.subnet)
+def bind_address_problem(address: str) -> str | None:
+    """Why a host address cannot take a published port, or None: every address
+    (0.0.0.0) and loopback can; the other special ranges are no address of the host's."""
+    ip = IPv4Address(address)
+    if ip == IPv4Address("0.0.0.0") or ip.is_loopback:
+        return None
+    what = next((what for special, what in _SPECIAL if ip in special), None)
+    return None if what is None else f"is in {what}: no address of the host to publish on"
+
+
+def range_issues(key: str, subnet: str, hint: str, wide_hint: str) -> list[Issue]:
+    """The range rules every network of the address plan follows (veths, Podman's)."""
+    network = IPv4Network(subnet)
     for special, what in _SPECIAL:
         if network.subnet_of(special):
-            hint = "use a private range such as 10.231.0.0/24 or 192.168.100.0/24"
-            return [Issue("network.subnet", f"is in {what}", site.network.subnet, hint)]
+            return [Issue(key, f"is in {what}", subnet, f"use a private range such as {hint}")]
     if network.prefixlen < WIDEST_PREFIX:
         return [
             Issue(
-                "network.subnet",
+                key,
                 f"is too wide: a /{network.prefixlen} is larger than a /{WIDEST_PREFIX} (65,536 addresses) "
                 "and overlaps the host's other networks",
-                site.network.subnet,
-                "containers need two addresses each: use a /24, e.g. 10.231.0.0/24",
+                subnet,
+                f"containers need two addresses each: use a /24, e.g. {wide_hint}",
             )
         ]
     return []
+
+
+def subnet_issues(site: Site) -> list[Issue]:
+    """One address plan: the veths' network and Podman's, under the same range rules, and
+    neither on Podman's own default network once nixedge enables Podman."""
+    issues = range_issues("network.subnet", site.network.subnet, "10.231.0.0/24 or 192.168.100.0/24", "10.231.0.0/24")
+    if site.network.podman is None:
+        return issues
+    key, subnet = "network.podman.subnet", site.network.podman.subnet
+    own = range_issues(key, subnet, podman.SUGGESTED_SUBNET, podman.SUGGESTED_SUBNET)
+    network = IPv4Network(subnet)
+    if not own and network.overlaps(podman.DEFAULT_NETWORK):
+        own.append(
+            Issue(
+                key,
+                f"overlaps Podman's default network {podman.DEFAULT_NETWORK} (network `podman`): "
+                "`podman network create` refuses it as already used, and no OCI app would start",
+                subnet,
+                f"use a range of its own, e.g. {podman.SUGGESTED_SUBNET}",
+            )
+        )
+    if IPv4Network(site.network.subnet).overlaps(podman.DEFAULT_NETWORK) and site.oci_containers:
+        issues.append(
+            Issue(
+                "network.subnet",
+                f"overlaps Podman's default network {podman.DEFAULT_NETWORK}, which Podman keeps on a host "
+                "with OCI apps: the host would route the same addresses to two bridges",
+                site.network.subnet,
+                "use a private range such as 10.231.0.0/24 or 192.168.100.0/24",
+            )
+        )
+    return issues + own
+
+
+def pool_warning(site: Site) -> str | None:
+    """Why network.podman.subnet may be taken by a network Podman creates later, or None."""
+    if site.network.podman is None:
+        return None
+    network = IPv4Network(site.network.podman.subnet)
+    pool = next((p for p in podman.SUBNET_POOLS if network.overlaps(p)), None)
+    if pool is None:
+        return None
+    return (
+        f"is in {pool}, where `podman network create` picks a subnet when given none: a network made later "
+        f"by hand may take it first; {podman.SUGGESTED_SUBNET} is outside Podman's ranges"
+    )
 
 
 def ssh_ports(site: Site) -> dict[int, str]:
@@ -104,11 +161,23 @@ def ssh_ports(site: Site) -> dict[int, str]:
 def forward_issues(site: Site) -> list[Issue]:
     issues: list[Issue] = []
     ssh = ssh_ports(site)
+    target = site.host.target
+    deploy = (target.port or SSH_PORT) if target.transport == "ssh" else None
     for name, c in site.containers.items():
         for i, f in enumerate(c.forward_ports):
             loc = f"containers.{name}.forwardPorts[{i}]"
             takes_ssh = f.protocol == "tcp" and f.host_port in ssh
-            if takes_ssh and not f.allow_host_ssh:
+            if takes_ssh and f.allow_host_ssh and f.host_port == deploy:
+                issues.append(
+                    Issue(
+                        f"{loc}.hostPort",
+                        f"is the port nixedge deploys over (host.target: ssh to port {deploy}): allowHostSsh cannot "
+                        "give it away, or the next deploy could not reach the host",
+                        f.host_port,
+                        "forward another port; if ~/.ssh/config connects elsewhere, set host.target.port to that port",
+                    )
+                )
+            elif takes_ssh and not f.allow_host_ssh:
                 issues.append(
                     Issue(
                         f"{loc}.hostPort",

@@ -16,7 +16,8 @@ from typing import Any
 
 from components.errors import ConfigError, Issue
 from components.model.checks.across_hosts import check_across_hosts
-from components.model.load import SITE_KEY, ModuleTexts, site_from_data
+from components.model.load import SITE_KEY, site_from_data
+from components.model.modules import ModuleTexts
 from components.model.resolved import ResolvedSite
 from components.model.rollout import ROLLOUT, Rollout, rollout_from_data
 
@@ -84,9 +85,13 @@ def _host(name: str, entry: dict[str, Any], source: str, modules: ModuleTexts | 
     return resolved
 
 
-def hosts_from_data(data: Any, source: str = "stack config", modules: ModuleTexts | None = None) -> ResolvedHosts:
+def hosts_from_data(
+    data: Any, source: str = "stack config", modules: ModuleTexts | None = None, project_dir: str | None = None
+) -> ResolvedHosts:
     """Validate `nixedge:site` in either shape and resolve every host, or raise one
-    ConfigError listing every problem of every host. `modules`: as for site_from_data."""
+    ConfigError listing every problem of every host. `modules`: as for site_from_data;
+    `project_dir`: where relative local targets start (left out, they are compared as
+    written, normalised, and never equal an absolute one)."""
     if not isinstance(data, dict) or HOSTS not in data:
         return ResolvedHosts((site_from_data(data, source, modules),))
     issues = [
@@ -107,7 +112,7 @@ def hosts_from_data(data: Any, source: str = "stack config", modules: ModuleText
     rollout, rollout_issues = rollout_from_data(data[ROLLOUT], list(entries)) if ROLLOUT in data else (None, [])
     issues += rollout_issues
     if not issues:
-        issues = check_across_hosts(resolved)
+        issues = check_across_hosts(resolved, project_dir)
     if issues:
         raise ConfigError(issues, source)
     return ResolvedHosts(tuple(resolved), site=True, rollout=rollout)

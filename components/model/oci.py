@@ -9,11 +9,13 @@ user from its uid/gid registry, and secrets by name.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import AfterValidator, Field
 
+from components.model.podman import TRANSPORTS
+from components.model.shared import BindMount, HostFirewall, Route, User
+from components.model.shared import Strict as _Strict
 from components.model.types import (
     AbsPath,
     ContainerName,
@@ -23,9 +25,6 @@ from components.model.types import (
     Subnet,
     Unit,
 )
-
-if TYPE_CHECKING:  # site.py imports this module and completes the models (resolve_refs)
-    from components.model.site import BindMount, HostFirewall, Route, User
 
 # The grammar of github.com/distribution/reference (what Podman and Docker parse):
 # [domain[:port]/]path[:tag][@digest], path components lowercase.
@@ -46,10 +45,24 @@ def _image(ref: str) -> str:
             raise ValueError(
                 f"must be an image reference such as 'docker.io/library/nginx:1.27' and must not hold {what}"
             )
-    if len(ref) > 255 or not IMAGE_REFERENCE.fullmatch(ref):
+    transport = ref.split(":", 1)[0]
+    if ":" in ref and transport in TRANSPORTS:
+        raise ValueError(
+            f"is a Podman transport ({transport}:), which reads the image from the host, not a registry; "
+            "name the image in its registry, e.g. 'docker.io/traefik/whoami:v1.10.3'"
+        )
+    match = IMAGE_REFERENCE.fullmatch(ref)
+    if len(ref) > 255 or not match:
         raise ValueError(
             "must be an image reference: [registry/]repository[:tag][@sha256:digest], the repository "
             "in lowercase, e.g. 'docker.io/traefik/whoami:v1.10.3'"
+        )
+    if match["domain"] is None:
+        # An allowlist: a registry's name first. A short name is looked up in the host's
+        # registries.conf, and Podman reads some of them (`dir:x`) as a transport.
+        raise ValueError(
+            f"must name its registry, e.g. 'docker.io/library/{ref}': a short name is resolved by the "
+            "host's registries.conf, and Podman reads some as a transport (dir:, oci-archive:)"
         )
     return ref
 
@@ -64,6 +77,36 @@ def _option_text(text: str) -> str:
 
 
 OneLine = Annotated[str, AfterValidator(_option_text)]
+# The kernel's limit of one argument or environment string, its NUL included (MAX_ARG_STRLEN):
+# Podman gets each variable as one `-e NAME=value` argument, and exec refuses a longer one.
+MAX_ARG_STRLEN = 131072
+
+
+def _env_value(text: str) -> str:
+    _option_text(text)
+    if len(text.encode()) >= MAX_ARG_STRLEN:
+        raise ValueError(
+            f"is {len(text.encode())} bytes: one environment string must stay under {MAX_ARG_STRLEN} bytes "
+            "(MAX_ARG_STRLEN), or Podman cannot start the app; put large values in a file and mount it"
+        )
+    return text
+
+
+EnvValue = Annotated[str, AfterValidator(_env_value)]
+# The kernel's smallest CPU quota: 1 ms per 100 ms period (cgroup cpu.max), 0.01 CPUs.
+MIN_CPUS = 0.01
+
+
+def _cpus(cpus: float) -> float:
+    if cpus < MIN_CPUS:
+        raise ValueError(
+            f"is below {MIN_CPUS} CPUs: the kernel's smallest CPU quota is 1 ms per 100 ms, so Podman cannot "
+            "start the app with it; e.g. 0.5"
+        )
+    return cpus
+
+
+CpuCount = Annotated[float, Field(le=1024, json_schema_extra={"minimum": MIN_CPUS}), AfterValidator(_cpus)]
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
@@ -79,19 +122,13 @@ def image_tag_warning(ref: str) -> str | None:
     return None
 
 
-class _Strict(BaseModel):
-    """site.Strict's config: site.py imports this module, so the keys it shares with NixOS
-    containers (BindMount, User, Route, HostFirewall) are resolved there (`resolve_refs`)."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", strict=True, frozen=True)
-
-
 class PodmanNetwork(_Strict):
     """The Podman network nixedge declares for the OCI containers (a bridge of its own)."""
 
     subnet: Subnet = Field(
-        description="IPv4 range of the OCI containers' addresses, e.g. 10.88.0.0/24: it must not overlap "
-        "network.subnet; its first address is the host's side (the gateway)."
+        description="IPv4 range of the OCI containers' addresses, e.g. 10.80.0.0/24: a private unicast range "
+        "no wider than a /16, apart from network.subnet and from Podman's own default network 10.88.0.0/16 "
+        "(`podman network create` refuses a subnet inside it); its first address is the host's side (the gateway)."
     )
 
 
@@ -115,7 +152,10 @@ class OciResources(_Strict):
         pattern=r"^\d+[kmg]?$",
         description="`podman run --memory`: bytes with an optional k, m or g suffix, e.g. 512m.",
     )
-    cpus: float | None = Field(default=None, gt=0, le=1024, description="`podman run --cpus`, e.g. 1.5.")
+    cpus: CpuCount | None = Field(
+        default=None,
+        description="`podman run --cpus`, e.g. 1.5; at least 0.01 (the kernel's smallest CPU quota, 1 ms per 100 ms).",
+    )
 
 
 class OciContainer(_Strict):
@@ -125,10 +165,17 @@ class OciContainer(_Strict):
     address: IPv4 | None = Field(
         default=None, description="Static address on network.podman; allocated from its subnet when left out."
     )
-    user: User = Field(description="The user the container's process runs as (oci-containers `user`, as uid:gid).")
+    user: User | None = Field(
+        default=None,
+        description="The user the container's process runs as (oci-containers `user`, as uid:gid). Left out, "
+        "the image's own user runs, which is root unless the image says otherwise: nixedge then treats the app "
+        "as uid 0 in every rule and `check` warns.",
+    )
     cmd: list[OneLine] = Field(default=[], description="Arguments to the image's entrypoint.")
-    environment: dict[Annotated[str, Field(pattern=_ENV_NAME)], OneLine] = Field(
-        default={}, description="Environment variables (no secrets: those go in environmentFiles)."
+    environment: dict[Annotated[str, Field(pattern=_ENV_NAME)], EnvValue] = Field(
+        default={},
+        description="Environment variables (no secrets: those go in environmentFiles); each `NAME=value` "
+        "under 128 KiB, the kernel's limit of one argument (MAX_ARG_STRLEN).",
     )
     environment_files: list[SecretName] = Field(
         default=[],
@@ -152,8 +199,3 @@ class OciContainer(_Strict):
     host_firewall: HostFirewall | None = Field(
         default=None, description="Ports of the host this container may reach; left out, none."
     )
-
-
-def resolve_refs(**models: type[BaseModel]) -> None:
-    """Complete the models with the classes site.py shares with NixOS containers."""
-    OciContainer.model_rebuild(_types_namespace=models)

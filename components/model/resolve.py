@@ -18,6 +18,7 @@ from components.model.checks import (
     host,
     identities,
     isolation,
+    literal_secrets,
     mounts,
     oci,
     order,
@@ -27,6 +28,8 @@ from components.model.checks import (
 )
 from components.model.checks.report import Report
 from components.model.host_access import host_access
+from components.model.module_paths import shipped_import
+from components.model.modules import ModuleTexts, module_files
 from components.model.presets import PRESETS, merge_settings
 from components.model.presets.postgresql import server_service
 from components.model.resolved import (
@@ -45,12 +48,13 @@ def _import_expr(ref: str) -> str:
     """The Nix expression that imports a module reference (see Container.imports)."""
     if ref.startswith("flake:"):
         return "inputs." + ref[len("flake:") :]
-    return f"../modules/{ref}"
+    return shipped_import(ref)
 
 
 class _Resolver:
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, modules: ModuleTexts) -> None:
         self.site = site
+        self.modules = modules
         self.report = Report()
 
     def service(self, name: str, c: Container, pg: PostgresqlServer | None) -> dict[str, Any]:
@@ -128,6 +132,8 @@ class _Resolver:
         addresses = oci.addresses(site, report, podman, allocated) if podman else {}
         oci_mounts = {name: oci.oci_mounts(site, report, name, o) for name, o in site.oci_containers.items()}
         mounts.foreign_state_dirs(site, report, container_mounts | oci_mounts)
+        mounts.read_on_host(site, report)
+        mounts.state_dir_modes(site, report)
         resolved = [
             oci.oci_container(site, report, name, addresses[name], oci_mounts[name])
             for name in sorted(site.oci_containers)
@@ -138,10 +144,12 @@ class _Resolver:
     def run(self) -> ResolvedSite:
         site, report = self.site, self.report
         identities.host_name(site, report)
+        identities.namespace(site, report)
         allocated = addresses.check_addresses(site, report)
         identities.users(site, report)
         routes.unique_hostnames(site, report)
-        isolation.forward_ports(site, report)
+        isolation.host_ports(site, report)
+        isolation.user_ranges(site, report)
         access, access_issues = host_access(site)
         report.issues += access_issues
         pg = postgresql.server(site, report)
@@ -152,15 +160,18 @@ class _Resolver:
         podman, oci_containers = self.oci(allocated, resolved_mounts)
         mounts.host_paths(site, report)
         order.start_order(site, report)
+        literal_secrets.check(site, report)
         containers = [
             self.container(name, c, allocated, resolved_mounts[name], pg) for name, c in sorted(site.containers.items())
         ]
         origin_routes = routes.origin_routes(site, report)
         tunnel = dns.resolved_tunnel(site, report)
+        files = module_files(site, report, self.modules)
         if report.issues:
             raise ConfigError(report.issues)
         return ResolvedSite(
             host=site.host.name,
+            renamed_from=site.host.renamed_from,
             subnet=site.network.subnet,
             target=site.host.target.model_dump(by_alias=True, exclude_none=True),
             activation_command=host.activation_command(site),
@@ -175,9 +186,12 @@ class _Resolver:
             host_access=access,
             oci_containers=tuple(oci_containers),
             podman=podman,
+            module_files=files,
+            nixos_release=site.host.nixos_release,
         )
 
 
-def resolve(site: Site) -> ResolvedSite:
-    """The resolved site, or ConfigError listing every invariant the site breaks."""
-    return _Resolver(site).run()
+def resolve(site: Site, modules: ModuleTexts | None = None) -> ResolvedSite:
+    """The complete resolved site, or ConfigError listing every invariant the site breaks.
+    `modules`: the texts of the module files containers import by path."""
+    return _Resolver(site, modules or {}).run()

@@ -17,6 +17,12 @@ from components.model.releases import DEFAULT_RELEASE
 Protocol = Literal["http", "https", "ssh", "tcp"]
 
 
+def public_url(protocol: str, hostname: str) -> str:
+    """The URL people use for a route: `https://<hostname>/` for web origins (Cloudflare
+    serves http and https ones over https), else `ssh://` or `tcp://<hostname>`."""
+    return f"https://{hostname}/" if protocol in ("http", "https") else f"{protocol}://{hostname}"
+
+
 @dataclass(frozen=True)
 class Mount:
     path: str
@@ -40,6 +46,10 @@ class PublicRoute:
     def service(self) -> str:
         """The origin as cloudflared names it, e.g. `ssh://192.168.100.11:2222`."""
         return f"{self.protocol}://{self.address}:{self.port}"
+
+    @property
+    def public_url(self) -> str:
+        return public_url(self.protocol, self.hostname)
 
     @property
     def origin_server_name(self) -> str | None:
@@ -120,7 +130,7 @@ class ResolvedOciContainer:
     name: str
     image: str
     address: str  # on the Podman network
-    user: ServiceUser
+    user: ServiceUser | None  # None: the image's user (root to every rule; `check` warns)
     mounts: tuple[Mount, ...]  # volumes and the state directory, by path inside
     routes: tuple[PublicRoute, ...]
     state_dir: str | None = None
@@ -208,6 +218,7 @@ class ResolvedSite:
     host_access: HostAccess = field(default_factory=HostAccess)  # what containers reach on the host (host_access.py)
     oci_containers: tuple[ResolvedOciContainer, ...] = ()
     podman: PodmanNet | None = None  # None: no OCI containers
+    renamed_from: str | None = None  # the host's name before a rename (host.renamedFrom)
 
     @property
     def all_routes(self) -> tuple[PublicRoute, ...]:

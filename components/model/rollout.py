@@ -11,15 +11,16 @@ previous one is deployed; when a host fails, the later batches are not started a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from components.errors import Issue
-from components.model.load import _issues
-from components.model.site import Strict
+from components.model.keys import dotted
+from components.model.shared import Strict
 from components.model.types import HostName
+from components.model.validation import plain
 
 ROLLOUT = "rollout"
 
@@ -56,12 +57,24 @@ class Rollout(Strict):
         return tuple(b for b in (first, *batches) if b)
 
 
+def _issues(exc: ValidationError) -> list[Issue]:
+    known = ", ".join(sorted(f.alias or name for name, f in Rollout.model_fields.items()))
+    return [
+        Issue(
+            dotted((ROLLOUT, *err["loc"])),
+            f"is not a known key (known here: {known})" if err["type"] == "extra_forbidden" else plain(err),
+            err.get("input"),
+        )
+        for err in exc.errors(include_url=False)
+    ]
+
+
 def rollout_from_data(data: Any, names: Sequence[str]) -> tuple[Rollout | None, list[Issue]]:
     """`rollout:` validated against the site's host names, or the issues (keys `rollout.*`)."""
     try:
         rollout = Rollout.model_validate(data)
     except ValidationError as exc:
-        return None, _issues(exc, ROLLOUT)
+        return None, _issues(exc)
     unknown = [h for h in rollout.canary or () if h not in names]
     issues = [
         Issue(f"{ROLLOUT}.canary", "names no host of this site", h, hint=f"the hosts are {', '.join(names)}")
@@ -72,9 +85,32 @@ def rollout_from_data(data: Any, names: Sequence[str]) -> tuple[Rollout | None, 
     return (None, issues) if issues else (rollout, [])
 
 
+def backward_moves(
+    plan: Sequence[Sequence[str]], waits: Mapping[str, Sequence[tuple[str, str]]]
+) -> list[Issue]:
+    """The hostnames that move to a host of a later batch from a host that waits for them.
+
+    `waits`: host -> (hostname, new host) for each record the host keeps its rule for until
+    it points at the new host (with local ingress the rule is in its modules). Its modules
+    would then wait for the new host, which waits for the host's batch: a cycle."""
+    batch_of = {h: i for i, batch in enumerate(plan) for h in batch}
+    return [
+        Issue(
+            ROLLOUT,
+            f"{name} moves from host {old} (batch {batch_of[old] + 1}) to host {new} (batch "
+            f"{batch_of[new] + 1}), and {old} keeps its rule until the record points at {new}",
+            has_value=False,
+            hint=f"deploy {new} no later than {old} for this move (e.g. `canary: {new}`), or leave rollout out for it",
+        )
+        for old, moving in sorted(waits.items())
+        for name, new in moving
+        if batch_of.get(new, -1) > batch_of.get(old, -1)
+    ]
+
+
 def batches(names: Sequence[str], rollout: Rollout | None) -> tuple[tuple[str, ...], ...]:
     """The batches of a site: one batch of every host when it has no rollout."""
     return rollout.batches(names) if rollout else (tuple(names),)
 
 
-__all__ = ["ROLLOUT", "Rollout", "batches", "rollout_from_data"]
+__all__ = ["ROLLOUT", "Rollout", "backward_moves", "batches", "rollout_from_data"]

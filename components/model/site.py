@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
-from components.model.oci import OciContainer, PodmanNetwork, resolve_refs
+from components.model.oci import OciContainer, PodmanNetwork
 from components.model.releases import DEFAULT_RELEASE, NixosRelease
+from components.model.shared import BindMount, HostFirewall, Route, Strict, User
 from components.model.types import (
     AbsPath,
     Capability,
@@ -23,7 +23,6 @@ from components.model.types import (
     DeviceModifier,
     HostName,
     Hostname,
-    Id,
     IPv4,
     LocalDir,
     MemorySize,
@@ -38,18 +37,6 @@ from components.model.types import (
     Unit,
     UnixName,
 )
-
-
-class Strict(BaseModel):
-    """Base: camelCase keys in YAML, no unknown keys, no silent type coercion."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        populate_by_name=True,
-        extra="forbid",
-        strict=True,
-        frozen=True,
-    )
 
 
 class LocalTarget(Strict):
@@ -107,6 +94,11 @@ class Host(Strict):
     """The machine that runs the containers."""
 
     name: HostName = Field(description="Host name, used in every message and resource name.")
+    renamed_from: HostName | None = Field(
+        default=None,
+        description="The host's name before a rename: its resources (tunnel, modules, records) keep their "
+        "identity in Pulumi's state instead of being replaced. Remove it after the first `up` with the new name.",
+    )
     target: LocalTarget | SshTarget = Field(discriminator="transport")
     activation: Activation = Field(default=Activation(), description="How the host applies new modules.")
     secrets_dir: AbsPath = Field(
@@ -191,42 +183,6 @@ class Tunnel(Strict):
     )
 
 
-class Route(Strict):
-    """A public hostname served by a container through the tunnel."""
-
-    hostname: Hostname = Field(description="Public host name, inside one of tunnel.zones, e.g. git.example.org.")
-    protocol: Literal["http", "https", "ssh", "tcp"] = Field(
-        default="http", description="How cloudflared speaks to the origin: http, https, ssh or tcp."
-    )
-    port: Port = Field(description="Port the service listens on (inside the container, or at the origin's address).")
-
-
-class BindMount(Strict):
-    """A host path made visible inside the container (`containers.<name>.bindMounts`)."""
-
-    path: AbsPath = Field(description="Mount point inside the container.")
-    host_path: AbsPath | None = Field(default=None, description="Path on the host; default: same as `path`.")
-    read_only: bool = Field(default=True, description="NixOS `isReadOnly`; true unless said otherwise.")
-    allow_sensitive: bool = Field(
-        default=False,
-        description="Allow a sensitive host path such as /etc or /nix; you take the risk.",
-    )
-
-
-class User(Strict):
-    """The service user, identical on host and in the container (PostgreSQL peer auth)."""
-
-    name: UnixName = Field(description="User name, the same on the host and in the container, e.g. forgejo.")
-    uid: Id = Field(description="User id on both sides; keep the one `id <name>` shows on an existing host.")
-    gid: Id = Field(description="Group id on both sides.")
-    group: UnixName | None = Field(default=None, description="Group name; default: the user name.")
-    shared: bool = Field(
-        default=False,
-        description="This user (same name, uid and gid) is deliberately shared with other "
-        "containers that say so too, e.g. two CI runners.",
-    )
-
-
 class Postgresql(Strict):
     """A database on the host's PostgreSQL, reached through its bind-mounted socket."""
 
@@ -272,13 +228,6 @@ class Firewall(Strict):
     )
     allowed_tcp_ports: list[Port] = Field(default=[], description="Further TCP ports to open (mode ports).")
     allowed_udp_ports: list[Port] = Field(default=[], description="UDP ports to open (mode ports).")
-
-
-class HostFirewall(Strict):
-    """Ports of the host a container may reach (the host's `networking.firewall.interfaces."ve-<name>"`)."""
-
-    allowed_tcp_ports: list[Port] = Field(default=[], description="Host TCP ports this container may reach.")
-    allowed_udp_ports: list[Port] = Field(default=[], description="Host UDP ports this container may reach, e.g. 53.")
 
 
 class Container(Strict):
@@ -445,5 +394,4 @@ class Site(Strict):
     oci_containers: dict[ContainerName, OciContainer] = Field(default={}, description="Apps run from OCI images.")
 
 
-resolve_refs(BindMount=BindMount, HostFirewall=HostFirewall, Route=Route, User=User)
 Site.model_rebuild()

@@ -176,9 +176,21 @@ def _state_version(version: str) -> str:
     return version
 
 
+# systemd's UNIT_NAME_MAX: 256 with the NUL, so 255 characters.
+UNIT_NAME_MAX = 255
+
+
 def _unit(unit: str) -> str:
     if not _UNIT.fullmatch(unit):
         raise ValueError("must be a systemd unit name with its suffix, e.g. 'postgresql.service'")
+    if len(unit) > UNIT_NAME_MAX:
+        raise ValueError(f"is {len(unit)} characters long; systemd takes unit names of at most {UNIT_NAME_MAX}")
+    prefix, at, instance = unit.rpartition(".")[0].partition("@")
+    if at and (not prefix or not instance or "@" in instance):
+        raise ValueError(
+            "is a template unit without one instance: a container can start after 'getty@tty1.service', "
+            "never after 'getty@.service', which systemd cannot start"
+        )
     return unit
 
 
@@ -212,6 +224,7 @@ Port = Annotated[int, Field(ge=1, le=65535)]
 Id = Annotated[int, Field(ge=1, le=2**31 - 2), AfterValidator(_id)]
 HostName = Annotated[str, AfterValidator(_host_name)]
 NixData = Annotated[dict[str, Any], BeforeValidator(_nix_mapping)]
+
 
 
 # One word that survives NixOS's unquoted `EXTRA_NSPAWN_FLAGS="..."` line.

@@ -17,11 +17,11 @@ from components.nixos.layout import indented, module
 from components.nixos.nix import Comment, Path, Raw
 
 
-def network_unit(net: PodmanNet) -> dict[Any, Any]:
-    """The unit that creates the Podman network: nixpkgs has no option for one. A network
-    left from another subnet is removed (with its containers, which their units restart)."""
+def network_script(net: PodmanNet) -> str:
+    """The shell script of the unit that creates the Podman network. A network left from
+    another subnet is removed (with its containers, which their units restart)."""
     inspect = "podman network inspect {name} --format '{{{{range .Subnets}}}}{{{{.Subnet}}}}{{{{end}}}}'"
-    script = (
+    return (
         f"if podman network exists {net.name}; then\n"
         f'  [ "$({inspect.format(name=net.name)})" = {net.subnet} ] && exit 0\n'
         f"  podman network rm --force {net.name}\n"
@@ -29,11 +29,15 @@ def network_unit(net: PodmanNet) -> dict[Any, Any]:
         f"podman network create --subnet={net.subnet} --gateway={net.gateway} "
         f"--interface-name={net.interface} --disable-dns {net.name}\n"
     )
+
+
+def network_unit(net: PodmanNet) -> dict[Any, Any]:
+    """The unit that creates the Podman network: nixpkgs has no option for one."""
     return {
         "description": f"Podman network {net.name} ({net.subnet}) of the OCI containers",
         "path": [Raw("config.virtualisation.podman.package")],
         "serviceConfig": {"Type": "oneshot", "RemainAfterExit": True},
-        "script": indented(script, 2),
+        "script": indented(network_script(net), 2),
     }
 
 
@@ -45,8 +49,6 @@ def podman_host(site: ResolvedSite, net: PodmanNet) -> dict[Any, Any]:
         Path("virtualisation", "oci-containers", "backend"): "podman",
         Path("systemd", "services", net.unit.removesuffix(".service")): network_unit(net),
     }
-    if site.host_access.trust_all:
-        body[Path("networking", "firewall", "trustedInterfaces")] = [net.interface]
     return body
 
 
@@ -72,7 +74,9 @@ def _rules(access: HostAccess, net: PodmanNet, o: ResolvedOciContainer) -> dict[
 
 
 def _container(net: PodmanNet, o: ResolvedOciContainer) -> dict[Any, Any]:
-    block: dict[Any, Any] = {"image": o.image, "user": f"{o.user.uid}:{o.user.gid}"}
+    block: dict[Any, Any] = {"image": o.image}
+    if o.user is not None:  # left out: the image's own user (root unless it says otherwise)
+        block["user"] = f"{o.user.uid}:{o.user.gid}"
     if o.cmd:
         block["cmd"] = list(o.cmd)
     if o.environment:
@@ -95,9 +99,11 @@ def oci_module(site: ResolvedSite, o: ResolvedOciContainer) -> str:
     net = site.podman
     assert net is not None  # the model resolves OCI containers only with their network
     body: dict[Any, Any] = {Path("virtualisation", "oci-containers", "containers", o.name): _container(net, o)}
-    body |= user_options(o.user)
+    if o.user is not None:
+        body |= user_options(o.user)
     if o.state_dir:
-        rule = f"d {o.state_dir} {o.state_dir_mode} {o.user.name} {o.user.group} -"
+        owner = f"{o.user.name} {o.user.group}" if o.user is not None else "root root"
+        rule = f"d {o.state_dir} {o.state_dir_mode} {owner} -"
         body[Path("systemd", "tmpfiles", "rules")] = [rule]
     units = (net.unit, *o.after)
     body[Path("systemd", "services", f"podman-{o.name}")] = {

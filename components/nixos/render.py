@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from components.model import module_paths as paths
 from components.model.host_access import HostAccess
+from components.model.module_paths import CLOUDFLARED, INDEX, NETWORK
 from components.model.releases import CLOUDFLARED_MIN_VERSION, cloudflared_token_file_option
-from components.model.resolved import ResolvedSite, ResolvedTunnel
+from components.model.resolved import PodmanNet, ResolvedSite, ResolvedTunnel
 from components.nixos.container import container_module
-from components.nixos.layout import INDEX, SHIPPED, index_module, module
+from components.nixos.layout import index_module, module
 from components.nixos.nix import Comment, Path, Raw, string
 from components.nixos.oci import oci_module, podman_host
 
@@ -23,10 +25,12 @@ __all__ = ["cloudflared_module", "container_module", "network_module", "render"]
 UDP_BUFFER_BYTES = 7500000
 
 
-def _host_firewall(access: HostAccess) -> dict[Any, Any]:
-    """What the containers reach on the host: every port (trusted, the seed's), or the grants."""
+def _host_firewall(access: HostAccess, podman: PodmanNet | None) -> dict[Any, Any]:
+    """What the containers reach on the host: every port (trusted, the seed's), or the grants.
+    Trusted, the veths and Podman's bridge are one list: a second assignment would replace the first."""
     if access.trust_all:
-        return {Path("networking", "firewall", "trustedInterfaces"): [access.veth_pattern]}
+        trusted = [access.veth_pattern] + ([podman.interface] if podman is not None else [])
+        return {Path("networking", "firewall", "trustedInterfaces"): trusted}
     if not access.grants:
         return {}
     body: dict[Any, Any] = {Comment("Each container reaches only the host ports granted here (hostFirewall)."): None}
@@ -52,7 +56,7 @@ def network_module(site: ResolvedSite) -> str:
     if not access.trust_all and not access.grants and not any(o.grant_tcp or o.grant_udp for o in site.oci_containers):
         body[Comment("The host's firewall opens no port to the containers: none is granted one (hostFirewall).")] = None
     body[Path("networking", "nat")] = {"enable": True, "internalInterfaces": [pattern]}
-    body |= _host_firewall(access)
+    body |= _host_firewall(access, site.podman)
     if site.databases:
         users = [c for c in site.containers if c.database]
         body[Path("services", "postgresql")] = {
@@ -158,15 +162,15 @@ def _token_tunnel(site: ResolvedSite, tunnel: ResolvedTunnel) -> dict[Any, Any]:
 
 def render(site: ResolvedSite) -> dict[str, str]:
     """Every generated file of the site, by path relative to the modules directory."""
-    files: dict[str, str] = {"network.nix": network_module(site)}
+    files: dict[str, str] = {NETWORK: network_module(site)}
     for c in site.containers:
-        files[f"containers/{c.name}.nix"] = container_module(site, c)
+        files[paths.container_module(c.name)] = container_module(site, c)
     for o in site.oci_containers:
-        files[f"oci-containers/{o.name}.nix"] = oci_module(site, o)
+        files[paths.oci_module(o.name)] = oci_module(site, o)
     if site.tunnel is not None:
-        files["cloudflared.nix"] = cloudflared_module(site, site.tunnel)
+        files[CLOUDFLARED] = cloudflared_module(site, site.tunnel)
     # Modules referenced by containers' `imports` ship alongside; only they import them.
     for path, text in site.module_files:
-        files[f"{SHIPPED}{path}"] = text
+        files[paths.shipped_module(path)] = text
     files[INDEX] = index_module(site.host, files)
     return dict(sorted(files.items()))

@@ -340,7 +340,8 @@ class _Builder:
             if key is None and target.text not in NULLS:
                 continue  # the key itself was refused
             if not isinstance(key, str):
-                shown = {None: "<nil>", True: "true", False: "false"}.get(key, str(key))  # Go's %v
+                # Go's %v; by identity, since 1 == True would make the key 1 read 'true'.
+                shown = "<nil>" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
                 self.refusals.append(Refusal(
                     (*parts, target.text), f"is a key that is not text: Pulumi turns it into the text {shown!r}",
                     target.text, hint=f"quote it ({target.text!r})",

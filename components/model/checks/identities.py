@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from components.model import podman
 from components.model.checks.report import Report
 from components.model.presets import PRESETS
 from components.model.site import Site
+from components.model.workloads import Workload, run, workloads
 
 # Container names longer than this break on kernels up to 5.8 (interface altnames,
 # nixpkgs#38509): nixos-containers.nix asserts it only on such kernels, so we warn.
@@ -14,24 +16,29 @@ NAME_WARN_LENGTH = 11
 
 
 def host_name(site: Site, report: Report) -> None:
-    """No container takes the host's name."""
-    if site.host.name in site.containers:
-        report.error(
-            f"containers.{site.host.name}",
-            "has the name of the host (host.name): the container takes its name as its host name, "
-            "so both would answer to it",
-            site.host.name,
-        )
+    """No workload nixedge runs takes the host's name (NixOS and Podman both give a
+    container its name as its host name)."""
+    for w in run(site):
+        if w.name == site.host.name:
+            report.error(
+                w.loc,
+                "has the name of the host (host.name): the container takes its name as its host name, "
+                "so both would answer to it",
+                site.host.name,
+            )
 
 
-def origin_name(site: Site, report: Report, name: str) -> None:
-    """Origins and containers share one namespace."""
-    if name in site.containers:
-        report.error(
-            f"origins.{name}",
-            f"has the name of containers.{name}; names of origins and containers are one namespace",
-            name,
-        )
+def namespace(site: Site, report: Report) -> None:
+    """Every workload, whatever its kind, has a name of its own: one namespace."""
+    first: dict[str, str] = {}
+    for w in workloads(site):
+        owner = first.setdefault(w.name, w.loc)
+        if owner != w.loc:
+            report.error(
+                w.loc,
+                f"has the name of {owner}; the names of containers, ociContainers and origins are one namespace",
+                w.name,
+            )
 
 
 def long_name(report: Report, name: str) -> None:
@@ -49,21 +56,24 @@ Identity = tuple[str, int, int, str]  # (name, uid, gid, group)
 
 def users(site: Site, report: Report) -> None:
     """uid, gid, user and group names are unique, except users shared on purpose; none is
-    one of the host's own accounts; wrapper commands are unique."""
-    system_accounts(site, report)
+    one of the host's own accounts; wrapper commands are unique. Every workload nixedge
+    runs is counted (components.model.workloads); an OCI app without a user is root."""
+    running = run(site)
+    system_accounts(site, report, running)
     wrappers(site, report)
     seen: dict[tuple[str, object], tuple[str, Identity, bool]] = {}
     shared: dict[str, tuple[str, Identity]] = {}  # user name -> (first sharer's key, identity)
-    owners = [(f"containers.{n}", c.user) for n, c in site.containers.items()]
-    owners += [(f"ociContainers.{n}", o.user) for n, o in site.oci_containers.items()]
-    for owner, u in owners:
-        identity: Identity = (u.name, u.uid, u.gid, u.group or u.name)
-        first = shared.setdefault(u.name, (f"{owner}.user", identity)) if u.shared else None
+    for w in running:
+        u = w.identity
+        if u is None or not u.given:
+            continue  # root: nothing to share or collide with but the host's own (warned)
+        identity: Identity = (u.user, u.uid, u.gid, u.group)
+        first = shared.setdefault(u.user, (u.loc, identity)) if u.shared else None
         if first is not None and first[1] != identity:
-            _shared_differs(report, owner, identity, first)
+            _shared_differs(report, w.loc, identity, first)
             continue
         for kind, val in zip(("name", "uid", "gid", "group"), identity, strict=True):
-            loc = f"{owner}.user.{kind}"
+            loc = f"{u.loc}.{kind}"
             other = seen.get((kind, val))
             if other is None:
                 seen[(kind, val)] = (loc, identity, u.shared)
@@ -100,7 +110,9 @@ SYSTEM_USERS = {
     "messagebus": 4, "polkituser": 28, "systemd-coredump": 151, "systemd-network": 152,
     "systemd-resolve": 153, "systemd-timesync": 154,
 }  # fmt: skip
-# Names with ids NixOS allocates at activation (no fixed id), present on every host.
+# Names with ids NixOS allocates at activation (no fixed id), present on every host:
+# openssh's sshd, nscd, systemd-oomd's account, the build users' group. (Podman's group
+# is components/model/podman.py's ACCOUNTS.)
 DYNAMIC_NAMES = frozenset({"sshd", "nscd", "systemd-oom", "nixbld"})
 # Ranges NixOS and systemd keep (ids.nix): build users, DynamicUser, 16-bit uid_t's -1.
 RESERVED_RANGES = ((30000, 31000, "NixOS's build users (nixbld)"), (61184, 65519, "systemd's DynamicUser"))
@@ -115,6 +127,8 @@ def _system_name(name: str, app: str) -> str | None:
         return "is the host's PostgreSQL account (nixpkgs postgresql.nix); only app postgresql may take it"
     if name in SYSTEM_USERS or name in SYSTEM_GROUPS or name in DYNAMIC_NAMES or _NIXBLD.fullmatch(name):
         return "is an account every NixOS host has; the service would merge with it and share its powers"
+    if name in podman.ACCOUNTS:
+        return "names Podman's group on the host (it owns Podman's socket): the service would run containers as root"
     return None
 
 
@@ -134,19 +148,30 @@ def _system_id(value: int, kind: str, app: str) -> str | None:
     return None
 
 
-def system_accounts(site: Site, report: Report) -> None:
-    """No service user, group or id is one of NixOS's own."""
-    for name, c in site.containers.items():
-        u, loc = c.user, f"containers.{name}.user"
-        names = [("name", u.name)] + ([("group", u.group)] if u.group is not None else [])
+def system_accounts(site: Site, report: Report, running: tuple[Workload, ...]) -> None:
+    """No service user, group or id of any workload is one of NixOS's own."""
+    for w in running:
+        u = w.identity
+        if u is None:
+            continue
+        if not u.given:
+            report.warn(
+                u.loc,
+                "is left out, so the app runs as its image's user, root unless the image says otherwise; "
+                "nixedge treats it as uid 0 in every rule. Give it a user of its own unless it needs root",
+            )
+            continue
+        app = site.containers[w.name].app if w.kind == "container" else "oci"
+        names = [("name", u.user)] + ([("group", u.group)] if u.group_given else [])
         for kind, text in names:
-            why = _system_name(text, c.app)
+            why = _system_name(text, app)
             if why is not None:
-                report.error(f"{loc}.{kind}", why, text, hint=f"give the service an account of its own, e.g. '{name}'")
+                hint = f"give the service an account of its own, e.g. '{w.name}'"
+                report.error(f"{u.loc}.{kind}", why, text, hint=hint)
         for kind, value in (("uid", u.uid), ("gid", u.gid)):
-            why = _system_id(value, kind, c.app)
+            why = _system_id(value, kind, app)
             if why is not None:
-                report.error(f"{loc}.{kind}", why, value, hint="pick a free system id below 1000, such as 991")
+                report.error(f"{u.loc}.{kind}", why, value, hint="pick a free system id below 1000, such as 991")
 
 
 # Commands the host's administrator runs as root: a wrapper of that name would shadow them.

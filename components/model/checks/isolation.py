@@ -6,6 +6,24 @@ from components.model.checks import nspawn
 from components.model.checks.report import Report
 from components.model.resolved import Isolation, PublicRoute
 from components.model.site import Container, Site
+from components.model.workloads import run
+
+# Keys a NixOS module reads as the module system's, not as options: `imports` with a
+# string loads Nix from a path of the host, `_module.args` replaces `pkgs`, `config`
+# and `options` change how the rest of the module is read.
+MODULE_SYSTEM_KEYS = ("imports", "disabledModules", "_module", "_class", "_file", "options", "config", "require", "key")
+
+
+def module_system_keys(report: Report, loc: str, c: Container) -> None:
+    """`nixos` holds option values as data, never the module system's own keys."""
+    for key in MODULE_SYSTEM_KEYS:
+        if key in c.nixos:
+            report.error(
+                f"{loc}.nixos.{key}",
+                "is a key of the NixOS module system, not an option: `nixos` holds option values as data",
+                c.nixos[key],
+                hint=f"further modules go in {loc}.imports, by reference to a file of the project or a flake",
+            )
 
 
 def _bytes(size: str) -> float | None:
@@ -62,6 +80,7 @@ def isolation(report: Report, name: str, c: Container) -> Isolation:
         resources=_resources(c),
     )
     nspawn.extra_flags(report, loc, c)
+    module_system_keys(report, loc, c)
     nspawn.devices(report, loc, c)
     _user_range(report, loc, c.private_users)
     if iso.idmap and (c.postgresql is not None or c.app == "postgresql"):
@@ -86,17 +105,70 @@ def isolation(report: Report, name: str, c: Container) -> Isolation:
     return iso
 
 
-def forward_ports(site: Site, report: Report) -> None:
-    """A host port (per protocol) is forwarded to one container."""
+def _next_free(ranges: list[tuple[int, str]]) -> int:
+    """The first multiple of ID_RANGE above every range so far."""
+    end = max(b for b, _ in ranges) + ID_RANGE
+    return -(-end // ID_RANGE) * ID_RANGE
+
+
+def user_ranges(site: Site, report: Report) -> None:
+    """No two containers' privateUsers ranges overlap, and no workload's own uid lies in
+    one: either way two of them would share host uids."""
+    ranges: list[tuple[int, str]] = []
+    for name, c in sorted(site.containers.items()):
+        base = c.private_users
+        if not isinstance(base, int) or base < ID_RANGE or base + ID_RANGE > 2**32 - 1:
+            continue  # identity, none, pick, or refused by _user_range
+        loc = f"containers.{name}.privateUsers"
+        other = next(((b, o) for b, o in ranges if b < base + ID_RANGE and base < b + ID_RANGE), None)
+        if other is not None:
+            report.error(
+                loc,
+                f"overlaps the range of {other[1]} ({other[0]}-{other[0] + ID_RANGE - 1}): the two containers "
+                "would share host uids, so root in one owns the other's files",
+                base,
+                hint=f"use pick, or a multiple of {ID_RANGE} past the others, e.g. {_next_free(ranges)}",
+            )
+        ranges.append((base, loc))
+    identities = [w.identity for w in run(site) if w.identity is not None]
+    for u in identities:
+        for kind, value in (("uid", u.uid), ("gid", u.gid)):
+            owner = next((o for b, o in ranges if b <= value < b + ID_RANGE), None)
+            if owner is not None:
+                why = f"is inside the id range of {owner}: a user of that container would own its files"
+                report.error(f"{u.loc}.{kind}", why, value, hint="pick a free system id below 1000, such as 991")
+
+
+def host_ports(site: Site, report: Report) -> None:
+    """A host port (per protocol) is taken by one workload: a NixOS container's forward or
+    an OCI app's published port (components.model.workloads), and none takes the port of
+    the host's PostgreSQL when the host runs it for the containers."""
     seen: dict[tuple[str, int], str] = {}
-    for name, c in site.containers.items():
-        for i, f in enumerate(c.forward_ports):
-            loc = f"containers.{name}.forwardPorts[{i}].hostPort"
-            key = (f.protocol, f.host_port)
+    host_pg = uses_host_postgresql(site)
+    for w in run(site):
+        for p in w.host_ports:
+            key = (p.protocol, p.port)
+            verb = "forwarded" if w.kind == "container" else "taken"
             if key in seen:
-                report.error(loc, f"is already forwarded ({f.protocol}) by {seen[key]}", f.host_port)
-            else:
-                seen[key] = loc
+                report.error(p.key, f"is already {verb} ({p.protocol}) by {seen[key]}", p.port)
+                continue
+            seen[key] = p.key
+            if host_pg and key == ("tcp", POSTGRESQL_PORT):
+                report.error(
+                    p.key,
+                    f"is the port of the host's PostgreSQL ({POSTGRESQL_PORT}), which the host runs for "
+                    "containers' databases: the two would fight over it",
+                    p.port,
+                    hint="use another host port, e.g. 15432",
+                )
+
+
+POSTGRESQL_PORT = 5432
+
+
+def uses_host_postgresql(site: Site) -> bool:
+    """Whether the host runs PostgreSQL for the containers (a client, no server container)."""
+    return site.postgresql.container is None and any(c.postgresql is not None for c in site.containers.values())
 
 
 def firewall(c: Container, routes: tuple[PublicRoute, ...]) -> tuple[tuple[int, ...] | None, tuple[int, ...]]:

@@ -11,7 +11,9 @@ from components.model.checks import postgresql, secrets
 from components.model.checks.report import Report
 from components.model.paths import contains
 from components.model.resolved import Mount, PostgresqlServer
-from components.model.site import BindMount, Container, Site
+from components.model.shared import BindMount
+from components.model.site import Container, Site
+from components.model.workloads import run
 
 
 def _refuse(
@@ -24,14 +26,24 @@ def _refuse(
 
 def _given(report: Report, loc: str, c: Container) -> tuple[list[Mount], set[str]]:
     """The bind mounts and state directory; and the keys refused by the path policy (one error each)."""
-    return given_mounts(report, loc, "bindMounts", c.bind_mounts, c.state_dir, c.state_dir)
+    server = c.app == "postgresql"  # the host's PostgreSQL data directory is its own
+    return given_mounts(report, loc, "bindMounts", c.bind_mounts, c.state_dir, c.state_dir, server)
 
 
 def given_mounts(
-    report: Report, loc: str, key: str, binds: list[BindMount], state_dir: str | None, state_path: str | None
+    report: Report,
+    loc: str,
+    key: str,
+    binds: list[BindMount],
+    state_dir: str | None,
+    state_path: str | None,
+    postgresql_server: bool = False,
 ) -> tuple[list[Mount], set[str]]:
     """Mounts given as `loc.key` (bind mounts) and `loc.stateDir` (at `state_path` inside);
-    and the keys refused by the path policy. Shared by NixOS and OCI containers."""
+    and the keys refused by the path policy. Shared by NixOS and OCI containers.
+
+    `postgresql_server`: the container runs the site's PostgreSQL, so its state directory
+    may be the data directory of nixpkgs' module (/var/lib/postgresql)."""
     mounts: list[Mount] = []
     flagged: set[str] = set()
     for i, m in enumerate(binds):
@@ -39,16 +51,20 @@ def given_mounts(
         host_path = m.host_path or m.path
         hkey = f"{mloc}.{'hostPath' if m.host_path else 'path'}"
         problem = paths.host_path_problem(host_path, not m.read_only, m.allow_sensitive)
-        hint = f"mount a narrower path, or set {mloc}.allowSensitive: true" if paths.sensitive(host_path) else None
-        if problem is not None and paths.in_etc(host_path) and not paths.sensitive(host_path):
+        asks = paths.sensitive(host_path) and not m.allow_sensitive  # allowSensitive would open it
+        hint = f"mount a narrower path, or set {mloc}.allowSensitive: true" if asks else None
+        if problem is not None and problem.startswith(paths.IN_ETC):
             hint = f"mount the one file with {mloc}.readOnly: true"
+        elif problem is not None and problem.startswith(paths.ETC_DIRECTORY):
+            hint = "mount the one file of it the container reads"
         _refuse(report, flagged, hkey, mloc, problem, host_path, hint)
         if problem is None or m.host_path is not None:  # one error per key
             _refuse(report, flagged, f"{mloc}.path", mloc, paths.target_problem(m.path), m.path, TARGET_HINT)
         mounts.append(Mount(m.path, host_path, m.read_only, mloc))
     if state_dir is not None and state_path is not None:
         sloc = f"{loc}.stateDir"
-        problem = paths.host_path_problem(state_dir, writable=True)
+        own = postgresql_server and contains(paths.POSTGRESQL_DATA, paths.resolve(state_dir))
+        problem = paths.host_path_problem(state_dir, writable=True, allowed=own)
         if problem is not None and paths.sensitive(state_dir):
             problem = "is a sensitive host path; use a directory of its own such as /var/lib/<app>" + paths.via(
                 state_dir
@@ -166,10 +182,49 @@ def _ancestors(path: str) -> list[str]:
     return out
 
 
+def state_dirs(site: Site) -> dict[str, str]:
+    """Every workload's state directory -> the workload's key."""
+    return {w.state_dir: w.loc for w in run(site) if w.state_dir}
+
+
+OWNER_RWX = 0o700
+
+
+def state_dir_modes(site: Site, report: Report) -> None:
+    """A state directory gives its owner read, write and search: tmpfiles creates it with
+    this mode, and a service that is not root cannot use a directory it may not enter."""
+    for w in run(site):
+        u = w.identity
+        if w.state_dir is None or u is None or u.root:
+            continue
+        mode = int(w.state_dir_mode, 8)
+        if mode & OWNER_RWX != OWNER_RWX:
+            report.error(
+                f"{w.loc}.stateDirMode",
+                f"does not give the owner ({u.user}, uid {u.uid}) read, write and search: the app could not "
+                f"use its own state directory",
+                w.state_dir_mode,
+                hint="use 0750 or 0700",
+            )
+
+
+def read_on_host(site: Site, report: Report) -> None:
+    """Files read on the host for a workload (Podman's environmentFiles): as a mount, they
+    reach neither nixedge's own paths nor another workload's state directory."""
+    owners = state_dirs(site)
+    for w in run(site):
+        for hp in (hp for hp in w.host_paths if not hp.mounted):
+            for key, path, why in nixedge_paths(site):
+                if contains(path, hp.path):
+                    report.error(hp.key, f"reaches {key} ({path}): {why}", hp.path)
+            for state_dir, owner in owners.items():
+                if owner != w.loc and contains(state_dir, hp.path):
+                    report.error(hp.key, f"reaches {state_dir}, the state directory of {owner}", hp.path)
+
+
 def foreign_state_dirs(site: Site, report: Report, resolved: dict[str, tuple[Mount, ...]]) -> None:
     """No mount reaches the state directory of another container."""
-    owners = {c.state_dir: f"containers.{n}" for n, c in site.containers.items() if c.state_dir}
-    owners |= {o.state_dir: f"ociContainers.{n}" for n, o in site.oci_containers.items() if o.state_dir}
+    owners = state_dirs(site)
     order = {state_dir: i for i, state_dir in enumerate(owners)}
     below = sorted(owners)
     for name, mounts in resolved.items():

@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 from ipaddress import IPv4Address, IPv4Network
 
+from components.model import podman
 from components.model.checks import mounts
 from components.model.checks.report import Report
 from components.model.checks.routes import published_zone
-from components.model.host_access import ports_issues, ssh_ports
+from components.model.host_access import bind_address_problem, pool_warning, ports_issues, ssh_ports
 from components.model.oci import OciContainer, image_tag_warning
 from components.model.resolved import Mount, PodmanNet, PublicRoute, ResolvedOciContainer, ServiceUser
 from components.model.site import Site
+from components.model.workloads import workloads
 
 PODMAN_KEY = "network.podman"
 
@@ -30,7 +32,7 @@ def podman_network(site: Site, report: Report) -> PodmanNet | None:
             PODMAN_KEY,
             "is missing: ociContainers run on a Podman network that nixedge declares",
             has_value=False,
-            hint="add network: {podman: {subnet: 10.88.0.0/24}}, a range apart from network.subnet",
+            hint=f"add network: {{podman: {{subnet: {podman.SUGGESTED_SUBNET}}}}}, a range apart from network.subnet",
         )
         return None
     subnet = site.network.podman.subnet
@@ -40,21 +42,22 @@ def podman_network(site: Site, report: Report) -> PodmanNet | None:
             f"{PODMAN_KEY}.subnet",
             f"overlaps network.subnet {veths}, the NixOS containers' veth addresses",
             subnet,
-            hint="use a range of its own, e.g. 10.88.0.0/24",
+            hint=f"use a range of its own, e.g. {podman.SUGGESTED_SUBNET}",
         )
+    warning = pool_warning(site)
+    if warning is not None:
+        report.warn(f"{PODMAN_KEY}.subnet", warning)
     if network.num_addresses < 4:
         report.error(f"{PODMAN_KEY}.subnet", "is too small: a gateway and a container need a /30 at least", subnet)
         return None
     return PodmanNet(subnet, str(network.network_address + 1))
 
 
-def _veth_owners(site: Site, allocated: dict[str, tuple[str, str]]) -> dict[str, str]:
-    owners: dict[str, str] = {}
-    for name, c in site.containers.items():
-        pair = (c.host_address, c.local_address) if c.host_address else allocated.get(name)
-        for key, addr in zip(("hostAddress", "localAddress"), pair or (), strict=False):
-            if addr:
-                owners[addr] = f"containers.{name}.{key}"
+def _owners(site: Site, allocated: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Addresses other workloads hold (the registry's, and the veth pairs allocated)."""
+    owners = {addr: key for w in workloads(site) if w.kind != "oci" for key, addr in w.addresses}
+    for name, pair in allocated.items():
+        owners |= dict(zip(pair, (f"containers.{name}.hostAddress", f"containers.{name}.localAddress"), strict=True))
     return owners
 
 
@@ -63,7 +66,7 @@ def addresses(
 ) -> dict[str, tuple[str, bool]]:
     """Each OCI container's address on the Podman network, and whether it was allocated."""
     network = IPv4Network(net.subnet)
-    veths = _veth_owners(site, allocated)
+    veths = _owners(site, allocated)
     taken = {net.gateway: f"{PODMAN_KEY} (its gateway, the host's side)"}
     out: dict[str, tuple[str, bool]] = {}
     for name, o in sorted(site.oci_containers.items()):
@@ -97,36 +100,30 @@ def addresses(
 
 
 def names_and_ports(site: Site, report: Report) -> None:
-    """One namespace with the NixOS containers and origins; host ports taken once."""
-    forwarded = {
-        (f.protocol, f.host_port): f"containers.{n}.forwardPorts[{i}]"
-        for n, c in site.containers.items()
-        for i, f in enumerate(c.forward_ports)
-    }
+    """No app named after Podman's units, no host SSH port published (the namespace:
+    identities.namespace; host ports taken twice: isolation.host_ports)."""
     ssh = ssh_ports(site)
     for name, o in site.oci_containers.items():
         loc = f"ociContainers.{name}"
-        for other in ("containers", "origins"):
-            if name in getattr(site, other):
-                report.error(
-                    loc,
-                    f"has the name of {other}.{name}; the names of containers, ociContainers and "
-                    "origins are one namespace",
-                    name,
-                )
+        if name in podman.OWN_UNITS:
+            report.error(
+                loc,
+                f"would be unit podman-{name}.service, which is Podman's own; the app would replace it",
+                name,
+                hint=f"name it after the app, e.g. {name}-app",
+            )
         for i, p in enumerate(o.ports):
-            ploc, key = f"{loc}.ports[{i}].hostPort", (p.protocol, p.host_port)
+            problem = bind_address_problem(p.host_address)
+            if problem is not None:
+                report.error(f"{loc}.ports[{i}].hostAddress", problem, p.host_address,
+                             hint="publish on 127.0.0.1 (the default) or an address of the host")  # fmt: skip
             if p.protocol == "tcp" and p.host_port in ssh:
                 report.error(
-                    ploc,
+                    f"{loc}.ports[{i}].hostPort",
                     f"is {ssh[p.host_port]}: publishing it would lock out the host's administrators",
                     p.host_port,
                     hint="publish another port, e.g. hostPort: 2222",
                 )
-            elif key in forwarded:
-                report.error(ploc, f"is already taken ({p.protocol}) by {forwarded[key]}", p.host_port)
-            else:
-                forwarded[key] = f"{loc}.ports[{i}]"
 
 
 def _routes(site: Site, report: Report, name: str, o: OciContainer, address: str) -> tuple[PublicRoute, ...]:
@@ -218,7 +215,7 @@ def oci_container(
         name=name,
         image=o.image,
         address=address[0],
-        user=ServiceUser(u.name, u.group or u.name, u.uid, u.gid),
+        user=None if u is None else ServiceUser(u.name, u.group or u.name, u.uid, u.gid),
         mounts=resolved_mounts,
         routes=_routes(site, report, name, o, address[0]),
         state_dir=o.state_dir,
@@ -235,5 +232,5 @@ def oci_container(
         grant_tcp=tcp,
         grant_udp=udp,
         address_allocated=address[1],
-        shared_user=u.shared,
+        shared_user=u is not None and u.shared,
     )

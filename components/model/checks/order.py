@@ -1,41 +1,44 @@
-"""Start order: no container is ordered after or requires itself, nor waits on a loop of
-containers (systemd breaks such a cycle by dropping a job, so one container would not start)."""
+"""Start order: no workload is ordered after or requires itself, nor waits on a loop of
+workloads (systemd breaks such a cycle by dropping a job, so one container would not start)."""
 
 from __future__ import annotations
 
 from components.model.checks.report import Report
 from components.model.site import Site
-
-
-def _container_unit(unit: str) -> str | None:
-    """The container a unit such as `container@forgejo.service` starts, or None."""
-    if unit.startswith("container@") and unit.endswith(".service"):
-        return unit[len("container@") : -len(".service")]
-    return None
+from components.model.workloads import run
 
 
 def start_order(site: Site, report: Report) -> None:
-    edges: dict[str, list[tuple[str, str]]] = {}  # container -> [(other, key)]
-    for name, c in site.containers.items():
-        for field, units in (("after", c.after), ("requires", c.requires)):
-            for i, unit in enumerate(units):
-                other, key = _container_unit(unit), f"containers.{name}.{field}[{i}]"
-                if other == name:
-                    verb = "orders containers.{} after" if field == "after" else "makes containers.{} require"
-                    report.error(key, f"{verb.format(name)} itself; systemd drops such a job", unit)
-                elif other in site.containers:
-                    edges.setdefault(name, []).append((other, key))
+    """Over every workload's start-order facts (components.model.workloads): `after`,
+    `requires` and OCI `dependsOn` edges, NixOS and OCI containers in one graph."""
+    running = run(site)
+    owner = {unit: w for w in running for unit in w.units}
+    by_loc = {w.loc: w for w in running}
+    edges: dict[str, list[tuple[str, str]]] = {}  # workload key -> [(other's key, key of the edge)]
+    for w in running:
+        for e in w.edges:
+            other = owner.get(e.unit)
+            if other is None:
+                continue
+            if other.loc == w.loc:
+                if ".dependsOn[" in e.key:
+                    continue  # oci.py says it names no other OCI container
+                field = e.key.rsplit(".", 1)[1].split("[")[0]
+                verb = "orders {} after" if field == "after" else "makes {} require"
+                report.error(e.key, f"{verb.format(w.loc)} itself; systemd drops such a job", e.unit)
+            else:
+                edges.setdefault(w.loc, []).append((other.loc, e.key))
     reported: set[str] = set()
     for start in sorted(edges):
         path = _cycle(start, edges)
         if path is None or start in reported:
             continue
         reported.update(n for n, _ in path)
-        names = " -> ".join([*(f"containers.{n}" for n, _ in path), f"containers.{start}"])
+        names = " -> ".join([*(n for n, _ in path), start])
         report.error(
             path[0][1],
             f"is part of a start-order loop ({names}); systemd breaks it by dropping a job",
-            f"container@{_target(path)}.service",
+            by_loc[_target(path)].units[0],
         )
 
 

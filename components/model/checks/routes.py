@@ -3,11 +3,13 @@ its origin serves."""
 
 from __future__ import annotations
 
-from components.model.checks import identities
+from components.model.checks.isolation import POSTGRESQL_PORT, uses_host_postgresql
 from components.model.checks.report import Report
 from components.model.presets import PRESETS
 from components.model.resolved import PublicRoute
-from components.model.site import Container, Route, Site
+from components.model.shared import Route
+from components.model.site import Container, Site
+from components.model.workloads import workloads
 
 
 def zone_of(site: Site, hostname: str) -> str | None:
@@ -132,9 +134,16 @@ def container_routes(
 def origin_routes(site: Site, report: Report) -> tuple[PublicRoute, ...]:
     out: list[PublicRoute] = []
     for name, origin in site.origins.items():
-        identities.origin_name(site, report, name)
         for i, r in enumerate(origin.routes):
             rloc = f"origins.{name}.routes[{i}]"
+            if origin.kind == "host" and r.port == POSTGRESQL_PORT and uses_host_postgresql(site):
+                report.error(
+                    f"{rloc}.port",
+                    f"is the host's PostgreSQL ({origin.address}:{POSTGRESQL_PORT}), which holds the containers' "
+                    "databases: a route would publish it",
+                    r.port,
+                    hint="route to the app that uses the database, never to the database",
+                )
             zone = published_zone(site, report, rloc, r, origin.allow_privileged_ports, f"origins.{name}")
             if zone is not None:
                 out.append(PublicRoute(r.hostname, r.protocol, r.port, name, origin.address, zone, rloc, origin.kind))
@@ -144,12 +153,9 @@ def origin_routes(site: Site, report: Report) -> tuple[PublicRoute, ...]:
 def unique_hostnames(site: Site, report: Report) -> None:
     """A hostname has one route, and a route's hostname no further DNS record."""
     seen: dict[str, str] = {}
-    places = [(f"containers.{n}", c.routes) for n, c in site.containers.items()]
-    places += [(f"ociContainers.{n}", o.routes) for n, o in site.oci_containers.items()]
-    places += [(f"origins.{n}", o.routes) for n, o in site.origins.items()]
-    for owner, routes in places:
-        for i, r in enumerate(routes):
-            loc = f"{owner}.routes[{i}].hostname"
+    for w in workloads(site):
+        for rloc, r in w.route_locs:
+            loc = f"{rloc}.hostname"
             if r.hostname in seen:
                 report.error(
                     loc, f"is already routed by {seen[r.hostname]}; a hostname has exactly one route", r.hostname
@@ -168,6 +174,4 @@ def unique_hostnames(site: Site, report: Report) -> None:
 
 def routed_hostnames(site: Site) -> set[str]:
     """Every hostname a route of the config names."""
-    routed = {r.hostname for c in site.containers.values() for r in c.routes}
-    routed |= {r.hostname for o in site.oci_containers.values() for r in o.routes}
-    return routed | {r.hostname for o in site.origins.values() for r in o.routes}
+    return {r.hostname for w in workloads(site) for _, r in w.route_locs}

@@ -6,6 +6,7 @@ from typing import Any
 
 from components.errors import Issue
 from components.model.presets.base import Derived, Preset, no_environment_file
+from components.model.resolved import public_url
 from components.model.site import Container
 
 WEB_KEYS = ("HTTP_PORT", "DOMAIN", "ROOT_URL", "PROTOCOL")
@@ -18,7 +19,8 @@ def _server(loc: str, c: Container) -> tuple[dict[str, Any], dict[tuple[str, ...
     for i, route in enumerate(c.routes):
         rloc = f"{loc}.routes[{i}]"
         if route.protocol in ("http", "https"):
-            server |= {"HTTP_PORT": route.port, "DOMAIN": route.hostname, "ROOT_URL": f"https://{route.hostname}/"}
+            url = public_url(route.protocol, route.hostname)
+            server |= {"HTTP_PORT": route.port, "DOMAIN": route.hostname, "ROOT_URL": url}
             if route.protocol == "https":
                 server["PROTOCOL"] = "https"
             sources |= {("server", k): rloc for k in WEB_KEYS}

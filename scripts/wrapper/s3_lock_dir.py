@@ -1,6 +1,5 @@
-"""Keeps a stack's lock directory in an S3 backend non-empty (run by scripts/pulumi).
-
-    python scripts/s3_lock_dir.py STACK
+"""Keeps a stack's lock directory in an S3 backend non-empty (`keep`, run by scripts/pulumi
+before a command that takes the stack's lock).
 
 Pulumi's S3 backend (`PULUMI_BACKEND_URL=s3://...`) takes a stack's lock by writing
 `.pulumi/locks/organization/<project>/<stack>/<id>.json`, then lists that directory with
@@ -22,8 +21,10 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from scripts.wrapper.command_line import CommandLine
+from scripts.wrapper.paths import project_name
 
 KEEP = "nixedge-keep/README.txt"
 TEXT = (
@@ -31,16 +32,12 @@ TEXT = (
     b"directory as a zero-byte key would make Pulumi read that key as a broken lock.\n"
     b"Written by nixedge's scripts/pulumi (docs/team-state.md). Safe to keep; not a lock.\n"
 )
+LOCKING = frozenset(
+    ["up", "update", "destroy", "refresh", "import", "watch", "stack init", "stack rm", "stack rename", "stack import"]
+)
+"""Commands that take the stack's lock (previews and reads take none)."""
 ORG = "organization"
 """The organization Pulumi's DIY backends put every project-scoped stack under."""
-
-
-def project_name(repo: Path) -> str:
-    """The `name:` of Pulumi.yaml (a top-level scalar; no YAML library needed)."""
-    for line in (repo / "Pulumi.yaml").read_text(encoding="utf-8").splitlines():
-        if line.startswith("name:"):
-            return line.split(":", 1)[1].strip().strip("'\"")
-    raise ValueError("Pulumi.yaml has no name")
 
 
 def lock_key(url: str, stack: str, project: str) -> tuple[str, str, dict[str, str]]:
@@ -99,17 +96,14 @@ def ensure(url: str, stack: str, project: str) -> bool:
     return True
 
 
-def main(argv: list[str]) -> int:
-    url = os.environ.get("PULUMI_BACKEND_URL", "")
-    if len(argv) != 1 or not url.startswith("s3://"):
-        print("usage: PULUMI_BACKEND_URL=s3://... s3_lock_dir.py STACK", file=sys.stderr)
-        return 2
+def keep(line: CommandLine, url: str, stack: str | None) -> None:
+    """Before a command that locks `stack` in the S3 backend `url`: its lock directory is
+    not empty. Warns on failure, so that Pulumi's own error (credentials, endpoint) is
+    the one the user reads."""
+    locks = line.command in LOCKING or f"{line.command} {line.subcommand}" in LOCKING
+    if stack is None or not url.startswith("s3://") or not locks:
+        return
     try:
-        ensure(url, argv[0], project_name(Path(__file__).resolve().parent.parent))
+        ensure(url, stack, project_name())
     except Exception as exc:  # noqa: BLE001 - any failure: Pulumi reports the cause itself
-        print(f"scripts/pulumi: warning: could not keep the lock directory of stack {argv[0]}: {exc}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+        print(f"scripts/pulumi: warning: could not keep the lock directory of stack {stack}: {exc}", file=sys.stderr)

@@ -1,10 +1,8 @@
 """Makes sure the Pulumi engine can load the Cloudflare provider before a stack that
 publishes at Cloudflare runs, at the version the program's SDK asks for.
 
-`scripts/pulumi` runs this before `preview`, `up`, `refresh` and `destroy` of a stack
-that has a file in stacks/:
-
-    .venv/bin/python scripts/cloudflare_plugin.py STACK STACK_FILE
+`scripts/pulumi` runs `ensure` before `preview`, `up`, `refresh` and `destroy` of a
+stack that publishes at Cloudflare on any host.
 
 The engine loads `pulumi-resource-cloudflare` at the version of the `pulumi-cloudflare`
 package (pinned in requirements.txt), and where the CLI does not download plugins by
@@ -26,11 +24,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))  # run as a script: the model (pydantic only) from this checkout
-from components.errors import ConfigError  # noqa: E402
-from components.stackfile import hosts_in_project, read_stack_file  # noqa: E402
+from scripts.wrapper.paths import REPO, stack_file
+from scripts.wrapper.stack_file import read_site
 
+COMMANDS = frozenset({"preview", "pre", "up", "update", "refresh", "destroy"})
+"""The commands that load the stack's providers."""
 REQUIREMENTS = REPO / "requirements.txt"
 PLUGIN = "pulumi-resource-cloudflare"
 INSTALL_TIMEOUT = 300.0
@@ -68,10 +66,13 @@ def account_ids(stack_file: Path) -> list[str]:
     `config: site:` form), where the site is valid and the id real. A `<placeholder>` or
     an invalid site is the program's to report, with its own message naming the key, so
     for those the plugin is not needed yet."""
+    site = read_site(stack_file)
+    if not _names_an_account(site):
+        return []  # spares the model's import
+    from components.errors import ConfigError
+    from components.stackfile import hosts_in_project
+
     try:
-        site = read_stack_file(stack_file)
-        if not _names_an_account(site):
-            return []
         hosts = hosts_in_project(site, str(stack_file), stack_file.resolve().parent.parent)
     except ConfigError:
         return []
@@ -114,6 +115,13 @@ def failure(stack: str, version: str, output: str) -> str:
     )
 
 
+def ensure_for(command: str, stack: str | None) -> int:
+    """Before `command` on `stack`: 0 when the engine will find the plugin it needs."""
+    if command not in COMMANDS or stack is None or not stack_file(stack).is_file():
+        return 0
+    return ensure(stack, stack_file(stack))
+
+
 def ensure(stack: str, stack_file: Path) -> int:
     if not account_ids(stack_file):
         return 0
@@ -133,14 +141,3 @@ def ensure(stack: str, stack_file: Path) -> int:
         return 1
     print(f"Installed the Pulumi provider plugin {PLUGIN} {version}", file=sys.stderr)
     return 0
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python scripts/cloudflare_plugin.py STACK STACK_FILE", file=sys.stderr)
-        return 2
-    return ensure(argv[0], Path(argv[1]))
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

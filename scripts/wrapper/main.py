@@ -1,0 +1,58 @@
+"""`scripts/pulumi`: the Pulumi CLI for this checkout. Every doc and test runs Pulumi
+through it, with any pulumi arguments in any order:
+
+    scripts/pulumi up --stack dev --yes
+
+Each job is one call below, in this order: the environment (the local file backend in
+`.state/` unless PULUMI_BACKEND_URL is set; this checkout's CLI and plugins first on
+PATH); the stack (named on the command line, else the selected one); the dev stack's
+public passphrase; the state check of a file backend (`scripts/state/`), which repairs
+what a killed run left or stops with the command to run, and is all that
+`scripts/pulumi recover` does; the Cloudflare provider plugin for a stack that publishes
+at Cloudflare; the lock directory of an S3 backend; the stack's creation on first use
+when `stacks/Pulumi.<stack>.yaml` exists; `stack rm` keeping that file. Then the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+if __name__ == "__main__":  # run as a file: this checkout, not scripts/wrapper/, on sys.path
+    sys.path[0] = str(Path(__file__).resolve().parents[2])
+
+from scripts.state import run as state
+from scripts.wrapper import backend, cloudflare_plugin, command_line, s3_lock_dir, stacks
+
+
+def run(args: list[str]) -> int:
+    """The jobs before the CLI; the exit code when one stops the command, else execs."""
+    line = command_line.parse(args)
+    env = backend.environment(dict(os.environ))
+    stack = None if line.asks_only_for_help else line.stack or stacks.selected(line, env)
+    stacks.give_passphrase(env, stack)
+    os.environ.clear()
+    os.environ.update(env)  # for the CLI and for every job that runs it
+    if line.asks_only_for_help:
+        return cli(args)
+    url, root = env["PULUMI_BACKEND_URL"], backend.directory(env["PULUMI_BACKEND_URL"])
+    if line.command == "recover":
+        return state.recover(root, url, stack)
+    if root is not None and (code := state.check(root, stack, line.command)):
+        return code
+    if code := cloudflare_plugin.ensure_for(line.command, stack):
+        return code
+    s3_lock_dir.keep(line, url, stack)
+    if code := stacks.init_on_first_use(line, env, stack):
+        return code
+    return cli(stacks.keeping_the_stack_file(line, args, stack))
+
+
+def cli(args: list[str]) -> NoReturn:
+    os.execvp("pulumi", ["pulumi", *args])
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))

@@ -1,0 +1,103 @@
+"""The stack a command runs on and what the wrapper does for it: the selected stack when
+none is named, the dev stack's public passphrase, the stack's creation on first use,
+and a stack file that `stack rm` keeps."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from scripts.wrapper import backend
+from scripts.wrapper.command_line import CommandLine
+from scripts.wrapper.paths import REPO, project_name, stack_file
+
+DEV_PASSPHRASE = "nixedge-dev"
+"""The dev stack's passphrase is public (README): it guards nothing but the dev target."""
+
+
+def project_file(line: CommandLine, env: dict[str, str]) -> Path | None:
+    """The Pulumi.yaml the CLI will use, by the path it will use: in `--cwd` or the
+    working directory (Go's os.Getwd: $PWD when it is that directory), or above."""
+    cwd = Path(os.getcwd())
+    pwd = env.get("PWD", "")
+    if os.path.isabs(pwd) and os.path.isdir(pwd) and os.path.samefile(pwd, cwd):
+        cwd = Path(pwd)
+    for i, arg in enumerate(line.args):
+        name, has_value, value = arg.partition("=")
+        if name in ("--cwd", "-C") and (has_value or i + 1 < len(line.args)):
+            cwd = (cwd / (value if has_value else line.args[i + 1])).resolve()  # the CLI chdirs there
+    for where in (cwd, *cwd.parents):
+        for name in ("Pulumi.yaml", "Pulumi.yml"):
+            if (where / name).is_file():
+                return where / name
+    return None
+
+
+def selected(line: CommandLine, env: dict[str, str]) -> str | None:
+    """The stack `pulumi stack select` chose for this project and backend, as the CLI
+    keeps it: `~/.pulumi/workspaces/<project>-<sha1 of Pulumi.yaml's path>-workspace.json`."""
+    project = project_file(line, env)
+    if project is None:
+        return None
+    name = project_name(project)
+    home = Path(env.get("PULUMI_HOME") or Path.home() / ".pulumi")
+    digest = hashlib.sha1(str(project).encode()).hexdigest()
+    try:
+        settings = json.loads((home / "workspaces" / f"{name}-{digest}-workspace.json").read_text())
+    except (OSError, ValueError):
+        return None
+    stack = settings.get("stacks", {}).get(env.get("PULUMI_BACKEND_URL", "")) or settings.get("stack")
+    if not isinstance(stack, str) or not stack:
+        return None
+    # A file or S3 backend's one organization: the name alone, as a user writes it.
+    return stack.removeprefix(f"organization/{name}/")
+
+
+def give_passphrase(env: dict[str, str], stack: str | None) -> None:
+    """The dev stack's public passphrase, unless the user brings one. Every other stack
+    brings its own PULUMI_CONFIG_PASSPHRASE(_FILE)."""
+    brings_one = "PULUMI_CONFIG_PASSPHRASE" in env or "PULUMI_CONFIG_PASSPHRASE_FILE" in env
+    if stack is not None and stack.rsplit("/", 1)[-1] == "dev" and not brings_one:
+        env["PULUMI_CONFIG_PASSPHRASE"] = DEV_PASSPHRASE
+
+
+def init_on_first_use(line: CommandLine, env: dict[str, str], stack: str | None) -> int:
+    """A stack described in stacks/ that the file backend does not hold yet: create it
+    (not for `stack init`/`stack rm` themselves, nor other backends, managed by hand)."""
+    root = backend.directory(env["PULUMI_BACKEND_URL"])
+    if stack is None or "/" in stack or root is None or not stack_file(stack).is_file():
+        return 0
+    if line.is_("stack", "init") or line.is_("stack", "rm") or backend.has_stack(root, stack):
+        return 0
+    command = ["pulumi", "stack", "init", stack, "--non-interactive"]
+    return subprocess.run(command, cwd=REPO, env=env, stdout=sys.stderr, check=False).returncode
+
+
+def keeping_the_stack_file(line: CommandLine, args: list[str], stack: str | None) -> list[str]:
+    """`stack rm` of a stack whose file git tracks (the dev stack's, say) gets
+    `--preserve-config`: that file is the stack's source, and the next `up` creates the
+    stack from it again. A stack file git does not track goes with its stack, as pulumi does."""
+    if not line.is_("stack", "rm") or "--preserve-config" in args or line.help or stack is None:
+        return args
+    path = stack_file(stack)
+    if not path.is_file() or not tracked(path):
+        return args
+    print(f"scripts/pulumi: keeping {path.relative_to(REPO)}, which git tracks (--preserve-config)", file=sys.stderr)
+    where = args.index("--") if "--" in args else len(args)
+    return [*args[:where], "--preserve-config", *args[where:]]
+
+
+def tracked(path: Path) -> bool:
+    """Whether git tracks `path`; True outside a git work tree (nothing says it may go)."""
+    return git("ls-files", "--error-unmatch", str(path)) == 0 or git("rev-parse", "--is-inside-work-tree") != 0
+
+
+def git(*args: str) -> int:
+    try:
+        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, check=False).returncode
+    except OSError:
+        return 127  # no git: not a work tree

@@ -1,0 +1,173 @@
+"""`scripts/pulumi` behaves like pulumi (fast, no engine): the command line is read as
+pulumi's own parser reads it, `stack rm` keeps only a stack file git tracks, the first
+run sets up only what deploying needs, saying so step by step, and hints name the
+command a user runs. The same under the real CLI: tests/test_wrapper_engine.py.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from scripts.wrapper import command_line
+from tests.conftest import REPO
+
+# -- the command line, read as cobra reads it ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "words", "stack"),
+    [
+        ("--stack dev preview", ("preview",), "dev"),
+        ("-s dev up --yes", ("up",), "dev"),
+        ("preview --stack=dev --diff", ("preview",), "dev"),
+        ("--non-interactive up -m 'a message' -s prod", ("up",), "prod"),
+        ("-C . --color never refresh", ("refresh",), None),
+        ("stack select dev", ("stack", "select", "dev"), "dev"),
+        ("stack init --secrets-provider passphrase lab", ("stack", "init", "lab"), "lab"),
+        ("stack rm dev --yes", ("stack", "rm", "dev"), "dev"),
+        ("config set --path a.b c --stack dev", ("config", "set", "a.b", "c"), "dev"),
+        ("recover", ("recover",), None),
+    ],
+)
+def test_the_command_and_the_stack_are_found_in_any_order(args: str, words: tuple[str, ...], stack: str) -> None:
+    line = command_line.parse(shlex.split(args))
+    assert (line.words, line.stack) == (words, stack)
+
+
+def test_an_untracked_stack_file_goes_with_its_stack() -> None:
+    from scripts.wrapper import stacks
+
+    line = command_line.parse(["stack", "rm", "lab", "--yes"])
+    args = stacks.keeping_the_stack_file(line, list(line.args), "lab")
+    assert args == ["stack", "rm", "lab", "--yes"]  # no stacks/Pulumi.lab.yaml in git
+    line = command_line.parse(["stack", "rm", "dev", "--yes"])
+    assert stacks.keeping_the_stack_file(line, list(line.args), "dev")[-1] == "--preserve-config"
+
+
+# -- set-up: what the job needs, step by step -------------------------------------------------
+
+FAKE_PYTHON = """#!/bin/bash
+# A stand-in for python3 and the venv's python: records what pip is asked to install.
+case "$1" in
+  -c) exit 0 ;;
+  -V) echo "Python 3.11.7" ;;
+  -m) case "$2" in
+        venv) mkdir -p "$3/bin" && cp "$0" "$3/bin/python" ;;
+        pip) echo "pip ${*: -1}" >>"$SETUP_LOG" ;;
+      esac ;;
+  *) echo "python $*" >>"$SETUP_LOG" ;;
+esac
+"""
+
+
+@pytest.fixture
+def bare_checkout(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """scripts/ and the requirements in a directory with no .venv, and an environment
+    whose python3 and pulumi are stand-ins: set-up runs fast and offline."""
+    root = tmp_path / "nixedge"
+    # The wrapper itself, and the set-up it runs; the wrapper's jobs are left out.
+    for rel in [
+        "requirements.txt",
+        "requirements-dev.txt",
+        *(f"scripts/{s}" for s in ("setup", "pulumi", "engine/setup.sh")),
+    ]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes((REPO / rel).read_bytes())
+        (root / rel).chmod((REPO / rel).stat().st_mode)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in [
+        ("python3", FAKE_PYTHON),
+        ("pulumi", "#!/bin/sh\necho v3.274.1\n"),
+        ("ssh", "#!/bin/sh\n"),
+        ("ssh-keygen", "#!/bin/sh\n"),
+    ]:
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "SETUP_LOG": str(tmp_path / "setup.log"),
+    }
+    return root, env
+
+
+def test_the_first_deploy_installs_the_runtime_alone_and_says_each_step(
+    bare_checkout: tuple[Path, dict[str, str]],
+) -> None:
+    root, env = bare_checkout
+    result = subprocess.run(
+        [root / "scripts" / "pulumi", "--help"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""  # set-up talks on stderr: stdout stays pulumi's
+    log = Path(env["SETUP_LOG"]).read_text().splitlines()
+    assert log == [f"pip {root}/requirements.txt", f"python {root}/scripts/wrapper/main.py --help"]
+    cli = Path(env["PATH"].split(":")[0]) / "pulumi"
+    assert result.stderr.splitlines() == [
+        "Debian packages are present (openssh-client)",
+        "Installing requirements.txt into .venv (first time about 40 s)...",
+        "Installed requirements.txt into .venv (Python 3.11.7)",
+        f"Using the Pulumi CLI v3.274.1 at {cli}",
+        f"Linked .venv/bin/pulumi to {cli}, with our language host and dynamic provider plugin",
+    ]
+
+
+def test_the_tests_set_up_their_own_requirements_on_top(bare_checkout: tuple[Path, dict[str, str]]) -> None:
+    root, env = bare_checkout
+    setup = root / "scripts" / "setup"
+    env["PATH"] += ":/usr/sbin"  # the tests' Debian packages, as this machine has them
+
+    def run(*args: str) -> int:
+        return subprocess.run([setup, *args], env=env, capture_output=True, timeout=60, check=False).returncode
+
+    assert run("--runtime") == 0
+    assert (run("--check", "--runtime"), run("--check")) == (0, 1)  # deploying is set up, the tests are not
+    assert run() == 0
+    assert (run("--check", "--runtime"), run("--check")) == (0, 0)
+    assert Path(env["SETUP_LOG"]).read_text().splitlines() == [
+        f"pip {root}/requirements.txt",
+        f"pip {root}/requirements-dev.txt",
+    ]
+
+
+# -- hints name the command a user runs -----------------------------------------------------
+
+
+def test_generated_files_name_the_command_a_user_runs() -> None:
+    from components.nixos.render import render
+    from components.stackfile import load_stack
+
+    files = render(load_stack("dev"))
+    assert all("# `scripts/pulumi up --refresh` puts it back.\n" in text for text in files.values())
+
+
+def test_messages_name_the_command_a_user_runs() -> None:
+    """No message of components/ tells a user to run a bare `pulumi ...`, which is not
+    on PATH where the CLI was built from Go modules."""
+    import ast
+
+    bare = []
+    for path in sorted((REPO / "components").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        bare += [
+            f"{path.name}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and "`pulumi " in node.value
+        ]
+    assert bare == []
