@@ -27,7 +27,7 @@ import yaml
 
 from components.model.keys import MAX_DEPTH
 from components.stackfile.engine_pass import second_pass
-from components.stackfile.yaml_scalars import NULLS, scalar
+from components.stackfile.yaml_scalars import NULLS, TAGS_DIFFER, scalar
 
 
 @dataclass(frozen=True)
@@ -293,7 +293,7 @@ class _Builder:
         if node.tag is not None:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self.refusals.append(Refusal(
-                parts, f"has the YAML tag {tag}; Pulumi ignores or converts tags, so the value would change",
+                parts, f"has the YAML tag {tag}; {TAGS_DIFFER}",
                 has_value=False, hint="remove the tag: a stack file holds plain data",
             ))  # fmt: skip
         if isinstance(node, _Seq):
