@@ -7,36 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
 from components.errors import ConfigError, Issue
 from components.model.keys import MAX_DEPTH, dotted, too_deep
 from components.model.modules import ModuleTexts
 from components.model.resolve import resolve
 from components.model.resolved import ResolvedSite
-from components.model.site import Site
+from components.model.validation import validated
 
 SITE_KEY = "nixedge:site"
 
 
-def _issues(exc: ValidationError, prefix: str = "") -> list[Issue]:
-    issues: list[Issue] = []
-    for err in exc.errors(include_url=False):
-        loc = list(err["loc"])
-        # A discriminated union adds the tag (e.g. `ssh`) to the path; users never wrote it.
-        if loc[:2] == ["host", "target"] and len(loc) > 2 and loc[2] in ("local", "ssh"):
-            del loc[2]
-        msg = err["msg"]
-        msg = msg.removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "is not a known key (a typo?)"
-        elif err["type"] == "missing":
-            msg = "is required"
-        has_value = err["type"] != "missing"
-        issues.append(
-            Issue(dotted((prefix,) + tuple(loc) if prefix else tuple(loc)), msg, err.get("input"), has_value=has_value)
-        )
-    return issues
 
 
 def _sorted_keys(data: Any) -> Any:
@@ -66,10 +46,7 @@ def site_from_data(data: Any, source: str = "stack config", modules: ModuleTexts
         issue = Issue(dotted(deep), f"is nested more than {MAX_DEPTH} levels deep", has_value=False)
         raise ConfigError([issue], source)
     data = _sorted_keys(data)
-    try:
-        site = Site.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_issues(exc), source) from None
+    site = validated(data, source, resolve)
     try:
         return resolve(site, modules or {})
     except ConfigError as exc:

@@ -18,6 +18,7 @@ from components.model.checks import (
     host,
     identities,
     isolation,
+    literal_secrets,
     mounts,
     oci,
     order,
@@ -159,6 +160,7 @@ class _Resolver:
         podman, oci_containers = self.oci(allocated, resolved_mounts)
         mounts.host_paths(site, report)
         order.start_order(site, report)
+        literal_secrets.check(site, report)
         containers = [
             self.container(name, c, allocated, resolved_mounts[name], pg) for name, c in sorted(site.containers.items())
         ]
@@ -169,6 +171,7 @@ class _Resolver:
             raise ConfigError(report.issues)
         return ResolvedSite(
             host=site.host.name,
+            renamed_from=site.host.renamed_from,
             subnet=site.network.subnet,
             target=site.host.target.model_dump(by_alias=True, exclude_none=True),
             activation_command=host.activation_command(site),
