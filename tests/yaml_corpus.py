@@ -9,7 +9,7 @@ Every entry is a whole stack file. `outcome` says what both readers do with it:
 - DIFFER: the engine reads a value, but YAML 1.1 readers (PyYAML, editors, reviewers)
   read another, or the engine's JSON changes it: `check` refuses it with a hint (quote
   it, write the number out, drop the tag), and so does the program under the engine,
-  which reads the stack file with `check`'s reader (components/model/load.site_from_engine).
+  which reads the stack file with `check`'s reader (components/stackfile/agree.engine_site).
 
 `key` is the key path `check`'s error names (relative to nixedge:site inside it).
 """
