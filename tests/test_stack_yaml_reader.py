@@ -105,6 +105,8 @@ def test_the_engine_refuses_what_check_used_to_accept() -> None:
     assert "%YAML 1.3" in refusal("%YAML 1.3\n---\na: 1\n")[1]
     assert "%YAML 1.2" in refusal("%YAML 1.2\n---\na: 1\n")[1]
     assert read_yaml(b"%YAML 1.1\n---\na: 1\n") == {"a": 1}
+    assert "the directive %FOO (line 1), which Pulumi does not know" in refusal("%FOO x\n---\na: 1\n")[1]
+    assert read_yaml(b"%TAG !e! tag:e.com,2000:\n---\na: '%FOO'\n") == {"a": "%FOO"}
     unknown = "holds the escape \\/, which Pulumi's YAML reader does not know: it refuses the file"
     assert refusal('a: "x\\/y"\n')[:2] == ("a", unknown)
 
