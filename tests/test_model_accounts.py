@@ -397,13 +397,13 @@ CASES = [
         "uid-4294967295",
         homelab,
         put((f"{VPN}.user.uid", 4294967295)),
-        *err(f"{VPN}.user.uid", "Input should be less than or equal to 2147483646", 4294967295),
+        *err(f"{VPN}.user.uid", "must be less than or equal to 2147483646", 4294967295),
     ),
     case(
         "gid-4294967294",
         homelab,
         put((f"{VPN}.user.gid", 4294967294)),
-        *err(f"{VPN}.user.gid", "Input should be less than or equal to 2147483646", 4294967294),
+        *err(f"{VPN}.user.gid", "must be less than or equal to 2147483646", 4294967294),
     ),
     case(
         "shared-runner-gid-users",

@@ -770,7 +770,7 @@ CASES = [
         put(("host.secretsDir", "/dev/shm/nixedge")),
         *err(
             "host.secretsDir",
-            "is in /dev, which NixOS or another owner keeps: no private place for nixedge's files",
+            "is in /dev/shm, where every user of the host may plant files before nixedge writes",
             "/dev/shm/nixedge",
             KEEP_SECRETS_DIR,
         ),

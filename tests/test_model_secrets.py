@@ -70,7 +70,7 @@ HOMELAB_CASES = [
     ),
     pytest.param(
         put(("secrets.runner-token.provider", "vault")),
-        ["secrets.runner-token.provider: Input should be 'sops-nix' or 'agenix' (got: 'vault')"],
+        ["secrets.runner-token.provider: must be 'sops-nix' or 'agenix' (got: 'vault')"],
         id="secret-provider",
     ),
     pytest.param(

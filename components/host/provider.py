@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
@@ -30,6 +31,7 @@ from components.host import outcomes
 from components.host.apply import apply, read_back, remove
 from components.host.manifest import abspath_problem, relpath_problem
 from components.host.move import move, moved
+from components.host.ownership import Owner
 from components.host.plan import Report
 from components.host.props import (
     UNKNOWN,
@@ -73,6 +75,7 @@ def _outputs(
         # Echoed only when given, as `check` leaves them (diff compares them by presence).
         **({"retain_removed": props["retain_removed"]} if "retain_removed" in props else {}),
         **({"claims": props["claims"]} if "claims" in props else {}),
+        **({"owner": props["owner"]} if "owner" in props else {}),
         # Modules kept for `prune` (with their claims, still held until they go).
         "retained": {rel: held.get(rel, {}) for rel in (report.retained if report else [])},
         "activation_config": dict(act),
@@ -85,6 +88,11 @@ def _outputs(
             "secrets_changed": list(report.secrets_changed) if report else [],
             "checked": list(report.checked) if report else [],
             "retained": list(report.retained) if report else [],
+            **({"adopted": report.adopted} if report and report.adopted else {}),
+            # When this ran, so that the program tells this update's activation from an
+            # earlier one's (an unchanged resource keeps its outputs), and what it said.
+            **({"at": datetime.now(UTC).isoformat(timespec="seconds")} if report else {}),
+            **({"output": report.output} if report and report.output else {}),
         },
     }
 
@@ -233,6 +241,7 @@ class HostModulesProvider(HostProvider):
                     (props.get("files") or {}).keys(),
                     (props.get("secrets") or {}).keys(),
                     host=props.get("host"),
+                    owner=Owner.from_props(props.get("owner")),
                 )
         except HostError as exc:
             raise HostError(

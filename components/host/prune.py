@@ -35,6 +35,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from components.host.apply import prune
 from components.host.manifest import relpath_problem
+from components.host.ownership import Owner
 from components.host.plan import Report
 from components.host.props import HostProps, check_activation, has_unknown
 from components.host.provider_base import HostProvider, own_message
@@ -126,5 +127,6 @@ class HostPruneProvider(HostProvider):
         transport, root = open_target(props)
         with own_message(f"while removing {props['host']}'s leaving modules"), transport:
             common = HostProps.read(props)
-            report = prune(transport, common.host, root, (props.get("keep") or {}).keys(), common.activation)
+            owner = Owner.from_props(props.get("owner"))
+            report = prune(transport, common.host, root, (props.get("keep") or {}).keys(), common.activation, owner)
             return location(props["target"], root), report
