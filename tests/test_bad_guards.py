@@ -331,6 +331,7 @@ def test_one_machine_id_under_two_names_keeps_the_credentials(tmp_path: Path) ->
 # -- the plugin: only the pinned version counts ------------------------------------------------
 
 
+@pytest.mark.engine  # asks the CLI in .venv/bin (`pulumi plugin ls`)
 @pytest.mark.parametrize(
     ("cached", "expected"),
     [
