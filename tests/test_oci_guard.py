@@ -21,7 +21,8 @@ from components.model import podman, site_from_data
 from components.model.checks.isolation import MODULE_SYSTEM_KEYS
 from components.nixos.render import render
 from components.stackfile import read_stack_file
-from tests.nixeval import DELETE, REPO, Mutation, put, report_lines
+from tests.paths import REPO
+from tests.site_mutations import DELETE, Mutation, put, report_lines
 
 W = "ociContainers.whoami"
 U = "containers.uptime"

@@ -32,7 +32,8 @@ from components.model.resolved import PodmanNet, ResolvedSite
 from components.nixos.oci import network_script
 from components.nixos.render import render
 from components.stackfile import load_hosts, read_stack_file
-from tests.nixeval import REPO, eval_modules, write_tree
+from tests.nixeval import eval_modules, write_tree
+from tests.paths import REPO
 
 NAME = f"nixedge-test-{os.getpid()}"
 LOCK = Path("/tmp/nixedge-podman-test.lock")  # one run at a time on this machine: subnets are global

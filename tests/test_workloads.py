@@ -23,7 +23,7 @@ from components.model.site import Site
 from components.model.types import ContainerName
 from components.model.workloads import KINDS, Workload, run, workloads
 from components.stackfile import read_stack_file
-from tests.nixeval import REPO
+from tests.paths import REPO
 
 
 def _workload_fields() -> set[str]:

@@ -16,7 +16,8 @@ from typing import Any
 
 from components.errors import ConfigError, Issue
 from components.model.checks.across_hosts import check_across_hosts
-from components.model.load import SITE_KEY, ModuleTexts, site_from_data
+from components.model.load import SITE_KEY, site_from_data
+from components.model.modules import ModuleTexts
 from components.model.resolved import ResolvedSite
 
 HOSTS = "hosts"
