@@ -445,7 +445,7 @@ HOST_SERVICES = [
             ("options", {"x": 1}),
             ("config", {"x": 1}),
             ("require", ["a.nix"]),
-            ("key", "x"),
+            ("key", ["x"]),  # a list: a string here is also refused as a literal secret
         )
     ),
     pytest.param(
