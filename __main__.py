@@ -18,11 +18,13 @@ host rolls back alone.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from components.errors import ConfigError
+from components.host.ownership import Owner
 from components.host.resources import ActivationSettings, HostModules, HostPrune
 from components.model import ResolvedSite, ResolvedTunnel
 from components.model.claims import claims, origin_checks
@@ -109,12 +111,48 @@ def edge_tunnel(
     return tunnel, {published.credentials_file: tunnel.credentials}
 
 
-def host_outputs(site: ResolvedSite, files: dict[str, str], host: HostModules) -> dict[str, Any]:
+ROLES = {"default.nix": "imports the others", "network.nix": "host network", "cloudflared.nix": "tunnel"}
+
+
+def module_roles(files: dict[str, str]) -> dict[str, str]:
+    """Module path -> what it holds: a map, so that a preview names the one module that
+    comes or goes (a list would show every later index shift)."""
+    out = {}
+    for rel in sorted(files):
+        kind, _, name = rel.partition("/")
+        if kind in ("containers", "oci-containers") and name.endswith(".nix"):
+            out[rel] = f"{'OCI container' if kind == 'oci-containers' else 'container'} {name[:-4]}"
+        else:
+            out[rel] = ROLES.get(rel, "module")
+    return out
+
+
+def report_activation(host: str, activation: dict[str, Any] | None, started: str) -> None:
+    """Say what this update did on `host`, with the activation's last lines; nothing when
+    the resource was not updated (its outputs are an earlier update's)."""
+    if not activation or str(activation.get("at", "")) < started:
+        return
+    changed = list(activation.get("changed") or [])
+    said = f"{host}: wrote {len(changed)} module(s) ({', '.join(changed)})" if changed else f"{host}: no module changed"
+    if activation.get("ran"):
+        said += f"; `{activation.get('command')}` ran"
+        if activation.get("output"):
+            said += ", its last lines:\n" + str(activation["output"])
+    elif changed and not activation.get("command"):
+        said += "; nothing activated (activation mode none)"
+    if activation.get("adopted"):
+        said += f"\n{activation['adopted']}"
+    pulumi.log.info(said)
+
+
+def host_outputs(site: ResolvedSite, files: dict[str, str], host: HostModules, started: str) -> dict[str, Any]:
+    """What the stack says about the host: values of the model, known before anything
+    runs, so that a failed update does not show them as removed. What this update did
+    is logged (`report_activation`), not exported: an export keeps an earlier run's."""
+    host.activation.apply(lambda a: report_activation(site.host, a, started))
     return {
         "host": site.host,
-        "files": sorted(files),
-        "hashes": host.hashes,
-        "activation": host.activation,
+        "files": module_roles(files),
         "containers": {
             c.name: {
                 "hostAddress": c.host_address,
@@ -168,6 +206,7 @@ def publish(
         keep=sorted(files),
         leaving=host.retained,
         activation=activation,
+        owner=Owner(pulumi.get_project(), pulumi.get_stack()),
         opts=pulumi.ResourceOptions.merge(
             renamed(site, "prune"),
             pulumi.ResourceOptions(
@@ -183,7 +222,7 @@ def publish(
     }
 
 
-def deploy(site: ResolvedSite, stack: str, sites: SiteEdge | None) -> dict[str, Any]:
+def deploy(site: ResolvedSite, stack: str, sites: SiteEdge | None, started: str) -> dict[str, Any]:
     """One host's resources (named after it, as in a one-host stack); its outputs."""
     files = render(site)
     published = published_tunnel(site, stack)
@@ -206,12 +245,13 @@ def deploy(site: ResolvedSite, stack: str, sites: SiteEdge | None) -> dict[str, 
         # With an edge, a leaving container stays until its routes are gone (HostPrune below).
         retain_removed=published is not None,
         claims=claims(site) if published is not None else {},
+        owner=Owner(pulumi.get_project(), stack),
         opts=pulumi.ResourceOptions.merge(
             renamed(site, "modules"),
             pulumi.ResourceOptions(depends_on=sites.after(site.host)) if waits and sites else None,
         ),
     )
-    outputs = host_outputs(site, files, host)
+    outputs = host_outputs(site, files, host, started)
     if tunnel is not None and sites is not None:
         outputs.update(publish(site, sites, tunnel, host, files, activation))
     return outputs
@@ -221,7 +261,8 @@ def main() -> None:
     stack = pulumi.get_stack()
     hosts = load_site(stack)
     sites = site_edge(hosts, stack)
-    outputs = {site.host: deploy(site, stack, sites) for site in hosts.hosts}
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    outputs = {site.host: deploy(site, stack, sites, started) for site in hosts.hosts}
     if sites is not None:
         sites.register()
     if not hosts.site:

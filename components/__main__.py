@@ -1,4 +1,8 @@
-"""`python -m components`: commands that need no Pulumi state or credentials."""
+"""nixedge: check, render and compare a stack's NixOS modules; see what a host runs.
+
+The commands need no Pulumi state or credentials, except `status` (reads the state
+through scripts/pulumi) and `handover` (writes a host's manifest).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,31 @@ import sys
 from components.errors import NixedgeError
 
 # Each module registers one subcommand; imported lazily so `check` stays fast.
-COMMANDS = ("check", "render", "schema", "diff", "ssh_config", "reference")
+COMMANDS = ("check", "render", "diff", "ssh_config", "status", "importer", "handover", "destroy", "schema", "reference")
+
+EPILOG = """\
+examples:
+  nixedge check --stack dev              validate a stack, list its containers and routes
+  nixedge check --stack dev --json       the same as JSON, for scripts
+  nixedge render --stack dev --out out/  write the generated modules to out/
+  nixedge diff --stack dev --base main   what a config change does to the Nix, routes, DNS
+  nixedge status --stack dev             what each host runs, and what drifted from the state
+  nixedge import --out stacks/Pulumi.lab.yaml container-network.nix forgejo.nix
+  nixedge destroy --stack dev --yes      scripts/pulumi destroy, then what went, what stayed, what next
+  nixedge <command> --help               a command's own options and examples
+
+exit codes:
+  0  success (diff: no change; status: no drift)
+  1  diff: the config changes something; status: a host drifted from the state
+  2  an error in the stack file or the arguments, said on stderr with the key to fix
+"""
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m components", description=__doc__)
-    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="nixedge", description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = top.add_subparsers(required=True, metavar="COMMAND")
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"components.commands.{name}")
@@ -23,7 +46,11 @@ def main(argv: list[str] | None = None) -> int:
                 raise
             continue
         module.register(sub)
-    args = parser.parse_args(argv)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     try:
         return int(args.run(args))
     except NixedgeError as exc:

@@ -27,10 +27,13 @@ class Issue:
     value: object = None
     hint: str | None = None
     has_value: bool = True
+    line: int | None = None
+    """The line of `loc` in the stack file, when the issue came from one."""
 
     def __str__(self) -> str:
         got = f" (got: {_show(self.value)})" if self.has_value else ""
-        line = f"{self.loc or '<root>'}: {self.message}{got}"
+        at = f" (line {self.line})" if self.line is not None else ""
+        line = f"{self.loc or '<root>'}: {self.message}{got}{at}"
         return f"{line}\n  Hint: {self.hint}" if self.hint else line
 
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from components.model import site_from_data
-from tests import nixeval
-from tests.nixeval import Mutation, put, seed_site
+from tests import site_mutations
+from tests.site_mutations import Mutation, put, seed_site
 
 SOURCE = "seminar.yaml"
 A = "containers.atticd"
@@ -40,7 +40,7 @@ NO_VETH = "grants host ports, but network is none: the container has no veth to 
 
 
 def report_lines(mutation: Mutation) -> list[str]:
-    return nixeval.report_lines(seed_site, mutation, SOURCE)
+    return site_mutations.report_lines(seed_site, mutation, SOURCE)
 
 
 def subnet(net: str) -> Mutation:
@@ -214,7 +214,10 @@ CASES = [
     ),
     pytest.param(
         put((f"{F}.forwardPorts", [{"hostPort": 22, "allowHostSsh": "true"}])),
-        [f"{F}.forwardPorts[0].allowHostSsh: Input should be a valid boolean (got: 'true')"],
+        [
+            (f"{F}.forwardPorts[0].allowHostSsh: must be true or false, not text in quotes: write true without quotes "
+            "(got: 'true')")
+        ],
         id="allow-host-ssh-as-string",
     ),
     # -- hostFirewall: grants that cannot work or contradict the site ----------------------
@@ -265,78 +268,81 @@ CASES = [
     ),
     pytest.param(
         put((f"{F}.{TCP}", [0])),
-        [f"{F}.{TCP}[0]: Input should be greater than or equal to 1 (got: 0)"],
+        [f"{F}.{TCP}[0]: must be greater than or equal to 1 (got: 0)"],
         id="grant-port-zero",
     ),
     pytest.param(
         put((f"{F}.{TCP}", [65536])),
-        [f"{F}.{TCP}[0]: Input should be less than or equal to 65535 (got: 65536)"],
+        [f"{F}.{TCP}[0]: must be less than or equal to 65535 (got: 65536)"],
         id="grant-port-too-large",
     ),
     pytest.param(
         put((f"{F}.{UDP}", [-53])),
-        [f"{F}.{UDP}[0]: Input should be greater than or equal to 1 (got: -53)"],
+        [f"{F}.{UDP}[0]: must be greater than or equal to 1 (got: -53)"],
         id="grant-port-negative",
     ),
     pytest.param(
         put((f"{F}.{TCP}", ["5432"])),
-        [f"{F}.{TCP}[0]: Input should be a valid integer (got: '5432')"],
+        [f"{F}.{TCP}[0]: must be a number, not text in quotes: write 5432 without quotes (got: '5432')"],
         id="grant-port-as-string",
     ),
     pytest.param(
         put((f"{F}.{TCP}", [22.0])),
-        [f"{F}.{TCP}[0]: Input should be a valid integer (got: 22.0)"],
+        [f"{F}.{TCP}[0]: must be a whole number (got: 22.0)"],
         id="grant-port-as-float",
     ),
     pytest.param(
         put((f"{F}.{TCP}", [True])),
-        [f"{F}.{TCP}[0]: Input should be a valid integer (got: True)"],
+        [f"{F}.{TCP}[0]: must be a whole number (got: True)"],
         id="grant-port-as-bool",
     ),
     pytest.param(
         put((f"{F}.{TCP}", 5432)),
-        [f"{F}.{TCP}: Input should be a valid list (got: 5432)"],
+        [f"{F}.{TCP}: must be a list (lines starting with '- ') (got: 5432)"],
         id="grant-ports-not-a-list",
     ),
     pytest.param(
         put((f"{F}.hostFirewall", True)),
-        [f"{F}.hostFirewall: Input should be a valid dictionary or instance of HostFirewall (got: True)"],
+        [f"{F}.hostFirewall: must be a mapping (key: value lines) (got: True)"],
         id="host-firewall-not-a-mapping",
     ),
     pytest.param(
         put((f"{F}.hostFirewall.allowedTCPPorts", [9100])),
-        [f"{F}.hostFirewall.allowedTCPPorts: is not a known key (a typo?) (got: [9100])"],
+        [f"{F}.hostFirewall.allowedTCPPorts: is not a known key; did you mean allowedTcpPorts? (got: [9100])"],
         id="host-firewall-nixos-spelling",
     ),
     pytest.param(
         put((f"{F}.hostFirewall.trusted", True)),
-        [f"{F}.hostFirewall.trusted: is not a known key (a typo?) (got: True)"],
+        [f"{F}.hostFirewall.trusted: is not a known key (known here: allowedTcpPorts, allowedUdpPorts) (got: True)"],
         id="host-firewall-per-container-trust",
     ),
     # -- the site's keys ------------------------------------------------------------------
     pytest.param(
         put(("network.trustAllContainers", "yes")),
-        ["network.trustAllContainers: Input should be a valid boolean (got: 'yes')"],
+        ["network.trustAllContainers: must be true or false (got: 'yes')"],
         id="trust-as-string",
     ),
     pytest.param(
         put(("network.trustedInterfaces", ["ve-+"])),
-        ["network.trustedInterfaces: is not a known key (a typo?) (got: ['ve-+'])"],
+        [
+            ("network.trustedInterfaces: is not a known key (known here: podman, subnet, trustAllContainers) "
+            "(got: ['ve-+'])")
+        ],
         id="trusted-interfaces-as-nixos-writes-it",
     ),
     pytest.param(
         put(("host.firewallBackend", "firewalld")),
-        ["host.firewallBackend: Input should be 'iptables' or 'nftables' (got: 'firewalld')"],
+        ["host.firewallBackend: must be 'iptables' or 'nftables' (got: 'firewalld')"],
         id="backend-firewalld",
     ),
     pytest.param(
         put(("host.firewallBackend", "nft")),
-        ["host.firewallBackend: Input should be 'iptables' or 'nftables' (got: 'nft')"],
+        ["host.firewallBackend: must be 'iptables' or 'nftables' (got: 'nft')"],
         id="backend-nft",
     ),
     pytest.param(
         put(("host.firewallBackend", True)),
-        ["host.firewallBackend: Input should be 'iptables' or 'nftables' (got: True)"],
+        ["host.firewallBackend: must be 'iptables' or 'nftables' (got: True)"],
         id="backend-bool",
     ),
     # -- several at once ------------------------------------------------------------------

@@ -16,7 +16,8 @@ from pathlib import Path
 import yaml
 
 from components.commands.schema import schema_text
-from tests.nixeval import REPO, TESTS, rename_container, seed_site, set_key
+from tests.paths import REPO, TESTS
+from tests.site_mutations import rename_container, seed_site, set_key
 
 PYTHON = sys.executable
 
@@ -76,9 +77,10 @@ def test_check_bad_config_reports_every_error_on_stderr(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert result.stderr == (
         f"2 errors in {path}:\n"
-        "  containers.forgejo.localAddress: is already used by containers.atticd.localAddress (got: '192.168.100.11')\n"
+        "  containers.forgejo.localAddress: is already used by containers.atticd.localAddress "
+        "(got: '192.168.100.11') (line 19)\n"
         "  containers.atticd.routes[0].port: is a privileged port (< 1024); services listen on 1024 or above "
-        "(got: 80)\n"
+        "(got: 80) (line 53)\n"
         "    Hint: use e.g. 8080, or set containers.atticd.allowPrivilegedPorts: true\n"
         f"{path} is invalid; nothing was changed.\n"
     )

@@ -56,6 +56,8 @@ import pytest
 
 from tests.sshd import ALIAS, SshServer
 
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
 REPO = Path(__file__).resolve().parent.parent
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 SHELLS = frozenset({"sh", "bash", "shell"})

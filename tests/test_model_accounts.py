@@ -26,7 +26,7 @@ from tests.model_cases import (
     multiservice_site,
     seed_lines,
 )
-from tests.nixeval import Mutation, put, set_key
+from tests.site_mutations import Mutation, put, set_key
 
 seed = seed_lines
 homelab = homelab_lines
@@ -397,13 +397,13 @@ CASES = [
         "uid-4294967295",
         homelab,
         put((f"{VPN}.user.uid", 4294967295)),
-        *err(f"{VPN}.user.uid", "Input should be less than or equal to 2147483646", 4294967295),
+        *err(f"{VPN}.user.uid", "must be less than or equal to 2147483646", 4294967295),
     ),
     case(
         "gid-4294967294",
         homelab,
         put((f"{VPN}.user.gid", 4294967294)),
-        *err(f"{VPN}.user.gid", "Input should be less than or equal to 2147483646", 4294967294),
+        *err(f"{VPN}.user.gid", "must be less than or equal to 2147483646", 4294967294),
     ),
     case(
         "shared-runner-gid-users",

@@ -12,7 +12,7 @@ import datetime
 import pytest
 
 from tests.model_cases import A, seed_lines
-from tests.nixeval import DELETE, Mutation, put
+from tests.site_mutations import DELETE, Mutation, put
 
 SEED_CASES = [
     pytest.param(
@@ -20,50 +20,53 @@ SEED_CASES = [
         [f"{A}.stateVersion: must be a NixOS release such as '25.05' or '24.11' (got: '25.05\\n')"],
         id="state-version-newline",
     ),
-    pytest.param(put(("hosts", {})), ["hosts: is not a known key (a typo?) (got: {})"], id="typo-root"),
+    pytest.param(put(("hosts", {})), ["hosts: is not a known key; did you mean host? (got: {})"], id="typo-root"),
     pytest.param(
         put((f"{A}.stateDirectory", "/x")),
-        [f"{A}.stateDirectory: is not a known key (a typo?) (got: '/x')"],
+        [f"{A}.stateDirectory: is not a known key; did you mean stateDir? (got: '/x')"],
         id="typo-container",
     ),
     pytest.param(
         put((f"{A}.routes[0].hostnme", "x.ncaq.net")),
-        [f"{A}.routes[0].hostnme: is not a known key (a typo?) (got: 'x.ncaq.net')"],
+        [f"{A}.routes[0].hostnme: is not a known key; did you mean hostname? (got: 'x.ncaq.net')"],
         id="typo-route",
     ),
     pytest.param(
         put(("tunnel.zones[0].zoneid", "abc")),
-        ["tunnel.zones[0].zoneid: is not a known key (a typo?) (got: 'abc')"],
+        ["tunnel.zones[0].zoneid: is not a known key; did you mean zoneId? (got: 'abc')"],
         id="typo-zone",
     ),
     pytest.param(
         put(("host.target.prot", 22)),
-        ["host.target.prot: is not a known key (a typo?) (got: 22)"],
+        ["host.target.prot: is not a known key; did you mean port? (got: 22)"],
         id="typo-target",
     ),
     pytest.param(
         put((f"{A}.routes[0].port", "8080")),
-        [f"{A}.routes[0].port: Input should be a valid integer (got: '8080')"],
+        [f"{A}.routes[0].port: must be a number, not text in quotes: write 8080 without quotes (got: '8080')"],
         id="port-as-string",
     ),
     pytest.param(
         put((f"{A}.routes", {"hostname": "nix-cache.ncaq.net", "port": 8080})),
-        [f"{A}.routes: Input should be a valid list (got: {{'hostname': 'nix-cache.ncaq.net', 'port': 8080}})"],
+        [
+            (f"{A}.routes: must be a list (lines starting with '- ') "
+            "(got: {'hostname': 'nix-cache.ncaq.net', 'port': 8080})")
+        ],
         id="mapping-instead-of-list",
     ),
     pytest.param(
         put((f"{A}.user", ["atticd", 993, 988])),
-        [f"{A}.user: Input should be a valid dictionary or instance of User (got: ['atticd', 993, 988])"],
+        [f"{A}.user: must be a mapping (key: value lines) (got: ['atticd', 993, 988])"],
         id="list-instead-of-mapping",
     ),
     pytest.param(
         put((f"{A}.autoStart", "true")),
-        [f"{A}.autoStart: Input should be a valid boolean (got: 'true')"],
+        [f"{A}.autoStart: must be true or false, not text in quotes: write true without quotes (got: 'true')"],
         id="bool-as-string",
     ),
     pytest.param(
         put((f"{A}.stateVersion", 25.05)),
-        [f"{A}.stateVersion: Input should be a valid string (got: 25.05)"],
+        [f"{A}.stateVersion: must be text: write \"25.05\" in quotes (YAML reads 25.05 as a number) (got: 25.05)"],
         id="state-version-unquoted",
     ),
     pytest.param(
@@ -117,7 +120,7 @@ SEED_CASES = [
     pytest.param(put((f"{A}.routes[0].port", DELETE)), [f"{A}.routes[0].port: is required"], id="missing-port"),
     pytest.param(
         put(("containers", {})),
-        ["containers: Dictionary should have at least 1 item after validation, not 0 (got: {})"],
+        ["containers: must have at least 1 entry (got: {})"],
         id="no-containers",
     ),
     pytest.param(

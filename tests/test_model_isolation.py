@@ -13,7 +13,7 @@ import pytest
 
 from components.model import site_from_data
 from tests.model_cases import FJ, HOMELAB, PG, R1, R2, VPN, homelab_lines, multiservice_site
-from tests.nixeval import DELETE, Mutation, put, set_key
+from tests.site_mutations import DELETE, Mutation, put, set_key
 
 PEER_AUTH = "shifts the container's uids, but PostgreSQL peer authentication compares them with the host's"
 PEER_HINT = "  Hint: use privateUsers: identity (or no) for PostgreSQL and its clients"
@@ -52,7 +52,7 @@ HOMELAB_CASES = [
     ),
     pytest.param(
         put((f"{VPN}.forwardPorts[0].protocol", "sctp")),
-        [f"{VPN}.forwardPorts[0].protocol: Input should be 'tcp' or 'udp' (got: 'sctp')"],
+        [f"{VPN}.forwardPorts[0].protocol: must be 'tcp' or 'udp' (got: 'sctp')"],
         id="forward-port-protocol",
     ),
     pytest.param(
@@ -130,7 +130,7 @@ HOMELAB_CASES = [
     ),
     pytest.param(
         put((f"{PG}.resources.memoryMax", 2048)),
-        [f"{PG}.resources.memoryMax: Input should be a valid string (got: 2048)"],
+        [f"{PG}.resources.memoryMax: must be text: write \"2048\" in quotes (YAML reads 2048 as a number) (got: 2048)"],
         id="memory-number",
     ),
     pytest.param(put((f"{PG}.resources.cpuQuota", "2")), [f"{PG}.resources.cpuQuota: {CPU} (got: '2')"], id="cpu-no-%"),
@@ -140,7 +140,7 @@ HOMELAB_CASES = [
     ),
     pytest.param(
         put((f"{PG}.resources.ioWeight", 100)),
-        [f"{PG}.resources.ioWeight: is not a known key (a typo?) (got: 100)"],
+        [f"{PG}.resources.ioWeight: is not a known key (known here: cpuQuota, memoryHigh, memoryMax) (got: 100)"],
         id="resources-unknown-key",
     ),
     pytest.param(

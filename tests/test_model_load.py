@@ -15,9 +15,10 @@ import yaml
 
 from components.errors import ConfigError
 from components.model import site_from_data
+from components.model.releases import DEFAULT_RELEASE
 from components.stackfile import load_stack
 from tests.model_cases import FJ, HOMELAB, PG, R2, REC, SEED, A, F, homelab_lines, multiservice_site
-from tests.nixeval import Mutation, put, seed_site, set_key
+from tests.site_mutations import Mutation, put, seed_site, set_key
 
 MODULE_PATH = "must be a relative path to a .nix file inside the project, without '..', e.g. 'modules/runner.nix'"
 FLAKE = "a flake module is 'flake:<input>.<attribute path>', e.g. 'flake:sops-nix.nixosModules.sops'"
@@ -122,9 +123,9 @@ def test_all_pydantic_errors_are_reported_at_once() -> None:
     lines = str(info.value).splitlines()
     assert lines[0] == f"3 errors in {SEED}:"
     assert sorted(lines[1:-1]) == [
-        f"  {A}.routes[0].port: Input should be a valid integer (got: '8080')",
+        f"  {A}.routes[0].port: must be a number, not text in quotes: write 8080 without quotes (got: '8080')",
         f"  {F}.stateVersion: must be a NixOS release such as '25.05' or '24.11' (got: 'unstable')",
-        "  hosts: is not a known key (a typo?) (got: 1)",
+        "  hosts: is not a known key; did you mean host? (got: 1)",
     ]
 
 
@@ -171,7 +172,7 @@ def test_site_key_missing(tmp_path: Path) -> None:
 def test_site_that_is_not_a_mapping(tmp_path: Path) -> None:
     assert _load(tmp_path, "config:\n  nixedge:site: [1, 2]\n") == [
         "1 error in FILE:",
-        "  nixedge:site: must be a mapping with host, network and containers (got: [1, 2])",
+        "  nixedge:site: must be a mapping with host, network and containers (got: [1, 2]) (line 2)",
     ]
 
 
@@ -195,7 +196,8 @@ def test_unquoted_version_from_file(tmp_path: Path) -> None:
     text = seminar.read_text(encoding="utf-8").replace('stateVersion: "25.05"', "stateVersion: 25.05", 1)
     assert _load(tmp_path, text) == [
         "1 error in FILE:",
-        "  containers.forgejo.stateVersion: Input should be a valid string (got: 25.05)",
+        ('  containers.forgejo.stateVersion: must be text: write "25.05" in quotes (YAML reads 25.05 as a number) '
+        "(got: 25.05) (line 43)"),
     ]
 
 
@@ -260,8 +262,9 @@ def test_module_import_missing_file(tmp_path: Path) -> None:
         load_stack(config_file=stack)
     assert str(info.value).splitlines() == [
         f"2 errors in {stack}:",
-        f"  {R2}.imports[0]: cannot be read from the project: No such file or directory (got: 'modules/runner.nix')",
-        f"  {R2}.imports[1]: cannot be read from the project: Is a directory (got: 'modules/dir.nix')",
+        (f"  {R2}.imports[0]: cannot be read from the project: No such file or directory (got: 'modules/runner.nix') "
+        "(line 48)"),
+        f"  {R2}.imports[1]: cannot be read from the project: Is a directory (got: 'modules/dir.nix') (line 49)",
         f"{stack} is invalid; nothing was changed.",
     ]
 
@@ -282,7 +285,7 @@ def test_module_import_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_stack(config_file=stack)
     assert (
-        f"  {R2}.imports[0]: cannot be read from the project: not UTF-8 text (got: 'runner.nix')"
+        f"  {R2}.imports[0]: cannot be read from the project: not UTF-8 text (got: 'runner.nix') (line 48)"
         in str(info.value).splitlines()
     )
 
@@ -291,6 +294,25 @@ def test_base_site_is_not_shared_between_cases() -> None:
     first = multiservice_site()
     first["containers"]["runner1"]["secrets"].append("x")
     assert multiservice_site()["containers"]["runner1"]["secrets"] == ["runner-token"]
+
+
+def test_the_model_takes_module_texts_and_reads_no_file() -> None:
+    """The model gets the module texts (components/stackfile reads them): a complete site,
+    module files and NixOS release included, with no project directory to read."""
+    from components.model import Unreadable
+
+    data = multiservice_site()
+    set_key(data, f"{R2}.imports", ["modules/runner.nix", "modules/gone.nix"])
+    module = "{ ... }: { }\n"
+    with pytest.raises(ConfigError) as info:
+        site_from_data(data, HOMELAB, {"modules/runner.nix": module, "modules/gone.nix": Unreadable("Gone")})
+    assert [str(i) for i in info.value.issues] == [
+        f"{R2}.imports[1]: cannot be read from the project: Gone (got: 'modules/gone.nix')"
+    ]
+    set_key(data, f"{R2}.imports", ["modules/runner.nix"])
+    site = site_from_data(data, HOMELAB, {"modules/runner.nix": module})
+    assert site.module_files == (("modules/runner.nix", module),)
+    assert site.nixos_release == data["host"].get("nixosRelease", DEFAULT_RELEASE)
 
 
 @pytest.mark.parametrize(("key", "shown"), [("1", "1"), ("0", "0"), ("true", "true"), ("false", "false")])

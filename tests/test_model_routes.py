@@ -15,7 +15,7 @@ import pytest
 from components.model import site_from_data
 from components.model.resolved import IngressRule
 from tests.model_cases import FJ, HOMELAB, NOT_IN_ZONE, PG, R2, SEED, A, F, homelab_lines, multiservice_site, seed_lines
-from tests.nixeval import DELETE, Mutation, put, seed_site, set_key
+from tests.site_mutations import DELETE, Mutation, put, seed_site, set_key
 
 NO_TUNNEL = "needs a tunnel to be published, but the site has no `tunnel`"
 NO_ROUTE = "cannot be served: the container has network none, so no address to route to"
@@ -79,12 +79,12 @@ SEED_CASES = [
     ),
     pytest.param(
         put((f"{A}.routes[0].port", 65536)),
-        [f"{A}.routes[0].port: Input should be less than or equal to 65535 (got: 65536)"],
+        [f"{A}.routes[0].port: must be less than or equal to 65535 (got: 65536)"],
         id="port-too-large",
     ),
     pytest.param(
         put((f"{A}.routes[0].port", 0)),
-        [f"{A}.routes[0].port: Input should be greater than or equal to 1 (got: 0)"],
+        [f"{A}.routes[0].port: must be greater than or equal to 1 (got: 0)"],
         id="port-zero",
     ),
     pytest.param(
@@ -114,7 +114,7 @@ SEED_CASES = [
     ),
     pytest.param(
         put((f"{A}.routes[0].protocol", "udp")),
-        [f"{A}.routes[0].protocol: Input should be 'http', 'https', 'ssh' or 'tcp' (got: 'udp')"],
+        [f"{A}.routes[0].protocol: must be 'http', 'https', 'ssh' or 'tcp' (got: 'udp')"],
         id="unknown-protocol",
     ),
     pytest.param(
@@ -166,12 +166,12 @@ HOMELAB_CASES = [
     ),
     pytest.param(
         put(("origins.grafana.routes", [])),
-        ["origins.grafana.routes: List should have at least 1 item after validation, not 0 (got: [])"],
+        ["origins.grafana.routes: must have at least 1 entry (got: [])"],
         id="origin-without-routes",
     ),
     pytest.param(
         put(("origins.grafana.kind", "vm")),
-        ["origins.grafana.kind: Input should be 'host' or 'guest' (got: 'vm')"],
+        ["origins.grafana.kind: must be 'host' or 'guest' (got: 'vm')"],
         id="origin-kind",
     ),
 ]

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from components.errors import ConfigError
 from components.model import ResolvedSite, site_from_data
+from components.model.checks.literal_secrets import secret_like
 from components.nixos.render import render
 from tests.nixeval import parse_files, write_tree
 
@@ -27,7 +28,8 @@ SUBNET = "10.77.0.0/16"
 NAME = st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,14}[a-z0-9])?\Z")
 _CHARS = st.characters(codec="utf-8", exclude_characters="\x00")
 TEXT = st.text(alphabet=_CHARS, max_size=30)
-KEY = st.text(alphabet=_CHARS, min_size=1, max_size=12).filter(lambda k: k != "_secret")
+# A key that reads like a secret's with a literal value is refused (checks/literal_secrets.py).
+KEY = st.text(alphabet=_CHARS, min_size=1, max_size=12).filter(lambda k: k != "_secret" and not secret_like(k))
 SCALAR = (
     st.none()
     | st.booleans()

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 
-from components.commands.common import add_stack_args, load_site
+from components.commands.common import EXITS_PLAIN, add_command, add_json_arg, add_stack_args, load_site
+from components.commands.salt import shared_salt
 from components.model import ResolvedSite
+from components.stackfile.read import stack_path
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("check", help="validate a stack config and print its containers and routes")
+    parser = add_command(
+        sub,
+        "check",
+        "validate a stack config and print its containers and routes",
+        "  nixedge check --stack dev\n  nixedge check --config stacks/Pulumi.seminar.yaml --json | jq .hosts",
+        EXITS_PLAIN,
+    )
     add_stack_args(parser)
+    add_json_arg(parser)
     parser.set_defaults(run=run)
 
 
@@ -52,8 +63,37 @@ def summary(site: ResolvedSite) -> str:
     return "\n".join(out)
 
 
+def host_json(site: ResolvedSite) -> dict[str, object]:
+    """What the table of one host shows, as data."""
+    tunnel = site.tunnel
+    return {
+        "host": site.host,
+        "subnet": site.subnet,
+        "containers": [
+            {"name": c.name, "app": c.app, "hostAddress": c.host_address, "localAddress": c.local_address,
+             "addressesAllocated": c.addresses_allocated, "user": c.user.name, "uid": c.user.uid, "gid": c.user.gid}
+            for c in site.containers
+        ],
+        "ociContainers": [
+            {"name": o.name, "image": o.image, "address": o.address, "user": o.user.name if o.user else None,
+             "uid": o.user.uid if o.user else None, "gid": o.user.gid if o.user else None}
+            for o in site.oci_containers
+        ],
+        "tunnel": None if tunnel is None else {"name": tunnel.name, "ingress": tunnel.ingress,
+                                               "catchAll": tunnel.catch_all},
+        "routes": [{"hostname": r.hostname, "origin": r.service, "container": r.container, "kind": r.kind}
+                   for r in site.routes],
+    }  # fmt: skip
+
+
 def run(args: argparse.Namespace) -> int:
     site = load_site(args)
+    copied = shared_salt(args.config if args.config is not None else stack_path(args.stack or "dev"))
+    if copied:
+        print(f"warning: {copied}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"site": site.site, "hosts": [host_json(h) for h in site.hosts]}, indent=2))
+        return 0
     if not site.site:
         print(summary(site.hosts[0]))
         return 0

@@ -11,6 +11,23 @@ from components.model.hosts import ResolvedHosts
 from components.stackfile import load_hosts
 
 
+def add_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help: str, examples: str, exits: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose `--help` ends with its examples and exit codes."""
+    epilog = f"examples:\n{examples.rstrip()}\n\nexit codes:\n{exits.rstrip()}\n"
+    return sub.add_parser(
+        name, help=help, description=help, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
+EXITS_PLAIN = "  0  done\n  2  an error in the stack file or the arguments (on stderr, naming the key)"
+
+
+def add_json_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON (one document on stdout) for scripts")
+
+
 def add_stack_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--stack", "-s", default=None, help="stack name: reads stacks/Pulumi.<NAME>.yaml (default: dev)")

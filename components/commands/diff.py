@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from components.commands.common import add_stack_args
+from components.commands.common import add_command, add_json_arg, add_stack_args
 from components.errors import ConfigError, NixedgeError
 from components.model import ResolvedSite, Unreadable
 from components.model.hosts import ResolvedHosts, hosts_from_data
@@ -65,8 +66,18 @@ def per_host(
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("diff", help="show what a stack config change does to the Nix modules, routes and DNS")
+    parser = add_command(
+        sub,
+        "diff",
+        "show what a stack config change does to the Nix modules, routes and DNS",
+        "  nixedge diff --stack dev                 working tree against HEAD\n"
+        "  nixedge diff --stack seminar --base main --color auto\n"
+        "  nixedge diff --stack dev --json | jq .changed",
+        "  0  no change\n  1  the config changes something (shown)\n"
+        "  2  an error (no git, a bad revision, a bad stack file)",
+    )
     add_stack_args(parser)
+    add_json_arg(parser)
     parser.add_argument(
         "--base", "-b", default="HEAD", help="git revision to compare the working tree with (default: HEAD)"
     )
@@ -287,8 +298,8 @@ def _section(title: str, lines: list[str]) -> list[str]:
     return [f"{title}: {len(lines)} change(s)"] + [f"  {line}" for line in lines]
 
 
-def summary(rel: str, base: Side, head: Side) -> tuple[list[str], bool]:
-    """The summary lines and whether anything (rendered or not) differs."""
+def sections(base: Side, head: Side) -> list[tuple[str, list[str]]]:
+    """Each section's title and its `+`, `-`, `~` lines."""
     old, new = base.site, head.site
     old_files, new_files = base.files, head.files
     files = [
@@ -296,7 +307,7 @@ def summary(rel: str, base: Side, head: Side) -> tuple[list[str], bool]:
         for path in sorted(old_files.keys() | new_files.keys())
         if old_files.get(path) != new_files.get(path)
     ]
-    sections = [
+    found = [
         ("Nix modules", files),
         ("Routes", _keyed(per_host(old, routes), per_host(new, routes))),
         ("Containers", _keyed(per_host(old, addresses), per_host(new, addresses))),
@@ -304,12 +315,17 @@ def summary(rel: str, base: Side, head: Side) -> tuple[list[str], bool]:
     ]
     # A whole file added or removed is said once above; its settings would only repeat it.
     if old is not None and new is not None:
-        sections.append(("Host and tunnel settings", _keyed(per_host(old, settings), per_host(new, settings))))
-    changed = any(lines for _, lines in sections)
+        found.append(("Host and tunnel settings", _keyed(per_host(old, settings), per_host(new, settings))))
+    return found
+
+
+def summary(rel: str, base: Side, head: Side) -> tuple[list[str], bool]:
+    """The summary lines and whether anything (rendered or not) differs."""
+    found = sections(base, head)
     out = [f"Summary of {rel}: {base.label} -> {head.label}"]
-    for title, lines in sections:
+    for title, lines in found:
         out += _section(title, lines)
-    return out, changed
+    return out, any(lines for _, lines in found)
 
 
 # --- the command ----------------------------------------------------------------------
@@ -328,12 +344,17 @@ def run(args: argparse.Namespace) -> int:
     if head.site is not None:
         for warning in head.site.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-    if base.site is None:
+    if base.site is None and not args.json:
         print(f"{rel} does not exist at {args.base}: everything in it is added.")
-    if head.site is None:
+    if head.site is None and not args.json:
         print(f"{rel} does not exist in {WORKING_TREE}: everything in it is removed.")
     lines = nix_diff(base.files, head.files)
     text, changed = summary(rel, base, head)
+    if args.json:
+        body = {"stackFile": rel, "base": args.base, "changed": changed, "nixDiff": lines,
+                "summary": {title: found for title, found in sections(base, head)}}  # fmt: skip
+        print(json.dumps(body, indent=2))
+        return 1 if changed else 0
     if not changed:
         print(f"No change: {rel} renders the same at {args.base} and in {WORKING_TREE}.")
         return 0

@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from components.commands.common import add_stack_args, load_site
+from components.commands.common import EXITS_PLAIN, add_command, add_stack_args, load_site
 from components.nixos.render import render
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("render", help="write a stack's generated Nix modules to a directory")
+    parser = add_command(
+        sub,
+        "render",
+        "write a stack's generated Nix modules to a directory",
+        "  nixedge render --stack dev --out /tmp/dev-modules\n"
+        "  nixedge render --config stacks/Pulumi.seminar.yaml -o out/   # a site: out/<host>/ per host",
+        EXITS_PLAIN,
+    )
     add_stack_args(parser)
     parser.add_argument("--out", "-o", type=Path, required=True, help="directory to write the modules to")
     parser.set_defaults(run=run)

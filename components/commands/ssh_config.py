@@ -1,6 +1,6 @@
 """`ssh-config`: print the OpenSSH client snippet for a stack's ssh routes.
 
-    python -m components ssh-config --stack seminar > ~/.ssh/nixedge-seminar.conf
+    nixedge ssh-config --stack seminar > ~/.ssh/nixedge-seminar.conf
 
 Pure: reads the stack file only, imports no Pulumi and needs no Cloudflare account.
 """
@@ -11,13 +11,16 @@ import argparse
 import sys
 
 from components.cloudflare.ssh_config import ssh_config
-from components.commands.common import add_stack_args, load_site
+from components.commands.common import EXITS_PLAIN, add_command, add_stack_args, load_site
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser(
+    parser = add_command(
+        sub,
         "ssh-config",
-        help="print the ~/.ssh/config snippet that reaches a stack's ssh routes through the tunnel",
+        "print the ~/.ssh/config snippet that reaches a stack's ssh routes through the tunnel",
+        "  nixedge ssh-config --stack seminar > ~/.ssh/nixedge-seminar.conf",
+        EXITS_PLAIN + "\n  (a stack without ssh routes prints nothing, says so on stderr, and exits 0)",
     )
     add_stack_args(parser)
     parser.set_defaults(run=run)

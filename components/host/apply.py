@@ -25,6 +25,7 @@ from components.host.manifest import (
     manifest_host,
     manifest_secrets,
 )
+from components.host.ownership import Owner, check_owner, manifest_owner
 from components.host.plan import (
     Activation,
     Desired,
@@ -38,7 +39,7 @@ from components.host.plan import (
     make_plan,
 )
 from components.host.rollback import fail, restore_note
-from components.host.transport import Transport, TransportError
+from components.host.transport import Transport, TransportError, tail
 from components.model.claims import OriginCheck
 from components.model.module_paths import INDEX
 from components.nixos.layout import index_module
@@ -76,6 +77,7 @@ def execute(t: Transport, plan: Plan) -> Report:
         note = restore_note(t, d, plan.undo)
         raise HostError(f"Writing modules to {d.host} failed in {d.root}: {exc}; {note}") from exc
     checked: list[str] = []
+    output = ""
     if plan.activate:
         command = shlex.join(d.activation.command)
         try:
@@ -84,6 +86,7 @@ def execute(t: Transport, plan: Plan) -> Report:
             fail(t, d, plan.undo, f"`{command}` could not be run: {exc}", "")
         if not result.ok:
             fail(t, d, plan.undo, f"`{command}` exited with status {result.exit_code}", result.output)
+        output = tail(result.output, 20)
         for check in plan.checks:
             _run_check(t, plan, check)
             checked.append(check.container)
@@ -99,7 +102,13 @@ def execute(t: Transport, plan: Plan) -> Report:
             + f", but cleaning up after failed: {exc}; run `scripts/pulumi up` again"
         ) from exc
     return Report(
-        list(plan.changed), list(plan.secrets_changed), ran=plan.activate, checked=checked, retained=list(plan.retained)
+        list(plan.changed),
+        list(plan.secrets_changed),
+        ran=plan.activate,
+        checked=checked,
+        retained=list(plan.retained),
+        adopted=plan.adopted,
+        output=output,
     )
 
 
@@ -138,16 +147,20 @@ def _run_check(t: Transport, plan: Plan, check: OriginCheck) -> None:
     )
 
 
-def prune(t: Transport, host: str, root: str, keep: Iterable[str], activation: Activation) -> Report:
+def prune(
+    t: Transport, host: str, root: str, keep: Iterable[str], activation: Activation, owner: Owner | None = None
+) -> Report:
     """Remove the owned modules not in `keep` (those `apply` retained), write the final
     default.nix, activate once; on failure put them back and roll back, as `apply` does.
 
     The secret files and the kept modules stay as they are: their content comes from
-    the host, and the manifest keeps listing the same secrets.
+    the host, and the manifest keeps listing the same secrets and owner. A directory
+    another stack owns (`owner` given) is refused before anything changes.
     """
     manifest_path = join(root, MANIFEST)
     try:
         current = t.read_files([manifest_path])[manifest_path]
+        check_owner(current, owner, {"path": root}, host)
         owned = manifest_files(current) - {MANIFEST}
         keep = set(keep) - {INDEX}
         found = t.read_files([join(root, rel) for rel in sorted(owned & keep)])
@@ -157,13 +170,23 @@ def prune(t: Transport, host: str, root: str, keep: Iterable[str], activation: A
              if (content := found[join(root, rel)]) is not None}
     files[INDEX] = index_module(host, files)  # what is there: an import of a missing file breaks the build
     desired = Desired(
-        host=host, root=root, files=files, activation=activation, listed_secrets=frozenset(manifest_secrets(current))
+        host=host,
+        root=root,
+        files=files,
+        activation=activation,
+        listed_secrets=frozenset(manifest_secrets(current)),
+        owner=manifest_owner(current),
     )
     return apply(t, desired, owned, ())
 
 
 def remove(
-    t: Transport, root: str, owned_files: Iterable[str], owned_secrets: Iterable[str], host: str | None = None
+    t: Transport,
+    root: str,
+    owned_files: Iterable[str],
+    owned_secrets: Iterable[str],
+    host: str | None = None,
+    owner: Owner | None = None,
 ) -> list[str]:
     """Remove exactly our files (state ∪ manifest), our secrets and the manifest; then
     the directories from `root` down that became empty. Returns the removed module
@@ -171,11 +194,15 @@ def remove(
 
     When the manifest names another host, another resource has taken the directory over
     (the host was renamed, so Pulumi created the new resource before deleting this one):
-    then only what the new manifest does not list goes, and the manifest stays.
+    then only what the new manifest does not list goes, and the manifest stays. The same
+    when the manifest names another owner (`owner` given): another stack took it over.
     """
     manifest_path = join(root, MANIFEST)
     current = t.read_files([manifest_path])[manifest_path]
-    if host is not None and manifest_host(current) not in (None, host):
+    theirs = manifest_owner(current)
+    if (host is not None and manifest_host(current) not in (None, host)) or (
+        owner is not None and theirs not in (None, owner)
+    ):
         taken = manifest_files(current)
         owned = sorted(set(owned_files) - taken - {MANIFEST})
         paths = [join(root, rel) for rel in owned]

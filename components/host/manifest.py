@@ -56,11 +56,15 @@ def abspath_problem(path: str) -> str | None:
     return None if problem is None else problem.replace("a relative", "an absolute")
 
 
-def manifest_text(host: str, files: Mapping[str, str], secrets: Iterable[str]) -> bytes:
-    """The manifest: module paths with their sha256, and secret paths (never hashes of
-    secrets: the module directory is world-readable)."""
+def manifest_text(
+    host: str, files: Mapping[str, str], secrets: Iterable[str], owner: Mapping[str, str] | None = None
+) -> bytes:
+    """The manifest: its owner (project, stack, the target's canonical identity: see
+    `components.host.ownership`), module paths with their sha256, and secret paths
+    (never hashes of secrets: the module directory is world-readable)."""
     body = {
         "generator": "nixedge",
+        **({"owner": dict(owner)} if owner else {}),
         "host": host,
         "files": {rel: sha256_hex(text.encode()) for rel, text in sorted(files.items())},
         "secrets": sorted(set(secrets)),

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
+from typing import Any
 
 from components.errors import HostError
 from components.host.manifest import MANIFEST, PENDING, manifest_files, manifest_text, pending_modules, pending_text
+from components.host.ownership import Owner, canonical_target, check_owner
 from components.host.transport import FileWrite
 from components.model.claims import OriginCheck
 from components.model.module_paths import INDEX
@@ -50,6 +52,10 @@ class Desired:
     listed_secrets: frozenset[str] = frozenset()
     """Secret paths the manifest lists besides `secrets`, untouched (used by `prune`,
     which has no secret values)."""
+    owner: Owner | None = None
+    """The stack writing: a manifest naming another owner stops the plan (None: no check)."""
+    target: Mapping[str, Any] = field(default_factory=dict)
+    """The target as configured, for the manifest's canonical identity and messages."""
 
     def path(self, relpath: str) -> str:
         """The absolute path of a file of the module directory."""
@@ -66,6 +72,10 @@ class Report:
     checked: list[str]
     retained: list[str] = field(default_factory=list)
     """Modules kept although they left `files` (`Desired.retain_removed`)."""
+    adopted: str | None = None
+    """The line saying this update adopted a manifest without owner, or None."""
+    output: str = ""
+    """The last lines the activation command printed (empty when it did not run)."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,8 @@ class Plan:
     retained: tuple[str, ...]
     """Modules kept although they left the stack (`Desired.retain_removed`)."""
     undo: Undo
+    adopted: str | None = None
+    """The line saying the manifest, without owner until now, becomes ours."""
 
     @property
     def touches(self) -> bool:
@@ -150,6 +162,7 @@ def make_plan(
     """
     owned_files, owned_secrets = set(owned_files), set(owned_secrets)
     before = _complete(d, owned_files, owned_secrets, before)
+    adopted = check_owner(before[d.path(MANIFEST)], d.owner, d.target or {"path": d.root}, d.host)
     interrupted = pending_modules(before[d.path(PENDING)], d.files)
     owned = (set(owned_files) | manifest_files(before[d.path(MANIFEST)])) - {MANIFEST}
     kept = _retained(d, owned, {rel: before[d.path(rel)] for rel in owned})
@@ -161,7 +174,7 @@ def make_plan(
     secret_writes = _secret_writes(d, before)
     writes += secret_writes
     gone_secrets = sorted(p for p in owned_secrets - set(d.secrets) if before[p] is not None)
-    manifest = manifest_text(d.host, d.files, set(d.secrets) | d.listed_secrets)
+    manifest = manifest_text(d.host, d.files, set(d.secrets) | d.listed_secrets, _owner_props(d))
     if before[d.path(MANIFEST)] != manifest:
         writes.append(FileWrite(d.path(MANIFEST), manifest))  # last: it lists what precedes it
     removals = [d.path(rel) for rel in gone] + gone_secrets
@@ -193,7 +206,15 @@ def make_plan(
         secrets_changed=tuple(sorted([w.path for w in secret_writes] + gone_secrets)),
         retained=tuple(sorted(kept)),
         undo=Undo(before, tuple([w.path for w in writes] + removals), frozenset(secret_paths)),
+        adopted=adopted,
     )
+
+
+def _owner_props(d: Desired) -> dict[str, str] | None:
+    """The manifest's owner entry: who wrote it, and where (the canonical target)."""
+    if d.owner is None:
+        return None
+    return {**d.owner.to_props(), "target": canonical_target(d.target or {"path": d.root})}
 
 
 def _complete(

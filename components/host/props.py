@@ -16,6 +16,7 @@ from typing import Any
 
 from pulumi.output import Unknown
 
+from components.host.ownership import Owner
 from components.host.plan import Activation, Desired
 from components.host.wire import checks_from_props, claims_from_props
 
@@ -132,4 +133,6 @@ def desired(props: Mapping[str, Any], root: str, olds: Mapping[str, Any]) -> Des
         # whether a new module takes over what a leaving one holds.
         retain_removed=bool(props.get("retain_removed")) and (not olds or "claims" in olds),
         release=released(olds, props),
+        owner=Owner.from_props(props.get("owner")),
+        target=dict(props.get("target") or {}),
     )

@@ -30,6 +30,7 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi.dynamic
 
+from components.host.ownership import Owner
 from components.host.provider import HostModulesProvider
 from components.host.prune import HostPruneProvider
 from components.host.wire import check_to_props, claims_to_props
@@ -124,11 +125,14 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
         checks: Sequence[OriginCheck] | None = None,
         retain_removed: bool = False,
         claims: Mapping[str, Iterable[Claim]] | None = None,
+        owner: Owner | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
             "host": host,
             "target": target,
+            # Who may write the directory (components.host.ownership); not compared by diff.
+            **({"owner": owner.to_props()} if owner else {}),
             "files": files,
             # Secret as a whole, whatever the caller passed.
             "secrets": pulumi.Output.secret(secrets or {}),
@@ -172,11 +176,13 @@ class HostPrune(pulumi.dynamic.Resource, module="nixedge", name="HostPrune"):
         keep: pulumi.Input[Sequence[str]],
         leaving: pulumi.Input[Mapping[str, Any]] | None = None,
         activation: pulumi.Input[ActivationSettings] | pulumi.Input[Mapping[str, Any]] | None = None,
+        owner: Owner | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
             "host": host,
             "target": target,
+            **({"owner": owner.to_props()} if owner else {}),
             # A map, not a list: a preview then shows `- containers/x.nix: true` for a
             # module that goes, where a list diff would show every later index shift.
             "keep": pulumi.Output.from_input(keep).apply(_as_keys),

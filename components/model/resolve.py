@@ -18,6 +18,7 @@ from components.model.checks import (
     host,
     identities,
     isolation,
+    literal_secrets,
     mounts,
     oci,
     order,
@@ -28,6 +29,7 @@ from components.model.checks import (
 from components.model.checks.report import Report
 from components.model.host_access import host_access
 from components.model.module_paths import shipped_import
+from components.model.modules import ModuleTexts, module_files
 from components.model.presets import PRESETS, merge_settings
 from components.model.presets.postgresql import server_service
 from components.model.resolved import (
@@ -50,8 +52,9 @@ def _import_expr(ref: str) -> str:
 
 
 class _Resolver:
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, modules: ModuleTexts) -> None:
         self.site = site
+        self.modules = modules
         self.report = Report()
 
     def service(self, name: str, c: Container, pg: PostgresqlServer | None) -> dict[str, Any]:
@@ -157,11 +160,13 @@ class _Resolver:
         podman, oci_containers = self.oci(allocated, resolved_mounts)
         mounts.host_paths(site, report)
         order.start_order(site, report)
+        literal_secrets.check(site, report)
         containers = [
             self.container(name, c, allocated, resolved_mounts[name], pg) for name, c in sorted(site.containers.items())
         ]
         origin_routes = routes.origin_routes(site, report)
         tunnel = dns.resolved_tunnel(site, report)
+        files = module_files(site, report, self.modules)
         if report.issues:
             raise ConfigError(report.issues)
         return ResolvedSite(
@@ -181,9 +186,12 @@ class _Resolver:
             host_access=access,
             oci_containers=tuple(oci_containers),
             podman=podman,
+            module_files=files,
+            nixos_release=site.host.nixos_release,
         )
 
 
-def resolve(site: Site) -> ResolvedSite:
-    """The resolved site, or ConfigError listing every invariant the site breaks."""
-    return _Resolver(site).run()
+def resolve(site: Site, modules: ModuleTexts | None = None) -> ResolvedSite:
+    """The complete resolved site, or ConfigError listing every invariant the site breaks.
+    `modules`: the texts of the module files containers import by path."""
+    return _Resolver(site, modules or {}).run()

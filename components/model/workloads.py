@@ -95,6 +95,7 @@ class Workload:
     reaches: tuple[tuple[str, int], ...] = ()  # (protocol, host port) it may reach
     edges: tuple[Edge, ...] = ()
     route_locs: tuple[tuple[str, Route], ...] = ()  # (key of the route, the route)
+    stored: tuple[tuple[str, Any], ...] = ()  # (key, data) written into the Nix store as it is
 
 
 def _identity(loc: str, u: User) -> Identity:
@@ -166,6 +167,7 @@ def _nixos(site: Site, name: str, c: Container) -> Workload:
         reaches=_reaches(c.host_firewall),
         edges=_edges(loc, c.after, c.requires),
         route_locs=_routes(loc, c.routes),
+        stored=((f"{loc}.settings", c.settings), (f"{loc}.nixos", c.nixos)),
     )
 
 
@@ -203,6 +205,7 @@ def _oci(site: Site, name: str, o: OciContainer) -> Workload:
         reaches=_reaches(o.host_firewall),
         edges=edges,
         route_locs=_routes(loc, o.routes),
+        stored=((f"{loc}.environment", o.environment),),
     )
 
 

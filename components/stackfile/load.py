@@ -10,11 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from components.errors import ConfigError
+from components.model.checks.report import with_lines
 from components.model.hosts import ResolvedHosts, hosts_from_data
 from components.model.load import site_from_data
 from components.model.resolved import ResolvedSite
 from components.stackfile.agree import engine_site
-from components.stackfile.read import read_modules, read_stack_file, shown, stack_path
+from components.stackfile.read import read_modules, read_stack, shown, stack_path
 
 
 def site_in_project(data: Any, source: str = "stack config", project_dir: Path | None = None) -> ResolvedSite:
@@ -36,14 +38,22 @@ def _path(stack: str | None, config_file: Path | None) -> Path:
 def load_stack(stack: str | None = None, config_file: Path | None = None) -> ResolvedSite:
     """Resolve a one-host stack by name (stacks/Pulumi.<stack>.yaml) or from any stack file."""
     path = _path(stack, config_file)
-    # A stack file lives in <project>/stacks/: module paths are relative to <project>.
-    return site_in_project(read_stack_file(path), str(path), path.resolve().parent.parent)
+    written = read_stack(path)
+    try:
+        # A stack file lives in <project>/stacks/: module paths are relative to <project>.
+        return site_in_project(written.site, str(path), path.resolve().parent.parent)
+    except ConfigError as exc:
+        raise with_lines(exc, written.line) from None
 
 
 def load_hosts(stack: str | None = None, config_file: Path | None = None) -> ResolvedHosts:
     """Every host of a stack by name (stacks/Pulumi.<stack>.yaml) or from any stack file."""
     path = _path(stack, config_file)
-    return hosts_in_project(read_stack_file(path), str(path), path.resolve().parent.parent)
+    written = read_stack(path)
+    try:
+        return hosts_in_project(written.site, str(path), path.resolve().parent.parent)
+    except ConfigError as exc:
+        raise with_lines(exc, written.line) from None
 
 
 def hosts_from_engine(stack: str, text: str, source: str, *, compare: bool = True) -> ResolvedHosts:

@@ -11,8 +11,10 @@ import yaml
 
 from components.errors import ConfigError, Issue
 from components.model.keys import dotted, module_refs
-from components.model.load import SITE_KEY, Unreadable
+from components.model.load import SITE_KEY
+from components.model.modules import Unreadable
 from components.stackfile.stack_yaml import Refused, read_yaml_lines
+from components.stackfile.yaml_errors import yaml_message
 
 STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 
@@ -71,13 +73,10 @@ def _namespaced(config: dict[str, Any], source: str) -> dict[str, str]:
     return written
 
 
-def _yaml_error(exc: yaml.YAMLError, source: str) -> ConfigError:
-    mark = getattr(exc, "problem_mark", None)
-    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    problem = str(getattr(exc, "problem", exc))
-    # PyYAML refuses a tab in some places go-yaml takes it; spaces read the same everywhere.
-    hint = "use spaces, not tabs, in a stack file" if "'\\t'" in problem else None
-    return ConfigError([Issue(source, f"is not valid YAML{where}: {problem}", has_value=False, hint=hint)], source)
+def _yaml_error(exc: yaml.YAMLError, source: str, data: bytes) -> ConfigError:
+    # An indentation mistake is named at the line that is off (components.stackfile.yaml_errors).
+    message, hint = yaml_message(exc, data.decode(errors="replace"))
+    return ConfigError([Issue(source, message, has_value=False, hint=hint)], source)
 
 
 def _missing(loc: str, message: str, hint: str, source: str) -> ConfigError:
@@ -92,7 +91,7 @@ def read_stack_bytes(data: bytes, source: str) -> StackFile:
     except Refused as exc:
         raise _refused(exc, source, "site") from None
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, source) from None
+        raise _yaml_error(exc, source, data) from None
     if doc is None:
         hint = f"start from stacks/Pulumi.dev.yaml; the site goes under config: {SITE_KEY}:"
         raise _missing("config", "is missing: the file is empty", hint, source)

@@ -13,6 +13,7 @@ and returns what it derived. `components.model.resolve` runs them in order.
 - `dns`: the tunnel, its further DNS records and imports, what publishing needs
 - `postgresql`: the PostgreSQL server container and its clients
 - `secrets`: secrets by reference
+- `literal_secrets`: no literal token, password or key in settings, `nixos` or OCI environment
 - `isolation`: user namespaces, resources, forwarded ports, the container firewall
 - `host`: the activation and rollback commands
 - `nspawn`: extraFlags and allowedDevices, beyond what the path policy sees in mounts

@@ -1,0 +1,179 @@
+"""What `nixedge status` compares: the Pulumi state's view of each host and hostname,
+checked against the host's files and Cloudflare's live records.
+
+Pure apart from the reads it names: `host_status` reads a host's module directory
+(through the host transports), `hostname_status` asks the Cloudflare API (with a token).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from components.commands.cloudflare_api import CloudflareApi, CloudflareApiError
+from components.errors import HostError
+from components.host.manifest import MANIFEST
+from components.host.plan import join
+from components.host.target import location, make_transport
+from components.model import ResolvedSite
+
+HOST_MODULES = "nixedge:HostModules"
+
+
+@dataclass
+class HostStatus:
+    host: str
+    path: str
+    files: dict[str, str]  # module path -> "in sync", "edited on the host", "deleted on the host"
+    activation: dict[str, Any]
+    error: str | None = None
+
+    @property
+    def drifted(self) -> list[str]:
+        return [rel for rel, how in self.files.items() if how != "in sync"]
+
+
+@dataclass
+class HostnameStatus:
+    hostname: str
+    origin: str
+    dns: str
+    rule: str
+    ok: bool | None  # None: not checked
+
+
+@dataclass
+class TunnelStatus:
+    name: str
+    ingress: str
+    tunnel_id: str | None
+    live: str  # "healthy, 4 connection(s) (fra06, ams01)" or why not checked
+    connections: list[dict[str, Any]] = field(default_factory=list)
+
+
+def host_resources(export: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The outputs of every HostModules resource of a `pulumi stack export`."""
+    resources = (export.get("deployment") or {}).get("resources") or []
+    return [r.get("outputs") or {} for r in resources if str(r.get("type", "")).endswith(HOST_MODULES)]
+
+
+def stack_outputs(export: Mapping[str, Any]) -> dict[str, Any]:
+    resources = (export.get("deployment") or {}).get("resources") or []
+    stack: dict[str, Any] = next((r for r in resources if r.get("type") == "pulumi:pulumi:Stack"), {})
+    return dict(stack.get("outputs") or {})
+
+
+def host_status(outputs: Mapping[str, Any]) -> HostStatus:
+    """The state's modules of one host against what its module directory holds now."""
+    host = str(outputs.get("host", "?"))
+    target = dict(outputs.get("target") or {})
+    files = {str(k): str(v) for k, v in (outputs.get("files") or {}).items()}
+    activation = dict(outputs.get("activation") or {})
+    try:
+        transport, root = make_transport(target)
+        with transport:
+            found = transport.read_files([join(root, rel) for rel in sorted(files)] + [join(root, MANIFEST)])
+    except HostError as exc:
+        return HostStatus(host, str(outputs.get("path", "")), {}, activation, error=str(exc))
+    states = {}
+    for rel, text in sorted(files.items()):
+        now = found[join(root, rel)]
+        same = now == text.encode()
+        states[rel] = "deleted on the host" if now is None else "in sync" if same else "edited on the host"
+    return HostStatus(host, location(target, root), states, activation)
+
+
+def activation_line(activation: Mapping[str, Any]) -> str:
+    """The last activation, in words, from the resource's `activation` output."""
+    changed = list(activation.get("changed") or [])
+    command = activation.get("command") or ""
+    if not activation:
+        return "unknown (the state has no activation yet)"
+    if activation.get("ran"):
+        checked = list(activation.get("checked") or [])
+        return f"`{command}` ran after {len(changed)} module(s) changed" + (
+            f"; origins checked: {', '.join(checked)}" if checked else ""
+        )
+    if not command:
+        return f"none (activation mode none): the last update wrote {len(changed)} module(s)"
+    return "none needed: the last update changed no module"
+
+
+def hostname_status(
+    site: ResolvedSite, outputs: Mapping[str, Any], api: CloudflareApi | None
+) -> tuple[TunnelStatus | None, list[HostnameStatus]]:
+    """Per hostname: does DNS point at the tunnel, does the tunnel route it to its origin."""
+    tunnel = site.tunnel
+    if tunnel is None:
+        return None, []
+    tunnel_id = str(outputs.get("tunnelId") or tunnel.tunnel_id or "") or None
+    live = "not checked: no Cloudflare account in the stack (tunnel.accountId)"
+    if tunnel.account_id is not None and api is None:
+        live = "not checked: set CLOUDFLARE_API_TOKEN to ask Cloudflare"
+    found = TunnelStatus(tunnel.name, tunnel.ingress, tunnel_id, live)
+    ingress: dict[str, str] | None = None
+    if api is not None and tunnel.account_id is not None and tunnel_id is not None:
+        try:
+            live_tunnel = api.tunnel(tunnel.account_id, tunnel_id)
+            connections = [c for c in live_tunnel.get("connections") or [] if isinstance(c, dict)]
+            places = sorted({str(c.get("colo_name")) for c in connections if c.get("colo_name")})
+            found.live = f"{live_tunnel.get('status', 'unknown')}, {len(connections)} connection(s)" + (
+                f" ({', '.join(places)})" if places else ""
+            )
+            found.connections = connections
+            if tunnel.ingress == "remote":
+                ingress = api.ingress(tunnel.account_id, tunnel_id)
+        except CloudflareApiError as exc:
+            found.live = f"could not be read: {exc}"
+    rows = [_hostname(site, r.hostname, r.service, tunnel_id, api, ingress) for r in site.routes]
+    return found, rows
+
+
+def _hostname(
+    site: ResolvedSite, hostname: str, origin: str, tunnel_id: str | None, api: CloudflareApi | None,
+    ingress: dict[str, str] | None,
+) -> HostnameStatus:  # fmt: skip
+    tunnel = site.tunnel
+    assert tunnel is not None
+    if tunnel.ingress == "local":
+        rule, rule_ok = "in cloudflared.nix on the host (local ingress: see its file above)", True
+    elif ingress is None:
+        rule, rule_ok = "not checked", None
+    elif hostname not in ingress:
+        rule, rule_ok = "missing from the tunnel's ingress rules", False
+    elif ingress[hostname] != origin:
+        rule, rule_ok = f"routes to {ingress[hostname]}, the stack says {origin}", False
+    else:
+        rule, rule_ok = "routes to the origin", True
+    dns, dns_ok = _dns(site, hostname, tunnel_id, api)
+    ok = None if dns_ok is None or rule_ok is None else dns_ok and rule_ok
+    return HostnameStatus(hostname, origin, dns, rule, ok)
+
+
+def _dns(
+    site: ResolvedSite, hostname: str, tunnel_id: str | None, api: CloudflareApi | None
+) -> tuple[str, bool | None]:
+    tunnel = site.tunnel
+    assert tunnel is not None
+    if api is None or tunnel.account_id is None or tunnel_id is None:
+        return "not checked", None
+    want = f"{tunnel_id}.cfargotunnel.com"
+    zone = max((z for z in tunnel.zones if hostname == z or hostname.endswith("." + z)), key=len, default=None)
+    zone_id = tunnel.zones.get(zone) if zone else None
+    if zone_id is None:
+        return "not checked: the zone has no zoneId in the stack", None
+    try:
+        records = api.dns_records(zone_id, hostname)
+    except CloudflareApiError as exc:
+        return f"could not be read: {exc}", None
+    if not records:
+        return f"no record: the stack says CNAME {want}", False
+    contents = sorted(f"{r.get('type')} {r.get('content')}" for r in records)
+    if contents == [f"CNAME {want}"]:
+        return "CNAME to the tunnel", True
+    return f"points elsewhere ({', '.join(contents)}): the stack says CNAME {want}", False
+
+
+def as_json(value: Any) -> Any:
+    return asdict(value)

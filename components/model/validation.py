@@ -1,0 +1,212 @@
+"""From pydantic's errors to a report a person reads, and every error in one round.
+
+`validated` checks the site's values (pydantic) and, when the only problems are keys
+it does not know, checks the rest of the site as if those keys were absent: the
+unknown key, a clash of uids and a misspelt hostname come in one report, not in three
+rounds. Each pydantic message is said in plain words (`plain`); an unknown key gets a
+"did you mean" from the keys known at its place (difflib); a key of a container that
+was indented one level too little (`nixos:` under `containers:`) is named as that.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from components.errors import ConfigError, Issue
+from components.model.keys import dotted
+from components.model.site import Container, Site
+
+# Patterns of the model's fields, in words.
+PATTERNS = {
+    r"^([0-9a-f]{32}|<[^>]+>)$": "must be 32 lowercase hexadecimal digits, as the Cloudflare dashboard shows the "
+    "id (or a <placeholder> while you have none)",
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$": "must be a UUID as Cloudflare shows it "
+    "(8-4-4-4-12 hexadecimal digits)",
+    r"^[A-Za-z0-9._-]+$": "may only hold letters, digits, '.', '_' and '-'",
+    r"^0[0-7]{3}$": 'must be an octal mode of four digits in quotes, e.g. "0750"',
+    r"^[^\s-][^\s]*$": "must be one word without spaces, not starting with '-'",
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$": "must start with a letter or digit, followed by letters, digits, '.', '_' or '-'",
+    r"^\d+[kmg]?$": "must be a size in bytes, optionally with k, m or g (e.g. 512m)",
+    r"^[A-Za-z_][A-Za-z0-9_]*$": "must be a shell variable name: letters, digits and '_', not starting with a digit",
+}
+
+_SIMPLE = {
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number, without a fraction",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be text (a string)",
+    "dict_type": "must be a mapping (key: value lines)",
+    "model_type": "must be a mapping (key: value lines)",
+    "model_attributes_type": "must be a mapping (key: value lines)",
+    "list_type": "must be a list (lines starting with '- ')",
+    "missing": "is required",
+}
+
+
+def plain(err: ErrorDetails) -> str:
+    """pydantic's message for `err` in plain words, naming what to write instead."""
+    kind, msg, value = err["type"], err["msg"], err.get("input")
+    if kind in ("int_parsing", "int_type") and isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return f"must be a number, not text in quotes: write {value.strip()} without quotes"
+    if kind in ("bool_parsing", "bool_type") and isinstance(value, str) and value.lower() in ("true", "false"):
+        return f"must be true or false, not text in quotes: write {value.lower()} without quotes"
+    if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
+        return f'must be text: write "{value}" in quotes (YAML reads {value} as a number)'
+    if kind == "string_type" and isinstance(value, bool):
+        return f'must be text: write "{str(value).lower()}" in quotes (YAML reads it as true or false)'
+    if kind in ("too_short", "too_long"):
+        bound = (err.get("ctx") or {}).get("min_length" if kind == "too_short" else "max_length")
+        noun = "entry" if bound == 1 else "entries"
+        return f"must have at {'least' if kind == 'too_short' else 'most'} {bound} {noun}"
+    if kind == "string_pattern_mismatch":
+        pattern = str((err.get("ctx") or {}).get("pattern", ""))
+        return PATTERNS.get(pattern, f"does not have the form this key needs (the pattern {pattern})")
+    if kind in _SIMPLE:
+        return _SIMPLE[kind]
+    msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    for lead in ("Input should be", "String should", "Value should", "List should", "Dictionary should"):
+        if msg.startswith(lead):
+            rest = msg[len(lead) :]
+            return ("must be" if lead == "Input should be" else "must") + rest
+    return msg
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    return Site.model_json_schema(by_alias=True)
+
+
+def _nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """`node` with its $ref followed and its alternatives spread out."""
+    defs = _schema().get("$defs", {})
+    if "$ref" in node:
+        node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
+    alternatives = node.get("anyOf") or node.get("oneOf") or node.get("allOf")
+    if alternatives:
+        return [n for alt in alternatives for n in _nodes(alt)]
+    return [node]
+
+
+def known_keys(parts: tuple[int | str, ...]) -> list[str]:
+    """The keys the model knows in the mapping at `parts` ([] when it takes any key)."""
+    nodes = _nodes(_schema())
+    for part in parts:
+        found: list[dict[str, Any]] = []
+        for node in nodes:
+            if isinstance(part, int):
+                items = node.get("items")
+                found += _nodes(items) if isinstance(items, dict) else []
+            elif part in node.get("properties", {}):
+                found += _nodes(node["properties"][part])
+            elif isinstance(node.get("additionalProperties"), dict):
+                found += _nodes(node["additionalProperties"])
+        nodes = found
+    return sorted({key for node in nodes for key in node.get("properties", {})})
+
+
+def meant(parts: tuple[int | str, ...]) -> str | None:
+    """The known key nearest to the unknown key at `parts`, if one is near."""
+    close = difflib.get_close_matches(str(parts[-1]), known_keys(parts[:-1]), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def unknown_key(parts: tuple[int | str, ...]) -> str:
+    """The message of an unknown key: with the nearest known key, or the known ones."""
+    known, close = known_keys(parts[:-1]), meant(parts)
+    if close:
+        return f"is not a known key; did you mean {close}?"
+    return f"is not a known key (known here: {', '.join(known)})" if known else "is not a known key"
+
+
+def _loc(err: ErrorDetails) -> tuple[int | str, ...]:
+    loc = list(err["loc"])
+    # A discriminated union adds the tag (e.g. `ssh`) to the path; users never wrote it.
+    if loc[:2] == ["host", "target"] and len(loc) > 2 and loc[2] in ("local", "ssh"):
+        del loc[2]
+    return tuple(loc)
+
+
+def _container_keys() -> frozenset[str]:
+    return frozenset(f.alias or name for name, f in Container.model_fields.items())
+
+
+def issues(exc: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[Issue]:
+    """Every error of `exc` as an Issue naming its key, in plain words."""
+    out: list[Issue] = []
+    dedented: set[str] = set()
+    for err in exc.errors(include_url=False):
+        parts = _loc(err)
+        if len(parts) >= 2 and parts[0] == "containers" and str(parts[1]) in _container_keys():
+            # `nixos:` written one level too far left: a container named like a container key.
+            key = str(parts[1])
+            if key not in dedented:
+                dedented.add(key)
+                out.append(Issue(
+                    dotted((*prefix, "containers", key)),
+                    f"is a key of a container (`{key}:`), indented one level too little: it reads as a "
+                    f"container named {key}",
+                    has_value=False,
+                    hint=f"indent `{key}:` and everything under it two more spaces, under its container",
+                ))  # fmt: skip
+            continue
+        message = unknown_key(parts) if err["type"] == "extra_forbidden" else plain(err)
+        out.append(Issue(dotted((*prefix, *parts)), message, err.get("input"), has_value=err["type"] != "missing"))
+    return out
+
+
+def _as_meant(data: Any, parts: tuple[int | str, ...]) -> None:
+    """In place: the unknown key at `parts` renamed to the key it nearly spells (when
+    that key is not written too), else removed; so the rest of the site is checked as
+    the author meant it, and a misspelt `podmn` does not also report `podman` missing."""
+    for part in parts[:-1]:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return
+    if not isinstance(data, dict) or parts[-1] not in data:
+        return
+    value = data.pop(parts[-1])
+    close = meant(parts)
+    if close is not None and close not in data:
+        data[close] = value
+
+
+def validated(data: dict[str, Any], source: str, resolve: Callable[[Site], object]) -> Site:
+    """The validated site, or a ConfigError with every problem: pydantic's, and when the
+    only ones are unknown keys, those `resolve` finds in the rest of the site too (each
+    unknown key read as the key it nearly spells, or left out)."""
+    try:
+        return Site.model_validate(data)
+    except ValidationError as exc:
+        found = issues(exc)
+        errors = exc.errors(include_url=False)
+        if any(e["type"] != "extra_forbidden" for e in errors):
+            raise ConfigError(found, source) from None
+        rest = _copy(data)
+        for err in errors:
+            _as_meant(rest, _loc(err))
+    try:
+        resolve(Site.model_validate(rest))
+    except ConfigError as more:
+        found += more.issues
+    except ValidationError:
+        pass  # the keys left carry the errors already reported
+    raise ConfigError(found, source)
+
+
+def _copy(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_copy(v) for v in data]
+    return data

@@ -1,0 +1,96 @@
+"""One owner per module directory (components/host/ownership.py): the manifest names the
+project and stack that wrote it; another stack is refused before anything changes, with
+the owner and the command that hands the directory over; a manifest without owner is
+adopted, and the update says so. Pure plans here; tests/test_ownership_engine.py runs a
+second stack against the dev stack's directory under the real engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from components.errors import HostError
+from components.host.apply import remove
+from components.host.local import LocalTransport
+from components.host.manifest import MANIFEST, manifest_text
+from components.host.ownership import Owner, canonical_target, manifest_owner
+from components.host.plan import Desired, make_plan
+from components.model.module_paths import INDEX
+from components.nixos.layout import index_module
+
+ROOT = "/h"
+DEV = Owner("nixedge", "dev")
+OTHER = Owner("nixedge", "other")
+MODULES = {"containers/a.nix": "{ a = 1; }\n"}
+FILES = {**MODULES, INDEX: index_module("h", MODULES)}
+
+
+def held(owner: Owner | None) -> dict[str, bytes | None]:
+    props = None if owner is None else {**owner.to_props(), "target": "local:/h"}
+    out: dict[str, bytes | None] = {f"{ROOT}/{rel}": text.encode() for rel, text in FILES.items()}
+    out[f"{ROOT}/{MANIFEST}"] = manifest_text("devhost", FILES, (), props)
+    return out
+
+
+def desired(owner: Owner, host: str = "otherhost") -> Desired:
+    return Desired(host=host, root=ROOT, files={INDEX: index_module(host, {})}, owner=owner, target={"path": ROOT})
+
+
+def test_another_stack_is_refused_before_anything_changes() -> None:
+    with pytest.raises(HostError) as caught:
+        make_plan(desired(OTHER), (), (), held(DEV))
+    message = str(caught.value)
+    assert "belongs to stack 'dev' (project nixedge)" in message
+    assert "nothing was changed" in message
+    assert "`nixedge handover --stack other`" in message
+
+
+def test_the_owner_writes_and_keeps_its_name() -> None:
+    plan = make_plan(desired(DEV, "devhost"), FILES.keys(), (), held(DEV))
+    manifest = next(w for w in plan.writes if w.path.endswith(MANIFEST))
+    assert manifest_owner(manifest.content) == DEV
+    assert plan.adopted is None
+
+
+def test_a_manifest_without_owner_is_adopted_and_said() -> None:
+    plan = make_plan(desired(OTHER), (), (), held(None))
+    manifest = next(w for w in plan.writes if w.path.endswith(MANIFEST))
+    assert manifest_owner(manifest.content) == OTHER
+    assert plan.adopted is not None and "adopted the module directory" in plan.adopted
+
+
+def test_destroy_of_a_stack_whose_directory_was_handed_over_leaves_the_new_owner_alone(tmp_path: Path) -> None:
+    (tmp_path / "containers").mkdir()
+    for rel, text in FILES.items():
+        (tmp_path / rel).write_text(text)
+    (tmp_path / MANIFEST).write_bytes(manifest_text("devhost", FILES, (), OTHER.to_props()))
+    remove(LocalTransport(), str(tmp_path), FILES.keys(), (), host="devhost", owner=DEV)
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted([MANIFEST, "a.nix", "default.nix"])
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ({"path": "./.dev-host"}, {"path": ".dev-host/"}),
+        ({"path": ".dev-host/etc/../etc/nixos"}, {"path": ".dev-host/etc/nixos"}),
+        (
+            {"transport": "ssh", "destination": "root@Seminar", "path": "/etc/nixos/nixedge/"},
+            {"transport": "ssh", "destination": "root@seminar", "port": 22, "path": "/etc//nixos/nixedge"},
+        ),
+    ],
+)
+def test_one_target_many_spellings(a: dict[str, object], b: dict[str, object]) -> None:
+    assert canonical_target(a) == canonical_target(b)
+
+
+def test_other_ports_and_users_are_other_targets() -> None:
+    base = {"transport": "ssh", "destination": "root@seminar", "path": "/etc/nixos/nixedge"}
+    assert canonical_target(base) != canonical_target({**base, "port": 2222})
+    assert canonical_target(base) != canonical_target({**base, "path": "/etc/nixos/other"})
+
+
+def test_manifest_records_the_owner() -> None:
+    body = json.loads(manifest_text("devhost", FILES, (), {**DEV.to_props(), "target": "local:/h"}))
+    assert body["owner"] == {"project": "nixedge", "stack": "dev", "target": "local:/h"}

@@ -1,0 +1,91 @@
+"""What `up` prints, under the real engine with a copy of the dev stack: what this update
+did (the modules written, the activation and its last lines), nothing stale when nothing
+changed, no hashes, a map diff (not list-index churn) when a container goes, and no
+output shown as removed when the activation fails."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.test_dev_stack import TARGET, _copy_repo, pulumi
+
+UPTIME = "      uptime:\n"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("output") / "nixedge"
+    root.mkdir()
+    _copy_repo(root)
+    yield root
+
+
+def test_up_says_what_it_did_and_nothing_stale(project: Path) -> None:
+    first = pulumi(project, "up", "--yes").stdout
+    assert "devhost: wrote 5 module(s) (cloudflared.nix, containers/forgejo.nix" in first, first
+    assert "nothing activated (activation mode none)" in first
+    assert not re.search(r"\b[0-9a-f]{64}\b", first), first  # no sha256 lists
+
+    again = pulumi(project, "up", "--yes").stdout
+    assert "wrote" not in again and "module(s)" not in again, again
+    assert not re.search(r"\b[0-9a-f]{64}\b", again), again
+
+
+def test_removing_a_container_shows_the_module_not_index_churn(project: Path) -> None:
+    stack_file = project / "stacks/Pulumi.dev.yaml"
+    text = stack_file.read_text()
+    cut = text[text.index(UPTIME) :]
+    stack_file.write_text(text.replace(cut, ""))
+    try:
+        preview = pulumi(project, "preview", "--diff").stdout
+    finally:
+        stack_file.write_text(text)
+    outputs = preview[preview.index("Outputs:") :] if "Outputs:" in preview else preview
+    assert "containers/uptime.nix" in outputs, preview
+    assert not re.search(r"^\s*[~+-]?\s*\[\d+\]:", outputs, re.MULTILINE), outputs  # no list-index diffs
+
+
+def test_failed_activation_shows_no_output_as_removed(project: Path, tmp_path: Path) -> None:
+    script = tmp_path / "fail.sh"
+    script.write_text("#!/bin/sh\necho building the system\necho 'error: the build failed' >&2\nexit 1\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    stack_file = project / "stacks/Pulumi.dev.yaml"
+    text = stack_file.read_text()
+    failing = text.replace("        mode: none\n", f"        command: [{script}]\n        rollback: [\"true\"]\n")
+    stack_file.write_text(failing.replace("port: 3001", "port: 3002"))
+    try:
+        result = pulumi(project, "up", "--yes", check=False)
+    finally:
+        stack_file.write_text(text)
+    said = result.stdout + result.stderr
+    assert result.returncode != 0, said
+    assert "error: the build failed" in said
+    assert not re.search(r"^\s*-\s+(files|containers|routes)\s*:", said, re.MULTILINE), said
+
+
+def test_destroy_says_what_it_removed_kept_and_what_is_next(project: Path) -> None:
+    pulumi(project, "up", "--yes")
+    foreign = project / TARGET / "hardware-configuration.nix"
+    foreign.write_text("{ }\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+    result = subprocess.run(
+        [".venv/bin/nixedge", "destroy", "--stack", "dev", "--yes"],
+        cwd=project, env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    said = result.stdout
+    assert (
+        "devhost: removed 5 module(s) from " in said
+        and "cloudflared.nix, containers/forgejo.nix, containers/uptime.nix, default.nix, network.nix" in said
+    ), said
+    assert "kept (nixedge did not write them): hardware-configuration.nix" in said, said
+    assert "imports = [ ./nixedge ]" in said and "before the next nixos-rebuild" in said, said
+    assert "git.example.test" in said  # the hostnames it no longer routes
+    assert foreign.read_text() == "{ }\n"
