@@ -7,9 +7,13 @@ leaves the stack keeps running through the host step (`retain_removed`), its ing
 rule goes, and only then does `HostPrune` remove its module and activate the host.
 
 A site of several hosts (`hosts:`, components.model.hosts) runs this once per host: each
-host's resources are named after it as a one-host stack's are, and nothing depends on
-another host, so the engine deploys the hosts in parallel and a failing host rolls back
-alone.
+host's resources are named after it as a one-host stack's are. The DNS records are the
+site's, one per name (components.cloudflare.site_edge): before any resource the program
+reads what Cloudflare holds at those names and stops on a name it may not take. Across
+hosts only two things depend on each other: a route's record waits for the host that
+serves it, and a host that a hostname moves away from keeps its rule until that record
+points at the new host. Otherwise the engine deploys the hosts in parallel and a failing
+host rolls back alone.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from components.stackfile import hosts_from_engine
 
 if TYPE_CHECKING:
     from components.cloudflare.edge import EdgeTunnel
+    from components.cloudflare.site_edge import SiteEdge
 
 
 def source(stack: str) -> str:
@@ -70,16 +75,39 @@ def published_tunnel(site: ResolvedSite, stack: str) -> ResolvedTunnel | None:
     return tunnel
 
 
+def renamed(site: ResolvedSite, name: str) -> pulumi.ResourceOptions:
+    """Aliases from the name the resource had before `host.renamedFrom`'s rename (children
+    named after their parent inherit them)."""
+    if site.renamed_from is None:
+        return pulumi.ResourceOptions()
+    return pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{site.renamed_from}-{name}")])
+
+
+def site_edge(hosts: ResolvedHosts, stack: str) -> SiteEdge | None:
+    """The site's edge across hosts, read at Cloudflare before any resource (None when no
+    host publishes); a name the stack may not take stops the run here."""
+    publishing = [s for s in hosts.hosts if published_tunnel(s, stack) is not None]
+    if not publishing:
+        return None
+    # Imported only here: pulumi_cloudflare costs seconds and ~165 MB to import.
+    from components.cloudflare.site_edge import SiteEdge
+
+    prefixes = {s.host: f"hosts.{s.host}." if hosts.site else "" for s in publishing}
+    try:
+        return SiteEdge(publishing, stack, source(stack), prefixes)
+    except ConfigError as exc:
+        raise pulumi.RunError(str(exc)) from None
+
+
 def edge_tunnel(
     site: ResolvedSite, published: ResolvedTunnel | None
 ) -> tuple[EdgeTunnel | None, dict[str, pulumi.Input[str]]]:
     """The tunnel, and the secrets the host gets from it."""
     if published is None:
         return None, {}
-    # Imported only here: pulumi_cloudflare costs seconds and ~165 MB to import.
     from components.cloudflare.edge import EdgeTunnel
 
-    tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site)
+    tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site, opts=renamed(site, "tunnel"))
     return tunnel, {published.credentials_file: tunnel.credentials}
 
 
@@ -140,23 +168,36 @@ def host_outputs(site: ResolvedSite, files: dict[str, str], host: HostModules, s
 
 def publish(
     site: ResolvedSite,
-    stack: str,
+    sites: SiteEdge,
     tunnel: EdgeTunnel,
     host: HostModules,
     files: dict[str, str],
     activation: ActivationSettings,
 ) -> dict[str, Any]:
-    """The edge after the host, then the prune step after the edge (see the module docstring)."""
+    """The edge after the host, then the prune step after the edge and the host's records
+    (see the module docstring)."""
     from components.cloudflare.edge import Edge
+    from components.cloudflare.site_dns import HostEdge
 
     assert site.tunnel is not None
     edge = Edge(
         f"{site.host}-edge",
         site=site,
-        stack=stack,
         tunnel=tunnel,
         activation=host,
-        dns_imports=dict(site.tunnel.dns_imports) or None,
+        record_ids=sites.record_ids(site.host),
+        after=sites.after(site.host) if site.tunnel.ingress == "remote" else None,
+        opts=renamed(site, "edge"),
+    )
+    config = edge.ingress.config
+    sites.add_host(
+        site.host,
+        HostEdge(
+            cname_target=tunnel.cname_target,
+            after=[host] if config is None else [host, config],
+            imports=dict(site.tunnel.dns_imports),
+            former_names=(site.renamed_from,) if site.renamed_from else (),
+        ),
     )
     HostPrune(
         f"{site.host}-prune",
@@ -165,8 +206,13 @@ def publish(
         keep=sorted(files),
         leaving=host.retained,
         activation=activation,
-        owner=Owner(pulumi.get_project(), stack),
-        opts=pulumi.ResourceOptions(depends_on=[host, edge]),
+        owner=Owner(pulumi.get_project(), pulumi.get_stack()),
+        opts=pulumi.ResourceOptions.merge(
+            renamed(site, "prune"),
+            pulumi.ResourceOptions(
+                depends_on=sites.own_records(site.host).apply(lambda records: [host, edge, *records])
+            ),
+        ),
     )
     return {
         "tunnelId": tunnel.tunnel_id,
@@ -176,11 +222,14 @@ def publish(
     }
 
 
-def deploy(site: ResolvedSite, stack: str, started: str) -> dict[str, Any]:
+def deploy(site: ResolvedSite, stack: str, sites: SiteEdge | None, started: str) -> dict[str, Any]:
     """One host's resources (named after it, as in a one-host stack); its outputs."""
     files = render(site)
     published = published_tunnel(site, stack)
     tunnel, secrets = edge_tunnel(site, published)
+    # With local ingress the rules are in the modules: a hostname moving away keeps its
+    # rule here until its record points at the new host.
+    waits = sites is not None and published is not None and published.ingress == "local"
     activation: ActivationSettings = {
         "command": list(site.activation_command),
         "rollback": list(site.rollback_command),
@@ -197,18 +246,25 @@ def deploy(site: ResolvedSite, stack: str, started: str) -> dict[str, Any]:
         retain_removed=published is not None,
         claims=claims(site) if published is not None else {},
         owner=Owner(pulumi.get_project(), stack),
+        opts=pulumi.ResourceOptions.merge(
+            renamed(site, "modules"),
+            pulumi.ResourceOptions(depends_on=sites.after(site.host)) if waits and sites else None,
+        ),
     )
     outputs = host_outputs(site, files, host, started)
-    if tunnel is not None:
-        outputs.update(publish(site, stack, tunnel, host, files, activation))
+    if tunnel is not None and sites is not None:
+        outputs.update(publish(site, sites, tunnel, host, files, activation))
     return outputs
 
 
 def main() -> None:
     stack = pulumi.get_stack()
     hosts = load_site(stack)
+    sites = site_edge(hosts, stack)
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    outputs = {site.host: deploy(site, stack, started) for site in hosts.hosts}
+    outputs = {site.host: deploy(site, stack, sites, started) for site in hosts.hosts}
+    if sites is not None:
+        sites.register()
     if not hosts.site:
         for key, value in outputs[hosts.names[0]].items():
             pulumi.export(key, value)

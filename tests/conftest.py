@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # plain `pytest` as well as `python -m pytest`
 
-pytest_plugins = ["tests.sshd", "tests.s3server"]
+pytest_plugins = ["tests.sshd", "tests.s3server", "tests.markers"]
 
 VENV_BIN = REPO / ".venv" / "bin"
 PROJECT = "nixedge-test"

@@ -1,7 +1,7 @@
 """Shared by the model's test files (tests/test_model_*.py): the two valid sites that
 every mutation starts from, the keys of their containers, and the report of a mutation.
 
-Not a test module. `seed_site` (tests/nixeval.py) is the seed's home server;
+Not a test module. `seed_site` (tests/site_mutations.py) is the seed's home server;
 `multiservice_site` a small cousin of stacks/Pulumi.homelab.yaml: PostgreSQL in a
 container with network none, a client of it, two CI runners sharing a user, a VPN
 forwarding a UDP port, secrets by reference, a host and a guest origin, an extra DNS
@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from components.errors import Issue
-from tests import nixeval
-from tests.nixeval import Mutation, put, seed_site
+from tests import site_mutations
+from tests.site_mutations import Mutation, put, seed_site
 
 SEED = "seminar.yaml"  # the source each report names
 HOMELAB = "homelab.yaml"
@@ -126,12 +126,12 @@ def runner_users(**user: Any) -> Mutation:
 
 def seed_lines(mutation: Mutation) -> list[str]:
     """The report lines of the seed site after `mutation`."""
-    return nixeval.report_lines(seed_site, mutation, SEED)
+    return site_mutations.report_lines(seed_site, mutation, SEED)
 
 
 def homelab_lines(mutation: Mutation) -> list[str]:
     """The report lines of the multi-service site after `mutation`."""
-    return nixeval.report_lines(multiservice_site, mutation, HOMELAB)
+    return site_mutations.report_lines(multiservice_site, mutation, HOMELAB)
 
 
 Lines = Callable[[Mutation], list[str]]

@@ -4,7 +4,8 @@ A small grammar of its own, from a fixed seed: each file is `config: nixedge:sit
 a few keys whose values come from every class where YAML readers or the engine's second
 pass have differed: signs after 0b/0o, numbers past 64 bits, leading line breaks and
 tabs, %YAML directives, escapes, dates, booleans of YAML 1.1, aliases, odd keys, every
-quoting style and block scalars.
+quoting style, block scalars, flow mappings, plain scalars on two lines, nested
+mappings, comments, CRLF line ends and a byte-order mark.
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ def _value(rng: random.Random, indent: str, anchors: list[str]) -> str:
     ]
     if anchors:
         makers.append(lambda: "*" + rng.choice(anchors))
+    makers += [
+        lambda: "{" + ", ".join(f"{rng.choice(KEYS[:4])}{i}: {_plain(rng) or '~'}" for i in range(2)) + "}",
+        lambda: f"{_plain(rng) or 'x'}\n{indent}  {_plain(rng) or 'y'}",  # a plain scalar on two lines
+        lambda: f"\n{indent}  n{rng.randint(0, 9)}: {_plain(rng)}\n{indent}  m: {_double(rng)}",  # nested mapping
+        lambda: f"{_plain(rng)} # a comment",
+    ]
     text = rng.choice(makers)()
     if rng.random() < 0.15 and not text.startswith("*"):
         name = f"a{len(anchors)}"
@@ -88,7 +95,12 @@ def stack_file(rng: random.Random) -> bytes:
         if anchors and rng.random() < 0.05:
             key = "*" + rng.choice(anchors) + " "
         lines.append(f"    {key}: {_value(rng, '    ', anchors)}")
-    return ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+    text = "\n".join(lines) + rng.choice(["\n", "\n", "\n", "\n...\n", ""])
+    if rng.random() < 0.05:
+        text = text.replace("\n", "\r\n")
+    if rng.random() < 0.03:
+        text = "\ufeff" + text
+    return text.encode("utf-8", "surrogatepass")
 
 
 def generated(seed: int = SEED, count: int = COUNT) -> list[bytes]:

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from components.model import site_from_data
-from tests import nixeval
-from tests.nixeval import Mutation, put, seed_site
+from tests import site_mutations
+from tests.site_mutations import Mutation, put, seed_site
 
 SOURCE = "seminar.yaml"
 A = "containers.atticd"
@@ -40,7 +40,7 @@ NO_VETH = "grants host ports, but network is none: the container has no veth to 
 
 
 def report_lines(mutation: Mutation) -> list[str]:
-    return nixeval.report_lines(seed_site, mutation, SOURCE)
+    return site_mutations.report_lines(seed_site, mutation, SOURCE)
 
 
 def subnet(net: str) -> Mutation:

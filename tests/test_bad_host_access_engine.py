@@ -34,6 +34,8 @@ from tests.test_bad_inputs_engine import (
     stack_text,
 )
 
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = [
     "subnet-127.0.0.0/8",

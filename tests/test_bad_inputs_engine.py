@@ -2,7 +2,7 @@
 and a host that already holds deployed modules keeps them byte for byte.
 
 Table-driven: more than 60 distinct bad stack files, each a small change to the seed's
-site (tests/nixeval.seed_site, with a local target) or a file that is not a stack at
+site (tests/site_mutations.seed_site, with a local target) or a file that is not a stack at
 all: the model's own cases (the exact messages live in tests/test_model_*.py) and
 the ones issue 6 adds: secrets handled wrongly, a route without tunnel or zone, an ssh
 route on atticd, a subnet too small for its containers, network and broadcast
@@ -44,7 +44,9 @@ import pytest
 
 from benchmarks.project import Project, host_resource, log_lines, recording_script
 from benchmarks.sites import stack_yaml
-from tests.nixeval import DELETE, Mutation, put, rename, seed_site
+from tests.site_mutations import DELETE, Mutation, put, rename, seed_site
+
+pytestmark = pytest.mark.engine
 
 FULL = os.environ.get("NIXEDGE_FULL") == "1"
 REPO = Path(__file__).resolve().parents[1]

@@ -27,8 +27,10 @@ from benchmarks.project import log_lines
 from benchmarks.sites import stack_yaml
 from components.errors import ConfigError
 from components.model import site_from_data
-from tests.nixeval import Mutation, put
+from tests.site_mutations import Mutation, put
 from tests.test_bad_inputs_engine import REPO, STACK, Deployed, base_site, deployed
+
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 __all__ = ["deployed"]  # the module fixture: one deployed target for this file's cases
 

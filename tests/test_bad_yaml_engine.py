@@ -3,7 +3,7 @@ with the key named: by `check`, `render`, `diff` and `ssh-config`, and under the
 where a host that already holds deployed modules keeps them byte for byte.
 
 Issue 13, families 5 (review must read what deploy reads) and 6 (crashes). Each case is
-the seed's valid site (tests/nixeval.seed_site) with one construct put in as YAML text,
+the seed's valid site (tests/site_mutations.seed_site) with one construct put in as YAML text,
 or a whole file re-encoded. Every case goes through `check`; the crash family also
 through `render`, `diff` (against a commit holding the valid site) and `ssh-config`;
 a sample through `pulumi preview` (the real engine on a copy of the checkout, the
@@ -33,6 +33,8 @@ import pytest
 from benchmarks.project import log_lines
 from benchmarks.sites import stack_yaml
 from tests.test_bad_inputs_engine import STACK, Deployed, base_site, deployed, names_key
+
+pytestmark = pytest.mark.engine
 
 __all__ = ["deployed"]  # the module-scoped fixture: the seed site, deployed to a local target
 

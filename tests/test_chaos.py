@@ -93,10 +93,14 @@ SERVERS = (*PLUGINS, "ControlPersist")
 CHECK = "scripts/pulumi: "
 """How the lines of scripts/pulumi's backend check start (scripts/state/)."""
 
-pytestmark = pytest.mark.skipif(
-    not (Path(__file__).resolve().parents[1] / ".venv" / "bin" / "pulumi").exists(),
-    reason="no Pulumi CLI in .venv/bin: run scripts/setup",
-)
+pytestmark = [
+    pytest.mark.engine,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (Path(__file__).resolve().parents[1] / ".venv" / "bin" / "pulumi").exists(),
+        reason="no Pulumi CLI in .venv/bin: run scripts/setup",
+    ),
+]
 
 
 # -- processes ---------------------------------------------------------------------------

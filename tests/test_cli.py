@@ -16,7 +16,8 @@ from pathlib import Path
 import yaml
 
 from components.commands.schema import schema_text
-from tests.nixeval import REPO, TESTS, rename_container, seed_site, set_key
+from tests.paths import REPO, TESTS
+from tests.site_mutations import rename_container, seed_site, set_key
 
 PYTHON = sys.executable
 

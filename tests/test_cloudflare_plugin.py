@@ -36,7 +36,9 @@ import pytest
 from benchmarks.project import Project
 from benchmarks.sites import stack_yaml
 from scripts.wrapper import cloudflare_plugin
-from tests.nixeval import seed_site
+from tests.site_mutations import seed_site
+
+pytestmark = pytest.mark.engine
 
 REPO = Path(__file__).resolve().parents[1]
 

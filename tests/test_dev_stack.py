@@ -20,6 +20,8 @@ import pytest
 from components.nixos.render import render
 from components.stackfile import load_stack
 
+pytestmark = pytest.mark.engine
+
 REPO = Path(__file__).resolve().parents[1]
 TARGET = Path(".dev-host/etc/nixos/nixedge")
 

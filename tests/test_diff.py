@@ -26,6 +26,16 @@ SEMINAR = REPO / "stacks" / "Pulumi.seminar.yaml"
 STACK = Path("stacks") / "Pulumi.seminar.yaml"
 
 
+@pytest.fixture(autouse=True)
+def no_cli(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`diff` asks the Pulumi CLI for its reading when there is one; only the tests marked
+    `engine` do, so that the fast subset (`-m "not engine"`) runs no engine."""
+    if request.node.get_closest_marker("engine") is None:
+        from components.stackfile import cli_config
+
+        monkeypatch.setattr(cli_config, "engine_cli", lambda: None)
+
+
 def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
 
@@ -207,6 +217,15 @@ def test_diff_stops_where_the_engine_reads_the_file_otherwise(
     monkeypatch.setattr(agree, "engine_reading", lambda data, cli=None: cli_config.EngineReading(refused="boom"))
     code, out, err = _diff(repo, capsys)
     assert code == 2 and "is refused by the Pulumi engine, which `check` accepts: boom" in err, err
+
+
+@pytest.mark.engine
+def test_diff_passes_where_the_engine_reads_the_file_as_check_does(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit(repo, lambda site: site["containers"]["forgejo"].update(stateVersion="24.11"))
+    code, _, err = _diff(repo, capsys)
+    assert code == 1, err  # a change, read alike by the CLI: no error
 
 
 @pytest.mark.engine

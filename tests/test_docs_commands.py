@@ -23,6 +23,11 @@ Conventions in the documents:
   that needs what this machine may not have (a download from outside a package
   registry). The reason in parentheses is required.
 
+docs/sites.md and docs/migrating.md run with the stand-in Cloudflare plugin
+(tests.cloudflare_plugin_standin) first on PATH, so their recipes publish at its
+account; docs/sites.md's lab keeps its hosts' credentials below /run/nixedge-lab (the
+model refuses a secrets directory in /tmp), which the test empties before and after.
+
 docs/ssh-hosts.md runs against a real OpenSSH server on 127.0.0.1 (tests.sshd) that it
 reaches as `ssh lab`: an `ssh` first on PATH adds `-F` with the server's client config
 under `Host lab`, the test's stand-in for the reader's ~/.ssh/config. The "host" is this
@@ -51,6 +56,8 @@ import pytest
 
 from tests.sshd import ALIAS, SshServer
 
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
 REPO = Path(__file__).resolve().parent.parent
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 SHELLS = frozenset({"sh", "bash", "shell"})
@@ -62,6 +69,11 @@ SSH_DOC = "docs/ssh-hosts.md"
 SSH_HOST = "lab"
 REHEARSAL = Path("/tmp/nixedge-rehearsal")
 """Where docs/ssh-hosts.md writes on the "host"; the test owns it."""
+STANDIN_DOCS = frozenset({"docs/sites.md", "docs/migrating.md"})
+"""Documents whose commands publish at the stand-in Cloudflare account."""
+STANDIN_ZONES = {"example.net": "fedcba9876543210fedcba9876543210"}
+LAB_SECRETS = Path("/run/nixedge-lab")
+"""Where docs/sites.md's lab hosts keep their credentials; the test owns it."""
 TIMEOUT = 300.0
 """Seconds one command may take (a first `scripts/pulumi` may run scripts/setup)."""
 
@@ -267,15 +279,20 @@ def ssh_stand_in(server: SshServer, bin_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def rehearsal_dir() -> Iterator[None]:
-    """One run at a time owns /tmp/nixedge-rehearsal; it is empty before and after."""
-    with open(Path("/tmp/nixedge-doc-test.lock"), "w") as lock:
+def owned_dir(path: Path) -> Iterator[None]:
+    """One run at a time owns `path`; it is empty before and after."""
+    with open(Path(f"/tmp/nixedge-doc-test{'-' + path.name if path != REHEARSAL else ''}.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        shutil.rmtree(REHEARSAL, ignore_errors=True)
+        shutil.rmtree(path, ignore_errors=True)
         try:
             yield
         finally:
-            shutil.rmtree(REHEARSAL, ignore_errors=True)
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def rehearsal_dir() -> contextlib.AbstractContextManager[None]:
+    """One run at a time owns /tmp/nixedge-rehearsal; it is empty before and after."""
+    return owned_dir(REHEARSAL)
 
 
 def _lines(text: str) -> list[str]:
@@ -318,6 +335,13 @@ def test_document_commands_run(document: Path, tmp_path: Path, request: pytest.F
         ssh_stand_in(server, tmp_path / "ssh-bin")
         env["PATH"] = f"{tmp_path / 'ssh-bin'}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}"
         guard = rehearsal_dir()
+    if name in STANDIN_DOCS:
+        from tests.cloudflare_plugin_standin import install
+
+        standin = install(tmp_path / "standin-bin", tmp_path / "cloudflare.json", STANDIN_ZONES)
+        env["PATH"] = f"{standin.bin}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}"
+        env.update(standin.env)
+        guard = owned_dir(LAB_SECRETS)
     with guard:
         shell = Shell(root, env, scratch)
         try:

@@ -13,7 +13,7 @@ import sys
 
 from components.commands.reference import COMMAND, REFERENCE_PATH, reference_text
 from components.commands.schema import site_schema
-from tests.nixeval import REPO
+from tests.paths import REPO
 
 
 def test_committed_reference_is_current() -> None:

@@ -15,12 +15,15 @@ import base64
 import pickle
 from typing import Any
 
+import pytest
 from pulumi import automation as auto
 
 from components.host.manifest import MANIFEST
 from components.legacy import MOVED
 from tests.test_host_engine import changes
 from tests.test_host_prune_engine import Site, site  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.engine
 
 # Exactly what `scripts/pulumi stack export --stack dev` showed for a dev stack deployed
 # before the move (`__provider` of `devhost-modules`).

@@ -29,6 +29,8 @@ from components.host.manifest import MANIFEST
 from tests.conftest import PROJECT, VENV_BIN, Engine, HostSpec
 from tests.sshd import SshServer
 
+pytestmark = pytest.mark.engine
+
 SECRET = "cf-tunnel-token-move-51c0"
 FILES = {
     "default.nix": "{\n  imports = [ ./containers/forgejo.nix ];\n}\n",

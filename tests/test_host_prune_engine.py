@@ -17,6 +17,8 @@ from components.nixos.layout import index_module
 from tests.conftest import Engine
 from tests.test_host_engine import changes
 
+pytestmark = pytest.mark.engine
+
 MODULE = '{{ ... }}:\n{{\n  containers.{name}.localAddress = "{address}";\n}}\n'
 ADDRESSES = {"forgejo": "192.168.100.11", "uptime": "192.168.100.13", "kuma": "192.168.100.15"}
 

@@ -23,6 +23,8 @@ from components.model.claims import OriginCheck
 from tests.conftest import Engine, HostSpec, closed_port, log_lines, recording_command
 from tests.sshd import SshServer
 
+pytestmark = pytest.mark.engine
+
 SECRET = "ssh-tunnel-token-77aa01"
 
 

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from components.errors import ConfigError
 from components.model import site_from_data
 from components.nixos.render import render
-from tests.nixeval import eval_modules, parse_files, seed_site, set_key, write_tree
+from tests.nixeval import eval_modules, parse_files, write_tree
+from tests.site_mutations import seed_site, set_key
 
 READ_SHADOW = '${builtins.readFile "/etc/shadow"}'
 NASTY = [

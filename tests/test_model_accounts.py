@@ -26,7 +26,7 @@ from tests.model_cases import (
     multiservice_site,
     seed_lines,
 )
-from tests.nixeval import Mutation, put, set_key
+from tests.site_mutations import Mutation, put, set_key
 
 seed = seed_lines
 homelab = homelab_lines

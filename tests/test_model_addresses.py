@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.model_cases import FJ, PG, A, F, homelab_lines, seed_lines
-from tests.nixeval import DELETE, Mutation, put
+from tests.site_mutations import DELETE, Mutation, put
 
 NONE_ADDRESS = "is set, but network is none (a private network without addresses)"
 

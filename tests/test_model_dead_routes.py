@@ -15,7 +15,7 @@ import pytest
 
 from components.model import site_from_data
 from tests.model_cases import HOMELAB, SEED, A, F, Lines, case, err, homelab_lines, multiservice_site, seed_lines
-from tests.nixeval import Mutation, put, seed_site, set_key
+from tests.site_mutations import Mutation, put, seed_site, set_key
 
 seed = seed_lines
 homelab = homelab_lines

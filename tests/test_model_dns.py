@@ -16,7 +16,7 @@ import pytest
 from components.model import site_from_data
 from components.stackfile import load_stack
 from tests.model_cases import FJ, HOMELAB, NOT_IN_ZONE, REC, homelab_lines, multiservice_site
-from tests.nixeval import Mutation, put, set_key
+from tests.site_mutations import Mutation, put, set_key
 
 HOMELAB_CASES = [
     pytest.param(
@@ -116,7 +116,7 @@ HOMELAB_CASES = [
                 "one (got: '0123456789abcdef0123456789abcdef')"
             ),
             (
-                "  Hint: adopt them one by one with `pulumi import` (docs/migrating.md, A record added later), "
+                "  Hint: adopt them one by one with `scripts/pulumi import` (docs/migrating.md, A record added later), "
                 "or delete them at Cloudflare and let nixedge create them"
             ),
         ],
@@ -257,7 +257,8 @@ RECORD_ID = "0123456789abcdef" * 2
 def test_every_record_of_the_stack_can_be_adopted(import_id: str) -> None:
     """A route's hostname and the name of a further record (A, unproxied) alike."""
     data = multiservice_site()
-    set_key(data, "tunnel.dnsImports", {"git.example.org": import_id, "vpn.example.org": import_id})
+    other = import_id.replace("0123", "4567")  # each record its own id (one id adopts one record)
+    set_key(data, "tunnel.dnsImports", {"git.example.org": import_id, "vpn.example.org": other})
     tunnel = site_from_data(data, HOMELAB).tunnel
     assert tunnel is not None
-    assert dict(tunnel.dns_imports) == {"git.example.org": import_id, "vpn.example.org": import_id}
+    assert dict(tunnel.dns_imports) == {"git.example.org": import_id, "vpn.example.org": other}

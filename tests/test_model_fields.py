@@ -12,7 +12,7 @@ import datetime
 import pytest
 
 from tests.model_cases import A, seed_lines
-from tests.nixeval import DELETE, Mutation, put
+from tests.site_mutations import DELETE, Mutation, put
 
 SEED_CASES = [
     pytest.param(

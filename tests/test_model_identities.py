@@ -25,7 +25,7 @@ from tests.model_cases import (
     runner_users,
     seed_lines,
 )
-from tests.nixeval import Mutation, put, rename, rename_container, seed_site, set_key
+from tests.site_mutations import Mutation, put, rename, rename_container, seed_site, set_key
 
 NAME_RULE = (
     "must be a valid NixOS container name: 1-63 lowercase letters, digits or '-', "

@@ -13,7 +13,7 @@ import pytest
 
 from components.model import site_from_data
 from tests.model_cases import FJ, HOMELAB, PG, R1, R2, VPN, homelab_lines, multiservice_site
-from tests.nixeval import DELETE, Mutation, put, set_key
+from tests.site_mutations import DELETE, Mutation, put, set_key
 
 PEER_AUTH = "shifts the container's uids, but PostgreSQL peer authentication compares them with the host's"
 PEER_HINT = "  Hint: use privateUsers: identity (or no) for PostgreSQL and its clients"

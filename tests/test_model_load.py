@@ -15,9 +15,10 @@ import yaml
 
 from components.errors import ConfigError
 from components.model import site_from_data
+from components.model.releases import DEFAULT_RELEASE
 from components.stackfile import load_stack
 from tests.model_cases import FJ, HOMELAB, PG, R2, REC, SEED, A, F, homelab_lines, multiservice_site
-from tests.nixeval import Mutation, put, seed_site, set_key
+from tests.site_mutations import Mutation, put, seed_site, set_key
 
 MODULE_PATH = "must be a relative path to a .nix file inside the project, without '..', e.g. 'modules/runner.nix'"
 FLAKE = "a flake module is 'flake:<input>.<attribute path>', e.g. 'flake:sops-nix.nixosModules.sops'"
@@ -293,6 +294,25 @@ def test_base_site_is_not_shared_between_cases() -> None:
     first = multiservice_site()
     first["containers"]["runner1"]["secrets"].append("x")
     assert multiservice_site()["containers"]["runner1"]["secrets"] == ["runner-token"]
+
+
+def test_the_model_takes_module_texts_and_reads_no_file() -> None:
+    """The model gets the module texts (components/stackfile reads them): a complete site,
+    module files and NixOS release included, with no project directory to read."""
+    from components.model import Unreadable
+
+    data = multiservice_site()
+    set_key(data, f"{R2}.imports", ["modules/runner.nix", "modules/gone.nix"])
+    module = "{ ... }: { }\n"
+    with pytest.raises(ConfigError) as info:
+        site_from_data(data, HOMELAB, {"modules/runner.nix": module, "modules/gone.nix": Unreadable("Gone")})
+    assert [str(i) for i in info.value.issues] == [
+        f"{R2}.imports[1]: cannot be read from the project: Gone (got: 'modules/gone.nix')"
+    ]
+    set_key(data, f"{R2}.imports", ["modules/runner.nix"])
+    site = site_from_data(data, HOMELAB, {"modules/runner.nix": module})
+    assert site.module_files == (("modules/runner.nix", module),)
+    assert site.nixos_release == data["host"].get("nixosRelease", DEFAULT_RELEASE)
 
 
 @pytest.mark.parametrize(("key", "shown"), [("1", "1"), ("0", "0"), ("true", "true"), ("false", "false")])

@@ -12,7 +12,7 @@ import pytest
 
 from components.model import site_from_data
 from tests.model_cases import R2, SEED, A, F, homelab_lines, seed_lines
-from tests.nixeval import Mutation, put, seed_site, set_key
+from tests.site_mutations import Mutation, put, seed_site, set_key
 
 SENSITIVE = "is a sensitive host path; mounting it gives the container power over the host"
 SAFE_PATH_MESSAGE = (

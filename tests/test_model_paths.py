@@ -29,7 +29,7 @@ from tests.model_cases import (
     multiservice_site,
     seed_lines,
 )
-from tests.nixeval import Mutation, put, seed_site, set_key
+from tests.site_mutations import Mutation, put, seed_site, set_key
 
 SENSITIVE = "is a sensitive host path; mounting it gives the container power over the host"
 STATE_SENSITIVE = "is a sensitive host path; use a directory of its own such as /var/lib/<app>"
@@ -770,7 +770,7 @@ CASES = [
         put(("host.secretsDir", "/dev/shm/nixedge")),
         *err(
             "host.secretsDir",
-            "is in /dev, which NixOS or another owner keeps: no private place for nixedge's files",
+            "is in /dev/shm, where every user of the host may plant files before nixedge writes",
             "/dev/shm/nixedge",
             KEEP_SECRETS_DIR,
         ),

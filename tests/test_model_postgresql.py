@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.model_cases import FJ, PG, A, homelab_lines, multiservice_site, seed_lines
-from tests.nixeval import DELETE, Mutation, put
+from tests.site_mutations import DELETE, Mutation, put
 
 SEED_CASES = [
     pytest.param(

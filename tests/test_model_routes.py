@@ -15,7 +15,7 @@ import pytest
 from components.model import site_from_data
 from components.model.resolved import IngressRule
 from tests.model_cases import FJ, HOMELAB, NOT_IN_ZONE, PG, R2, SEED, A, F, homelab_lines, multiservice_site, seed_lines
-from tests.nixeval import DELETE, Mutation, put, seed_site, set_key
+from tests.site_mutations import DELETE, Mutation, put, seed_site, set_key
 
 NO_TUNNEL = "needs a tunnel to be published, but the site has no `tunnel`"
 NO_ROUTE = "cannot be served: the container has network none, so no address to route to"

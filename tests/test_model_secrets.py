@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.model_cases import FJ, R1, R2, TOKEN_FILE, homelab_lines
-from tests.nixeval import DELETE, Mutation, put
+from tests.site_mutations import DELETE, Mutation, put
 
 UNKNOWN_SECRET = "names no secret of the site's secrets (garage-rpc, runner-token)"
 

@@ -153,3 +153,10 @@ def test_a_local_target_with_a_tilde_is_refused(path: str) -> None:
         ("host.target.path: must not contain '~': nothing expands it, so it would be a directory named '~'; "
         "write the full path")
     ]
+
+
+def test_the_project_directory_itself_holds_every_relative_target() -> None:
+    here, below = target_identity(local(".")), target_identity(local("./out/a"))
+    assert (here.path, below.path) == (".", "out/a")
+    assert overlap(below, here) == "inside" and overlap(here, below) == "holds"
+    assert overlap(target_identity(local("out")), target_identity(local("/out"))) is None  # relative is not absolute

@@ -34,7 +34,8 @@ from components.errors import ConfigError
 from components.nixos.render import render
 from components.stackfile import read_stack_file, site_in_project
 from tests import nixpkgs_requirements as req
-from tests.nixeval import REPO, eval_modules, parse_files, write_tree
+from tests.nixeval import eval_modules, parse_files, write_tree
+from tests.paths import REPO
 
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 HEREDOC = re.compile(r"^cat (>>?) (stacks/Pulumi\.[a-z0-9-]+\.yaml) <<'EOF'\n(.*?)^EOF$", re.MULTILINE | re.DOTALL)

@@ -26,7 +26,9 @@ from components.model import ResolvedSite, site_from_data
 from components.model.claims import claims, origin_checks
 from components.nixos.render import render
 from components.stackfile import read_stack_file
-from tests.nixeval import DELETE, REPO, TESTS, Mutation, eval_modules, parse_files, put, report_lines, write_tree
+from tests.nixeval import eval_modules, parse_files, write_tree
+from tests.paths import REPO, TESTS
+from tests.site_mutations import DELETE, Mutation, put, report_lines
 from tests.test_diff import _diff, _edit, _git, repo  # noqa: F401 (repo: a fixture, used by name)
 
 GOLDEN = TESTS / "golden" / "apps"

@@ -19,6 +19,8 @@ from benchmarks.sites import stack_yaml
 from components.host.manifest import MANIFEST
 from components.stackfile import read_stack_file
 
+pytestmark = pytest.mark.engine
+
 REPO = Path(__file__).resolve().parents[1]
 STACK = "ociapps"
 MODULE = "oci-containers/whoami.nix"

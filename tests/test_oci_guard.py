@@ -21,7 +21,8 @@ from components.model import podman, site_from_data
 from components.model.checks.isolation import MODULE_SYSTEM_KEYS
 from components.nixos.render import render
 from components.stackfile import read_stack_file
-from tests.nixeval import DELETE, REPO, Mutation, put, report_lines
+from tests.paths import REPO
+from tests.site_mutations import DELETE, Mutation, put, report_lines
 
 W = "ociContainers.whoami"
 U = "containers.uptime"
@@ -383,7 +384,10 @@ ORDER_AND_LIMITS = [
     ),
     pytest.param(
         put((f"{W}.resources.cpus", 0.001)),
-        [f"{W}.resources.cpus: Input should be greater than or equal to 0.01 (got: 0.001)"],
+        [
+            (f"{W}.resources.cpus: is below 0.01 CPUs: the kernel's smallest CPU quota is 1 ms per 100 ms, so "
+            "Podman cannot start the app with it; e.g. 0.5 (got: 0.001)")
+        ],
         id="cpus-below-the-kernels-quota",
     ),
 ]
@@ -660,3 +664,20 @@ def test_each_podman_account_is_refused(name: str, field: str) -> None:
         f"containers as root (got: '{name}')"),
         OWN,
     ]
+
+
+def test_the_edges_of_the_limits_pass() -> None:
+    """The last values that work: 0.01 CPUs, adjacent privateUsers ranges, mode 0700."""
+    data = base()
+    data["ociContainers"]["whoami"]["resources"]["cpus"] = 0.01
+    data["ociContainers"]["whoami"]["stateDirMode"] = "0700"
+    data["containers"]["uptime"]["privateUsers"] = 524288
+    data["containers"]["b"] = {
+        "app": "generic",
+        "user": {"name": "b", "uid": 2003, "gid": 2003},
+        "stateVersion": "25.05",
+        "privateUsers": 524288 + 65536,
+    }
+    site = site_from_data(data, "apps")
+    assert site.oci_containers[0].options[-1] == "--cpus=0.01"
+    assert site.container("b").isolation.private_users == 589824

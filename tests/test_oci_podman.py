@@ -3,7 +3,8 @@ by scripts/setup). This file proves:
 
 - the rendered `nixedge-podman-network.service` of every example stack with OCI apps,
   evaluated from the rendered network.nix, runs against rootful Podman: the network is
-  created with the planned subnet and gateway, and a second run leaves it as it is;
+  created with the planned subnet and gateway, a second run leaves it as it is (same
+  id), and a network of its name left on another subnet is replaced;
 - the plan nixedge shipped before (10.88.50.0/24, inside Podman's default network
   10.88.0.0/16) is refused by Podman itself ("already used"), and by `check` first,
   with the key named.
@@ -30,8 +31,9 @@ from components.model.hosts import hosts_from_data
 from components.model.resolved import PodmanNet, ResolvedSite
 from components.nixos.oci import network_script
 from components.nixos.render import render
-from components.stackfile import read_stack_file
-from tests.nixeval import REPO, eval_modules, write_tree
+from components.stackfile import load_hosts, read_stack_file
+from tests.nixeval import eval_modules, write_tree
+from tests.paths import REPO
 
 NAME = f"nixedge-test-{os.getpid()}"
 LOCK = Path("/tmp/nixedge-podman-test.lock")  # one run at a time on this machine: subnets are global
@@ -76,7 +78,7 @@ def _run(script: str) -> subprocess.CompletedProcess[str]:
 def _stacks_with_oci() -> list[tuple[str, ResolvedSite]]:
     out = []
     for path in sorted((REPO / "stacks").glob("Pulumi.*.yaml")):
-        for site in hosts_from_data(read_stack_file(path), str(path)).hosts:
+        for site in load_hosts(config_file=path).hosts:
             if site.podman is not None:
                 out.append((f"{path.name}:{site.host}", site))
     return out
@@ -104,9 +106,20 @@ def test_the_rendered_network_unit_runs_against_podman(
     assert first.returncode == 0, f"{name}: {first.stderr}"
     inspect = _podman("network", "inspect", NAME, "--format", "{{range .Subnets}}{{.Subnet}} {{.Gateway}}{{end}}")
     assert inspect.stdout.strip() == f"{site.podman.subnet} {site.podman.gateway}", inspect.stderr
+    created = _podman("network", "inspect", NAME, "--format", "{{.ID}}").stdout.strip()
     again = _run(script)  # the unit runs at every boot: an existing network of the plan stays
-    assert again.returncode == 0 and "podman network create" not in again.stderr, again.stderr
-    assert _podman("network", "exists", NAME).returncode == 0
+    assert again.returncode == 0, again.stderr
+    assert _podman("network", "inspect", NAME, "--format", "{{.ID}}").stdout.strip() == created != ""
+
+
+def test_a_network_left_from_another_plan_is_replaced(podman: None) -> None:
+    """The unit removes a network of its name on another subnet and creates the planned one."""
+    _podman("network", "rm", "--force", NAME)
+    assert _podman("network", "create", "--subnet=10.79.0.0/24", NAME).returncode == 0
+    result = _run(_own_name(network_script(PodmanNet("10.80.0.0/24", "10.80.0.1"))))
+    assert result.returncode == 0, result.stderr
+    inspect = _podman("network", "inspect", NAME, "--format", "{{range .Subnets}}{{.Subnet}}{{end}}")
+    assert inspect.stdout.strip() == "10.80.0.0/24"
 
 
 def test_the_old_plan_is_refused_by_check_before_podman_refuses_it(podman: None) -> None:

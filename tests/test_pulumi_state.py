@@ -30,6 +30,8 @@ from scripts.state import files as backend_files
 from scripts.state import machine
 from scripts.state.check import Check
 
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
 STACK = "dev"
 TARGET = Path(".dev-host/etc/nixos/nixedge")
 

@@ -19,7 +19,8 @@ import pytest
 
 from components.nixos.render import render
 from components.stackfile import load_stack
-from tests.nixeval import TESTS, parse_files
+from tests.nixeval import parse_files
+from tests.paths import TESTS
 
 GOLDEN = TESTS / "golden" / "seminar"
 

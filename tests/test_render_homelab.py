@@ -30,7 +30,8 @@ import pytest
 from components.model import ResolvedSite
 from components.nixos.render import render
 from components.stackfile import load_stack
-from tests.nixeval import REPO, TESTS, eval_modules, parse_files, write_tree
+from tests.nixeval import eval_modules, parse_files, write_tree
+from tests.paths import REPO, TESTS
 
 GOLDEN = TESTS / "golden" / "homelab"
 DOC = REPO / "docs" / "multi-service.md"

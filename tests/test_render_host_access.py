@@ -20,7 +20,8 @@ import pytest
 from components.model import site_from_data
 from components.nixos.render import network_module, render
 from components.stackfile import load_stack
-from tests.nixeval import eval_modules, parse_files, seed_site, write_tree
+from tests.nixeval import eval_modules, parse_files, write_tree
+from tests.site_mutations import seed_site
 
 HEADER = (
     "# Container network 192.168.100.0/24 and shared services\n"

@@ -24,7 +24,8 @@ from components.model import ResolvedSite, site_from_data
 from components.model.releases import DEFAULT_RELEASE, RELEASES
 from components.nixos.render import render
 from components.stackfile import load_stack
-from tests.nixeval import eval_modules, parse_files, seed_site, write_tree
+from tests.nixeval import eval_modules, parse_files, write_tree
+from tests.site_mutations import seed_site
 
 
 def at(site: ResolvedSite, release: str) -> ResolvedSite:

@@ -18,7 +18,9 @@ import pytest
 from components.model import site_from_data
 from components.nixos.render import render
 from components.stackfile import load_stack
-from tests.nixeval import REPO, eval_modules, parse_files, seed_site, set_key, write_tree
+from tests.nixeval import eval_modules, parse_files, write_tree
+from tests.paths import REPO
+from tests.site_mutations import seed_site, set_key
 
 SEMINAR_FILES = [
     "cloudflared.nix",

@@ -19,7 +19,7 @@ from benchmarks.project import Project
 from benchmarks.sites import stack_yaml
 from tests.test_bad_inputs_engine import base_site
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 STACK = "review"
 

@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from components.commands.schema import SCHEMA_PATH, schema_text
-from tests.nixeval import REPO, seed_site, set_key
+from tests.paths import REPO
+from tests.site_mutations import seed_site, set_key
 
 STACKS = sorted((REPO / "stacks").glob("Pulumi.*.yaml"))
 

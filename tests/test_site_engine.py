@@ -21,6 +21,8 @@ from tests.conftest import REPO, Engine
 from tests.edge_mocks import DYNAMIC_TYPE
 from tests.test_host_engine import changes
 
+pytestmark = pytest.mark.engine
+
 HOSTS = ("alpha", "beta", "gamma")
 
 

@@ -4,8 +4,9 @@
 (components/stackfile) and by the pinned engine (`pulumi config --json --config-file
 FILE`, the engine's own reading of a stack file, in one temporary project and stack;
 two at a time). Every file `check` accepts must be read by the engine to the same value,
-types included; a file the engine refuses must be refused by `check` too. About 60 s on
-2 busy cores (docs/testing.md).
+types included; a file the engine refuses must be refused by `check` too. Measured: 95 s
+to 205 s on 2 cores shared with other jobs (load average 12 to 14); of the 520 files
+`check` accepts 126 and the engine refuses 219 (docs/testing.md).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from components.stackfile import read_stack_bytes
 from components.stackfile.agree import first_difference
 from tests.stack_fuzz import CLASSES, COUNT, SEED, generated
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
 PULUMI = REPO / ".venv" / "bin" / "pulumi"
@@ -105,5 +106,6 @@ def test_no_file_check_accepts_is_read_differently_by_the_engine(readings: list[
     assert not differ, f"{len(differ)} files:\n" + "\n".join(differ[:20])
     accepted = sum(ours is not REFUSED for _, ours, _ in readings)
     refused_by_engine = sum(theirs is REFUSED for _, _, theirs in readings)
+    print(f"fuzz: {len(readings)} files; check accepts {accepted}; the engine refuses {refused_by_engine}")
     # Both outcomes are common, so the comparison is not vacuous.
     assert accepted >= 100 and refused_by_engine >= 25, (accepted, refused_by_engine)

@@ -37,6 +37,8 @@ from components.stackfile import read_stack_file
 from components.stackfile.agree import first_difference
 from tests.yaml_corpus import CORPUS, DIFFER, REFUSED, SAME, Entry
 
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
 REPO = Path(__file__).resolve().parents[1]
 STACKS = ("corpus-a", "corpus-b")  # two stacks, so that two engine runs go at once
 

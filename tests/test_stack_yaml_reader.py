@@ -117,8 +117,10 @@ def test_a_date_the_engine_passes_unchanged_is_not_said_to_be_reformatted() -> N
 
 
 def test_a_prefixed_number_past_64_bits_is_said_to_be_text_not_rounded() -> None:
-    message = refusal("a: 0x10000000000000000\n")[1]
-    assert message == "is beyond 64 bits: Pulumi reads 0x10000000000000000 as text, YAML readers as a number"
+    text = "0x10000000000000000"
+    expected = f"is beyond 64 bits: Pulumi reads {text} as text, YAML 1.1 and 1.2 readers as a number"
+    assert refusal(f"a: {text}\n")[1] == expected
+    assert "YAML 1.2 readers as a number" in refusal("a: 0o2000000000000000000000\n")[1]  # text to PyYAML
     assert "rounded to 18446744073709552000" in refusal("a: 18446744073709551616\n")[1]  # a decimal: a float
 
 

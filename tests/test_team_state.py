@@ -37,6 +37,8 @@ from scripts.wrapper.paths import project_name
 from tests.s3server import S3Server
 from tests.test_docs_commands import copy_repo
 
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 240.0
 """Seconds one Pulumi command may take (a dev `up` takes about 3 s on a quiet machine)."""

@@ -16,13 +16,14 @@ import typing
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from components.model import site_from_data
 from components.model.site import Site
 from components.model.types import ContainerName
 from components.model.workloads import KINDS, Workload, run, workloads
 from components.stackfile import read_stack_file
-from tests.nixeval import REPO
+from tests.paths import REPO
 
 
 def _workload_fields() -> set[str]:
@@ -41,10 +42,34 @@ def test_every_kind_of_the_site_model_is_registered() -> None:
     assert set(KINDS) == fields, "register the facts of each kind in components.model.workloads.KINDS"
 
 
+# What makes a model a workload, whatever holds it: it runs as someone, has an address
+# or is routed to.
+WORKLOAD_MARKS = {"user", "address", "routes", "host_address"}
+
+
+def _models_with_workload_fields(model: type[BaseModel] = Site) -> set[str]:
+    """Fields of `model` holding models (in a mapping or a list) that look like workloads."""
+    found = set()
+    for name, info in model.model_fields.items():
+        args = typing.get_args(info.annotation)
+        for item in args[-1:]:
+            if isinstance(item, type) and issubclass(item, BaseModel) and WORKLOAD_MARKS & set(item.model_fields):
+                found.add(name)
+    return found
+
+
+def test_every_field_that_holds_workload_like_models_is_registered() -> None:
+    """A kind keyed by something else than ContainerName, or held in a list, is found too."""
+    assert _models_with_workload_fields() <= set(KINDS)
+
+
 def test_the_finder_sees_a_new_kind() -> None:
     """The finder is not a list: a model with one more workload field shows it."""
     from pydantic import create_model
 
+    vm = create_model("MicroVm", address=(str, ...))
+    listed = create_model("Listed", __base__=Site, vms=(list[vm], []))  # type: ignore[valid-type]
+    assert "vms" in _models_with_workload_fields(listed)
     extended = create_model("Extended", __base__=Site, microvms=(dict[ContainerName, int], {}))
     assert "microvms" in {
         n

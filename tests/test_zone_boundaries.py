@@ -11,7 +11,7 @@ Each rule here had a hand-made bug that no other test caught:
 - two containers that share a user must agree on every part of it: a gid alone that
   differs is refused, with one message naming that key.
 
-Each case starts from the seed's valid site (tests.nixeval.seed_site).
+Each case starts from the seed's valid site (tests.site_mutations.seed_site).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from components.model import site_from_data
-from tests import nixeval
-from tests.nixeval import Mutation, put, seed_site
+from tests import site_mutations
+from tests.site_mutations import Mutation, put, seed_site
 
 SOURCE = "seminar.yaml"
 F = "containers.forgejo"
@@ -31,7 +31,7 @@ PRIVILEGED = "is a privileged port (< 1024); services listen on 1024 or above"
 
 
 def report_lines(mutation: Mutation) -> list[str]:
-    return nixeval.report_lines(seed_site, mutation, SOURCE)
+    return site_mutations.report_lines(seed_site, mutation, SOURCE)
 
 
 def with_origin(port: int, hostname: str = "grafana.ncaq.net", **extra: Any) -> Mutation:

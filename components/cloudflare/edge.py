@@ -5,11 +5,13 @@ before it is activated, and the routes may be published only after it was:
 
     tunnel = EdgeTunnel(f"{site.host}-tunnel", site=site)
     host = HostModules(..., secrets={site.tunnel.credentials_file: tunnel.credentials})
-    edge = Edge(f"{site.host}-edge", site=site, stack=stack, tunnel=tunnel, activation=host)
+    edge = Edge(f"{site.host}-edge", site=site, tunnel=tunnel, activation=host, record_ids=...)
 
-Every ingress rule and DNS record depends on `activation`: a hostname is published only
-after the host runs its origin. The reverse on removal is the program's part (a
-`HostPrune` after the edge): see `Edge`'s docstring.
+The DNS records are the site's (components.cloudflare.site_dns), registered after every
+host's `Edge`; `record_ids` is how the host's `DnsRecords` reports its own. Every ingress
+rule depends on `activation`: a hostname is published only after the host runs its
+origin. The reverse on removal is the program's part (a `HostPrune` after the edge and
+the records): see `Edge`'s docstring.
 """
 
 from __future__ import annotations
@@ -61,16 +63,18 @@ class Edge(pulumi.ComponentResource):
     """A site's ingress rules and DNS records on its tunnel (`nixedge:cloudflare:Edge`).
 
     Contract:
-    - one ingress rule (remote: in one `ZeroTrustTunnelCloudflaredConfig`; local: in
-      the rendered Nix) and one proxied CNAME per route hostname, catch-all last;
-    - every Cloudflare resource here depends on `activation`, so it changes only after
-      the host was activated (and its origins answered, when checks are on);
-    - on removal, Pulumi updates the ingress config in step (after `activation`) but
-      deletes a removed hostname's DNS record only at the end of the update. So the
-      program keeps a leaving container through `activation`
-      (`HostModules(retain_removed=True)`) and removes it in a `HostPrune` that depends
-      on this component: its rule is gone before it stops (its record, pointing at a
-      tunnel without a rule for it, goes last and meanwhile gets the catch-all).
+    - one ingress rule per route hostname (remote: in one
+      `ZeroTrustTunnelCloudflaredConfig`; local: in the rendered Nix), catch-all last;
+    - the remote configuration depends on `activation` (and on `after`: the records
+      that move away from this host, so its old rule stays until DNS has moved), so it
+      changes only after the host was activated (and its origins answered, when checks
+      are on);
+    - on removal, Pulumi updates the ingress config in step but deletes a removed
+      hostname's DNS record only at the end of the update. So the program keeps a
+      leaving container through `activation` (`HostModules(retain_removed=True)`) and
+      removes it in a `HostPrune` that depends on this component: its rule is gone
+      before it stops (its record, pointing at a tunnel without a rule for it, goes
+      last and meanwhile gets the catch-all).
     """
 
     tunnel_id: pulumi.Output[str]
@@ -82,7 +86,7 @@ class Edge(pulumi.ComponentResource):
     rules: pulumi.Output[list[dict[str, object]]]
     """The ingress rules, catch-all last (see `components.cloudflare.ingress.rules`)."""
     record_ids: pulumi.Output[dict[str, str]]
-    """Hostname -> DNS record id."""
+    """Hostname -> DNS record id, for the host's routes."""
     urls: pulumi.Output[dict[str, str]]
     """Hostname -> URL (`https://<hostname>/`, `ssh://<hostname>`, ...)."""
     ssh_config: pulumi.Output[str]
@@ -90,20 +94,21 @@ class Edge(pulumi.ComponentResource):
     ingress: Ingress
     """The ingress child (its `config` is the remote config resource, or None)."""
     dns: DnsRecords
-    """The DNS child (its `records` are the CNAME resources by hostname)."""
+    """The DNS child: the host's view of the site's records."""
 
     def __init__(
         self,
         name: str,
         *,
         site: ResolvedSite,
-        stack: str,
         tunnel: Tunnel,
         activation: pulumi.Resource,
-        dns_imports: Mapping[str, str] | None = None,
+        record_ids: pulumi.Input[Mapping[str, str]],
+        after: pulumi.Input[list[pulumi.Resource]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`dns_imports`: hostname -> record id (or `<zone_id>/<record_id>`) to adopt."""
+        """`record_ids`: hostname -> record id of the host's routes; `after`: what the
+        remote configuration waits for besides `activation`."""
         super().__init__("nixedge:cloudflare:Edge", name, {}, opts)
         account_id = _account_id(site)
         child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self))
@@ -113,17 +118,10 @@ class Edge(pulumi.ComponentResource):
             account_id=account_id,
             tunnel_id=tunnel.tunnel_id,
             activation=activation,
+            after=after,
             opts=child,
         )
-        self.dns = DnsRecords(
-            f"{name}-dns",
-            site=site,
-            stack=stack,
-            cname_target=tunnel.cname_target,
-            activation=activation,
-            imports=dns_imports,
-            opts=child,
-        )
+        self.dns = DnsRecords(f"{name}-dns", record_ids=record_ids, opts=child)
         self.tunnel_id = tunnel.tunnel_id
         self.cname_target = tunnel.cname_target
         self.hostnames = pulumi.Output.from_input([r.hostname for r in site.routes])

@@ -69,8 +69,11 @@ class Ingress(pulumi.ComponentResource):
         account_id: str,
         tunnel_id: pulumi.Input[str],
         activation: pulumi.Resource,
+        after: pulumi.Input[list[pulumi.Resource]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """`after`: what the remote configuration waits for besides `activation` (the
+        records moving away from this host, so its old rules stay until DNS has moved)."""
         super().__init__("nixedge:cloudflare:Ingress", name, {}, opts)
         if site.tunnel is None:
             raise _no_tunnel(site)
@@ -85,7 +88,13 @@ class Ingress(pulumi.ComponentResource):
                 source="cloudflare",
                 # The rules are plain dicts shaped as the provider's IngressArgsDict.
                 config=cast(cloudflare.ZeroTrustTunnelCloudflaredConfigConfigArgsDict, {"ingresses": wanted}),
-                opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=self, depends_on=[activation])),
+                opts=pulumi.ResourceOptions.merge(
+                    opts,
+                    pulumi.ResourceOptions(
+                        parent=self,
+                        depends_on=pulumi.Output.from_input(after or []).apply(lambda more: [activation, *more]),
+                    ),
+                ),
             )
         self.rules = pulumi.Output.from_input(wanted)
         self.register_outputs({"rules": self.rules, "mode": self.mode})

@@ -18,7 +18,14 @@ Pulumi uses needs "Cloudflare Tunnel: Edit" for the token endpoint.
 
 The tunnel's config_src is set when it is created and never changed (`ignore_changes`):
 a change would replace the tunnel. A `tunnel.ingress` the tunnel cannot run stops the
-run before anything depends on its id (see `_same_mode`, docs/migrating.md).
+run before anything depends on its id (see `same_mode`, docs/migrating.md).
+
+Removal: a created tunnel leaving the stack (its host removed from the site, or `pulumi
+destroy`) is kept at Cloudflare (`retain_on_delete`), and the engine says so
+("[retain]"). The host still runs cloudflared with it: the engine removes a host's
+modules without activating it, and Cloudflare refuses to delete a tunnel with active
+connections (the provider sends no cascade). docs/sites.md says how to stop cloudflared
+on the host and then delete the tunnel.
 
 Adoption: with `tunnel_id` set, the tunnel is read (`ZeroTrustTunnelCloudflared.get`),
 not created, imported or managed: nixedge never renames, replaces or deletes a tunnel it
@@ -46,7 +53,7 @@ CONFIG_SRC: dict[str, str] = {"remote": "cloudflare", "local": "local"}
 MODE_SWITCH_DOC = "docs/migrating.md, section Switching tunnel.ingress"
 
 
-def _same_mode(name: str, ingress: str, config_src: str | None) -> None:
+def same_mode(name: str, ingress: str, config_src: str | None) -> None:
     """Refuse an ingress mode the tunnel at Cloudflare cannot run.
 
     No one config_src serves both modes: on a remotely managed tunnel (`cloudflare`)
@@ -103,7 +110,7 @@ def credentials_from_token(token: str) -> str:
 
 
 def _checked(tunnel_id: str, name: str, ingress: str, config_src: str | None) -> str:
-    _same_mode(name, ingress, config_src)
+    same_mode(name, ingress, config_src)
     return tunnel_id
 
 
@@ -142,10 +149,13 @@ class Tunnel(pulumi.ComponentResource):
                 name,
                 account_id=account_id,
                 name=args["name"],
-                # Set once, at creation: a change would replace the tunnel (see `_same_mode`).
+                # Set once, at creation: a change would replace the tunnel (see `same_mode`).
                 config_src=CONFIG_SRC[args["ingress"]],
                 # No tunnel_secret: Cloudflare generates it (see the module docstring).
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["config_src"])),
+                # Kept at Cloudflare when it leaves the stack (see the module docstring).
+                opts=pulumi.ResourceOptions.merge(
+                    child, pulumi.ResourceOptions(ignore_changes=["config_src"], retain_on_delete=True)
+                ),
             )
             found = tunnel.id
         # Everything downstream (credentials, records, rules) waits for this check.

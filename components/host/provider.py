@@ -24,15 +24,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from components.errors import HostError
 from components.host import outcomes
@@ -51,6 +43,7 @@ from components.host.props import (
     is_unknown,
     old_claims,
 )
+from components.host.provider_base import HostProvider, own_message
 from components.host.target import check_target, location, open_target
 from components.host.transport import Transport, sha256_hex
 
@@ -104,15 +97,12 @@ def _outputs(
     }
 
 
-class HostModulesProvider(ResourceProvider):
+class HostModulesProvider(HostProvider):
     """Writes one host's NixOS modules and secrets, activates, rolls back on failure.
 
     `diff` is pure (no connection); create, update, read and delete each use one
     connection to the host, closed before they return.
     """
-
-    # It captures no secret, so the serialised provider (a reference) need not be one.
-    serialize_as_secret_always = False
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate the inputs (skipping values unknown during preview) and fill defaults.
@@ -126,7 +116,7 @@ class HostModulesProvider(ResourceProvider):
         failures: list[CheckFailure] = []
 
         def fail(prop: str, problems: list[str]) -> None:
-            failures.extend(CheckFailure(prop, f"{prop}: {p}") for p in problems)
+            failures.extend(self.failures(prop, problems))
 
         host = inputs.get("host")
         if not is_unknown(host) and (not isinstance(host, str) or not host):
@@ -178,17 +168,13 @@ class HostModulesProvider(ResourceProvider):
         the new one before it removes the old (`components.host.move`); Pulumi's replace
         would delete the old resource knowing nothing of the new one, which may be the same
         directory under another name and lists the same secret files. The id keeps naming
-        the first place. Otherwise `path` and (when unchanged) `host` are stable outputs
-        (this SDK's dynamic provider server does not pass `stables` on yet; they are
-        named for when it does). Pure: a failure here leaves nothing behind.
+        the first place. Otherwise `path` and (when unchanged) `host` are stable outputs.
+        Pure: a failure here leaves nothing behind.
         """
         new_target = news.get("target") or {}
         relocated = has_unknown(new_target) or moved(olds.get("target") or {}, new_target)
         stables = [] if relocated else ["path", *(["host"] if olds.get("host") == news.get("host") else [])]
-        if has_unknown(news):
-            return DiffResult(changes=True, replaces=[], stables=stables, delete_before_replace=False)
-        changed = [k for k in _COMPARED if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(changed), replaces=[], stables=stables, delete_before_replace=False)
+        return self.partial_diff(olds, news, _COMPARED, stables)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Write the modules and secrets, activate, check; return the id
@@ -231,16 +217,12 @@ class HostModulesProvider(ResourceProvider):
                  for t in (olds["target"], news["target"])]
         with new, old:
             state = desired(news, root, olds)
-            try:
+            with own_message(f"while moving {state.host}'s modules to {root}"):
                 report = move(
                     new, state, old, old_root,
                     (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
                     old_host=str(olds.get("host") or state.host), same_host=kinds[0] == kinds[1],
                 )
-            except HostError:
-                raise  # says what happened and where each place stands
-            except Exception as exc:
-                raise HostError(f"Unexpected failure while moving {state.host}'s modules to {root}: {exc!r}") from exc
         return _outputs(news, root, report, olds)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -301,17 +283,16 @@ class HostModulesProvider(ResourceProvider):
         olds: Mapping[str, Any], verb: str,
     ) -> Report:
         state = desired(props, root, olds)
-        try:
-            report = apply(
-                transport, state,
-                (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
-            )
-        except HostError as exc:
-            note = outcomes.others_note(state.host)
-            if not note:
-                raise  # already says what happened and in which state the host is
-            raise HostError(f"{exc}\n{note}") from exc
-        except Exception as exc:
-            raise HostError(f"Unexpected failure during {verb} of {state.host}'s modules: {exc!r}") from exc
+        with own_message(f"during {verb} of {state.host}'s modules"):
+            try:
+                report = apply(
+                    transport, state,
+                    (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
+                )
+            except HostError as exc:
+                note = outcomes.others_note(state.host)
+                if not note:
+                    raise  # already says what happened and in which state the host is
+                raise HostError(f"{exc}\n{note}") from exc
         outcomes.deployed(state.host)
         return report

@@ -31,22 +31,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, UpdateResult
 
-from components.errors import HostError
 from components.host.apply import prune
 from components.host.manifest import relpath_problem
 from components.host.ownership import Owner
 from components.host.plan import Report
 from components.host.props import HostProps, check_activation, has_unknown
+from components.host.provider_base import HostProvider, own_message
 from components.host.target import check_target, location, open_target
 
 _COMPARED = ("host", "target", "keep", "leaving", "activation_config")
@@ -65,10 +57,8 @@ def _outputs(props: Mapping[str, Any], path: str, report: Report | None) -> dict
     }
 
 
-class HostPruneProvider(ResourceProvider):
+class HostPruneProvider(HostProvider):
     """Removes the modules `HostModules(retain_removed=True)` kept; see the module doc."""
-
-    serialize_as_secret_always = False
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate the inputs (skipping values unknown during preview) and fill defaults.
@@ -78,16 +68,15 @@ class HostPruneProvider(ResourceProvider):
         inputs.setdefault("activation_config", {"command": [], "rollback": []})
         failures: list[CheckFailure] = []
         if not has_unknown(inputs.get("target")):
-            failures += [CheckFailure("target", f"target: {p}") for p in check_target(inputs.get("target"))]
+            failures += self.failures("target", check_target(inputs.get("target")))
         keep = inputs.get("keep")
         if not has_unknown(keep):
             if not isinstance(keep, Mapping) or not all(isinstance(k, str) for k in keep):
                 failures.append(CheckFailure("keep", "keep: must map the stack's module paths to true"))
             else:
-                failures += [CheckFailure("keep", f"keep: {k!r} {p}") for k in keep if (p := relpath_problem(k))]
+                failures += self.failures("keep", [f"{k!r} {p}" for k in keep if (p := relpath_problem(k))])
         if not has_unknown(inputs["activation_config"]):
-            problems = check_activation(inputs["activation_config"])
-            failures += [CheckFailure("activation", f"activation: {p}") for p in problems]
+            failures += self.failures("activation", check_activation(inputs["activation_config"]))
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -95,18 +84,16 @@ class HostPruneProvider(ResourceProvider):
 
         In a preview that updates the host step, `leaving` is not known yet: predict a
         change only when `keep` changed or `leaving` was set (it then empties). Never
-        replaces; `path` is stable while the target stays (not passed on by this SDK's
-        dynamic provider server yet). Pure: a failure leaves nothing behind."""
-        others = [k for k in _COMPARED if k != "leaving"]
+        replaces; `path` is stable while the target stays. Pure: a failure leaves
+        nothing behind."""
         stables = ["path"] if olds.get("target") == news.get("target") else []
-        if has_unknown({k: news.get(k) for k in others}):
-            return DiffResult(changes=True, replaces=[], stables=stables, delete_before_replace=False)
-        changed = any(olds.get(k) != news.get(k) for k in others)
+        result = self.partial_diff(olds, news, [k for k in _COMPARED if k != "leaving"], stables)
         if has_unknown(news.get("leaving")):
-            changed = changed or bool(olds.get("leaving"))
+            leaving = bool(olds.get("leaving"))
         else:
-            changed = changed or (olds.get("leaving") or {}) != (news.get("leaving") or {})
-        return DiffResult(changes=changed, replaces=[], stables=stables, delete_before_replace=False)
+            leaving = (olds.get("leaving") or {}) != (news.get("leaving") or {})
+        result.changes = bool(result.changes) or leaving
+        return result
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Prune once (a stack that just got its edge may have left modules behind).
@@ -130,10 +117,6 @@ class HostPruneProvider(ResourceProvider):
         path, report = self._prune(news)
         return UpdateResult(_outputs(news, path, report))
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Nothing of its own to read: the modules belong to `HostModules`. Never fails."""
-        return ReadResult(id_, props)
-
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing: `HostModules`' delete removes every module the manifest lists. Never
         fails, so it leaves the host as it was."""
@@ -142,15 +125,8 @@ class HostPruneProvider(ResourceProvider):
     def _prune(props: Mapping[str, Any]) -> tuple[str, Report]:
         """Prune; return the module directory's location (`path`) and what was done."""
         transport, root = open_target(props)
-        try:
-            with transport:
-                common = HostProps.read(props)
-                report = prune(
-                    transport, common.host, root, (props.get("keep") or {}).keys(), common.activation,
-                    Owner.from_props(props.get("owner")),
-                )  # fmt: skip
-                return location(props["target"], root), report
-        except HostError:
-            raise  # says what happened and in which state the host is
-        except Exception as exc:
-            raise HostError(f"Unexpected failure while removing {props['host']}'s leaving modules: {exc!r}") from exc
+        with own_message(f"while removing {props['host']}'s leaving modules"), transport:
+            common = HostProps.read(props)
+            owner = Owner.from_props(props.get("owner"))
+            report = prune(transport, common.host, root, (props.get("keep") or {}).keys(), common.activation, owner)
+            return location(props["target"], root), report

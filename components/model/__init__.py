@@ -1,6 +1,7 @@
 """The site model: pydantic config, invariants, and the resolved site built from it."""
 
-from components.model.load import ModuleTexts, Unreadable, site_from_data
+from components.model.load import site_from_data
+from components.model.modules import ModuleTexts, Unreadable
 from components.model.resolved import (
     IngressRule,
     Mount,

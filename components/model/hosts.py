@@ -16,7 +16,8 @@ from typing import Any
 
 from components.errors import ConfigError, Issue
 from components.model.checks.across_hosts import check_across_hosts
-from components.model.load import SITE_KEY, ModuleTexts, site_from_data
+from components.model.load import SITE_KEY, site_from_data
+from components.model.modules import ModuleTexts
 from components.model.resolved import ResolvedSite
 
 HOSTS = "hosts"
@@ -86,7 +87,8 @@ def hosts_from_data(
 ) -> ResolvedHosts:
     """Validate `nixedge:site` in either shape and resolve every host, or raise one
     ConfigError listing every problem of every host. `modules`: as for site_from_data;
-    `project_dir`: where relative local targets start (the stack-file room knows it)."""
+    `project_dir`: where relative local targets start (left out, they are compared as
+    written, normalised, and never equal an absolute one)."""
     if not isinstance(data, dict) or HOSTS not in data:
         return ResolvedHosts((site_from_data(data, source, modules),))
     issues = [

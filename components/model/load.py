@@ -1,53 +1,22 @@
 """Turn a stack config's data into a resolved site, or one report of every error.
 
 Pure: the data and the texts of the module files it imports come in (components/stackfile
-reads them), a complete resolved site goes out."""
+reads them), a complete resolved site goes out of `resolve`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from typing import Any
 
 from components.errors import ConfigError, Issue
 from components.model.keys import MAX_DEPTH, dotted, too_deep
+from components.model.modules import ModuleTexts
 from components.model.resolve import resolve
 from components.model.resolved import ResolvedSite
-from components.model.site import Site
 from components.model.validation import validated
 
 SITE_KEY = "nixedge:site"
 
 
-@dataclass(frozen=True)
-class Unreadable:
-    """A module file the reader could not read, and why (e.g. "No such file or directory")."""
-
-    reason: str
-
-
-ModuleTexts = Mapping[str, str | Unreadable]
-"""Module path as `imports` writes it -> its text, or why it could not be read."""
-
-
-def _module_files(site: Site, modules: ModuleTexts) -> tuple[tuple[str, str], ...]:
-    """The modules that containers import by path, from the texts the reader handed over."""
-    files: dict[str, str] = {}
-    issues: list[Issue] = []
-    for name, c in site.containers.items():
-        for i, ref in enumerate(c.imports):
-            if ref.startswith("flake:") or ref in files:
-                continue
-            text = modules.get(ref, Unreadable("No such file or directory"))
-            if isinstance(text, Unreadable):
-                issues.append(
-                    Issue(f"containers.{name}.imports[{i}]", f"cannot be read from the project: {text.reason}", ref)
-                )
-            else:
-                files[ref] = text
-    if issues:
-        raise ConfigError(issues)
-    return tuple(sorted(files.items()))
 
 
 def _sorted_keys(data: Any) -> Any:
@@ -79,8 +48,6 @@ def site_from_data(data: Any, source: str = "stack config", modules: ModuleTexts
     data = _sorted_keys(data)
     site = validated(data, source, resolve)
     try:
-        resolved = resolve(site)
-        files = _module_files(site, modules or {})
+        return resolve(site, modules or {})
     except ConfigError as exc:
         raise ConfigError(exc.issues, source) from None
-    return replace(resolved, module_files=files, nixos_release=site.host.nixos_release)

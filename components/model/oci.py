@@ -93,6 +93,20 @@ def _env_value(text: str) -> str:
 
 
 EnvValue = Annotated[str, AfterValidator(_env_value)]
+# The kernel's smallest CPU quota: 1 ms per 100 ms period (cgroup cpu.max), 0.01 CPUs.
+MIN_CPUS = 0.01
+
+
+def _cpus(cpus: float) -> float:
+    if cpus < MIN_CPUS:
+        raise ValueError(
+            f"is below {MIN_CPUS} CPUs: the kernel's smallest CPU quota is 1 ms per 100 ms, so Podman cannot "
+            "start the app with it; e.g. 0.5"
+        )
+    return cpus
+
+
+CpuCount = Annotated[float, Field(le=1024, json_schema_extra={"minimum": MIN_CPUS}), AfterValidator(_cpus)]
 _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
@@ -138,10 +152,8 @@ class OciResources(_Strict):
         pattern=r"^\d+[kmg]?$",
         description="`podman run --memory`: bytes with an optional k, m or g suffix, e.g. 512m.",
     )
-    cpus: float | None = Field(
+    cpus: CpuCount | None = Field(
         default=None,
-        ge=0.01,
-        le=1024,
         description="`podman run --cpus`, e.g. 1.5; at least 0.01 (the kernel's smallest CPU quota, 1 ms per 100 ms).",
     )
 

@@ -26,8 +26,10 @@ NIXOS_SYMLINKS = {
 
 # A mount of one of these, or of anything below, would hand the container power over
 # the host: the store and boot files it activates, the kernel's interfaces, keys,
-# accounts, other guests and nixedge's own state.
+# accounts, other guests and nixedge's own state. Each group names where NixOS (or the
+# module of a service nixedge's hosts run) puts it.
 SENSITIVE_TREES = (
+    # The store and what leads into it; the kernel's interfaces; homes (nixos/modules/system).
     "/nix",
     "/boot",
     "/proc",
@@ -38,6 +40,7 @@ SENSITIVE_TREES = (
     "/etc/static",
     "/run/current-system",
     "/run/booted-system",
+    # The host's configuration, keys and logins (environment.etc of nixos/modules).
     "/etc/nixos",
     "/etc/ssh",
     "/etc/sudoers.d",
@@ -48,20 +51,50 @@ SENSITIVE_TREES = (
     "/etc/wireguard",
     "/etc/ssl/private",
     "/etc/NetworkManager/system-connections",
+    # Other guests and the host's own state (nixos-containers.nix, machinectl, update-users-groups.pl).
     "/var/lib/nixos",
     "/var/lib/nixos-containers",
     "/var/lib/machines",
     "/var/lib/systemd",
     "/var/lib/nixedge",
     "/run/nixedge",
+    # systemd.exec(5): DynamicUser= keeps StateDirectory=, CacheDirectory= and LogsDirectory=
+    # of every such service below these, readable only through the host's id mapping.
+    "/var/lib/private",
+    "/var/cache/private",
+    "/var/log/private",
+    # The host's PostgreSQL (nixos/modules/services/databases/postgresql.nix): its data
+    # directory (dataDir = /var/lib/postgresql/<psqlSchema>). Its socket directory
+    # /run/postgresql is what clients mount; peer authentication there is why uid 71
+    # and the name postgres are refused to services (checks/identities.py).
+    "/var/lib/postgresql",
+    # Secret providers (sops-nix modules/sops/default.nix, agenix modules/age.nix): the
+    # generations the /run/secrets and /run/agenix links point into; sops-nix's secrets
+    # for users (password hashes, neededForUsers) and the age key it documents
+    # (sops.age.keyFile = /var/lib/sops-nix/key.txt).
     "/run/secrets.d",
+    "/run/secrets-for-users",
+    "/run/secrets-for-users.d",
+    "/var/lib/sops-nix",
     "/run/agenix.d",
+    # Tailscale (nixos/modules/services/networking/tailscale.nix): the node key in its
+    # StateDirectory and tailscaled's socket, which configures the host's network.
+    "/var/lib/tailscale",
+    "/run/tailscale",
+    # Beside Podman's control plane (components/model/podman.py, which not even
+    # allowSensitive opens): libpod's own run directory (containers.conf tmp_dir) and
+    # Docker's storage and run state, should the host run Docker too.
+    "/run/libpod",
+    "/var/lib/docker",
+    "/run/docker",
+    # The host's runtime (nixos/modules/security/wrappers, systemd, dbus, logind, LoadCredential=).
     "/run/wrappers",
     "/run/systemd",
     "/run/dbus",
     "/run/user",
     "/run/credentials",
 )
+POSTGRESQL_DATA = "/var/lib/postgresql"  # the state directory of a PostgreSQL server container
 # These exact paths: directories whose every child is someone's, and the account files.
 SENSITIVE_PATHS = frozenset(
     {
@@ -94,6 +127,28 @@ SENSITIVE_PATHS = frozenset(
         "/run/secrets",
         "/run/agenix",
         "/run/keys",
+    }
+)
+# Directories of a NixOS host's /etc (environment.etc of nixos/modules, and the packages
+# that install there): a read-only mount of one is every file in it, not "one file of
+# /etc". A file below them, such as /etc/ssl/certs/ca-certificates.crt, stays fine.
+ETC_DIRECTORIES = frozenset(
+    {
+        "/etc/ssl",
+        "/etc/ssl/certs",
+        "/etc/pki",
+        "/etc/profile.d",
+        "/etc/modprobe.d",
+        "/etc/modules-load.d",
+        "/etc/sysctl.d",
+        "/etc/tmpfiles.d",
+        "/etc/udev",
+        "/etc/dbus-1",
+        "/etc/polkit-1",
+        "/etc/xdg",
+        "/etc/default",
+        "/etc/NetworkManager",
+        "/etc/wpa_supplicant",
     }
 )
 # Mount points inside the container that would replace what NixOS itself puts there.
@@ -166,6 +221,7 @@ def via(path: str) -> str:
 
 
 IN_ETC = "is in /etc"
+ETC_DIRECTORY = "is a directory of /etc on a NixOS host"
 
 
 def host_path_problem(path: str, writable: bool, allowed: bool = False) -> str | None:
@@ -188,6 +244,8 @@ def host_path_problem(path: str, writable: bool, allowed: bool = False) -> str |
         # One file of /etc read-only (a secrets file such as /etc/atticd.env) is fine;
         # writing into /etc would let the container change the host's configuration.
         return IN_ETC + ": a container may read a single file there, never write it" + via(path)
+    if resolve(path) in ETC_DIRECTORIES:
+        return ETC_DIRECTORY + ", not one file: a container may read a single file there" + via(path)
     return None
 
 
@@ -215,8 +273,11 @@ SHARED_TREES = (
     "/boot",
     "/home",
 )
-# Where every user of the host may create files, so may plant them before nixedge does.
-WORLD_WRITABLE = ("/tmp", "/var/tmp")
+# Where every user of the host (or a group other than root) may create files, so may
+# plant them before nixedge does: systemd's tmpfiles tmp.conf (/tmp, /var/tmp 1777),
+# /dev/shm (1777, systemd's mount), and /run/lock (legacy.conf makes it 0755, but
+# NixOS modules widen it, e.g. `d /run/lock 0775 root uucp`, and /var/lock leads there).
+WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 
 
 def system_dir_problem(path: str, world_writable_ok: bool = False) -> str | None:
@@ -230,12 +291,12 @@ def system_dir_problem(path: str, world_writable_ok: bool = False) -> str | None
     real = resolve(path)
     if real in SENSITIVE_PATHS:
         return "is a system directory, not one of nixedge's own" + via(path)
-    tree = next((t for t in SHARED_TREES if contains(t, real)), None)
-    if tree is not None:
-        return f"is in {tree}, which NixOS or another owner keeps: no private place for nixedge's files" + via(path)
     tree = next((t for t in WORLD_WRITABLE if contains(t, real)), None)
     if tree is not None and not world_writable_ok:
         return f"is in {tree}, where every user of the host may plant files before nixedge writes" + via(path)
+    tree = next((t for t in SHARED_TREES if contains(t, real)), None)
+    if tree is not None:
+        return f"is in {tree}, which NixOS or another owner keeps: no private place for nixedge's files" + via(path)
     return None
 
 

@@ -29,6 +29,7 @@ from components.model.checks import (
 from components.model.checks.report import Report
 from components.model.host_access import host_access
 from components.model.module_paths import shipped_import
+from components.model.modules import ModuleTexts, module_files
 from components.model.presets import PRESETS, merge_settings
 from components.model.presets.postgresql import server_service
 from components.model.resolved import (
@@ -51,8 +52,9 @@ def _import_expr(ref: str) -> str:
 
 
 class _Resolver:
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, modules: ModuleTexts) -> None:
         self.site = site
+        self.modules = modules
         self.report = Report()
 
     def service(self, name: str, c: Container, pg: PostgresqlServer | None) -> dict[str, Any]:
@@ -164,10 +166,12 @@ class _Resolver:
         ]
         origin_routes = routes.origin_routes(site, report)
         tunnel = dns.resolved_tunnel(site, report)
+        files = module_files(site, report, self.modules)
         if report.issues:
             raise ConfigError(report.issues)
         return ResolvedSite(
             host=site.host.name,
+            renamed_from=site.host.renamed_from,
             subnet=site.network.subnet,
             target=site.host.target.model_dump(by_alias=True, exclude_none=True),
             activation_command=host.activation_command(site),
@@ -182,9 +186,12 @@ class _Resolver:
             host_access=access,
             oci_containers=tuple(oci_containers),
             podman=podman,
+            module_files=files,
+            nixos_release=site.host.nixos_release,
         )
 
 
-def resolve(site: Site) -> ResolvedSite:
-    """The resolved site, or ConfigError listing every invariant the site breaks."""
-    return _Resolver(site).run()
+def resolve(site: Site, modules: ModuleTexts | None = None) -> ResolvedSite:
+    """The complete resolved site, or ConfigError listing every invariant the site breaks.
+    `modules`: the texts of the module files containers import by path."""
+    return _Resolver(site, modules or {}).run()

@@ -218,6 +218,7 @@ class ResolvedSite:
     host_access: HostAccess = field(default_factory=HostAccess)  # what containers reach on the host (host_access.py)
     oci_containers: tuple[ResolvedOciContainer, ...] = ()
     podman: PodmanNet | None = None  # None: no OCI containers
+    renamed_from: str | None = None  # the host's name before a rename (host.renamedFrom)
 
     @property
     def all_routes(self) -> tuple[PublicRoute, ...]:

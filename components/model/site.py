@@ -94,6 +94,11 @@ class Host(Strict):
     """The machine that runs the containers."""
 
     name: HostName = Field(description="Host name, used in every message and resource name.")
+    renamed_from: HostName | None = Field(
+        default=None,
+        description="The host's name before a rename: its resources (tunnel, modules, records) keep their "
+        "identity in Pulumi's state instead of being replaced. Remove it after the first `up` with the new name.",
+    )
     target: LocalTarget | SshTarget = Field(discriminator="transport")
     activation: Activation = Field(default=Activation(), description="How the host applies new modules.")
     secrets_dir: AbsPath = Field(

@@ -27,7 +27,7 @@ class TargetIdentity:
     transport: Literal["local", "ssh"]
     machine: str  # the SSH host, lowercased; "" for a local target (the machine that runs Pulumi)
     port: int  # SSH port (22 by default); 0 for local
-    path: str  # normalised and absolute
+    path: str  # normalised; absolute unless a local path was given without its project directory
 
     def __str__(self) -> str:
         if self.transport == "local":
@@ -53,18 +53,21 @@ def _ssh_machine(destination: str, port: int | None) -> tuple[str, int]:
     return host.lower().rstrip("."), port or url_port or SSH_DEFAULT_PORT
 
 
-def normal_path(path: str, base: str = "/") -> str:
-    """`path` normalised: relative ones from `base`, `.` and `//` and a trailing `/` gone."""
-    joined = posixpath.join(base, path) if not path.startswith("/") else path
+def normal_path(path: str, base: str | None = "/") -> str:
+    """`path` normalised: relative ones from `base` (None: left relative), `.` and `//`
+    and a trailing `/` gone."""
+    joined = posixpath.join(base, path) if base is not None and not path.startswith("/") else path
     normal = posixpath.normpath(joined)
     return "/" if normal == "//" else normal
 
 
-def target_identity(target: Mapping[str, Any], project_dir: str = "/") -> TargetIdentity:
+def target_identity(target: Mapping[str, Any], project_dir: str | None = None) -> TargetIdentity:
     """The identity of a target as the site model holds it (`ResolvedSite.target`,
-    `host.target`): `project_dir` is where a relative local path starts."""
+    `host.target`): `project_dir` is where a relative local path starts; without one a
+    relative path stays relative (normalised), equal only to the same relative path."""
     if target["transport"] == "local":
-        return TargetIdentity("local", "", 0, normal_path(str(target["path"]), normal_path(project_dir)))
+        base = normal_path(project_dir) if project_dir is not None else None
+        return TargetIdentity("local", "", 0, normal_path(str(target["path"]), base))
     machine, port = _ssh_machine(str(target["destination"]), target.get("port"))
     return TargetIdentity("ssh", machine, port, normal_path(str(target.get("path", "/etc/nixos/nixedge"))))
 
@@ -75,8 +78,14 @@ def overlap(a: TargetIdentity, b: TargetIdentity) -> Literal["same", "inside", "
         return None
     if a.path == b.path:
         return "same"
-    if a.path.startswith(b.path.rstrip("/") + "/"):
+    if _below(a.path, b.path):
         return "inside"
-    if b.path.startswith(a.path.rstrip("/") + "/"):
+    if _below(b.path, a.path):
         return "holds"
     return None
+
+
+def _below(child: str, parent: str) -> bool:
+    if parent == ".":  # the project directory itself holds every relative path
+        return not child.startswith("/")
+    return child.startswith(parent.rstrip("/") + "/")

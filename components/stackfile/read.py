@@ -11,9 +11,10 @@ import yaml
 
 from components.errors import ConfigError, Issue
 from components.model.keys import dotted, module_refs
-from components.model.load import SITE_KEY, Unreadable
-from components.model.yaml_errors import yaml_message
+from components.model.load import SITE_KEY
+from components.model.modules import Unreadable
 from components.stackfile.stack_yaml import Refused, read_yaml_lines
+from components.stackfile.yaml_errors import yaml_message
 
 STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 
@@ -73,7 +74,7 @@ def _namespaced(config: dict[str, Any], source: str) -> dict[str, str]:
 
 
 def _yaml_error(exc: yaml.YAMLError, source: str, data: bytes) -> ConfigError:
-    # An indentation mistake is named at the line that is off (components.model.yaml_errors).
+    # An indentation mistake is named at the line that is off (components.stackfile.yaml_errors).
     message, hint = yaml_message(exc, data.decode(errors="replace"))
     return ConfigError([Issue(source, message, has_value=False, hint=hint)], source)
 

@@ -1,8 +1,9 @@
 """What only a site of several hosts shows: each host was checked alone before.
 
 A hostname is routed once in the whole site (one DNS record, one tunnel serving it); a
-zone has one id; each host runs its own tunnel, so no two hosts share a tunnel name or
-adopt the same tunnel id; no two hosts write to the same target. Address plans and user
+record, and an adopted record id, is one host's; a zone has one id and an id one zone;
+each host runs its own tunnel, so no two hosts share a tunnel name or adopt the same
+tunnel id; no two hosts write to the same target. Address plans and user
 ids are per host and may repeat.
 """
 
@@ -48,23 +49,67 @@ def _hostnames(hosts: list[ResolvedSite]) -> list[Issue]:
     return issues
 
 
+def _records(hosts: list[ResolvedSite]) -> list[Issue]:
+    """One record is one stack's: the same record, or a CNAME beside any record of its
+    name, on two hosts would have two stacks create, change and delete it."""
+    issues: list[Issue] = []
+    owners: dict[str, list[tuple[str, str, str]]] = {}  # name -> [(host, type, content)]
+    for h in hosts:
+        for rec in h.tunnel.dns_records if h.tunnel is not None else ():
+            others = [o for o in owners.get(rec.name, []) if o[0] != h.host]
+            same = next((o for o in others if o[1:] == (rec.type, rec.content)), None)
+            beside = next((o for o in others if "CNAME" in (o[1], rec.type)), None)
+            first = same or beside
+            if first is not None:
+                why = ("one record cannot be managed by two stacks" if same is not None
+                       else "a CNAME must be the only record of its name")  # fmt: skip
+                issues.append(Issue(
+                    _loc(h.host, "tunnel.dnsRecords"),
+                    f"has {rec.name} ({rec.type} {rec.content}), and host {first[0]} has {rec.name} "
+                    f"({first[1]} {first[2]}) too: {why}",
+                    rec.name,
+                ))  # fmt: skip
+            owners.setdefault(rec.name, []).append((h.host, rec.type, rec.content))
+    return issues
+
+
+def _imports(hosts: list[ResolvedSite]) -> list[Issue]:
+    """A record id is adopted by one host's stack."""
+    issues: list[Issue] = []
+    adopted: dict[str, tuple[str, str]] = {}  # record id -> (host, its import's key)
+    for h in hosts:
+        for hostname, import_id in h.tunnel.dns_imports if h.tunnel is not None else ():
+            loc = f"tunnel.dnsImports[{hostname!r}]"
+            first = adopted.setdefault(import_id.rpartition("/")[2], (h.host, loc))
+            if first[0] != h.host:
+                issues.append(Issue(
+                    _loc(h.host, loc),
+                    f"adopts the record host {first[0]} adopts ({_loc(*first)}): one record cannot be "
+                    "managed by two stacks",
+                    import_id,
+                ))  # fmt: skip
+    return issues
+
+
 def _zones(hosts: list[ResolvedSite]) -> list[Issue]:
+    """A zone has one id, and an id is one zone's."""
     issues: list[Issue] = []
     ids: dict[str, tuple[str, str]] = {}  # zone name -> (host, zone id)
+    names: dict[str, tuple[str, str]] = {}  # zone id -> (host, zone name)
     for h in hosts:
         zones = h.tunnel.zones if h.tunnel is not None else {}
         for i, (zone, zone_id) in enumerate(zones.items()):
             if zone_id is None:
                 continue
+            loc = _loc(h.host, f"tunnel.zones[{i}].zoneId")
             first = ids.setdefault(zone, (h.host, zone_id))
+            named = names.setdefault(zone_id, (h.host, zone))
             if first[1] != zone_id:
-                issues.append(
-                    Issue(
-                        _loc(h.host, f"tunnel.zones[{i}].zoneId"),
-                        f"differs from host {first[0]}'s id of zone {zone} ({first[1]}): a zone has one id",
-                        zone_id,
-                    )
-                )
+                why = f"differs from host {first[0]}'s id of zone {zone} ({first[1]}): a zone has one id"
+                issues.append(Issue(loc, why, zone_id))
+            elif named[1] != zone:
+                why = f"is host {named[0]}'s id of zone {named[1]} too: a zone id names one zone"
+                issues.append(Issue(loc, why, zone_id))
     return issues
 
 
@@ -90,7 +135,7 @@ def _tunnels(hosts: list[ResolvedSite]) -> list[Issue]:
     return issues
 
 
-def _targets(hosts: list[ResolvedSite], project_dir: str) -> list[Issue]:
+def _targets(hosts: list[ResolvedSite], project_dir: str | None) -> list[Issue]:
     """No two hosts write one directory, nor one inside the other's: compared by their
     canonical identity (components.model.targets), not as spelled."""
     issues: list[Issue] = []
@@ -113,7 +158,6 @@ def _targets(hosts: list[ResolvedSite], project_dir: str) -> list[Issue]:
 
 def check_across_hosts(hosts: list[ResolvedSite], project_dir: str | None = None) -> list[Issue]:
     """Every problem across the hosts of a site (each host already valid alone);
-    `project_dir` is where relative local targets start; without it they are compared
-    as relative to one common directory, which is what they are."""
-    base = project_dir if project_dir is not None else "/"
-    return _hostnames(hosts) + _zones(hosts) + _tunnels(hosts) + _targets(hosts, base)
+    `project_dir` is where relative local targets start (see targets.target_identity)."""
+    edge = _hostnames(hosts) + _records(hosts) + _imports(hosts) + _zones(hosts)
+    return edge + _tunnels(hosts) + _targets(hosts, project_dir)

@@ -15,16 +15,19 @@ from components.model.resolved import DnsRecord, ResolvedTunnel
 from components.model.site import Site, Tunnel
 
 
-def _content_problem(rtype: str, content: str) -> str | None:
+def _content_problem(rtype: str, name: str, content: str) -> str | None:
     try:
         if rtype == "A":
             IPv4Address(content)
-        elif rtype == "AAAA":
-            IPv6Address(content)
+        elif rtype == "AAAA" and IPv6Address(content).scope_id is not None:
+            # Python reads fe80::1%eth0; the scope names an interface of one machine, DNS has none.
+            return "must be an IPv6 address without a %scope: a zone index means nothing outside its machine"
     except ValueError:
         return f"must be an {'IPv4' if rtype == 'A' else 'IPv6'} address for a record of type {rtype}"
     if rtype == "CNAME" and (not all(label for label in content.rstrip(".").split(".")) or " " in content):
         return "must be a host name for a record of type CNAME"
+    if rtype == "CNAME" and content.rstrip(".").lower() == name.lower():
+        return f"points {name} at itself: a resolver following it never gets an address"
     return None
 
 
@@ -33,7 +36,7 @@ def _record(site: Site, report: Report, t: Tunnel, i: int) -> DnsRecord | None:
     zone = zone_or_error(site, report, f"{loc}.name", rec.name)
     if zone is None:
         return None
-    problem = _content_problem(rec.type, rec.content)
+    problem = _content_problem(rec.type, rec.name, rec.content)
     if problem:
         report.error(f"{loc}.content", problem, rec.content)
     if rec.proxied and rec.type == "TXT":
@@ -88,13 +91,43 @@ def _catch_all(report: Report, t: Tunnel) -> None:
         )
 
 
+def import_record(record_id: str) -> tuple[str | None, str]:
+    """(zone id or None, record id) of an import id."""
+    zone, _, record = record_id.rpartition("/")
+    return zone or None, record
+
+
+def _import_zone(t: Tunnel, report: Report, loc: str, hostname: str, record_id: str) -> None:
+    """An import id naming a zone names the zone of its hostname, as tunnel.zones gives its id."""
+    zone_id, _ = import_record(record_id)
+    if zone_id is None or _import_id_problem(record_id) is not None:
+        return
+    zone = max((z for z in t.zones if hostname == z.name or hostname.endswith("." + z.name)),
+               key=lambda z: len(z.name), default=None)  # fmt: skip
+    if zone is not None and zone.zone_id is not None and zone.zone_id != zone_id:
+        report.error(
+            loc,
+            f"names zone id {zone_id}, but {hostname} is in zone {zone.name}, whose id is {zone.zone_id}: "
+            "the import would adopt a record of another zone",
+            record_id,
+            hint=f"use {zone.zone_id}/<record id>, or the record id alone",
+        )
+
+
 def _imports(site: Site, report: Report, t: Tunnel) -> None:
     """Every record the stack manages can be adopted: a route's CNAME, or the one record
-    of a `tunnel.dnsRecords` name (a name with several is ambiguous by name alone)."""
+    of a `tunnel.dnsRecords` name (a name with several is ambiguous by name alone); each
+    record id once, in the zone of its hostname."""
     routed = routed_hostnames(site)
     further = Counter(rec.name for rec in t.dns_records)
+    adopted: dict[str, str] = {}  # record id -> the first import's key
     for hostname, record_id in t.dns_imports.items():
         loc = f"tunnel.dnsImports[{hostname!r}]"  # quoted like pydantic's keys: it holds dots
+        first = adopted.setdefault(import_record(record_id)[1], loc)
+        if first != loc:
+            why = f"adopts the record {first} adopts: an import id adopts one record of the stack"
+            report.error(loc, why, record_id)
+        _import_zone(t, report, loc, hostname, record_id)
         if hostname not in routed and hostname not in further:
             report.error(loc, "names no record of the stack: no route and no tunnel.dnsRecords entry", record_id)
         elif further[hostname] > 1:
@@ -102,7 +135,7 @@ def _imports(site: Site, report: Report, t: Tunnel) -> None:
                 loc,
                 f"names {further[hostname]} records of tunnel.dnsRecords; an import id adopts one",
                 record_id,
-                "adopt them one by one with `pulumi import` (docs/migrating.md, A record added later), "
+                "adopt them one by one with `scripts/pulumi import` (docs/migrating.md, A record added later), "
                 "or delete them at Cloudflare and let nixedge create them",
             )
         problem = _import_id_problem(record_id)
@@ -140,10 +173,35 @@ def publish_issues(t: Tunnel) -> tuple[Issue, ...]:
     return tuple(issues)
 
 
+# A tunnel id's shape: cloudflared reads a name of this shape as an id (`tunnel run <UUID>`).
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _names_and_zone_ids(report: Report, t: Tunnel) -> None:
+    """A local tunnel runs by name, which must not read as an id; a zone id names one zone."""
+    if t.ingress == "local" and _UUID.fullmatch(t.name):
+        report.error(
+            "tunnel.name",
+            "has the shape of a tunnel id: `cloudflared tunnel run` reads it as the id of another tunnel, "
+            "not as this tunnel's name",
+            t.name,
+            hint="name the tunnel after the host, e.g. 'seminar'",
+        )
+    ids: dict[str, str] = {}
+    for i, z in enumerate(t.zones):
+        if z.zone_id is None:
+            continue
+        first = ids.setdefault(z.zone_id, z.name)
+        if first != z.name:
+            report.error(f"tunnel.zones[{i}].zoneId", f"is the id of zone {first} too: a zone id names one zone",
+                         z.zone_id)  # fmt: skip
+
+
 def resolved_tunnel(site: Site, report: Report) -> ResolvedTunnel | None:
     t = site.tunnel
     if t is None:
         return None
+    _names_and_zone_ids(report, t)
     records = [rec for i in range(len(t.dns_records)) if (rec := _record(site, report, t, i)) is not None]
     _imports(site, report, t)
     _catch_all(report, t)

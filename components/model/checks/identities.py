@@ -110,7 +110,9 @@ SYSTEM_USERS = {
     "messagebus": 4, "polkituser": 28, "systemd-coredump": 151, "systemd-network": 152,
     "systemd-resolve": 153, "systemd-timesync": 154,
 }  # fmt: skip
-# Names with ids NixOS allocates at activation (no fixed id), present on every host.
+# Names with ids NixOS allocates at activation (no fixed id), present on every host:
+# openssh's sshd, nscd, systemd-oomd's account, the build users' group. (Podman's group
+# is components/model/podman.py's ACCOUNTS.)
 DYNAMIC_NAMES = frozenset({"sshd", "nscd", "systemd-oom", "nixbld"})
 # Ranges NixOS and systemd keep (ids.nix): build users, DynamicUser, 16-bit uid_t's -1.
 RESERVED_RANGES = ((30000, 31000, "NixOS's build users (nixbld)"), (61184, 65519, "systemd's DynamicUser"))

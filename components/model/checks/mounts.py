@@ -26,14 +26,24 @@ def _refuse(
 
 def _given(report: Report, loc: str, c: Container) -> tuple[list[Mount], set[str]]:
     """The bind mounts and state directory; and the keys refused by the path policy (one error each)."""
-    return given_mounts(report, loc, "bindMounts", c.bind_mounts, c.state_dir, c.state_dir)
+    server = c.app == "postgresql"  # the host's PostgreSQL data directory is its own
+    return given_mounts(report, loc, "bindMounts", c.bind_mounts, c.state_dir, c.state_dir, server)
 
 
 def given_mounts(
-    report: Report, loc: str, key: str, binds: list[BindMount], state_dir: str | None, state_path: str | None
+    report: Report,
+    loc: str,
+    key: str,
+    binds: list[BindMount],
+    state_dir: str | None,
+    state_path: str | None,
+    postgresql_server: bool = False,
 ) -> tuple[list[Mount], set[str]]:
     """Mounts given as `loc.key` (bind mounts) and `loc.stateDir` (at `state_path` inside);
-    and the keys refused by the path policy. Shared by NixOS and OCI containers."""
+    and the keys refused by the path policy. Shared by NixOS and OCI containers.
+
+    `postgresql_server`: the container runs the site's PostgreSQL, so its state directory
+    may be the data directory of nixpkgs' module (/var/lib/postgresql)."""
     mounts: list[Mount] = []
     flagged: set[str] = set()
     for i, m in enumerate(binds):
@@ -45,13 +55,16 @@ def given_mounts(
         hint = f"mount a narrower path, or set {mloc}.allowSensitive: true" if asks else None
         if problem is not None and problem.startswith(paths.IN_ETC):
             hint = f"mount the one file with {mloc}.readOnly: true"
+        elif problem is not None and problem.startswith(paths.ETC_DIRECTORY):
+            hint = "mount the one file of it the container reads"
         _refuse(report, flagged, hkey, mloc, problem, host_path, hint)
         if problem is None or m.host_path is not None:  # one error per key
             _refuse(report, flagged, f"{mloc}.path", mloc, paths.target_problem(m.path), m.path, TARGET_HINT)
         mounts.append(Mount(m.path, host_path, m.read_only, mloc))
     if state_dir is not None and state_path is not None:
         sloc = f"{loc}.stateDir"
-        problem = paths.host_path_problem(state_dir, writable=True)
+        own = postgresql_server and contains(paths.POSTGRESQL_DATA, paths.resolve(state_dir))
+        problem = paths.host_path_problem(state_dir, writable=True, allowed=own)
         if problem is not None and paths.sensitive(state_dir):
             problem = "is a sensitive host path; use a directory of its own such as /var/lib/<app>" + paths.via(
                 state_dir

@@ -9,6 +9,8 @@ flags that nixpkgs' nixos-containers.nix sets itself are refused earlier, by the
 
 from __future__ import annotations
 
+import re
+
 from components.model import paths
 from components.model.checks.report import Report
 from components.model.site import Container
@@ -104,9 +106,46 @@ def extra_flags(report: Report, loc: str, c: Container) -> None:
             report.error(f"{loc}.extraFlags[{i}]", message, flag, hint=hint)
 
 
-# Device nodes that are the host itself: its memory, I/O ports, kernel log and disks.
-HOST_DEVICES = ("/dev/mem", "/dev/kmem", "/dev/port", "/dev/kmsg", "/dev/mapper", "/dev/disk")
-DISK_PREFIXES = ("sd", "hd", "vd", "xvd", "nvme", "mmcblk", "loop", "dm-", "md", "sr", "nbd", "zd")
+# Device nodes a container may have: an allowlist, since every other node of /dev is the
+# host's own hardware or kernel. Names from the kernel's Documentation/admin-guide/devices.txt
+# and udev's rules (50-udev-default.rules); a `*` stands for the rest of one name.
+ALLOWED_DEVICES = (
+    "/dev/net/tun",  # TUN/TAP: a VPN's own interface inside the container
+    "/dev/fuse",  # FUSE: file systems of the container's own processes
+    "/dev/kvm",  # KVM: virtual machines run by the container
+    "/dev/vhost-net",  # vhost for those machines' network
+    "/dev/dri/card*",  # GPUs (DRM), e.g. for transcoding
+    "/dev/dri/renderD*",
+    "/dev/ttyUSB*",  # USB serial adapters (dialout), e.g. a Zigbee stick
+    "/dev/ttyACM*",
+    "/dev/serial/by-id/*",  # udev's stable names of the same adapters
+    "/dev/video*",  # V4L2 cameras and encoders
+    "/dev/snd/*",  # ALSA sound
+    "/dev/bus/usb/*/*",  # one USB device, e.g. an SDR
+    "/dev/null",  # what nspawn gives every container anyway
+    "/dev/zero",
+    "/dev/full",
+    "/dev/random",
+    "/dev/urandom",
+)
+# Families refused with what they are, beyond "not allowed": each is the host itself.
+INPUT = "is an input device or console of the host: through it a container types into the host's sessions"
+_HOST = "is the host's memory, kernel log or a disk; a container with it controls the host"
+HOST_DEVICES = (
+    (re.compile(r"/dev/(mem|kmem|port|kmsg)"), _HOST),
+    (re.compile(r"/dev/(mapper|disk)(/.*)?"), _HOST),
+    (re.compile(r"/dev/(sd|hd|vd|xvd|nvme|mmcblk|loop|dm-|md|sr|nbd|zd)[^/]*"), _HOST),
+    # sg(4): SCSI generic, raw commands to a disk of the host (firmware, wipes).
+    (re.compile(r"/dev/(sg[0-9]+|bsg/.*)"), "is a SCSI device of the host taking raw commands; it can rewrite a disk"),
+    # msr(4), cpuid(4): writes to a CPU's model-specific registers change the kernel's CPU.
+    (re.compile(r"/dev/cpu(/.*)?"), "is a CPU of the host (msr, cpuid, microcode); writing it changes its kernel"),
+    # The watchdog driver API: a process that opens it and stops writing reboots the host.
+    (re.compile(r"/dev/watchdog[0-9]*"), "is the host's watchdog: a container holding it can reboot the host"),
+    # uinput(4), evdev, the virtual consoles: a keyboard in the host's sessions, or their screens.
+    (re.compile(r"/dev/(uinput|input(/.*)?|tty[0-9]*|console|vcsa?[0-9]*)"), INPUT),
+    # zram: compressed RAM disks, often the host's swap.
+    (re.compile(r"/dev/zram[0-9]*"), "is a RAM disk of the host, often its swap; a container with it controls it"),
+)
 
 
 def _device_problem(node: str) -> str | None:
@@ -116,11 +155,11 @@ def _device_problem(node: str) -> str | None:
     real = paths.resolve(node)
     if not real.startswith("/dev/"):
         return "must be a device node under /dev, e.g. /dev/net/tun" + paths.via(node)
-    parts = real.split("/")
-    if any(paths.contains(dev, real) for dev in HOST_DEVICES) or (
-        len(parts) == 3 and parts[2].startswith(DISK_PREFIXES)
-    ):
-        return "is the host's memory, kernel log or a disk; a container with it controls the host"
+    for family, what in HOST_DEVICES:
+        if family.fullmatch(real):
+            return what
+    if not any(re.fullmatch(re.escape(allowed).replace(r"\*", "[^/]+"), real) for allowed in ALLOWED_DEVICES):
+        return "is not a device nixedge lets a container have; allowed: " + ", ".join(ALLOWED_DEVICES)
     return None
 
 

@@ -1,0 +1,38 @@
+"""The module files that containers import by path: handed over as texts (components/stackfile
+reads them from the project), shipped as they are; a missing one is an error of its key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from components.errors import Issue
+from components.model.checks.report import Report
+from components.model.site import Site
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A module file the reader could not read, and why (e.g. "No such file or directory")."""
+
+    reason: str
+
+
+ModuleTexts = Mapping[str, str | Unreadable]
+"""Module path as `imports` writes it -> its text, or why it could not be read."""
+
+
+def module_files(site: Site, report: Report, modules: ModuleTexts) -> tuple[tuple[str, str], ...]:
+    """(path under modules/, text) of every module imported by path, sorted by path."""
+    files: dict[str, str] = {}
+    for name, c in site.containers.items():
+        for i, ref in enumerate(c.imports):
+            if ref.startswith("flake:") or ref in files:
+                continue
+            text = modules.get(ref, Unreadable("No such file or directory"))
+            if isinstance(text, Unreadable):
+                loc = f"containers.{name}.imports[{i}]"
+                report.issues.append(Issue(loc, f"cannot be read from the project: {text.reason}", ref))
+            else:
+                files[ref] = text
+    return tuple(sorted(files.items()))

@@ -1,0 +1,103 @@
+"""`scripts/pulumi` under the real CLI: pulumi's help passes through, the stack is named
+anywhere or selected, and `stack rm` keeps a tracked stack file so that README command 1
+works again after it.
+
+Each test runs the CLI on a fresh clone of the checkout with its default backend
+(`.state/` in the clone), its own PULUMI_HOME (where the CLI keeps the selected stack)
+and no passphrase in the environment, as a user's shell has none.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.test_docs_commands import copy_repo
+
+pytestmark = pytest.mark.engine
+
+DEV_FILE = Path("stacks/Pulumi.dev.yaml")
+
+
+def wrapper(root: Path, home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`scripts/pulumi ARGS` in `root`, from a shell with no PULUMI_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "GIT_"))}
+    env["PULUMI_HOME"] = str(home)
+    return subprocess.run(
+        [str(root / "scripts" / "pulumi"), *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A fresh clone: the checkout's files, committed to a git repository of their own."""
+    root = tmp_path / "nixedge"
+    root.mkdir()
+    copy_repo(root)
+    return root
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["up", "--help"], ["--stack", "dev", "preview", "-h"]])
+def test_help_is_pulumis(args: list[str], tmp_path: Path) -> None:
+    result = wrapper(REPO, tmp_path, *args, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Usage:\n  pulumi" in result.stdout, result.stdout
+    assert "scripts/pulumi" not in result.stderr, result.stderr  # no job ran, nothing was said
+
+
+# -- the stack: named anywhere, or selected -------------------------------------------------
+
+
+def test_an_option_before_the_command(checkout: Path, tmp_path: Path) -> None:
+    result = wrapper(checkout, tmp_path / "home", "--stack", "dev", "preview", "--non-interactive")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "+ 2 to create" in result.stdout, result.stdout
+
+
+def test_the_selected_stack_is_the_stack_of_every_job(checkout: Path, tmp_path: Path) -> None:
+    """After `stack select dev` (which creates the stack from its file first), `preview`
+    gets the dev passphrase and `recover` checks the dev stack, as `--stack dev` would."""
+    home = tmp_path / "home"
+    selected = wrapper(checkout, home, "stack", "select", "dev", "--non-interactive")
+    assert selected.returncode == 0, selected.stderr
+    preview = wrapper(checkout, home, "preview", "--non-interactive")
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    assert "+ 2 to create" in preview.stdout
+    recover = wrapper(checkout, home, "recover")
+    assert (recover.returncode, recover.stderr) == (0, "scripts/pulumi: nothing to recover in stack dev\n")
+
+
+def test_recover_without_a_stack_says_how_to_name_one(checkout: Path, tmp_path: Path) -> None:
+    result = wrapper(checkout, tmp_path / "home", "recover")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "scripts/pulumi: error: recover needs a stack: add --stack NAME, or select one with "
+        "`scripts/pulumi stack select NAME`\n"
+    )
+
+
+def test_stack_rm_keeps_the_tracked_stack_file_and_the_next_up_works(checkout: Path, tmp_path: Path) -> None:
+    """getting-started's `destroy` and `stack rm dev --yes`, then README command 1 again."""
+    home = tmp_path / "home"
+    before = (checkout / DEV_FILE).read_bytes()
+    assert wrapper(checkout, home, "up", "--stack", "dev", "--yes").returncode == 0
+    assert wrapper(checkout, home, "destroy", "--stack", "dev", "--yes").returncode == 0
+    removed = wrapper(checkout, home, "stack", "rm", "dev", "--yes")
+    assert removed.returncode == 0, removed.stderr
+    assert f"scripts/pulumi: keeping {DEV_FILE}, which git tracks (--preserve-config)" in removed.stderr
+    assert (checkout / DEV_FILE).read_bytes() == before
+    # What `stack rm` leaves behind must not count as the stack.
+    assert (checkout / ".state/.pulumi/stacks/nixedge/dev.json.bak").exists()
+    again = wrapper(checkout, home, "up", "--stack", "dev", "--yes")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Resources:\n    + 2 created" in again.stdout, again.stdout
