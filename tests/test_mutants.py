@@ -333,3 +333,81 @@ def test_a_catch_all_on_port_zero_is_refused() -> None:
             "(got: 'http://localhost:0')"
         )
     ]
+
+
+# -- a mount refused once is not reported again for what it reaches (mounts.py) -----------------
+TARGET_HINT = "mount it somewhere of its own, e.g. /srv/<name> or /var/lib/<app>"
+
+
+def test_a_bind_mount_with_a_bad_mount_point_is_not_also_said_to_reach_the_secrets_dir() -> None:
+    lines = seed_lines(
+        put(("host.secretsDir", "/srv/nixedge/secrets"),
+            (f"{A}.bindMounts", [{"path": "/nix/store", "hostPath": "/srv/nixedge"}]))
+    )  # fmt: skip
+    assert lines == err(f"{A}.bindMounts[0].path", TARGET, "/nix/store", TARGET_HINT)
+
+
+def test_an_oci_state_dir_with_a_bad_mount_point_is_not_also_said_to_reach_the_secrets_dir() -> None:
+    def apps() -> dict[str, Any]:
+        return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
+
+    mutation = put(
+        ("host.secretsDir", "/srv/nixedge/secrets"),
+        ("ociContainers.whoami.stateDir", "/srv/nixedge"),
+        ("ociContainers.whoami.stateDirMount", "/nix"),
+    )
+    lines = report_lines(apps, mutation, "apps.yaml")
+    assert lines == [f"ociContainers.whoami.stateDir: {TARGET} (got: '/srv/nixedge')"]
+
+
+def test_a_sensitive_secret_is_reported_once_at_its_path() -> None:
+    lines = seed_lines(
+        put(("secrets", {"k": {"provider": "agenix", "path": "/var/lib/nixedge/secrets/x"}}), (f"{A}.secrets", ["k"]))
+    )
+    assert lines == err(
+        "secrets.k.path",
+        "is a sensitive host path; mounting it gives the container power over the host",
+        "/var/lib/nixedge/secrets/x",
+        "name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env",
+    )
+
+
+def test_implied_mounts_the_socket_of_the_server_container_and_secrets_read_only() -> None:
+    site = site_from_data(multiservice_site(), HOMELAB)
+    forgejo = {(m.path, m.host_path, m.read_only) for m in site.container("forgejo").mounts}
+    assert ("/run/postgresql", "/run/nixedge/postgres", True) in forgejo
+    runner = {(m.path, m.host_path, m.read_only) for m in site.container("runner1").mounts}
+    assert ("/run/secrets/runner-token", "/run/secrets/runner-token", True) in runner
+
+
+def test_modules_in_tmp_for_a_host_that_never_activates_pass() -> None:
+    """mode none builds nothing, with or without a command of its own."""
+    data = seed_site()
+    set_key(data, "host.target.path", "/tmp/nixedge-rehearsal")
+    set_key(data, "host.activation", {"mode": "none"})
+    assert site_from_data(data, SEED).target["path"] == "/tmp/nixedge-rehearsal"
+
+
+def test_a_bind_mount_without_host_path_reaching_the_secrets_dir_names_its_path() -> None:
+    mounts = [{"path": "/srv/nixedge"}]
+    lines = seed_lines(put(("host.secretsDir", "/srv/nixedge/secrets"), (f"{A}.bindMounts", mounts)))
+    assert lines == [
+        (
+            f"{A}.bindMounts[0].path: reaches host.secretsDir (/srv/nixedge/secrets): the container could read the "
+            "tunnel credentials (got: '/srv/nixedge')"
+        )
+    ]
+
+
+def test_a_secret_of_etc_inside_the_secrets_dir_is_said_to_reach_it() -> None:
+    """Read-only, a file of /etc is fine as a secret: what it reaches is still checked."""
+    lines = seed_lines(
+        put(("host.secretsDir", "/etc/nixedge-secrets"),
+            ("secrets", {"k": {"provider": "agenix", "path": "/etc/nixedge-secrets/x"}}), (f"{A}.secrets", ["k"]))
+    )  # fmt: skip
+    assert lines == [
+        (
+            f"{A}.secrets[0]: reaches host.secretsDir (/etc/nixedge-secrets): the container could read the tunnel "
+            "credentials (got: '/etc/nixedge-secrets/x')"
+        )
+    ]
