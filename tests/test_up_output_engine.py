@@ -16,6 +16,8 @@ import pytest
 
 from tests.test_dev_stack import TARGET, _copy_repo, pulumi
 
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
 UPTIME = "      uptime:\n"
 
 
