@@ -16,7 +16,7 @@ import pytest
 
 from tests.test_dev_stack import TARGET, _copy_repo, pulumi
 
-pytestmark = pytest.mark.engine
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
 
 UPTIME = "      uptime:\n"
 
