@@ -153,7 +153,7 @@ def report_activation(host: str, activation: dict[str, Any] | None, started: str
     if activation.get("ran"):
         said += f"; `{activation.get('command')}` ran"
         if activation.get("output"):
-            said += ", its last lines:\n" + str(activation["output"])
+            said += "\nIts last lines:\n" + str(activation["output"])
     elif changed and not activation.get("command"):
         said += "; nothing activated (activation mode none)"
     if activation.get("adopted"):
