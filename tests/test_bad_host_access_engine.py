@@ -2,7 +2,7 @@
 message under the engine, the deployed target staying byte for byte as it was.
 
 The cases come from tests/test_bad_host_access.py, where each has its exact report lines.
-Each is written as a stack file and goes through `python -m components check --config
+Each is written as a stack file and goes through `nixedge check --config
 FILE` (all of them, in parallel): exit 2 and exactly those lines on stderr. A sample also
 goes through `pulumi preview` (the real engine, `scripts/pulumi` on a copy of the
 checkout) against a stack whose local target was deployed first (the `deployed` fixture

@@ -10,7 +10,7 @@ addresses, reserved names, another container's state directory, name clashes, YA
 that is not a mapping, an empty file, and huge values (a 1 MB string, a 10,000-element
 list, a port of 10**20). Each goes through
 
-- `python -m components check --config FILE` (a subprocess): exit 2, the key on stderr,
+- `nixedge check --config FILE` (a subprocess): exit 2, the key on stderr,
   the report's closing "is invalid; nothing was changed." line;
 - `pulumi preview` (`scripts/pulumi` on a copy of the checkout, the real program)
   against a stack whose local target was deployed first: a non-zero exit, the key in
@@ -331,7 +331,7 @@ CASES = [
         put((f"{F}.settings.server", {"HTTP_PORT": 3000})),
     ),
     Case("nixos-not-a-mapping", f"{A}.nixos", put((f"{A}.nixos", ["services.x.enable"]))),
-    # The stack file's reader (components/model/stack_yaml.py) names the key inside `nixos`.
+    # The stack file's reader (components/stackfile/stack_yaml.py) names the key inside `nixos`.
     Case("nixos-int-beyond-64-bits", f"{A}.nixos.a", put((f"{A}.nixos", {"a": 2**63}))),
     Case(
         "nixos-nan", f"{A}.nixos.a", put((f"{A}.nixos", {"a": float("nan")})), engine_says="getting stack configuration"
@@ -469,7 +469,7 @@ def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployed]:
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
-    """Every case through `python -m components check --config FILE`, in parallel."""
+    """Every case through `nixedge check --config FILE`, in parallel."""
     tmp = tmp_path_factory.mktemp("badchecks")
     base = base_site(tmp / "host", {"mode": "none"})
 

@@ -7,7 +7,7 @@ message is pinned exactly), each a change to the seed's site on a local target t
 deployed first (the fixture of tests/test_bad_inputs_engine.py). Ten by default, all
 nineteen with NIXEDGE_FULL=1. Each case's first
 report line, as the model words it, must appear in the output of
-`python -m components check` and of `scripts/pulumi preview` (the real engine running
+`nixedge check` and of `scripts/pulumi preview` (the real engine running
 the real program); the preview must fail without a traceback, activate nothing and leave
 every file of the target with the same content, inode and mtime.
 """

@@ -1,4 +1,4 @@
-"""`python -m components check|render|schema`, run as a user runs them, from the repo root.
+"""`nixedge check|render|schema`, run as a user runs them, from the repo root.
 
 Each command is a subprocess: exit code 0 with the summary table or the files on
 success; exit code 2 with the full error report on stderr (and nothing on stdout) for

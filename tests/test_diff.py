@@ -1,4 +1,4 @@
-"""`python -m components diff` compares a stack file at a git revision with the working tree.
+"""`nixedge diff` compares a stack file at a git revision with the working tree.
 
 Each test runs the command on a throwaway git repository in tmp_path holding a copy of
 stacks/Pulumi.seminar.yaml (never on this checkout's own git), and proves: an unchanged

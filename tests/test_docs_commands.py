@@ -3,7 +3,7 @@ here, in order, so the docs cannot rot.
 
 Each document gets a copy of the repository (the files `git ls-files -co
 --exclude-standard` lists, `.venv` symlinked, committed to a fresh git repository so
-that `python -m components diff` has a base), and one bash session whose working
+that `nixedge diff` has a base), and one bash session whose working
 directory is the copy's root: an `export` carries over to the next command, as in a
 terminal. The session's environment has none of the caller's PULUMI_* and GIT_*
 variables, HOME in the test's tmp dir and TMPDIR a fresh directory. Each command must
@@ -417,7 +417,7 @@ def test_split_commands_joins_continuations_and_here_documents() -> None:
         "a: 1",
         "  # not a comment: YAML",
         "EOF",
-        "python -m components check \\",
+        "nixedge check \\",
         "  --stack seminar  # exits 2",
         "false ||",
         "  true",
@@ -425,7 +425,7 @@ def test_split_commands_joins_continuations_and_here_documents() -> None:
     commands = split_commands(body, 10)
     assert [(c.line, c.exit_code) for c in commands] == [(11, 0), (13, 0), (17, 2), (19, 0)]
     assert commands[1].text == "cat > f.yaml <<'EOF'\na: 1\n  # not a comment: YAML\nEOF"
-    assert commands[2].text == "python -m components check \\\n  --stack seminar  # exits 2"
+    assert commands[2].text == "nixedge check \\\n  --stack seminar  # exits 2"
 
 
 def test_document_commands_reads_expected_outputs(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """docs/config-reference.md is current, and it lists every key of the model.
 
 The committed file must equal what `components.commands.reference.reference_text()`
-makes from the JSON Schema (stale: run `python -m components reference --write`). Each
+makes from the JSON Schema (stale: run `nixedge reference --write`). Each
 key of every model in the schema appears in a table row with its default, so a new
 config key cannot be left out of the reference.
 """

@@ -17,6 +17,8 @@ import pytest
 from components.host.manifest import MANIFEST
 from tests.test_dev_stack import TARGET, _copy_repo
 
+pytestmark = pytest.mark.engine
+
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:

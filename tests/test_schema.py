@@ -1,7 +1,7 @@
 """docs/site.schema.json is current, and it accepts every stack file and refuses bad ones.
 
 The committed schema must equal what `components.commands.schema.schema_text()`
-generates from the pydantic model (stale: run `python -m components schema --write`).
+generates from the pydantic model (stale: run `nixedge schema --write`).
 When the `jsonschema` package is in .venv, each stacks/Pulumi.*.yaml validates against
 it, and a few bad configs that the model refuses are refused by the schema too, so
 editors flag them as the model would.
@@ -28,7 +28,7 @@ def test_committed_schema_is_current() -> None:
     assert SCHEMA_PATH == REPO / "docs" / "site.schema.json"
     committed = SCHEMA_PATH.read_text(encoding="utf-8")
     assert committed == schema_text(), (
-        "docs/site.schema.json is stale: run `python -m components schema --write` and commit it"
+        "docs/site.schema.json is stale: run `nixedge schema --write` and commit it"
     )
 
 

@@ -4,7 +4,7 @@ corpus of tricky YAML (tests/yaml_corpus.py) against the real engine.
 Each file is read twice:
 
 - by `check`'s reader (components/stackfile/read.read_stack_file), in this process, and by
-  `python -m components check --config FILE` for every file it refuses (exit 2, the key
+  `nixedge check --config FILE` for every file it refuses (exit 2, the key
   named, a `Hint:` where the readers differ, no traceback);
 - by the engine: `scripts/pulumi config --json --stack corpus` on a copy of the checkout
   whose stack file is the corpus file; the program would get `json.loads` of `value`.
@@ -144,7 +144,7 @@ REFUSALS = [e for e in CORPUS if e.outcome != SAME]
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
-    """Every refused corpus file through `python -m components check --config FILE`."""
+    """Every refused corpus file through `nixedge check --config FILE`."""
     tmp = tmp_path_factory.mktemp("corpuscheck")
 
     def run(entry: Entry) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,8 @@ import pytest
 
 from tests.test_dev_stack import TARGET, _copy_repo
 
+pytestmark = pytest.mark.engine
+
 REPO = Path(__file__).resolve().parents[1]
 ACCOUNT, ZONE, TUNNEL = "a" * 32, "b" * 32, "c0ffee00-0000-4000-8000-000000000001"
 TOKEN = "test-token"

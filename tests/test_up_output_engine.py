@@ -16,6 +16,8 @@ import pytest
 
 from tests.test_dev_stack import TARGET, _copy_repo, pulumi
 
+pytestmark = [pytest.mark.engine, pytest.mark.slow]
+
 UPTIME = "      uptime:\n"
 
 
@@ -89,3 +91,21 @@ def test_destroy_says_what_it_removed_kept_and_what_is_next(project: Path) -> No
     assert "imports = [ ./nixedge ]" in said and "before the next nixos-rebuild" in said, said
     assert "git.example.test" in said  # the hostnames it no longer routes
     assert foreign.read_text() == "{ }\n"
+
+
+def test_engine_errors_name_their_line(project: Path) -> None:
+    stack_file = project / "stacks/Pulumi.dev.yaml"
+    text = stack_file.read_text()
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "uid: 2001" in row)
+    stack_file.write_text(text.replace("uid: 2001", "uid: 991"))
+    try:
+        result = pulumi(project, "preview", check=False)
+    finally:
+        stack_file.write_text(text)
+    said = result.stdout + result.stderr
+    assert result.returncode != 0
+    expected = (
+        "containers.uptime.user.uid: is already used by containers.forgejo.user.uid; "
+        f"each container needs its own uid (got: 991) (line {line})"
+    )
+    assert expected in said, said

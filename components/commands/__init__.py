@@ -1,1 +1,1 @@
-"""The `python -m components` subcommands: each module adds one to the parser."""
+"""The `nixedge` subcommands: each module adds one to the parser."""

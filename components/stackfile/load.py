@@ -59,5 +59,14 @@ def load_hosts(stack: str | None = None, config_file: Path | None = None) -> Res
 def hosts_from_engine(stack: str, text: str, source: str, *, compare: bool = True) -> ResolvedHosts:
     """Every host of `pulumi up`: `text` is `nixedge:site` as the engine hands it over,
     compared with the stack file as `check` reads it (components/stackfile/agree.py);
-    imported modules come from the working directory, the project's."""
-    return hosts_in_project(engine_site(stack, text, source, compare=compare), source)
+    imported modules come from the working directory, the project's. Errors name their
+    line when the stack file in stacks/ holds the site the engine handed over."""
+    site = engine_site(stack, text, source, compare=compare)
+    try:
+        return hosts_in_project(site, source)
+    except ConfigError as exc:
+        path = shown(stack_path(stack))
+        written = read_stack(path) if compare and path.exists() else None
+        if written is None or written.site != site:
+            raise
+        raise with_lines(exc, written.line) from None

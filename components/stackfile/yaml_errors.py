@@ -8,8 +8,6 @@ not line up, it says so, and which of the two is off from its parent's step.
 
 from __future__ import annotations
 
-import yaml
-
 _INDENTATION = ("mapping values are not allowed here", "expected <block end>", "could not find expected ':'")
 
 
@@ -40,8 +38,9 @@ def indentation(lines: list[str], number: int) -> str | None:
     )
 
 
-def yaml_message(exc: yaml.YAMLError, text: str) -> tuple[str, str | None]:
-    """What to say about a YAML error in `text`, and a hint (None: none known)."""
+def yaml_message(exc: Exception, text: str) -> tuple[str, str | None]:
+    """What to say about a YAML error (PyYAML's, read by components/stackfile: the
+    model imports no YAML library) in `text`, and a hint (None: none known)."""
     mark = getattr(exc, "problem_mark", None)
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
     problem = str(getattr(exc, "problem", exc))
