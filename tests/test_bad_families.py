@@ -211,15 +211,15 @@ CASES = [
         '  Hint: name it after the app, e.g. auto-update-app',
     ),
     case(
-        'oci-name-kube',
+        'oci-name-clean-transient',
         'OCI',
         apps,
-        lambda d: d["ociContainers"].__setitem__("kube", d["ociContainers"].pop("whoami")),
+        lambda d: d["ociContainers"].__setitem__("clean-transient", d["ociContainers"].pop("whoami")),
         (
-            "ociContainers.kube: would be unit podman-kube.service, which is Podman's own; the app "
-            "would replace it (got: 'kube')"
+            "ociContainers.clean-transient: would be unit podman-clean-transient.service, which is Podman's "
+            "own; the app would replace it (got: 'clean-transient')"
         ),
-        '  Hint: name it after the app, e.g. kube-app',
+        '  Hint: name it after the app, e.g. clean-transient-app',
     ),
     case(
         'oci-volume-run-podman-allow',
