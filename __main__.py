@@ -13,11 +13,15 @@ reads what Cloudflare holds at those names and stops on a name it may not take. 
 hosts only two things depend on each other: a route's record waits for the host that
 serves it, and a host that a hostname moves away from keeps its rule until that record
 points at the new host. Otherwise the engine deploys the hosts in parallel and a failing
-host rolls back alone.
+host rolls back alone, unless the site has a `rollout:` (components.model.rollout): then
+each batch's modules depend on the previous batch's, a failed host stops every later
+batch before it starts, and since a host's records wait for its modules, no DNS record
+moves to a host that was skipped.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +33,7 @@ from components.host.resources import ActivationSettings, HostModules, HostPrune
 from components.model import ResolvedSite, ResolvedTunnel
 from components.model.claims import claims, origin_checks
 from components.model.hosts import ResolvedHosts
+from components.model.rollout import backward_moves, batches
 from components.nixos.render import render
 from components.stackfile import hosts_from_engine
 
@@ -97,6 +102,17 @@ def site_edge(hosts: ResolvedHosts, stack: str) -> SiteEdge | None:
         return SiteEdge(publishing, stack, source(stack), prefixes)
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
+
+
+def check_rollout(hosts: ResolvedHosts, plan: tuple[tuple[str, ...], ...], sites: SiteEdge | None, stack: str) -> None:
+    """Stops on a hostname moving to a later batch from a host whose modules wait for it."""
+    if hosts.rollout is None or sites is None:
+        return
+    new = {w.key: (w.name, w.host) for w in sites.records}
+    local = {s.host for s in hosts.hosts if (t := published_tunnel(s, stack)) is not None and t.ingress == "local"}
+    waits = {host: [new[k] for k in keys] for host, keys in sites.waits.items() if host in local}
+    if issues := backward_moves(plan, waits):
+        raise pulumi.RunError(str(ConfigError(issues, source(stack))))
 
 
 def edge_tunnel(
@@ -222,8 +238,12 @@ def publish(
     }
 
 
-def deploy(site: ResolvedSite, stack: str, sites: SiteEdge | None, started: str) -> dict[str, Any]:
-    """One host's resources (named after it, as in a one-host stack); its outputs."""
+def deploy(
+    site: ResolvedSite, stack: str, sites: SiteEdge | None, started: str,
+    after: Sequence[HostModules] = (), rollout: Sequence[Sequence[str]] = (),
+) -> tuple[dict[str, Any], HostModules]:  # fmt: skip
+    """One host's resources (named after it, as in a one-host stack); its outputs and
+    modules. `after`: the previous batch's modules of a rollout, `rollout` its batches."""
     files = render(site)
     published = published_tunnel(site, stack)
     tunnel, secrets = edge_tunnel(site, published)
@@ -246,15 +266,19 @@ def deploy(site: ResolvedSite, stack: str, sites: SiteEdge | None, started: str)
         retain_removed=published is not None,
         claims=claims(site) if published is not None else {},
         owner=Owner(pulumi.get_project(), stack),
+        rollout=rollout,
         opts=pulumi.ResourceOptions.merge(
-            renamed(site, "modules"),
-            pulumi.ResourceOptions(depends_on=sites.after(site.host)) if waits and sites else None,
+            pulumi.ResourceOptions.merge(
+                renamed(site, "modules"),
+                pulumi.ResourceOptions(depends_on=sites.after(site.host)) if waits and sites else None,
+            ),
+            pulumi.ResourceOptions(depends_on=list(after)) if after else None,
         ),
     )
     outputs = host_outputs(site, files, host, started)
     if tunnel is not None and sites is not None:
         outputs.update(publish(site, sites, tunnel, host, files, activation))
-    return outputs
+    return outputs, host
 
 
 def main() -> None:
@@ -262,7 +286,15 @@ def main() -> None:
     hosts = load_site(stack)
     sites = site_edge(hosts, stack)
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    outputs = {site.host: deploy(site, stack, sites, started) for site in hosts.hosts}
+    by_name = {site.host: site for site in hosts.hosts}
+    plan = batches(hosts.names, hosts.rollout)
+    check_rollout(hosts, plan, sites, stack)
+    outputs: dict[str, dict[str, Any]] = {}
+    after: list[HostModules] = []  # the previous batch's modules
+    for batch in plan:
+        deployed = [deploy(by_name[h], stack, sites, started, after, plan if hosts.rollout else ()) for h in batch]
+        outputs.update((h, out) for h, (out, _) in zip(batch, deployed, strict=True))
+        after = [modules for _, modules in deployed]
     if sites is not None:
         sites.register()
     if not hosts.site:

@@ -35,6 +35,8 @@ CLASSES: dict[str, list[str]] = {
 ESCAPES = ["\\n", "\\t", "\\L", "\\P", "\\N", "\\_", "\\e", "\\/", "\\x41", "\\u00e9", "\\U0001F600",
            "\\U00110000", "\\ud800", "\\0", "\\\\", '\\"', "\\r"]  # fmt: skip
 PIECES = ["x", "y z", " ", "\t", "é", "\u2028", "\u2029", "\u0085"]
+DIRECTIVES = ("%YAML 1.1", "%YAML 1.2", "%YAML 1.3", "%FOO x", "%TAG !e! tag:e.com,2000:")
+HEADS = [f"{d}\n---\n" for d in DIRECTIVES] + ["---\n"]
 KEYS = ["a", "b", "on", "yes", "1", "'1'", '"k"', "'no'", "x y", "null", "~", "<<", "? c"]
 
 
@@ -87,7 +89,7 @@ def _value(rng: random.Random, indent: str, anchors: list[str]) -> str:
 
 def stack_file(rng: random.Random) -> bytes:
     """One generated stack file."""
-    head = rng.choice(["", "", "", "", "", "", "%YAML 1.1\n---\n", "%YAML 1.2\n---\n", "%YAML 1.3\n---\n", "---\n"])
+    head = rng.choice(["", "", "", "", "", "", *HEADS])
     lines = [head + "config:", "  nixedge:site:"]
     anchors: list[str] = []
     for _ in range(rng.randint(1, 3)):

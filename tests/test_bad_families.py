@@ -123,7 +123,7 @@ CASES = [
         '  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env',
     ),
     case('oci-user-root-uid', 'OCI', apps, put((f"{W}.user.uid", 0)),
-        'ociContainers.whoami.user.uid: Input should be greater than or equal to 1 (got: 0)',
+        'ociContainers.whoami.user.uid: must be greater than or equal to 1 (got: 0)',
     ),
     case('oci-user-nobody', 'OCI', apps, put((f"{W}.user.name", "nobody")),
         (
@@ -453,7 +453,7 @@ CASES = [
     ),
     case('oci-grant-port-zero', 'host access', apps, put((f"{W}.hostFirewall", {"allowedTcpPorts": [0]})),
         (
-            'ociContainers.whoami.hostFirewall.allowedTcpPorts[0]: Input should be greater than or '
+            'ociContainers.whoami.hostFirewall.allowedTcpPorts[0]: must be greater than or '
             'equal to 1 (got: 0)'
         ),
     ),

@@ -35,7 +35,6 @@ from components.nixos.render import render
 from components.stackfile import read_stack_file
 from scripts.state import files as state_files
 from scripts.state import machine, run
-from scripts.wrapper import cloudflare_plugin
 from tests.paths import REPO
 from tests.site_mutations import report_lines
 from tests.test_host_move_provider import FILES, SECRET, Places, snapshot
@@ -326,38 +325,6 @@ def test_provably_different_machines_remove_the_old_hosts_credentials(tmp_path: 
 
 def test_one_machine_id_under_two_names_keeps_the_credentials(tmp_path: Path) -> None:
     assert moved_secret(Places(tmp_path), b"0123abcd\n", b"0123abcd")
-
-
-# -- the plugin: only the pinned version counts ------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("cached", "expected"),
-    [
-        ([], False),
-        (["5.49.0"], False),
-        (["6.23.0"], False),
-        (["6.23.10"], False),
-        (["5.49.0", "6.0.0"], False),
-        (["5.49.0", "PIN"], True),
-        (["PIN"], True),
-    ],
-)
-def test_only_the_pinned_plugin_counts_as_installed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: list[str], expected: bool
-) -> None:
-    pin = cloudflare_plugin.pinned_version()
-    assert pin != "6.23.0" and pin != "6.23.10" or expected is False
-    for version in cached:
-        plugin = tmp_path / "plugins" / f"resource-cloudflare-v{pin if version == 'PIN' else version}"
-        plugin.mkdir(parents=True)
-        binary = plugin / "pulumi-resource-cloudflare"
-        binary.write_text("#!/bin/sh\n")
-        binary.chmod(0o755)
-    monkeypatch.setenv("PULUMI_HOME", str(tmp_path))
-    monkeypatch.setenv("PULUMI_SKIP_UPDATE_CHECK", "true")
-    monkeypatch.setenv("PATH", f"{REPO / '.venv' / 'bin'}:/usr/bin:/bin")
-    assert cloudflare_plugin.installed(pin) is expected
 
 
 # -- the tunnel: a dashboard-managed tunnel, a token's endpoint --------------------------------

@@ -331,7 +331,7 @@ CASES = [
         put((f"{F}.settings.server", {"HTTP_PORT": 3000})),
     ),
     Case("nixos-not-a-mapping", f"{A}.nixos", put((f"{A}.nixos", ["services.x.enable"]))),
-    # The stack file's reader (components/model/stack_yaml.py) names the key inside `nixos`.
+    # The stack file's reader (components/stackfile/stack_yaml.py) names the key inside `nixos`.
     Case("nixos-int-beyond-64-bits", f"{A}.nixos.a", put((f"{A}.nixos", {"a": 2**63}))),
     Case(
         "nixos-nan", f"{A}.nixos.a", put((f"{A}.nixos", {"a": float("nan")})), engine_says="getting stack configuration"

@@ -11,7 +11,7 @@ deployed target of tests/test_bad_inputs_engine.py) and one through `pulumi up`.
 
 Where the engine refuses the file before the program runs, the output holds the
 engine's own refusal (`engine_says`, listed in docs/testing.md); otherwise the program's
-(it reads the stack file with `check`'s reader, components/model/load.site_from_engine),
+(it reads the stack file with `check`'s reader, components/stackfile/agree.engine_site),
 with the same key. No output holds a Python traceback. Everything (NIXEDGE_FULL=1 runs
 every case through the engine):
 

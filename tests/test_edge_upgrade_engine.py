@@ -1,11 +1,13 @@
 """A stack deployed by nixedge before site-level DNS records (main at 672d45c, each host
-naming its own records) previews no change under this code: the records keep their
-identity through aliases, so the upgrade neither replaces nor touches one (issue 22)."""
+naming its own records) previews no change at Cloudflare under this code: the records
+keep their identity through aliases, so the upgrade neither replaces nor touches one
+(issue 22). Only the modules' text may differ (the renderer changed since)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -62,6 +64,10 @@ def test_an_upgraded_two_host_stack_previews_no_change(site: EdgeSite, tmp_path:
     assert sorted(site.records()) == ["kuma.example.net", "web.example.net"]
     site.configure(data)
     preview = site.stack.preview(diff=True)
-    assert set(preview.change_summary) == {"same"}, preview.stdout
+    # The modules' text may change between versions (the renderer's work); nothing at
+    # Cloudflare may, and nothing is created, replaced or deleted.
+    assert set(preview.change_summary) <= {"same", "update"}, preview.stdout
+    changed = re.findall(r"^\s*[-+~]+ (\S+): \(", preview.stdout, re.MULTILINE)
+    assert not [t for t in changed if t.startswith("cloudflare:")], preview.stdout
     site.stack.up()
     assert site.account()["records"] == before["records"] and site.account()["tunnels"] == before["tunnels"]

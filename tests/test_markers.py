@@ -4,9 +4,10 @@ alone, without the CLI.
 
 A module drives the engine when it imports the Automation API, takes the `engine`
 fixture, copies the checkout with `benchmarks.project.Project`, runs `scripts/pulumi`,
-runs the documents (whose shell sessions run `scripts/pulumi`), or uses a fixture of a
-module that does. At run time, tests/markers.py stops any unmarked test that starts the
-CLI; these tests check the same without running anything.
+runs the documents (whose shell sessions run `scripts/pulumi`), uses a fixture of a
+module that does, or says so by its name (`*_engine.py`). At run time, tests/markers.py
+stops any unmarked test that starts the CLI; these tests check the same without running
+anything.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def fixtures(name: str) -> set[str]:
 def signs(name: str) -> list[str]:
     """Why test module `name` drives the engine (empty: it does not)."""
     found = ["it runs the documents"] if name == DOCUMENTS_TEST else []
+    found += ["its name ends in _engine"] if name.endswith("_engine") else []
     for node in ast.walk(tree(name)):
         if isinstance(node, ast.ImportFrom) and node.module is not None:
             imported = {alias.name for alias in node.names}

@@ -154,3 +154,260 @@ def test_an_import_outside_every_zone_is_only_unknown() -> None:
             f"tunnel.dnsRecords entry (got: '{Z1}/{ID1}')"
         )
     ]
+
+
+# -- a mount point flag's options after a colon (nspawn.py `_problem`) -------------------------
+TARGET = "is a path the container's own NixOS provides; mounting over it replaces its system"
+
+
+@pytest.mark.parametrize(
+    ("flag", "target"),
+    [("--tmpfs=/nix:mode=0755", "/nix"), ("--inaccessible=/proc:x:y", "/proc"), ("--tmpfs=/run:size=1G", "/run")],
+)
+def test_a_mount_point_flag_is_judged_by_its_path_before_the_colon(flag: str, target: str) -> None:
+    assert homelab_lines(put((f"{VPN}.extraFlags", [flag]))) == [
+        f"{VPN}.extraFlags[0]: {target} {TARGET} (got: {flag!r})"
+    ]
+
+
+def test_a_device_path_with_dot_dot_is_refused_as_written_not_as_it_resolves() -> None:
+    lines = homelab_lines(put((f"{VPN}.allowedDevices", [{"node": "/dev/net/../sda", "modifier": "rw"}])))
+    assert lines == [f"{VPN}.allowedDevices[0].node: must not contain '.' or '..' segments (got: '/dev/net/../sda')"]
+
+
+# -- a site with a host that publishes nothing (across_hosts.py) --------------------------------
+
+
+def test_a_host_without_a_tunnel_beside_one_with_routes_passes() -> None:
+    from components.model.hosts import hosts_from_data
+
+    seminar = copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.seminar.yaml"))
+    seminar["host"].pop("name", None)
+    quiet = copy.deepcopy(seminar)
+    quiet["host"]["target"] = {"transport": "ssh", "destination": "root@quiet"}
+    del quiet["tunnel"]
+    for c in quiet["containers"].values():
+        c.pop("routes", None)
+    quiet["containers"]["forgejo"].pop("wrapper", None)
+    quiet["containers"]["atticd"].pop("wrapper", None)
+    hosts = hosts_from_data({"hosts": {"seminar": seminar, "quiet": quiet}}, "site.yaml")
+    assert hosts.names == ("quiet", "seminar") and hosts.hosts[0].tunnel is None
+
+
+def site_of(**hosts: dict[str, Any]) -> dict[str, Any]:
+    return {"hosts": hosts}
+
+
+def host(destination: str, tunnel: str | None, zones: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The seminar stack as another machine: its own target and tunnel (or none: no routes)."""
+    data: dict[str, Any] = copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.seminar.yaml"))
+    data["host"] = {"target": {"transport": "ssh", "destination": destination}}
+    for c in data["containers"].values():
+        c.pop("wrapper", None)
+        if tunnel is None:
+            c.pop("routes", None)
+        for r in c.get("routes", []):  # each host its own hostnames
+            r["hostname"] = f"{destination.partition('@')[2]}-{r['hostname']}"
+    if tunnel is None:
+        del data["tunnel"]
+    else:
+        data["tunnel"]["name"] = tunnel
+        if zones is not None:
+            data["tunnel"]["zones"] = zones
+            for c in data["containers"].values():
+                for r in c.get("routes", []):
+                    r["hostname"] = r["hostname"].replace("ncaq.net", zones[-1]["name"])
+    return data
+
+
+def site_lines(data: dict[str, Any], project_dir: str | None = None) -> list[str]:
+    from components.errors import ConfigError
+    from components.model.hosts import hosts_from_data
+
+    with pytest.raises(ConfigError) as info:
+        hosts_from_data(data, "site.yaml", project_dir=project_dir)
+    return [line[2:] for line in str(info.value).splitlines()[1:-1]]
+
+
+def test_a_zone_id_conflict_behind_a_zone_without_id_is_found() -> None:
+    data = site_of(
+        alpha=host("root@alpha", "alpha", [{"name": "ncaq.net", "zoneId": Z1}]),
+        beta=host("root@beta", "beta", [{"name": "example.org"}, {"name": "ncaq.net", "zoneId": Z2}]),
+    )
+    assert site_lines(data) == [
+        (
+            f"hosts.beta.tunnel.zones[1].zoneId: differs from host alpha's id of zone ncaq.net ({Z1}): a zone has "
+            f"one id (got: {Z2!r})"
+        )
+    ]
+
+
+def test_two_zones_with_their_own_ids_and_two_tunnel_ids_pass_on_two_hosts() -> None:
+    from components.model.hosts import hosts_from_data
+
+    alpha = host("root@alpha", "alpha", [{"name": "ncaq.net", "zoneId": Z1}])
+    beta = host("root@beta", "beta", [{"name": "ncaq.net", "zoneId": Z1}, {"name": "ncaq.org", "zoneId": Z2}])
+    alpha["tunnel"]["tunnelId"] = "6ff42ae2-765d-4adf-8112-31c55c1551ef"
+    beta["tunnel"]["tunnelId"] = "0c1a2b3c-4d5e-4f60-8172-8394a5b6c7d8"
+    assert hosts_from_data(site_of(alpha=alpha, beta=beta), "site.yaml").names == ("alpha", "beta")
+
+
+def test_two_tunnels_of_one_name_behind_a_host_without_a_tunnel_are_found() -> None:
+    data = site_of(
+        aquiet=host("root@aquiet", None), seminar=host("root@seminar", "shared"), storage=host("root@storage", "shared")
+    )
+    lines = site_lines(data)
+    assert lines[0] == (
+        "hosts.storage.tunnel.name: is host seminar's tunnel name too: each host runs its own tunnel, which reaches "
+        "only that host's containers (got: 'shared')"
+    )
+
+
+def test_relative_local_targets_without_a_project_are_compared_as_relative() -> None:
+    alpha, beta = host("root@alpha", None), host("root@beta", None)
+    alpha["host"]["target"] = {"transport": "local", "path": "out"}
+    beta["host"]["target"] = {"transport": "local", "path": "./out"}
+    assert site_lines(site_of(alpha=alpha, beta=beta)) == [
+        (
+            "hosts.beta.host.target: is host alpha's target too (local:out): the two hosts would overwrite each "
+            "other's modules (got: 'local:out')"
+        )
+    ]
+
+
+@pytest.mark.parametrize("content", ["git..example.org", "a..X", "two words.example.org"])
+def test_a_cname_to_no_host_name_is_refused(content: str) -> None:
+    record = {"name": "alias.example.org", "type": "CNAME", "content": content}
+    lines = homelab_lines(put(("tunnel.dnsRecords", [record])))
+    assert lines == [
+        f"tunnel.dnsRecords[0].content: must be a host name for a record of type CNAME (got: {content!r})"
+    ]
+
+
+# -- the tunnel's further records and catch-all (dns.py `_record`, `_catch_all`) ---------------
+
+
+def test_a_repeated_record_behind_a_record_of_another_name_is_found() -> None:
+    records = [
+        {"name": "y.example.org", "type": "A", "content": "203.0.113.8"},
+        {"name": "x.example.org", "type": "A", "content": "203.0.113.7"},
+        {"name": "x.example.org", "type": "A", "content": "203.0.113.7"},
+    ]
+    assert homelab_lines(put(("tunnel.dnsRecords", records))) == [
+        "tunnel.dnsRecords[2]: repeats tunnel.dnsRecords[1] (A 203.0.113.7) (got: 'x.example.org')"
+    ]
+
+
+def test_a_further_record_resolves_with_every_field() -> None:
+    from components.model.resolved import DnsRecord
+
+    data = multiservice_site()
+    set_key(data, "tunnel.dnsRecords[1]", {"name": "txt.example.org", "type": "TXT", "content": "v=spf1 -all",
+                                            "ttl": 300})  # fmt: skip
+    tunnel = site_from_data(data, HOMELAB).tunnel
+    assert tunnel is not None and tunnel.dns_records == (
+        DnsRecord("txt.example.org", "TXT", "v=spf1 -all", False, 300, "example.org"),
+        DnsRecord("vpn.example.org", "A", "203.0.113.7", False, 1, "example.org"),
+    )
+
+
+def test_a_zone_id_for_two_zones_behind_a_zone_without_id_is_found() -> None:
+    zones = [{"name": "example.net"}, {"name": "example.org", "zoneId": Z1}, {"name": "example.com", "zoneId": Z1}]
+    assert homelab_lines(put(("tunnel.zones", zones))) == [
+        f"tunnel.zones[2].zoneId: is the id of zone example.org too: a zone id names one zone (got: {Z1!r})"
+    ]
+
+
+@pytest.mark.parametrize("url", ["http://localhost:1", "http://localhost:65535", "http://localhost", "http_status:404"])
+def test_a_catch_all_on_a_port_in_range_passes(url: str) -> None:
+    data = multiservice_site()
+    set_key(data, "tunnel.catchAll", url)
+    tunnel = site_from_data(data, HOMELAB).tunnel
+    assert tunnel is not None and tunnel.catch_all == url
+
+
+def test_a_catch_all_on_port_zero_is_refused() -> None:
+    assert homelab_lines(put(("tunnel.catchAll", "http://localhost:0"))) == [
+        (
+            "tunnel.catchAll: must have a port from 1 to 65535, or none; cloudflared refuses it at start "
+            "(got: 'http://localhost:0')"
+        )
+    ]
+
+
+# -- a mount refused once is not reported again for what it reaches (mounts.py) -----------------
+TARGET_HINT = "mount it somewhere of its own, e.g. /srv/<name> or /var/lib/<app>"
+
+
+def test_a_bind_mount_with_a_bad_mount_point_is_not_also_said_to_reach_the_secrets_dir() -> None:
+    lines = seed_lines(
+        put(("host.secretsDir", "/srv/nixedge/secrets"),
+            (f"{A}.bindMounts", [{"path": "/nix/store", "hostPath": "/srv/nixedge"}]))
+    )  # fmt: skip
+    assert lines == err(f"{A}.bindMounts[0].path", TARGET, "/nix/store", TARGET_HINT)
+
+
+def test_an_oci_state_dir_with_a_bad_mount_point_is_not_also_said_to_reach_the_secrets_dir() -> None:
+    def apps() -> dict[str, Any]:
+        return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
+
+    mutation = put(
+        ("host.secretsDir", "/srv/nixedge/secrets"),
+        ("ociContainers.whoami.stateDir", "/srv/nixedge"),
+        ("ociContainers.whoami.stateDirMount", "/nix"),
+    )
+    lines = report_lines(apps, mutation, "apps.yaml")
+    assert lines == [f"ociContainers.whoami.stateDir: {TARGET} (got: '/srv/nixedge')"]
+
+
+def test_a_sensitive_secret_is_reported_once_at_its_path() -> None:
+    lines = seed_lines(
+        put(("secrets", {"k": {"provider": "agenix", "path": "/var/lib/nixedge/secrets/x"}}), (f"{A}.secrets", ["k"]))
+    )
+    assert lines == err(
+        "secrets.k.path",
+        "is a sensitive host path; mounting it gives the container power over the host",
+        "/var/lib/nixedge/secrets/x",
+        "name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env",
+    )
+
+
+def test_implied_mounts_the_socket_of_the_server_container_and_secrets_read_only() -> None:
+    site = site_from_data(multiservice_site(), HOMELAB)
+    forgejo = {(m.path, m.host_path, m.read_only) for m in site.container("forgejo").mounts}
+    assert ("/run/postgresql", "/run/nixedge/postgres", True) in forgejo
+    runner = {(m.path, m.host_path, m.read_only) for m in site.container("runner1").mounts}
+    assert ("/run/secrets/runner-token", "/run/secrets/runner-token", True) in runner
+
+
+def test_modules_in_tmp_for_a_host_that_never_activates_pass() -> None:
+    """mode none builds nothing, with or without a command of its own."""
+    data = seed_site()
+    set_key(data, "host.target.path", "/tmp/nixedge-rehearsal")
+    set_key(data, "host.activation", {"mode": "none"})
+    assert site_from_data(data, SEED).target["path"] == "/tmp/nixedge-rehearsal"
+
+
+def test_a_bind_mount_without_host_path_reaching_the_secrets_dir_names_its_path() -> None:
+    mounts = [{"path": "/srv/nixedge"}]
+    lines = seed_lines(put(("host.secretsDir", "/srv/nixedge/secrets"), (f"{A}.bindMounts", mounts)))
+    assert lines == [
+        (
+            f"{A}.bindMounts[0].path: reaches host.secretsDir (/srv/nixedge/secrets): the container could read the "
+            "tunnel credentials (got: '/srv/nixedge')"
+        )
+    ]
+
+
+def test_a_secret_of_etc_inside_the_secrets_dir_is_said_to_reach_it() -> None:
+    """Read-only, a file of /etc is fine as a secret: what it reaches is still checked."""
+    lines = seed_lines(
+        put(("host.secretsDir", "/etc/nixedge-secrets"),
+            ("secrets", {"k": {"provider": "agenix", "path": "/etc/nixedge-secrets/x"}}), (f"{A}.secrets", ["k"]))
+    )  # fmt: skip
+    assert lines == [
+        (
+            f"{A}.secrets[0]: reaches host.secretsDir (/etc/nixedge-secrets): the container could read the tunnel "
+            "credentials (got: '/etc/nixedge-secrets/x')"
+        )
+    ]

@@ -71,7 +71,8 @@ def test_each_dns_record_waits_for_its_own_host_and_targets_its_own_tunnel() -> 
     modules = {r.name.removesuffix("-modules"): r for r in run.of_type(DYNAMIC_TYPE)}
     assert set(tunnels) == set(modules) == {"seminar", "storage"}
     tunnel_ids = {h: out["tunnelId"] for h, out in run.exports["hosts"][0].items()}
-    assert tunnel_ids["seminar"] == TUNNEL_ID and tunnel_ids["storage"] != TUNNEL_ID, tunnel_ids
+    # The mocks give the first tunnel registered TUNNEL_ID; the hosts register side by side.
+    assert TUNNEL_ID in tunnel_ids.values() and len(set(tunnel_ids.values())) == 2, tunnel_ids
     seen: dict[str, set[str]] = {"seminar": set(), "storage": set()}
     for rec in run.of_type(DNS_TYPE):
         host = owner(rec.inputs["name"])

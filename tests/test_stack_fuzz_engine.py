@@ -6,7 +6,7 @@ FILE`, the engine's own reading of a stack file, in one temporary project and st
 two at a time). Every file `check` accepts must be read by the engine to the same value,
 types included; a file the engine refuses must be refused by `check` too. Measured: 95 s
 to 205 s on 2 cores shared with other jobs (load average 12 to 14); of the 520 files
-`check` accepts 126 and the engine refuses 219 (docs/testing.md).
+`check` accepts 123 and the engine refuses 236 (docs/testing.md).
 """
 
 from __future__ import annotations

@@ -105,6 +105,8 @@ def test_the_engine_refuses_what_check_used_to_accept() -> None:
     assert "%YAML 1.3" in refusal("%YAML 1.3\n---\na: 1\n")[1]
     assert "%YAML 1.2" in refusal("%YAML 1.2\n---\na: 1\n")[1]
     assert read_yaml(b"%YAML 1.1\n---\na: 1\n") == {"a": 1}
+    assert "the directive %FOO (line 1), which Pulumi does not know" in refusal("%FOO x\n---\na: 1\n")[1]
+    assert read_yaml(b"%TAG !e! tag:e.com,2000:\n---\na: '%FOO'\n") == {"a": "%FOO"}
     unknown = "holds the escape \\/, which Pulumi's YAML reader does not know: it refuses the file"
     assert refusal('a: "x\\/y"\n')[:2] == ("a", unknown)
 
@@ -157,3 +159,22 @@ def test_the_lines_of_a_reading_name_where_each_value_is_written() -> None:
 
     written = read_stack_bytes(b"config:\n  nixedge:site:\n    a:\n      b: 1\n    c: [x, y]\n", "f")
     assert (written.line(("a", "b")), written.line(("c", 1)), written.line(("a", "zz"))) == (4, 5, 3)
+
+
+def test_a_disagreement_names_the_key_its_line_and_a_way_to_write_it() -> None:
+    """What the program raises at preview and up where the engine's reading differs
+    (components/stackfile/agree.py); here in the short `config: site:` form."""
+    from components.stackfile import read_stack_bytes
+    from components.stackfile.agree import disagreement
+
+    written = read_stack_bytes(b"config:\n  site:\n    a:\n      port: 8080\n    b: x\n", "f")
+    assert disagreement(written, {"a": {"port": 8080}, "b": "x"}, "f", "s", "the engine") is None
+    found = disagreement(written, {"a": {"port": "8080"}, "b": "x"}, "stacks/Pulumi.s.yaml", "s", "the engine")
+    expected = (
+        "a.port: (line 4 of stacks/Pulumi.s.yaml) is 8080 to `check` (what was reviewed) but '8080' to the engine; "
+        "deploying it would change what was reviewed\n"
+        "  Hint: write it as 8080 (JSON, which every YAML reader reads alike), or as the value you mean in that form"
+    )
+    assert found is not None and [str(i) for i in found.issues] == [expected]
+    missing = disagreement(written, {"a": {"port": 8080}}, "f", "s", "the engine")
+    assert missing is not None and missing.issues[0].loc == "b"

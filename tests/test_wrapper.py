@@ -30,6 +30,7 @@ from tests.conftest import REPO
         ("stack init --secrets-provider passphrase lab", ("stack", "init", "lab"), "lab"),
         ("stack rm dev --yes", ("stack", "rm", "dev"), "dev"),
         ("config set --path a.b c --stack dev", ("config", "set", "a.b", "c"), "dev"),
+        ("config --json --stack corpus --non-interactive", ("config",), "corpus"),
         ("recover", ("recover",), None),
     ],
 )

@@ -9,7 +9,7 @@ Every entry is a whole stack file. `outcome` says what both readers do with it:
 - DIFFER: the engine reads a value, but YAML 1.1 readers (PyYAML, editors, reviewers)
   read another, or the engine's JSON changes it: `check` refuses it with a hint (quote
   it, write the number out, drop the tag), and so does the program under the engine,
-  which reads the stack file with `check`'s reader (components/model/load.site_from_engine).
+  which reads the stack file with `check`'s reader (components/stackfile/agree.engine_site).
 
 `key` is the key path `check`'s error names (relative to nixedge:site inside it).
 """
@@ -126,6 +126,8 @@ CORPUS: list[Entry] = [
     whole("%YAML 1.1\n---\nconfig:\n  nixedge:site: {a: 1}\n", SAME, id="directive-yaml-1.1"),
     whole("%YAML 1.2\n---\nconfig:\n  nixedge:site: {a: 1}\n", REFUSED, None, id="directive-yaml-1.2"),
     whole("%YAML 1.3\n---\nconfig:\n  nixedge:site: {a: 1}\n", REFUSED, None, id="directive-yaml-1.3"),
+    whole("%FOO bar\n---\nconfig:\n  nixedge:site: {a: 1}\n", REFUSED, None, id="directive-unknown"),
+    whole("%TAG !e! tag:example.com,2000:\n---\nconfig:\n  nixedge:site: {a: 1}\n", SAME, id="directive-tag"),
     site('    a: "a\\/b"\n', REFUSED, "a", id="escape-slash"),
     site('    a: "\\U00110000"\n', REFUSED, "a", id="escape-beyond-unicode"),
     site('    a: "\\N\\_\\e\\L\\P\\ x"\n', SAME, id="escapes-yaml-1.1"),

@@ -107,8 +107,10 @@ def issues(
             what = f"{want.name}: Cloudflare has a {record.type} record {record.id} there"
             owner = record.comment.removeprefix(MANAGED) if record.comment.startswith(MANAGED) else None
             if given == record.id and owner is not None:
-                warnings.append(f"{key}: adopting {want.name} from nixedge stack {owner}: forget that stack "
-                                "(`pulumi stack rm --force`), never destroy it, or it deletes the record")  # fmt: skip
+                warnings.append(
+                    f"{key}: adopting {want.name} from nixedge stack {owner}: forget that stack "
+                    "(`scripts/pulumi stack rm --force`), never destroy it, or it deletes the record"
+                )
             elif owner is not None:
                 out.append(Issue(key, f"{what}, managed by nixedge stack {owner}", want.name, hint=(
                     f"a name is published by one stack: remove it from stack {owner} first (its `up` deletes "

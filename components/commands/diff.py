@@ -26,7 +26,7 @@ from components.commands.common import add_command, add_json_arg, add_stack_args
 from components.errors import ConfigError, NixedgeError
 from components.model import ResolvedSite, Unreadable
 from components.model.hosts import ResolvedHosts, hosts_from_data
-from components.model.keys import module_refs
+from components.model.modules import module_refs
 from components.nixos.render import render
 from components.stackfile import read_stack_bytes, stack_path
 from components.stackfile.agree import engine_agrees

@@ -203,6 +203,30 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _section(walker: _Walker, key: str, prop: Mapping[str, Any], required: bool) -> list[str]:
+    """The section of one top-level key: its description, type, and a row per key under it."""
+    rows = list(walker.property_rows(key, prop, required))
+    head = rows[0]
+    out = [f"## `{key}`\n"]
+    if head.description:
+        out.append(head.description + "\n")
+    if head.default == "**required**":
+        presence = "Required."
+    elif head.default == "optional":
+        presence = "Optional."
+    else:
+        presence = f"Default: {head.default}."
+    out.append(f"Type: {head.type}. {presence}\n")
+    if len(rows) > 1:
+        out.append("| key | type | default | description |")
+        out.append("| --- | --- | --- | --- |")
+        for row in rows[1:]:
+            cells = [f"`{row.path}`", row.type, row.default, row.description]
+            out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        out.append("")
+    return out
+
+
 def reference_text(schema: Mapping[str, Any] | None = None) -> str:
     """The whole of docs/config-reference.md."""
     schema = schema if schema is not None else site_schema()
@@ -211,28 +235,12 @@ def reference_text(schema: Mapping[str, Any] | None = None) -> str:
     required = set(site.get("required", ()))
     out = [_INTRO]
     for key in site["properties"]:  # the model's order: host, network, tunnel, ...
-        prop = site["properties"][key]
-        rows = list(walker.property_rows(key, prop, key in required))
-        head = rows[0]
-        out.append(f"## `{key}`\n")
-        if head.description:
-            out.append(head.description + "\n")
-        if head.default == "**required**":
-            presence = "Required."
-        elif head.default == "optional":
-            presence = "Optional."
-        else:
-            presence = f"Default: {head.default}."
-        out.append(f"Type: {head.type}. {presence}\n")
-        if len(rows) > 1:
-            out.append("| key | type | default | description |")
-            out.append("| --- | --- | --- | --- |")
-            for row in rows[1:]:
-                cells = [f"`{row.path}`", row.type, row.default, row.description]
-                out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-            out.append("")
-    hosts = walker.defs["SiteOfHosts"]["properties"]["hosts"]
-    out += ["## `hosts`\n", hosts["description"] + " See docs/sites.md.\n", "Type: map of sites. Optional.\n"]
+        out += _section(walker, key, site["properties"][key], key in required)
+    of_hosts = walker.defs["SiteOfHosts"]["properties"]
+    hosts = of_hosts["hosts"]["description"] + " See docs/sites.md.\n"
+    out += ["## `hosts`\n", hosts, "Type: map of sites. Optional.\n"]
+    # Beside `hosts` only (components.model.rollout).
+    out += _section(walker, "rollout", of_hosts["rollout"], False)
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from components.commands.common import register_generated
 from components.model import Site
+from components.model.rollout import Rollout
 
 HOSTS_DESCRIPTION = (
     "A site of several hosts: host name -> that host's keys, exactly those of a one-host "
@@ -23,6 +24,7 @@ def site_schema() -> dict[str, Any]:
     site = Site.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
     defs = site.pop("$defs", {})
     defs["Site"] = site
+    defs["Rollout"] = Rollout.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
     defs |= _site_of_hosts(defs)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -70,7 +72,8 @@ def _site_of_hosts(defs: dict[str, Any]) -> dict[str, Any]:
                     "minProperties": 1,
                     "description": HOSTS_DESCRIPTION,
                     "additionalProperties": {"$ref": "#/$defs/SiteHost"},
-                }
+                },
+                "rollout": {"$ref": "#/$defs/Rollout"},
             },
         },
     }

@@ -20,6 +20,12 @@ def deployed(host: str) -> None:
             _deployed.append(host)
 
 
+def deployed_hosts() -> tuple[str, ...]:
+    """The hosts this update has deployed so far, in the order they finished."""
+    with _lock:
+        return tuple(_deployed)
+
+
 def others_note(host: str) -> str:
     """The line a failure of `host` adds: '' when no other host was deployed yet (a
     one-host stack's messages stay as they are)."""

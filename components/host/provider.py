@@ -27,7 +27,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from components.errors import HostError
-from components.host import outcomes
+from components.host import outcomes, rollout
 from components.host.apply import apply, read_back, remove
 from components.host.manifest import abspath_problem, relpath_problem
 from components.host.move import move, moved
@@ -283,6 +283,7 @@ class HostModulesProvider(HostProvider):
         olds: Mapping[str, Any], verb: str,
     ) -> Report:
         state = desired(props, root, olds)
+        rollout.started(state.host)
         with own_message(f"during {verb} of {state.host}'s modules"):
             try:
                 report = apply(
@@ -290,7 +291,7 @@ class HostModulesProvider(HostProvider):
                     (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
                 )
             except HostError as exc:
-                note = outcomes.others_note(state.host)
+                note = rollout.note(state.host, props.get("rollout"), exc) or outcomes.others_note(state.host)
                 if not note:
                     raise  # already says what happened and in which state the host is
                 raise HostError(f"{exc}\n{note}") from exc

@@ -88,6 +88,9 @@ class HostModulesArgs(TypedDict):
     """Module path -> what it holds (e.g. `Claim("address", "192.168.100.11", "forgejo")`): a
     leaving module whose claim a new module holds otherwise is removed at once even with
     `retain_removed`, since the two cannot run side by side."""
+    rollout: NotRequired[Sequence[Sequence[str]]]
+    """The site's rollout batches (host names, first batch first), for the message of a
+    failed host: which hosts were deployed, rolled back and skipped. Not compared by diff."""
 
 
 class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules"):
@@ -126,6 +129,7 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
         retain_removed: bool = False,
         claims: Mapping[str, Iterable[Claim]] | None = None,
         owner: Owner | None = None,
+        rollout: Sequence[Sequence[str]] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -133,6 +137,8 @@ class HostModules(pulumi.dynamic.Resource, module="nixedge", name="HostModules")
             "target": target,
             # Who may write the directory (components.host.ownership); not compared by diff.
             **({"owner": owner.to_props()} if owner else {}),
+            # Only for a failure's message (components.host.rollout); not compared by diff.
+            **({"rollout": [list(b) for b in rollout]} if rollout else {}),
             "files": files,
             # Secret as a whole, whatever the caller passed.
             "secrets": pulumi.Output.secret(secrets or {}),

@@ -19,6 +19,7 @@ from components.model.checks.across_hosts import check_across_hosts
 from components.model.load import SITE_KEY, site_from_data
 from components.model.modules import ModuleTexts
 from components.model.resolved import ResolvedSite
+from components.model.rollout import ROLLOUT, Rollout, rollout_from_data
 
 HOSTS = "hosts"
 
@@ -30,6 +31,8 @@ class ResolvedHosts:
 
     hosts: tuple[ResolvedSite, ...]
     site: bool = False
+    rollout: Rollout | None = None
+    """`rollout:` beside `hosts:` (components.model.rollout); None: every host at once."""
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -94,7 +97,7 @@ def hosts_from_data(
     issues = [
         Issue(key, f"is not a known key beside {HOSTS}", has_value=False, hint=f"move it under {HOSTS}.<name>")
         for key in sorted(data, key=str)
-        if key != HOSTS
+        if key not in (HOSTS, ROLLOUT)
     ]
     hosts = data[HOSTS]
     if not isinstance(hosts, dict) or not hosts:
@@ -106,11 +109,13 @@ def hosts_from_data(
             resolved.append(_host(name, entry, source, modules))
         except ConfigError as exc:
             issues += exc.issues
+    rollout, rollout_issues = rollout_from_data(data[ROLLOUT], list(entries)) if ROLLOUT in data else (None, [])
+    issues += rollout_issues
     if not issues:
         issues = check_across_hosts(resolved, project_dir)
     if issues:
         raise ConfigError(issues, source)
-    return ResolvedHosts(tuple(resolved), site=True)
+    return ResolvedHosts(tuple(resolved), site=True, rollout=rollout)
 
 
 __all__ = ["HOSTS", "SITE_KEY", "ResolvedHosts", "hosts_from_data"]

@@ -35,23 +35,3 @@ def too_deep(data: Any) -> tuple[int | str, ...] | None:
         elif isinstance(value, list):
             todo.extend((v, (*parts, i)) for i, v in enumerate(value))
     return None
-
-
-def module_refs(raw: object) -> set[str]:
-    """Module paths that containers import (`containers.<name>.imports`), as written, in
-    either shape of a site (validation comes later): the files a reader must hand over."""
-    hosts = raw.get("hosts") if isinstance(raw, dict) else None
-    if isinstance(hosts, dict):
-        return {ref for host in hosts.values() for ref in module_refs(host)}
-    containers = raw.get("containers") if isinstance(raw, dict) else None
-    if not isinstance(containers, dict):
-        return set()
-    refs = (c.get("imports") for c in containers.values() if isinstance(c, dict))
-    return {
-        r
-        for imports in refs
-        if isinstance(imports, list)
-        for r in imports
-        # Never a path outside the project: validation refuses those with its own message.
-        if isinstance(r, str) and not r.startswith(("flake:", "/")) and ".." not in r.split("/")
-    }

@@ -25,9 +25,10 @@ CONTROL_PLANE = (
 # Names of the host that `virtualisation.podman` makes: group podman owns the socket.
 ACCOUNTS = frozenset({"podman", "docker"})
 
-# Units Podman ships or NixOS derives from it, as podman-<name>.service would be named:
-# an OCI app called `auto-update` would replace podman-auto-update.service.
-OWN_UNITS = frozenset({"auto-update", "restart", "prune", "clean-transient", "kube"})
+# Units Podman ships (podman-auto-update, podman-restart, podman-clean-transient) or NixOS
+# adds (virtualisation.podman.autoPrune: podman-prune), named as podman-<name>.service of
+# an OCI app would be: an app called `auto-update` would replace podman-auto-update.service.
+OWN_UNITS = frozenset({"auto-update", "restart", "prune", "clean-transient"})
 
 # `podman network create` refuses a subnet that overlaps a network it already has; the
 # default network `podman` holds this one on every host (containers.conf).

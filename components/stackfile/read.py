@@ -10,9 +10,9 @@ from typing import Any
 import yaml
 
 from components.errors import ConfigError, Issue
-from components.model.keys import dotted, module_refs
+from components.model.keys import dotted
 from components.model.load import SITE_KEY
-from components.model.modules import Unreadable
+from components.model.modules import Unreadable, module_refs
 from components.stackfile.stack_yaml import Refused, read_yaml_lines
 from components.stackfile.yaml_errors import yaml_message
 

@@ -27,27 +27,9 @@ import yaml
 
 from components.model.keys import MAX_DEPTH
 from components.stackfile.engine_pass import second_pass
-from components.stackfile.yaml_scalars import NULLS, scalar
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """One reason to refuse the file: where (key parts from the document root), what, a fix."""
-
-    parts: tuple[int | str, ...]
-    message: str
-    value: object = None
-    hint: str | None = None
-    has_value: bool = True
-
-
-class Refused(Exception):
-    """Raised with every refusal found; the caller turns them into a ConfigError."""
-
-    def __init__(self, refusals: list[Refusal]) -> None:
-        self.refusals = refusals
-        super().__init__("; ".join(r.message for r in refusals))
-
+from components.stackfile.refusal import Refusal, Refused
+from components.stackfile.source_checks import block_tabs, directives, escapes
+from components.stackfile.yaml_scalars import NULLS, TAGS_DIFFER, scalar
 
 # -- nodes, composed from PyYAML's events ----------------------------------------------
 
@@ -102,50 +84,6 @@ def _where(stack: list[_Seq | _Map]) -> tuple[int | str, ...]:
     return tuple(parts)
 
 
-def _escapes(raw: str, parts: tuple[int | str, ...]) -> list[Refusal]:
-    """What go-yaml refuses in a double-quoted scalar's source that PyYAML takes: `\\/`
-    (YAML 1.2's escaped slash; go-yaml v3.0.1 knows only YAML 1.1's escapes)."""
-    i = raw.find("\\")
-    while i != -1:
-        if raw[i + 1 : i + 2] == "/":
-            return [Refusal(
-                parts, "holds the escape \\/, which Pulumi's YAML reader does not know: it refuses the file",
-                has_value=False, hint="write / without the backslash",
-            )]  # fmt: skip
-        i = raw.find("\\", i + 2)
-    return []
-
-
-def _block_tabs(raw: str, parts: tuple[int | str, ...], line: int, parent: int) -> list[Refusal]:
-    """A tab where go-yaml expects indentation in a block scalar (`|`, `>`): go-yaml
-    refuses the file (scannerc.go, yaml_parser_scan_block_scalar_breaks), PyYAML may not.
-    The indentation is the first content line's, or with an indicator (`|2`) the parent
-    block's (`parent`, -1 at the root) plus it; a tab before it is refused."""
-    header, *lines = raw.split("\n")
-    digits = "".join(c for c in header if c.isdigit())
-    indent: int | None = max(parent, 0) + int(digits) if digits else None
-    for n, text in enumerate(lines, start=line + 1):
-        spaces = len(text) - len(text.lstrip(" "))
-        tab = text[spaces : spaces + 1] == "\t"
-        if tab and (indent is None or spaces < indent):
-            return [Refusal(
-                parts, f"is a block scalar with a tab in its indentation (line {n}): Pulumi refuses the file",
-                has_value=False, hint="indent with spaces; write a tab of the text as \\t in a double-quoted string",
-            )]  # fmt: skip
-        if indent is None and text.strip(" "):
-            indent = spaces
-    return []
-
-
-def _directive(event: yaml.DocumentStartEvent, line: int) -> None:
-    if event.version is not None and tuple(event.version) != (1, 1):
-        shown = ".".join(map(str, event.version))
-        raise Refused([Refusal(
-            (), f"starts with %YAML {shown} (line {line}): Pulumi reads only %YAML 1.1 documents and refuses the file",
-            has_value=False, hint="remove the %YAML line",
-        )])  # fmt: skip
-
-
 def _events(text: str, stack: list[_Seq | _Map]) -> Iterator[yaml.Event]:
     """PyYAML's events; a \\U escape beyond Unicode (a ValueError in PyYAML) refused."""
     try:
@@ -173,12 +111,13 @@ def compose(text: str) -> _Node | None:
         (stack[-1].items if stack else root).append(node)
 
     for event in _events(text, stack):
+        if isinstance(event, yaml.StreamStartEvent):
+            refusals += directives(text)
         line = event.start_mark.line + 1 if event.start_mark else 0
         if isinstance(event, yaml.DocumentStartEvent):
             documents += 1
             if documents > 1:
                 raise Refused([_second_document(line)])
-            _directive(event, line)
         elif isinstance(event, yaml.AliasEvent):
             if event.anchor not in anchors:
                 raise Refused([Refusal(_where(stack), f"uses the alias *{event.anchor}, which no anchor defines",
@@ -188,7 +127,7 @@ def compose(text: str) -> _Node | None:
             if event.style in ('"', "|", ">") and event.start_mark and event.end_mark:
                 raw = text[event.start_mark.index : event.end_mark.index]
                 where, parent = _where(stack), stack[-1].column if stack else -1
-                refusals += _escapes(raw, where) if event.style == '"' else _block_tabs(raw, where, line, parent)
+                refusals += escapes(raw, where) if event.style == '"' else block_tabs(raw, where, line, parent)
             attach(_Scalar(event.value, event.tag, event.style is None, line), event.anchor)
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if len(stack) >= MAX_DEPTH:
@@ -293,7 +232,7 @@ class _Builder:
         if node.tag is not None:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self.refusals.append(Refusal(
-                parts, f"has the YAML tag {tag}; Pulumi ignores or converts tags, so the value would change",
+                parts, f"has the YAML tag {tag}; {TAGS_DIFFER}",
                 has_value=False, hint="remove the tag: a stack file holds plain data",
             ))  # fmt: skip
         if isinstance(node, _Seq):
@@ -424,3 +363,6 @@ def first_difference(ours: Any, theirs: Any, parts: tuple[int | str, ...] = ()) 
                 return found
         return None if len(ours) == len(theirs) else (*parts, min(len(ours), len(theirs)))
     return None if ours == theirs else parts
+
+
+__all__ = ["Refusal", "Refused", "compose", "read_yaml", "read_yaml_lines"]

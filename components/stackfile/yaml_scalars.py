@@ -41,6 +41,7 @@ _UINT64 = 2**64
 _INT64 = 2**63
 
 _QUOTE = "quote it ({q}) to keep the text"
+TAGS_DIFFER = "Pulumi drops some tags, converts others, and YAML readers differ on them"
 
 
 def _ambiguous(text: str) -> tuple[str, str] | None:
@@ -165,7 +166,7 @@ def scalar(text: str, tag: str | None, plain: bool) -> Any:
     if tag is not None:
         tag = tag.replace("tag:yaml.org,2002:", "!!")
         raise ValueError(
-            f"has the YAML tag {tag}; Pulumi ignores or converts tags, so the value would change",
+            f"has the YAML tag {tag}; {TAGS_DIFFER}",
             "remove the tag: a stack file holds plain data (" + _QUOTE.format(q=repr(text)) + ")",
         )
     if any("\ud800" <= ch <= "\udfff" for ch in text):

@@ -19,6 +19,9 @@ def environment(env: dict[str, str]) -> dict[str, str]:
         (REPO / ".state").mkdir(exist_ok=True)
         env["PULUMI_BACKEND_URL"] = f"file://{REPO}/.state"
     env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
+    # A site's hosts all deploy at once (the CLI's default is 4 x cores: 8 on two); the
+    # user's --parallel or PULUMI_PARALLEL still decide (docs/sites.md).
+    env.setdefault("PULUMI_PARALLEL", "64")
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     # With our own language host the engine can get no plugin by download here: fail at
     # once with "no resource plugin" instead of trying the network.

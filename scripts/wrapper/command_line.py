@@ -30,6 +30,9 @@ VALUE_FLAGS = _flags(
 """The flags of the commands, once found, that take the next word as their value."""
 GROUPS = frozenset({"stack", "config", "plugin", "state", "policy", "org", "env", "ai", "package", "schema"})
 """Commands whose first word after them is a subcommand (`stack rm`)."""
+GROUP_BARE_FLAGS = {"config": frozenset({"--json", "--show-secrets", "--open"})}
+"""A runnable group's own flags without a value: cobra knows them before a subcommand
+(`config --json --stack dev` lists the config of dev)."""
 NAMES_A_STACK = frozenset({("stack", "init"), ("stack", "select"), ("stack", "rm")})
 """Subcommands whose first argument, if any, is the stack (`stack select dev`)."""
 
@@ -91,5 +94,5 @@ def takes_value(flag: str, words: list[str]) -> bool:
     """Whether `flag`, written without `=`, takes the next word. Before the command is
     found, cobra reads every flag the root does not know as bare as taking a value."""
     if not words or (words[0] in GROUPS and len(words) < 2):
-        return flag not in BARE_FLAGS
+        return flag not in BARE_FLAGS | GROUP_BARE_FLAGS.get(words[0] if words else "", frozenset())
     return flag in VALUE_FLAGS or (flag == "-f" and words[0] == "import")
