@@ -34,6 +34,8 @@ def later_tunnel_id(name: str) -> str:
     """The id of a further tunnel (another host's in a site), derived from its name."""
     digest = hashlib.sha256(name.encode()).hexdigest()
     return f"{digest[:8]}-{digest[8:12]}-4{digest[13:16]}-8{digest[17:20]}-{digest[20:32]}"
+
+
 TUNNEL_SECRET = base64.b64encode(bytes(range(32))).decode()
 """The secret Cloudflare generated for every tunnel under these mocks."""
 
@@ -53,9 +55,22 @@ SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 
 # Every Settings attribute (context properties) that set_mocks replaces.
 _SETTINGS_ATTRS = (
-    "rpc_manager", "outputs", "lock", "project", "root_directory", "stack", "parallel",
-    "dry_run", "legacy_apply_enabled", "monitor_features", "organization", "package_refs",
-    "base_providers_by_ref", "monitor", "engine", "callbacks",
+    "rpc_manager",
+    "outputs",
+    "lock",
+    "project",
+    "root_directory",
+    "stack",
+    "parallel",
+    "dry_run",
+    "legacy_apply_enabled",
+    "monitor_features",
+    "organization",
+    "package_refs",
+    "base_providers_by_ref",
+    "monitor",
+    "engine",
+    "callbacks",
 )
 
 
@@ -156,18 +171,20 @@ class RecordingMonitor(mocks.MockMonitor):
         deps = set(getattr(request, "dependencies", []))
         for pdeps in getattr(request, "propertyDependencies", {}).values():
             deps.update(pdeps.urns)
-        self.run.registrations.append(Registration(
-            op=op,
-            type=request.type,
-            name=request.name,
-            urn=urn,
-            parent=request.parent,
-            inputs=self.resources[urn].state if op == "read" else _deserialize(inputs_struct),
-            dependencies=frozenset(deps),
-            import_id=getattr(request, "importId", "") if op == "register" else request.id,
-            ignore_changes=tuple(getattr(request, "ignoreChanges", ())),
-            secret_inputs=frozenset(k for k, v in raw.items() if any(True for _ in _secret_paths(v))),
-        ))
+        self.run.registrations.append(
+            Registration(
+                op=op,
+                type=request.type,
+                name=request.name,
+                urn=urn,
+                parent=request.parent,
+                inputs=self.resources[urn].state if op == "read" else _deserialize(inputs_struct),
+                dependencies=frozenset(deps),
+                import_id=getattr(request, "importId", "") if op == "register" else request.id,
+                ignore_changes=tuple(getattr(request, "ignoreChanges", ())),
+                secret_inputs=frozenset(k for k, v in raw.items() if any(True for _ in _secret_paths(v))),
+            )
+        )
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
@@ -269,7 +286,10 @@ def run(
         pulumi_config.set_all_config(dict(config or {}), [])
         mocks_ = CloudflareMocks(created_config_src)
         pulumi.runtime.set_mocks(
-            mocks_, project=project, stack=stack, preview=preview,
+            mocks_,
+            project=project,
+            stack=stack,
+            preview=preview,
             monitor=RecordingMonitor(mocks_, result),
         )
 

@@ -26,6 +26,7 @@ def test_every_room_has_its_place() -> None:
         for p in [REPO / top, *(REPO / top).rglob("*")]
         if p.is_dir() and p.name != "__pycache__"
     )
+
     # Named whole (`components/host/`), by its last part in its parent's table (`checks/`),
     # or as the start of its modules' paths (`scripts/state/files.py`).
     def named(room: str) -> bool:

@@ -107,123 +107,167 @@ def report(base: Callable[[], Any], mutation: Mutation) -> list[str]:
 CASES = [
     # -- OCI -----------------------------------------------------------------------------
     case(
-        'oci-env-file-nixedge-secrets',
-        'OCI',
+        "oci-env-file-nixedge-secrets",
+        "OCI",
         apps,
         put(("secrets.whoami-env.path", "/var/lib/nixedge/secrets/cloudflared-apps.json")),
         (
-            'ociContainers.whoami.environmentFiles[0]: reaches host.secretsDir '
-            '(/var/lib/nixedge/secrets): the container could read the tunnel credentials (got: '
+            "ociContainers.whoami.environmentFiles[0]: reaches host.secretsDir "
+            "(/var/lib/nixedge/secrets): the container could read the tunnel credentials (got: "
             "'/var/lib/nixedge/secrets/cloudflared-apps.json')"
         ),
         (
-            'secrets.whoami-env.path: is a sensitive host path; mounting it gives the container power '
+            "secrets.whoami-env.path: is a sensitive host path; mounting it gives the container power "
             "over the host (got: '/var/lib/nixedge/secrets/cloudflared-apps.json')"
         ),
-        '  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env',
+        "  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env",
     ),
-    case('oci-user-root-uid', 'OCI', apps, put((f"{W}.user.uid", 0)),
-        'ociContainers.whoami.user.uid: must be greater than or equal to 1 (got: 0)',
+    case(
+        "oci-user-root-uid",
+        "OCI",
+        apps,
+        put((f"{W}.user.uid", 0)),
+        "ociContainers.whoami.user.uid: must be greater than or equal to 1 (got: 0)",
     ),
-    case('oci-user-nobody', 'OCI', apps, put((f"{W}.user.name", "nobody")),
+    case(
+        "oci-user-nobody",
+        "OCI",
+        apps,
+        put((f"{W}.user.name", "nobody")),
         (
-            'ociContainers.whoami.user.name: is reserved by the system; give the service a user of its '
+            "ociContainers.whoami.user.name: is reserved by the system; give the service a user of its "
             "own, e.g. 'forgejo' (got: 'nobody')"
         ),
     ),
-    case('oci-user-uid-65535', 'OCI', apps, put((f"{W}.user.uid", 65535)),
+    case(
+        "oci-user-uid-65535",
+        "OCI",
+        apps,
+        put((f"{W}.user.uid", 65535)),
         (
-            'ociContainers.whoami.user.uid: is 65535, the error value of 16-bit uid_t, which tools read '
+            "ociContainers.whoami.user.uid: is 65535, the error value of 16-bit uid_t, which tools read "
             "as 'no id' (got: 65535)"
         ),
-        '  Hint: pick a free system id below 1000, such as 991',
+        "  Hint: pick a free system id below 1000, such as 991",
     ),
-    case('oci-user-dynamic-range', 'OCI', apps, put((f"{W}.user.uid", 61184)),
+    case(
+        "oci-user-dynamic-range",
+        "OCI",
+        apps,
+        put((f"{W}.user.uid", 61184)),
         "ociContainers.whoami.user.uid: is in 61184-65519, the ids of systemd's DynamicUser (got: 61184)",
-        '  Hint: pick a free system id below 1000, such as 991',
+        "  Hint: pick a free system id below 1000, such as 991",
     ),
-    case('oci-user-group-kvm', 'OCI', apps, put((f"{W}.user.group", "kvm")),
+    case(
+        "oci-user-group-kvm",
+        "OCI",
+        apps,
+        put((f"{W}.user.group", "kvm")),
         (
-            'ociContainers.whoami.user.group: is an account every NixOS host has; the service would '
+            "ociContainers.whoami.user.group: is an account every NixOS host has; the service would "
             "merge with it and share its powers (got: 'kvm')"
         ),
         "  Hint: give the service an account of its own, e.g. 'whoami'",
     ),
-    case('oci-user-group-docker', 'OCI', apps, put((f"{W}.user.group", "docker")),
+    case(
+        "oci-user-group-docker",
+        "OCI",
+        apps,
+        put((f"{W}.user.group", "docker")),
         (
             "ociContainers.whoami.user.group: names Podman's group on the host (it owns Podman's socket): "
             "the service would run containers as root (got: 'docker')"
         ),
         "  Hint: give the service an account of its own, e.g. 'whoami'",
     ),
-    case('oci-user-gid-disk', 'OCI', apps, put((f"{W}.user.gid", 6)),
-        'ociContainers.whoami.user.gid: is 6, the gid of disk, an account every NixOS host has (got: 6)',
-        '  Hint: pick a free system id below 1000, such as 991',
+    case(
+        "oci-user-gid-disk",
+        "OCI",
+        apps,
+        put((f"{W}.user.gid", 6)),
+        "ociContainers.whoami.user.gid: is 6, the gid of disk, an account every NixOS host has (got: 6)",
+        "  Hint: pick a free system id below 1000, such as 991",
     ),
-    case('oci-user-messagebus', 'OCI', apps, put((f"{W}.user.name", "messagebus")),
+    case(
+        "oci-user-messagebus",
+        "OCI",
+        apps,
+        put((f"{W}.user.name", "messagebus")),
         (
-            'ociContainers.whoami.user.name: is an account every NixOS host has; the service would '
+            "ociContainers.whoami.user.name: is an account every NixOS host has; the service would "
             "merge with it and share its powers (got: 'messagebus')"
         ),
         "  Hint: give the service an account of its own, e.g. 'whoami'",
     ),
-    case('oci-image-oci-transport', 'OCI', apps, put((f"{W}.image", "oci:/srv/images/whoami")),
+    case(
+        "oci-image-oci-transport",
+        "OCI",
+        apps,
+        put((f"{W}.image", "oci:/srv/images/whoami")),
         (
-            'ociContainers.whoami.image: is a Podman transport (oci:), which reads the image from the '
-            'host, not a registry; name the image in its registry, e.g. '
+            "ociContainers.whoami.image: is a Podman transport (oci:), which reads the image from the "
+            "host, not a registry; name the image in its registry, e.g. "
             "'docker.io/traefik/whoami:v1.10.3' (got: 'oci:/srv/images/whoami')"
         ),
     ),
-    case('oci-image-docker-daemon', 'OCI', apps, put((f"{W}.image", "docker-daemon:whoami:latest")),
+    case(
+        "oci-image-docker-daemon",
+        "OCI",
+        apps,
+        put((f"{W}.image", "docker-daemon:whoami:latest")),
         (
-            'ociContainers.whoami.image: is a Podman transport (docker-daemon:), which reads the image '
-            'from the host, not a registry; name the image in its registry, e.g. '
+            "ociContainers.whoami.image: is a Podman transport (docker-daemon:), which reads the image "
+            "from the host, not a registry; name the image in its registry, e.g. "
             "'docker.io/traefik/whoami:v1.10.3' (got: 'docker-daemon:whoami:latest')"
         ),
     ),
-    case('oci-image-tarball', 'OCI', apps, put((f"{W}.image", "tarball:/tmp/x.tar")),
+    case(
+        "oci-image-tarball",
+        "OCI",
+        apps,
+        put((f"{W}.image", "tarball:/tmp/x.tar")),
         (
-            'ociContainers.whoami.image: is a Podman transport (tarball:), which reads the image from '
-            'the host, not a registry; name the image in its registry, e.g. '
+            "ociContainers.whoami.image: is a Podman transport (tarball:), which reads the image from "
+            "the host, not a registry; name the image in its registry, e.g. "
             "'docker.io/traefik/whoami:v1.10.3' (got: 'tarball:/tmp/x.tar')"
         ),
     ),
     case(
-        'oci-image-docker-transport-prefix',
-        'OCI',
+        "oci-image-docker-transport-prefix",
+        "OCI",
         apps,
         put((f"{W}.image", "docker://docker.io/traefik/whoami:v1.10.3")),
         (
-            'ociContainers.whoami.image: is a Podman transport (docker:), which reads the image from '
-            'the host, not a registry; name the image in its registry, e.g. '
+            "ociContainers.whoami.image: is a Podman transport (docker:), which reads the image from "
+            "the host, not a registry; name the image in its registry, e.g. "
             "'docker.io/traefik/whoami:v1.10.3' (got: 'docker://docker.io/traefik/whoami:v1.10.3')"
         ),
     ),
     case(
-        'oci-name-auto-update',
-        'OCI',
+        "oci-name-auto-update",
+        "OCI",
         apps,
         lambda d: d["ociContainers"].__setitem__("auto-update", d["ociContainers"].pop("whoami")),
         (
             "ociContainers.auto-update: would be unit podman-auto-update.service, which is Podman's "
             "own; the app would replace it (got: 'auto-update')"
         ),
-        '  Hint: name it after the app, e.g. auto-update-app',
+        "  Hint: name it after the app, e.g. auto-update-app",
     ),
     case(
-        'oci-name-clean-transient',
-        'OCI',
+        "oci-name-clean-transient",
+        "OCI",
         apps,
         lambda d: d["ociContainers"].__setitem__("clean-transient", d["ociContainers"].pop("whoami")),
         (
             "ociContainers.clean-transient: would be unit podman-clean-transient.service, which is Podman's "
             "own; the app would replace it (got: 'clean-transient')"
         ),
-        '  Hint: name it after the app, e.g. clean-transient-app',
+        "  Hint: name it after the app, e.g. clean-transient-app",
     ),
     case(
-        'oci-volume-run-podman-allow',
-        'OCI',
+        "oci-volume-run-podman-allow",
+        "OCI",
         apps,
         put((f"{W}.volumes", [{"path": "/s", "hostPath": "/run/podman", "allowSensitive": True}])),
         (
@@ -231,109 +275,169 @@ CASES = [
             "Podman runs as root, so a workload that sees it is root on the host (got: '/run/podman')"
         ),
     ),
-    case('oci-volume-cni', 'OCI', apps, put((f"{W}.volumes", [{"path": "/s", "hostPath": "/var/lib/cni"}])),
+    case(
+        "oci-volume-cni",
+        "OCI",
+        apps,
+        put((f"{W}.volumes", [{"path": "/s", "hostPath": "/var/lib/cni"}])),
         (
             "ociContainers.whoami.volumes[0].hostPath: reaches the container networks' state "
-            '(/var/lib/cni): Podman runs as root, so a workload that sees it is root on the host (got: '
+            "(/var/lib/cni): Podman runs as root, so a workload that sees it is root on the host (got: "
             "'/var/lib/cni')"
         ),
     ),
     case(
-        'oci-volume-etc-containers-file',
-        'OCI',
+        "oci-volume-etc-containers-file",
+        "OCI",
         apps,
         put((f"{W}.volumes", [{"path": "/s", "hostPath": "/etc/containers/registries.conf"}])),
         (
             "ociContainers.whoami.volumes[0].hostPath: reaches Podman's policy, registries and storage "
-            'configuration (/etc/containers): Podman runs as root, so a workload that sees it is root '
+            "configuration (/etc/containers): Podman runs as root, so a workload that sees it is root "
             "on the host (got: '/etc/containers/registries.conf')"
         ),
     ),
-    case('oci-volume-over-nix', 'OCI', apps, put((f"{W}.volumes", [{"path": "/nix", "hostPath": "/srv/x"}])),
+    case(
+        "oci-volume-over-nix",
+        "OCI",
+        apps,
+        put((f"{W}.volumes", [{"path": "/nix", "hostPath": "/srv/x"}])),
         (
             "ociContainers.whoami.volumes[0].path: is a path the container's own NixOS provides; "
             "mounting over it replaces its system (got: '/nix')"
         ),
-        '  Hint: mount it somewhere of its own, e.g. /srv/<name> or /var/lib/<app>',
+        "  Hint: mount it somewhere of its own, e.g. /srv/<name> or /var/lib/<app>",
     ),
-    case('podman-subnet-in-default', 'OCI', apps, put(("network.podman.subnet", "10.88.7.0/24")),
+    case(
+        "podman-subnet-in-default",
+        "OCI",
+        apps,
+        put(("network.podman.subnet", "10.88.7.0/24")),
         (
             "network.podman.subnet: overlaps Podman's default network 10.88.0.0/16 (network `podman`): "
-            '`podman network create` refuses it as already used, and no OCI app would start (got: '
+            "`podman network create` refuses it as already used, and no OCI app would start (got: "
             "'10.88.7.0/24')"
         ),
-        '  Hint: use a range of its own, e.g. 10.80.0.0/24',
+        "  Hint: use a range of its own, e.g. 10.80.0.0/24",
         "ociContainers.whoami.address: is outside network.podman.subnet 10.88.7.0/24 (got: '10.80.0.10')",
     ),
-    case('podman-subnet-loopback', 'OCI', apps, put(("network.podman.subnet", "127.1.0.0/24")),
+    case(
+        "podman-subnet-loopback",
+        "OCI",
+        apps,
+        put(("network.podman.subnet", "127.1.0.0/24")),
         (
-            'network.podman.subnet: is in the loopback range 127.0.0.0/8: those addresses never leave '
+            "network.podman.subnet: is in the loopback range 127.0.0.0/8: those addresses never leave "
             "the host (got: '127.1.0.0/24')"
         ),
-        '  Hint: use a private range such as 10.80.0.0/24',
+        "  Hint: use a private range such as 10.80.0.0/24",
         "ociContainers.whoami.address: is outside network.podman.subnet 127.1.0.0/24 (got: '10.80.0.10')",
     ),
-    case('podman-subnet-overlaps-veths', 'OCI', apps, put(("network.podman.subnet", "10.50.0.0/25")),
+    case(
+        "podman-subnet-overlaps-veths",
+        "OCI",
+        apps,
+        put(("network.podman.subnet", "10.50.0.0/25")),
         (
             "network.podman.subnet: overlaps network.subnet 10.50.0.0/24, the NixOS containers' veth "
             "addresses (got: '10.50.0.0/25')"
         ),
-        '  Hint: use a range of its own, e.g. 10.80.0.0/24',
+        "  Hint: use a range of its own, e.g. 10.80.0.0/24",
         "ociContainers.whoami.address: is outside network.podman.subnet 10.50.0.0/25 (got: '10.80.0.10')",
     ),
     # -- sites ---------------------------------------------------------------------------
-    case('hosts-empty', 'sites', lambda: {"hosts": {}}, put(),
+    case(
+        "hosts-empty",
+        "sites",
+        lambda: {"hosts": {}},
+        put(),
         "hosts: must be a mapping of host name -> that host's site (got: {})",
     ),
-    case('hosts-list', 'sites', lambda: {"hosts": []}, put(),
+    case(
+        "hosts-list",
+        "sites",
+        lambda: {"hosts": []},
+        put(),
         "hosts: must be a mapping of host name -> that host's site (got: [])",
     ),
-    case('hosts-null', 'sites', lambda: {"hosts": None}, put(),
+    case(
+        "hosts-null",
+        "sites",
+        lambda: {"hosts": None},
+        put(),
         "hosts: must be a mapping of host name -> that host's site (got: None)",
     ),
-    case('host-entry-not-a-mapping', 'sites', site, put(("hosts.storage", "root@storage")),
+    case(
+        "host-entry-not-a-mapping",
+        "sites",
+        site,
+        put(("hosts.storage", "root@storage")),
         (
-            'hosts.storage: must be a mapping with host, network and containers, like a one-host site '
+            "hosts.storage: must be a mapping with host, network and containers, like a one-host site "
             "(got: 'root@storage')"
         ),
     ),
-    case('host-name-differs-from-key', 'sites', site, put(("hosts.storage.host.name", "beta")),
+    case(
+        "host-name-differs-from-key",
+        "sites",
+        site,
+        put(("hosts.storage.host.name", "beta")),
         "hosts.storage.host.name: must be the name the host is listed under (storage) (got: 'beta')",
-        '  Hint: leave host.name out inside a site: the key under hosts names the host',
+        "  Hint: leave host.name out inside a site: the key under hosts names the host",
     ),
-    case('key-beside-hosts', 'sites', site, put(("containers", {})),
-        'containers: is not a known key beside hosts',
-        '  Hint: move it under hosts.<name>',
+    case(
+        "key-beside-hosts",
+        "sites",
+        site,
+        put(("containers", {})),
+        "containers: is not a known key beside hosts",
+        "  Hint: move it under hosts.<name>",
     ),
-    case('two-hosts-same-tunnel-name', 'sites', site, put(("hosts.storage.tunnel.name", "seminar")),
+    case(
+        "two-hosts-same-tunnel-name",
+        "sites",
+        site,
+        put(("hosts.storage.tunnel.name", "seminar")),
         (
             "hosts.storage.tunnel.name: is host seminar's tunnel name too: each host runs its own "
             "tunnel, which reaches only that host's containers (got: 'seminar')"
         ),
-        '  Hint: name it after the host, e.g. storage',
+        "  Hint: name it after the host, e.g. storage",
     ),
     case(
-        'two-hosts-same-hostname',
-        'sites',
+        "two-hosts-same-hostname",
+        "sites",
         site,
         put(("hosts.storage.containers.files.routes[0].hostname", "forgejo.ncaq.net")),
         (
-            'hosts.storage.containers.files.routes[0].hostname: is routed by host seminar too '
-            '(hosts.seminar.containers.forgejo.routes[0]): a hostname is routed once in the site (got: '
+            "hosts.storage.containers.files.routes[0].hostname: is routed by host seminar too "
+            "(hosts.seminar.containers.forgejo.routes[0]): a hostname is routed once in the site (got: "
             "'forgejo.ncaq.net')"
         ),
-        '  Hint: keep the route on the host whose container serves it',
+        "  Hint: keep the route on the host whose container serves it",
     ),
-    case('local-target-tilde', 'sites', seed_site, put(("host.target", {"transport": "local", "path": "~/nixedge"})),
+    case(
+        "local-target-tilde",
+        "sites",
+        seed_site,
+        put(("host.target", {"transport": "local", "path": "~/nixedge"})),
         (
             "host.target.path: must not contain '~': nothing expands it, so it would be a directory "
             "named '~'; write the full path (got: '~/nixedge')"
         ),
     ),
-    case('ssh-target-path-tilde', 'sites', seed_site, put(("host.target.path", "~/nixedge")),
+    case(
+        "ssh-target-path-tilde",
+        "sites",
+        seed_site,
+        put(("host.target.path", "~/nixedge")),
         "host.target.path: must be an absolute path, e.g. '/var/lib/forgejo' (got: '~/nixedge')",
     ),
-    case('two-hosts-target-case', 'sites', site, put(("hosts.storage.host.target.destination", "root@SEMINAR")),
+    case(
+        "two-hosts-target-case",
+        "sites",
+        site,
+        put(("hosts.storage.host.target.destination", "root@SEMINAR")),
         (
             "hosts.storage.host.target: is host seminar's target too "
             "(ssh://seminar:22/etc/nixos/nixedge): the two hosts would overwrite each other's modules "
@@ -341,8 +445,8 @@ CASES = [
         ),
     ),
     case(
-        'two-hosts-target-port-22',
-        'sites',
+        "two-hosts-target-port-22",
+        "sites",
         site,
         put(("hosts.storage.host.target", {"transport": "ssh", "destination": "root@seminar", "port": 22})),
         (
@@ -352,8 +456,8 @@ CASES = [
         ),
     ),
     case(
-        'two-hosts-target-trailing-slash',
-        'sites',
+        "two-hosts-target-trailing-slash",
+        "sites",
         site,
         put(
             (
@@ -361,14 +465,11 @@ CASES = [
                 {"transport": "ssh", "destination": "root@seminar", "path": "/etc/nixos/nixedge/"},
             ),
         ),
-        (
-            "hosts.storage.host.target.path: must be normalised, e.g. '/etc/nixos/nixedge' (got: "
-            "'/etc/nixos/nixedge/')"
-        ),
+        ("hosts.storage.host.target.path: must be normalised, e.g. '/etc/nixos/nixedge' (got: '/etc/nixos/nixedge/')"),
     ),
     case(
-        'two-hosts-target-nested',
-        'sites',
+        "two-hosts-target-nested",
+        "sites",
         site,
         put(
             (
@@ -383,8 +484,8 @@ CASES = [
         ),
     ),
     case(
-        'two-hosts-target-no-user',
-        'sites',
+        "two-hosts-target-no-user",
+        "sites",
         site,
         put(("hosts.storage.host.target", {"transport": "ssh", "destination": "seminar"})),
         (
@@ -394,8 +495,8 @@ CASES = [
         ),
     ),
     case(
-        'two-hosts-local-dot-slash',
-        'sites',
+        "two-hosts-local-dot-slash",
+        "sites",
         site,
         put(
             ("hosts.seminar.host.target", {"transport": "local", "path": "./out"}),
@@ -407,8 +508,8 @@ CASES = [
         ),
     ),
     case(
-        'two-hosts-local-double-slash',
-        'sites',
+        "two-hosts-local-double-slash",
+        "sites",
         site,
         put(
             ("hosts.seminar.host.target", {"transport": "local", "path": "out/a"}),
@@ -421,224 +522,235 @@ CASES = [
     ),
     # -- host access ---------------------------------------------------------------------
     case(
-        'oci-publishes-ssh-port',
-        'host access',
+        "oci-publishes-ssh-port",
+        "host access",
         apps,
         put((f"{W}.ports", [{"hostPort": 22, "containerPort": 8080}])),
         (
             "ociContainers.whoami.ports[0].hostPort: is the host's SSH port (22): publishing it would "
             "lock out the host's administrators (got: 22)"
         ),
-        '  Hint: publish another port, e.g. hostPort: 2222',
+        "  Hint: publish another port, e.g. hostPort: 2222",
     ),
     case(
-        'oci-publishes-forwarded-port',
-        'host access',
+        "oci-publishes-forwarded-port",
+        "host access",
         apps,
         put((f"{W}.ports", [{"hostPort": 8081, "containerPort": 8080}, {"hostPort": 8081, "containerPort": 9090}])),
         (
-            'ociContainers.whoami.ports[1].hostPort: is already taken (tcp) by '
-            'ociContainers.whoami.ports[0].hostPort (got: 8081)'
+            "ociContainers.whoami.ports[1].hostPort: is already taken (tcp) by "
+            "ociContainers.whoami.ports[0].hostPort (got: 8081)"
         ),
     ),
     case(
-        'oci-grant-with-trust-all',
-        'host access',
+        "oci-grant-with-trust-all",
+        "host access",
         apps,
         put(("network.trustAllContainers", True), (f"{W}.hostFirewall", {"allowedTcpPorts": [5432]})),
         (
-            'ociContainers.whoami.hostFirewall: grants host ports, but network.trustAllContainers '
-            'already lets every container reach every host port (got: [5432])'
+            "ociContainers.whoami.hostFirewall: grants host ports, but network.trustAllContainers "
+            "already lets every container reach every host port (got: [5432])"
         ),
-    ),
-    case('oci-grant-port-zero', 'host access', apps, put((f"{W}.hostFirewall", {"allowedTcpPorts": [0]})),
-        (
-            'ociContainers.whoami.hostFirewall.allowedTcpPorts[0]: must be greater than or '
-            'equal to 1 (got: 0)'
-        ),
-    ),
-    case('host-origin-on-ssh-port', 'host access', multiservice_site, put((f"{G}.routes[0].port", 22)),
-        (
-            'origins.grafana.routes[0].port: is a privileged port (< 1024); services listen on 1024 or '
-            'above (got: 22)'
-        ),
-        '  Hint: use e.g. 8080, or set origins.grafana.allowPrivilegedPorts: true',
     ),
     case(
-        'forward-on-ssh-target-port',
-        'host access',
+        "oci-grant-port-zero",
+        "host access",
+        apps,
+        put((f"{W}.hostFirewall", {"allowedTcpPorts": [0]})),
+        ("ociContainers.whoami.hostFirewall.allowedTcpPorts[0]: must be greater than or equal to 1 (got: 0)"),
+    ),
+    case(
+        "host-origin-on-ssh-port",
+        "host access",
+        multiservice_site,
+        put((f"{G}.routes[0].port", 22)),
+        ("origins.grafana.routes[0].port: is a privileged port (< 1024); services listen on 1024 or above (got: 22)"),
+        "  Hint: use e.g. 8080, or set origins.grafana.allowPrivilegedPorts: true",
+    ),
+    case(
+        "forward-on-ssh-target-port",
+        "host access",
         multiservice_site,
         put(("host.target.port", 2200), (f"{VPN}.forwardPorts", [{"hostPort": 2200, "allowHostSsh": True}])),
         (
-            'containers.vpn.forwardPorts[0].hostPort: is the port nixedge deploys over (host.target: '
-            'ssh to port 2200): allowHostSsh cannot give it away, or the next deploy could not reach '
-            'the host (got: 2200)'
+            "containers.vpn.forwardPorts[0].hostPort: is the port nixedge deploys over (host.target: "
+            "ssh to port 2200): allowHostSsh cannot give it away, or the next deploy could not reach "
+            "the host (got: 2200)"
         ),
-        (
-            '  Hint: forward another port; if ~/.ssh/config connects elsewhere, set host.target.port to '
-            'that port'
-        ),
+        ("  Hint: forward another port; if ~/.ssh/config connects elsewhere, set host.target.port to that port"),
     ),
     case(
-        'second-forward-on-ssh',
-        'host access',
+        "second-forward-on-ssh",
+        "host access",
         multiservice_site,
         put((f"{VPN}.forwardPorts", [{"hostPort": 51820, "protocol": "udp"}, {"hostPort": 22}])),
         (
             "containers.vpn.forwardPorts[1].hostPort: is the host's SSH port (22): the forward sends "
             "every SSH connection to the host into the container, which locks out the host's "
-            'administrators and nixedge (it deploys over SSH) (got: 22)'
+            "administrators and nixedge (it deploys over SSH) (got: 22)"
         ),
         (
             "  Hint: forward another port, e.g. hostPort: 2222; or, if the host's sshd listens elsewhere, "
-            'set containers.vpn.forwardPorts[1].allowHostSsh: true'
+            "set containers.vpn.forwardPorts[1].allowHostSsh: true"
         ),
     ),
     # -- paths ---------------------------------------------------------------------------
     case(
-        'oci-volume-postgresql-data',
-        'paths',
+        "oci-volume-postgresql-data",
+        "paths",
         apps,
         put((f"{W}.volumes", [{"path": "/pg", "hostPath": "/var/lib/postgresql", "readOnly": False}])),
         (
-            'ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the '
+            "ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the "
             "container power over the host (got: '/var/lib/postgresql')"
         ),
-        '  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true',
+        "  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true",
     ),
     case(
-        'oci-volume-sops-age-key',
-        'paths',
+        "oci-volume-sops-age-key",
+        "paths",
         apps,
         put((f"{W}.volumes", [{"path": "/key", "hostPath": "/var/lib/sops-nix/key.txt"}])),
         (
-            'ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the '
+            "ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the "
             "container power over the host (got: '/var/lib/sops-nix/key.txt')"
         ),
-        '  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true',
+        "  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true",
     ),
     case(
-        'oci-volume-secrets-for-users',
-        'paths',
+        "oci-volume-secrets-for-users",
+        "paths",
         apps,
         put((f"{W}.volumes", [{"path": "/pw", "hostPath": "/run/secrets-for-users"}])),
         (
-            'ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the '
+            "ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the "
             "container power over the host (got: '/run/secrets-for-users')"
         ),
-        '  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true',
+        "  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true",
     ),
     case(
-        'oci-volume-dynamic-user-state',
-        'paths',
+        "oci-volume-dynamic-user-state",
+        "paths",
         apps,
         put((f"{W}.volumes", [{"path": "/st", "hostPath": "/var/lib/private"}])),
         (
-            'ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the '
+            "ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the "
             "container power over the host (got: '/var/lib/private')"
         ),
-        '  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true',
+        "  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true",
     ),
     case(
-        'oci-volume-tailscale-state',
-        'paths',
+        "oci-volume-tailscale-state",
+        "paths",
         apps,
         put((f"{W}.volumes", [{"path": "/ts", "hostPath": "/var/lib/tailscale"}])),
         (
-            'ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the '
+            "ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the "
             "container power over the host (got: '/var/lib/tailscale')"
         ),
-        '  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true',
+        "  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true",
     ),
     case(
-        'oci-volume-tailscale-socket',
-        'paths',
+        "oci-volume-tailscale-socket",
+        "paths",
         apps,
         put((f"{W}.volumes", [{"path": "/ts", "hostPath": "/var/run/tailscale/tailscaled.sock"}])),
         (
-            'ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the '
-            'container power over the host (/var/run/tailscale/tailscaled.sock is '
-            '/run/tailscale/tailscaled.sock on a NixOS host) (got: '
+            "ociContainers.whoami.volumes[0].hostPath: is a sensitive host path; mounting it gives the "
+            "container power over the host (/var/run/tailscale/tailscaled.sock is "
+            "/run/tailscale/tailscaled.sock on a NixOS host) (got: "
             "'/var/run/tailscale/tailscaled.sock')"
         ),
-        '  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true',
+        "  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true",
     ),
-    case('oci-volume-etc-ssl', 'paths', apps, put((f"{W}.volumes", [{"path": "/ssl", "hostPath": "/etc/ssl"}])),
+    case(
+        "oci-volume-etc-ssl",
+        "paths",
+        apps,
+        put((f"{W}.volumes", [{"path": "/ssl", "hostPath": "/etc/ssl"}])),
         (
-            'ociContainers.whoami.volumes[0].hostPath: is a directory of /etc on a NixOS host, not one '
+            "ociContainers.whoami.volumes[0].hostPath: is a directory of /etc on a NixOS host, not one "
             "file: a container may read a single file there (got: '/etc/ssl')"
         ),
-        '  Hint: mount the one file of it the container reads',
+        "  Hint: mount the one file of it the container reads",
     ),
-    case('oci-state-dir-private', 'paths', apps, put((f"{W}.stateDir", "/var/lib/private/whoami")),
+    case(
+        "oci-state-dir-private",
+        "paths",
+        apps,
+        put((f"{W}.stateDir", "/var/lib/private/whoami")),
         (
-            'ociContainers.whoami.stateDir: is a sensitive host path; use a directory of its own such '
+            "ociContainers.whoami.stateDir: is a sensitive host path; use a directory of its own such "
             "as /var/lib/<app> (got: '/var/lib/private/whoami')"
         ),
     ),
-    case('oci-state-dir-postgresql', 'paths', apps, put((f"{W}.stateDir", "/var/lib/postgresql")),
+    case(
+        "oci-state-dir-postgresql",
+        "paths",
+        apps,
+        put((f"{W}.stateDir", "/var/lib/postgresql")),
         (
-            'ociContainers.whoami.stateDir: is a sensitive host path; use a directory of its own such '
+            "ociContainers.whoami.stateDir: is a sensitive host path; use a directory of its own such "
             "as /var/lib/<app> (got: '/var/lib/postgresql')"
         ),
     ),
     case(
-        'nixos-state-dir-postgresql-not-the-server',
-        'paths',
+        "nixos-state-dir-postgresql-not-the-server",
+        "paths",
         seed_site,
         put((f"{A}.stateDir", "/var/lib/postgresql/16")),
         (
-            'containers.atticd.stateDir: is a sensitive host path; use a directory of its own such as '
+            "containers.atticd.stateDir: is a sensitive host path; use a directory of its own such as "
             "/var/lib/<app> (got: '/var/lib/postgresql/16')"
         ),
     ),
     case(
-        'nixos-bind-postgresql-data-writable',
-        'paths',
+        "nixos-bind-postgresql-data-writable",
+        "paths",
         seed_site,
         put((f"{A}.bindMounts", [{"path": "/pg", "hostPath": "/var/lib/postgresql", "readOnly": False}])),
         (
-            'containers.atticd.bindMounts[0].hostPath: is a sensitive host path; mounting it gives the '
+            "containers.atticd.bindMounts[0].hostPath: is a sensitive host path; mounting it gives the "
             "container power over the host (got: '/var/lib/postgresql')"
         ),
-        '  Hint: mount a narrower path, or set containers.atticd.bindMounts[0].allowSensitive: true',
+        "  Hint: mount a narrower path, or set containers.atticd.bindMounts[0].allowSensitive: true",
     ),
     case(
-        'nixos-bind-var-lib-private-child',
-        'paths',
+        "nixos-bind-var-lib-private-child",
+        "paths",
         seed_site,
         put((f"{A}.bindMounts", [{"path": "/st", "hostPath": "/var/lib/private/forgejo"}])),
         (
-            'containers.atticd.bindMounts[0].hostPath: is a sensitive host path; mounting it gives the '
+            "containers.atticd.bindMounts[0].hostPath: is a sensitive host path; mounting it gives the "
             "container power over the host (got: '/var/lib/private/forgejo')"
         ),
-        '  Hint: mount a narrower path, or set containers.atticd.bindMounts[0].allowSensitive: true',
+        "  Hint: mount a narrower path, or set containers.atticd.bindMounts[0].allowSensitive: true",
     ),
     case(
-        'nixos-bind-var-cache-private',
-        'paths',
+        "nixos-bind-var-cache-private",
+        "paths",
         seed_site,
         put((f"{A}.bindMounts", [{"path": "/c", "hostPath": "/var/cache/private"}])),
         (
-            'containers.atticd.bindMounts[0].hostPath: is a sensitive host path; mounting it gives the '
+            "containers.atticd.bindMounts[0].hostPath: is a sensitive host path; mounting it gives the "
             "container power over the host (got: '/var/cache/private')"
         ),
-        '  Hint: mount a narrower path, or set containers.atticd.bindMounts[0].allowSensitive: true',
+        "  Hint: mount a narrower path, or set containers.atticd.bindMounts[0].allowSensitive: true",
     ),
     case(
-        'nixos-bind-etc-pki',
-        'paths',
+        "nixos-bind-etc-pki",
+        "paths",
         seed_site,
         put((f"{A}.bindMounts", [{"path": "/pki", "hostPath": "/etc/pki"}])),
         (
-            'containers.atticd.bindMounts[0].hostPath: is a directory of /etc on a NixOS host, not one '
+            "containers.atticd.bindMounts[0].hostPath: is a directory of /etc on a NixOS host, not one "
             "file: a container may read a single file there (got: '/etc/pki')"
         ),
-        '  Hint: mount the one file of it the container reads',
+        "  Hint: mount the one file of it the container reads",
     ),
     case(
-        'nixos-bind-etc-ssl-certs-trailing-slash',
-        'paths',
+        "nixos-bind-etc-ssl-certs-trailing-slash",
+        "paths",
         seed_site,
         put((f"{A}.bindMounts", [{"path": "/certs", "hostPath": "/etc/ssl/certs/"}])),
         (
@@ -646,127 +758,155 @@ CASES = [
             "'/etc/ssl/certs/')"
         ),
     ),
-    case('env-file-sops-age-key', 'paths', seed_site, put((f"{A}.environmentFile", "/var/lib/sops-nix/key.txt")),
+    case(
+        "env-file-sops-age-key",
+        "paths",
+        seed_site,
+        put((f"{A}.environmentFile", "/var/lib/sops-nix/key.txt")),
         (
-            'containers.atticd.environmentFile: is a sensitive host path; mounting it gives the '
+            "containers.atticd.environmentFile: is a sensitive host path; mounting it gives the "
             "container power over the host (got: '/var/lib/sops-nix/key.txt')"
         ),
-        '  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env',
+        "  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env",
     ),
     case(
-        'env-file-secrets-for-users',
-        'paths',
+        "env-file-secrets-for-users",
+        "paths",
         seed_site,
         put((f"{A}.environmentFile", "/run/secrets-for-users/root-password")),
         (
-            'containers.atticd.environmentFile: is a sensitive host path; mounting it gives the '
+            "containers.atticd.environmentFile: is a sensitive host path; mounting it gives the "
             "container power over the host (got: '/run/secrets-for-users/root-password')"
         ),
-        '  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env',
+        "  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env",
     ),
     case(
-        'env-file-tailscale-state',
-        'paths',
+        "env-file-tailscale-state",
+        "paths",
         seed_site,
         put((f"{A}.environmentFile", "/var/lib/tailscale/tailscaled.state")),
         (
-            'containers.atticd.environmentFile: is a sensitive host path; mounting it gives the '
+            "containers.atticd.environmentFile: is a sensitive host path; mounting it gives the "
             "container power over the host (got: '/var/lib/tailscale/tailscaled.state')"
         ),
-        '  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env',
+        "  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env",
     ),
     case(
-        'secret-path-secrets-for-users',
-        'paths',
+        "secret-path-secrets-for-users",
+        "paths",
         seed_site,
         put(("secrets", {"k": {"provider": "sops-nix", "path": "/run/secrets-for-users/pw"}}), (f"{A}.secrets", ["k"])),
         (
-            'secrets.k.path: is a sensitive host path; mounting it gives the container power over the '
+            "secrets.k.path: is a sensitive host path; mounting it gives the container power over the "
             "host (got: '/run/secrets-for-users/pw')"
         ),
-        '  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env',
+        "  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env",
     ),
     case(
-        'secret-path-secrets-for-users-d',
-        'paths',
+        "secret-path-secrets-for-users-d",
+        "paths",
         seed_site,
         put(
             ("secrets", {"k": {"provider": "sops-nix", "path": "/run/secrets-for-users.d/1/pw"}}),
             (f"{A}.secrets", ["k"]),
         ),
         (
-            'secrets.k.path: is a sensitive host path; mounting it gives the container power over the '
+            "secrets.k.path: is a sensitive host path; mounting it gives the container power over the "
             "host (got: '/run/secrets-for-users.d/1/pw')"
         ),
-        '  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env',
+        "  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env",
     ),
-    case('secrets-dir-var-lock', 'paths', seed_site, put(("host.secretsDir", "/var/lock")),
+    case(
+        "secrets-dir-var-lock",
+        "paths",
+        seed_site,
+        put(("host.secretsDir", "/var/lock")),
         (
             "host.secretsDir: is a system directory, not one of nixedge's own (/var/lock is /run/lock "
             "on a NixOS host) (got: '/var/lock')"
         ),
-        '  Hint: keep the default, /var/lib/nixedge/secrets',
+        "  Hint: keep the default, /var/lib/nixedge/secrets",
     ),
-    case('secrets-dir-var-run', 'paths', seed_site, put(("host.secretsDir", "/var/run")),
+    case(
+        "secrets-dir-var-run",
+        "paths",
+        seed_site,
+        put(("host.secretsDir", "/var/run")),
         (
             "host.secretsDir: is a system directory, not one of nixedge's own (/var/run is /run on a "
             "NixOS host) (got: '/var/run')"
         ),
-        '  Hint: keep the default, /var/lib/nixedge/secrets',
-    ),
-    case('secrets-dir-var-lock-child', 'paths', seed_site, put(("host.secretsDir", "/var/lock/nixedge")),
-        (
-            'host.secretsDir: is in /run/lock, where every user of the host may plant files before '
-            'nixedge writes (/var/lock/nixedge is /run/lock/nixedge on a NixOS host) (got: '
-            "'/var/lock/nixedge')"
-        ),
-        '  Hint: keep the default, /var/lib/nixedge/secrets',
-    ),
-    case('secrets-dir-run-lock-child', 'paths', seed_site, put(("host.secretsDir", "/run/lock/nixedge")),
-        (
-            'host.secretsDir: is in /run/lock, where every user of the host may plant files before '
-            "nixedge writes (got: '/run/lock/nixedge')"
-        ),
-        '  Hint: keep the default, /var/lib/nixedge/secrets',
-    ),
-    case('secrets-dir-var-tmp', 'paths', seed_site, put(("host.secretsDir", "/var/tmp/nixedge")),
-        (
-            'host.secretsDir: is in /var/tmp, where every user of the host may plant files before '
-            "nixedge writes (got: '/var/tmp/nixedge')"
-        ),
-        '  Hint: keep the default, /var/lib/nixedge/secrets',
-    ),
-    case('secrets-dir-dev-shm', 'paths', seed_site, put(("host.secretsDir", "/dev/shm/nixedge")),
-        (
-            'host.secretsDir: is in /dev/shm, where every user of the host may plant files before '
-            "nixedge writes (got: '/dev/shm/nixedge')"
-        ),
-        '  Hint: keep the default, /var/lib/nixedge/secrets',
+        "  Hint: keep the default, /var/lib/nixedge/secrets",
     ),
     case(
-        'device-sg0',
-        'paths',
+        "secrets-dir-var-lock-child",
+        "paths",
+        seed_site,
+        put(("host.secretsDir", "/var/lock/nixedge")),
+        (
+            "host.secretsDir: is in /run/lock, where every user of the host may plant files before "
+            "nixedge writes (/var/lock/nixedge is /run/lock/nixedge on a NixOS host) (got: "
+            "'/var/lock/nixedge')"
+        ),
+        "  Hint: keep the default, /var/lib/nixedge/secrets",
+    ),
+    case(
+        "secrets-dir-run-lock-child",
+        "paths",
+        seed_site,
+        put(("host.secretsDir", "/run/lock/nixedge")),
+        (
+            "host.secretsDir: is in /run/lock, where every user of the host may plant files before "
+            "nixedge writes (got: '/run/lock/nixedge')"
+        ),
+        "  Hint: keep the default, /var/lib/nixedge/secrets",
+    ),
+    case(
+        "secrets-dir-var-tmp",
+        "paths",
+        seed_site,
+        put(("host.secretsDir", "/var/tmp/nixedge")),
+        (
+            "host.secretsDir: is in /var/tmp, where every user of the host may plant files before "
+            "nixedge writes (got: '/var/tmp/nixedge')"
+        ),
+        "  Hint: keep the default, /var/lib/nixedge/secrets",
+    ),
+    case(
+        "secrets-dir-dev-shm",
+        "paths",
+        seed_site,
+        put(("host.secretsDir", "/dev/shm/nixedge")),
+        (
+            "host.secretsDir: is in /dev/shm, where every user of the host may plant files before "
+            "nixedge writes (got: '/dev/shm/nixedge')"
+        ),
+        "  Hint: keep the default, /var/lib/nixedge/secrets",
+    ),
+    case(
+        "device-sg0",
+        "paths",
         multiservice_site,
         put((f"{VPN}.allowedDevices", [{"node": "/dev/sg0", "modifier": "rw"}])),
         (
-            'containers.vpn.allowedDevices[0].node: is a SCSI device of the host taking raw commands; '
+            "containers.vpn.allowedDevices[0].node: is a SCSI device of the host taking raw commands; "
             "it can rewrite a disk (got: '/dev/sg0')"
         ),
-        '  Hint: bind-mount a file system the host mounts instead',
+        "  Hint: bind-mount a file system the host mounts instead",
     ),
     case(
-        'device-msr',
-        'paths',
+        "device-msr",
+        "paths",
         multiservice_site,
         put((f"{VPN}.allowedDevices", [{"node": "/dev/cpu/0/msr", "modifier": "rw"}])),
         (
-            'containers.vpn.allowedDevices[0].node: is a CPU of the host (msr, cpuid, microcode); '
+            "containers.vpn.allowedDevices[0].node: is a CPU of the host (msr, cpuid, microcode); "
             "writing it changes its kernel (got: '/dev/cpu/0/msr')"
         ),
     ),
     case(
-        'device-watchdog',
-        'paths',
+        "device-watchdog",
+        "paths",
         multiservice_site,
         put((f"{VPN}.allowedDevices", [{"node": "/dev/watchdog", "modifier": "rw"}])),
         (
@@ -775,42 +915,42 @@ CASES = [
         ),
     ),
     case(
-        'device-uinput',
-        'paths',
+        "device-uinput",
+        "paths",
         multiservice_site,
         put((f"{VPN}.allowedDevices", [{"node": "/dev/uinput", "modifier": "rw"}])),
         (
-            'containers.vpn.allowedDevices[0].node: is an input device or console of the host: through '
+            "containers.vpn.allowedDevices[0].node: is an input device or console of the host: through "
             "it a container types into the host's sessions (got: '/dev/uinput')"
         ),
     ),
     case(
-        'device-zram0',
-        'paths',
+        "device-zram0",
+        "paths",
         multiservice_site,
         put((f"{VPN}.allowedDevices", [{"node": "/dev/zram0", "modifier": "rw"}])),
         (
-            'containers.vpn.allowedDevices[0].node: is a RAM disk of the host, often its swap; a '
+            "containers.vpn.allowedDevices[0].node: is a RAM disk of the host, often its swap; a "
             "container with it controls it (got: '/dev/zram0')"
         ),
-        '  Hint: bind-mount a file system the host mounts instead',
+        "  Hint: bind-mount a file system the host mounts instead",
     ),
     case(
-        'device-hidraw',
-        'paths',
+        "device-hidraw",
+        "paths",
         multiservice_site,
         put((f"{VPN}.allowedDevices", [{"node": "/dev/hidraw0", "modifier": "r"}])),
         (
-            'containers.vpn.allowedDevices[0].node: is not a device nixedge lets a container have; '
-            'allowed: /dev/net/tun, /dev/fuse, /dev/kvm, /dev/vhost-net, /dev/dri/card*, '
-            '/dev/dri/renderD*, /dev/ttyUSB*, /dev/ttyACM*, /dev/serial/by-id/*, /dev/video*, '
-            '/dev/snd/*, /dev/bus/usb/*/*, /dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom '
+            "containers.vpn.allowedDevices[0].node: is not a device nixedge lets a container have; "
+            "allowed: /dev/net/tun, /dev/fuse, /dev/kvm, /dev/vhost-net, /dev/dri/card*, "
+            "/dev/dri/renderD*, /dev/ttyUSB*, /dev/ttyACM*, /dev/serial/by-id/*, /dev/video*, "
+            "/dev/snd/*, /dev/bus/usb/*/*, /dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom "
             "(got: '/dev/hidraw0')"
         ),
     ),
     case(
-        'device-second-entry',
-        'paths',
+        "device-second-entry",
+        "paths",
         multiservice_site,
         put(
             (
@@ -825,64 +965,68 @@ CASES = [
     ),
     # -- edge ----------------------------------------------------------------------------
     case(
-        'cname-to-itself',
-        'edge',
+        "cname-to-itself",
+        "edge",
         multiservice_site,
         put((REC, [rec("alias.example.org", "CNAME", "alias.example.org")])),
         (
-            'tunnel.dnsRecords[0].content: points alias.example.org at itself: a resolver following it '
+            "tunnel.dnsRecords[0].content: points alias.example.org at itself: a resolver following it "
             "never gets an address (got: 'alias.example.org')"
         ),
     ),
     case(
-        'cname-to-itself-trailing-dot',
-        'edge',
+        "cname-to-itself-trailing-dot",
+        "edge",
         multiservice_site,
         put((REC, [rec("alias.example.org", "CNAME", "alias.example.org.")])),
         (
-            'tunnel.dnsRecords[0].content: points alias.example.org at itself: a resolver following it '
+            "tunnel.dnsRecords[0].content: points alias.example.org at itself: a resolver following it "
             "never gets an address (got: 'alias.example.org.')"
         ),
     ),
     case(
-        'cname-to-itself-other-case',
-        'edge',
+        "cname-to-itself-other-case",
+        "edge",
         multiservice_site,
         put((REC, [rec("alias.example.org", "CNAME", "ALIAS.Example.org")])),
         (
-            'tunnel.dnsRecords[0].content: points alias.example.org at itself: a resolver following it '
+            "tunnel.dnsRecords[0].content: points alias.example.org at itself: a resolver following it "
             "never gets an address (got: 'ALIAS.Example.org')"
         ),
     ),
     case(
-        'aaaa-link-local-scope',
-        'edge',
+        "aaaa-link-local-scope",
+        "edge",
         multiservice_site,
         put((REC, [rec("v6.example.org", "AAAA", "fe80::1%eth0")])),
         (
-            'tunnel.dnsRecords[0].content: must be an IPv6 address without a %scope: a zone index means '
+            "tunnel.dnsRecords[0].content: must be an IPv6 address without a %scope: a zone index means "
             "nothing outside its machine (got: 'fe80::1%eth0')"
         ),
     ),
-    case('aaaa-numeric-scope', 'edge', multiservice_site, put((REC, [rec("v6.example.org", "AAAA", "fe80::1%2")])),
+    case(
+        "aaaa-numeric-scope",
+        "edge",
+        multiservice_site,
+        put((REC, [rec("v6.example.org", "AAAA", "fe80::1%2")])),
         (
-            'tunnel.dnsRecords[0].content: must be an IPv6 address without a %scope: a zone index means '
+            "tunnel.dnsRecords[0].content: must be an IPv6 address without a %scope: a zone index means "
             "nothing outside its machine (got: 'fe80::1%2')"
         ),
     ),
     case(
-        'aaaa-global-with-scope',
-        'edge',
+        "aaaa-global-with-scope",
+        "edge",
         multiservice_site,
         put((REC, [rec("v6.example.org", "AAAA", "2001:db8::1%wg0")])),
         (
-            'tunnel.dnsRecords[0].content: must be an IPv6 address without a %scope: a zone index means '
+            "tunnel.dnsRecords[0].content: must be an IPv6 address without a %scope: a zone index means "
             "nothing outside its machine (got: '2001:db8::1%wg0')"
         ),
     ),
     case(
-        'import-id-twice',
-        'edge',
+        "import-id-twice",
+        "edge",
         multiservice_site,
         put(("tunnel.dnsImports", {"git.example.org": ID1, "vpn.example.org": ID1})),
         (
@@ -892,8 +1036,8 @@ CASES = [
         ),
     ),
     case(
-        'import-id-twice-other-spelling',
-        'edge',
+        "import-id-twice-other-spelling",
+        "edge",
         multiservice_site,
         put(("tunnel.dnsImports", {"git.example.org": f"{Z1}/{ID1}", "vpn.example.org": ID1})),
         (
@@ -903,44 +1047,44 @@ CASES = [
         ),
     ),
     case(
-        'import-from-another-zone',
-        'edge',
+        "import-from-another-zone",
+        "edge",
         multiservice_site,
         put(("tunnel.zones[0].zoneId", Z1), ("tunnel.dnsImports", {"git.example.org": f"{Z2}/{ID1}"})),
         (
             "tunnel.dnsImports['git.example.org']: names zone id d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4, but "
-            'git.example.org is in zone example.org, whose id is c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3: the '
-            'import would adopt a record of another zone (got: '
+            "git.example.org is in zone example.org, whose id is c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3: the "
+            "import would adopt a record of another zone (got: "
             "'d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4/0123456789abcdef0123456789abcdef')"
         ),
-        '  Hint: use c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3/<record id>, or the record id alone',
+        "  Hint: use c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3/<record id>, or the record id alone",
     ),
     case(
-        'import-from-another-zone-record',
-        'edge',
+        "import-from-another-zone-record",
+        "edge",
         multiservice_site,
         put(("tunnel.zones[0].zoneId", Z1), ("tunnel.dnsImports", {"vpn.example.org": f"{Z2}/{ID2}"})),
         (
             "tunnel.dnsImports['vpn.example.org']: names zone id d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4, but "
-            'vpn.example.org is in zone example.org, whose id is c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3: the '
-            'import would adopt a record of another zone (got: '
+            "vpn.example.org is in zone example.org, whose id is c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3: the "
+            "import would adopt a record of another zone (got: "
             "'d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4/fedcba9876543210fedcba9876543210')"
         ),
-        '  Hint: use c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3/<record id>, or the record id alone',
+        "  Hint: use c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3/<record id>, or the record id alone",
     ),
     case(
-        'zone-id-for-two-zones',
-        'edge',
+        "zone-id-for-two-zones",
+        "edge",
         multiservice_site,
         put(("tunnel.zones", [{"name": "example.org", "zoneId": Z1}, {"name": "example.net", "zoneId": Z1}])),
         (
-            'tunnel.zones[1].zoneId: is the id of zone example.org too: a zone id names one zone (got: '
+            "tunnel.zones[1].zoneId: is the id of zone example.org too: a zone id names one zone (got: "
             "'c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3')"
         ),
     ),
     case(
-        'zone-id-for-three-zones',
-        'edge',
+        "zone-id-for-three-zones",
+        "edge",
         multiservice_site,
         put(
             (
@@ -953,66 +1097,74 @@ CASES = [
             ),
         ),
         (
-            'tunnel.zones[2].zoneId: is the id of zone example.org too: a zone id names one zone (got: '
+            "tunnel.zones[2].zoneId: is the id of zone example.org too: a zone id names one zone (got: "
             "'c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3')"
         ),
     ),
-    case('uuid-tunnel-name-local', 'edge', seed_site, put(("tunnel.name", UUID)),
+    case(
+        "uuid-tunnel-name-local",
+        "edge",
+        seed_site,
+        put(("tunnel.name", UUID)),
         (
-            'tunnel.name: has the shape of a tunnel id: `cloudflared tunnel run` reads it as the id of '
+            "tunnel.name: has the shape of a tunnel id: `cloudflared tunnel run` reads it as the id of "
             "another tunnel, not as this tunnel's name (got: '6ff42ae2-765d-4adf-8112-31c55c1551ef')"
         ),
         "  Hint: name the tunnel after the host, e.g. 'seminar'",
     ),
-    case('uuid-tunnel-name-upper-local', 'edge', seed_site, put(("tunnel.name", UUID.upper())),
+    case(
+        "uuid-tunnel-name-upper-local",
+        "edge",
+        seed_site,
+        put(("tunnel.name", UUID.upper())),
         (
-            'tunnel.name: has the shape of a tunnel id: `cloudflared tunnel run` reads it as the id of '
+            "tunnel.name: has the shape of a tunnel id: `cloudflared tunnel run` reads it as the id of "
             "another tunnel, not as this tunnel's name (got: '6FF42AE2-765D-4ADF-8112-31C55C1551EF')"
         ),
         "  Hint: name the tunnel after the host, e.g. 'seminar'",
     ),
     case(
-        'same-record-on-two-hosts',
-        'edge',
+        "same-record-on-two-hosts",
+        "edge",
         site,
         both("tunnel.dnsRecords", [rec("vpn.ncaq.net", "A", "203.0.113.7")]),
         (
-            'hosts.storage.tunnel.dnsRecords: has vpn.ncaq.net (A 203.0.113.7), and host seminar has '
-            'vpn.ncaq.net (A 203.0.113.7) too: one record cannot be managed by two stacks (got: '
+            "hosts.storage.tunnel.dnsRecords: has vpn.ncaq.net (A 203.0.113.7), and host seminar has "
+            "vpn.ncaq.net (A 203.0.113.7) too: one record cannot be managed by two stacks (got: "
             "'vpn.ncaq.net')"
         ),
     ),
     case(
-        'cname-and-a-on-two-hosts',
-        'edge',
+        "cname-and-a-on-two-hosts",
+        "edge",
         site,
         put(
             ("hosts.seminar.tunnel.dnsRecords", [rec("www.ncaq.net", "A", "203.0.113.7")]),
             ("hosts.storage.tunnel.dnsRecords", [rec("www.ncaq.net", "CNAME", "files.ncaq.net")]),
         ),
         (
-            'hosts.storage.tunnel.dnsRecords: has www.ncaq.net (CNAME files.ncaq.net), and host seminar '
-            'has www.ncaq.net (A 203.0.113.7) too: a CNAME must be the only record of its name (got: '
+            "hosts.storage.tunnel.dnsRecords: has www.ncaq.net (CNAME files.ncaq.net), and host seminar "
+            "has www.ncaq.net (A 203.0.113.7) too: a CNAME must be the only record of its name (got: "
             "'www.ncaq.net')"
         ),
     ),
     case(
-        'a-and-cname-on-two-hosts',
-        'edge',
+        "a-and-cname-on-two-hosts",
+        "edge",
         site,
         put(
             ("hosts.seminar.tunnel.dnsRecords", [rec("www.ncaq.net", "CNAME", "forgejo.ncaq.net")]),
             ("hosts.storage.tunnel.dnsRecords", [rec("www.ncaq.net", "A", "203.0.113.7")]),
         ),
         (
-            'hosts.storage.tunnel.dnsRecords: has www.ncaq.net (A 203.0.113.7), and host seminar has '
-            'www.ncaq.net (CNAME forgejo.ncaq.net) too: a CNAME must be the only record of its name '
+            "hosts.storage.tunnel.dnsRecords: has www.ncaq.net (A 203.0.113.7), and host seminar has "
+            "www.ncaq.net (CNAME forgejo.ncaq.net) too: a CNAME must be the only record of its name "
             "(got: 'www.ncaq.net')"
         ),
     ),
     case(
-        'import-id-on-two-hosts',
-        'edge',
+        "import-id-on-two-hosts",
+        "edge",
         site,
         put(
             ("hosts.seminar.tunnel.dnsImports", {"forgejo.ncaq.net": ID1}),
@@ -1025,8 +1177,8 @@ CASES = [
         ),
     ),
     case(
-        'import-id-on-two-hosts-zone-form',
-        'edge',
+        "import-id-on-two-hosts-zone-form",
+        "edge",
         site,
         put(
             ("hosts.seminar.tunnel.dnsImports", {"forgejo.ncaq.net": ID1}),
@@ -1039,8 +1191,8 @@ CASES = [
         ),
     ),
     case(
-        'zone-id-for-two-zones-on-two-hosts',
-        'edge',
+        "zone-id-for-two-zones-on-two-hosts",
+        "edge",
         site,
         put(
             ("hosts.storage.tunnel.zones", [{"name": "ncaq.org", "zoneId": Z1}]),
@@ -1051,27 +1203,35 @@ CASES = [
             "names one zone (got: 'c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3')"
         ),
     ),
-    case('zone-with-two-ids-on-two-hosts', 'edge', site, put(("hosts.storage.tunnel.zones[0].zoneId", Z2)),
+    case(
+        "zone-with-two-ids-on-two-hosts",
+        "edge",
+        site,
+        put(("hosts.storage.tunnel.zones[0].zoneId", Z2)),
         (
             "hosts.storage.tunnel.zones[0].zoneId: differs from host seminar's id of zone ncaq.net "
-            '(c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3): a zone has one id (got: '
+            "(c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3): a zone has one id (got: "
             "'d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4')"
         ),
     ),
     case(
-        'dns-record-on-another-hosts-route',
-        'edge',
+        "dns-record-on-another-hosts-route",
+        "edge",
         site,
         put(("hosts.seminar.tunnel.dnsRecords", [rec("files.ncaq.net", "A", "203.0.113.7")])),
         (
-            'hosts.seminar.tunnel.dnsRecords: names files.ncaq.net, which host storage routes '
-            '(hosts.storage.containers.files.routes[0]): a CNAME must be the only record of its name '
+            "hosts.seminar.tunnel.dnsRecords: names files.ncaq.net, which host storage routes "
+            "(hosts.storage.containers.files.routes[0]): a CNAME must be the only record of its name "
             "(got: 'files.ncaq.net')"
         ),
     ),
-    case('uuid-tunnel-name-on-second-host', 'edge', site, put(("hosts.storage.tunnel.name", UUID)),
+    case(
+        "uuid-tunnel-name-on-second-host",
+        "edge",
+        site,
+        put(("hosts.storage.tunnel.name", UUID)),
         (
-            'hosts.storage.tunnel.name: has the shape of a tunnel id: `cloudflared tunnel run` reads it '
+            "hosts.storage.tunnel.name: has the shape of a tunnel id: `cloudflared tunnel run` reads it "
             "as the id of another tunnel, not as this tunnel's name (got: "
             "'6ff42ae2-765d-4adf-8112-31c55c1551ef')"
         ),
@@ -1107,8 +1267,14 @@ def test_cases_by_family() -> None:
         put(("tunnel.zones", [{"name": "example.org", "zoneId": Z1}, {"name": "example.net", "zoneId": Z2}])),
         put(("tunnel.ingress", "remote"), ("tunnel.name", UUID)),  # a remote tunnel runs by its token
     ],
-    ids=["cname-elsewhere", "aaaa-without-scope", "two-import-ids", "import-in-its-zone", "two-zone-ids",
-         "uuid-remote"],
+    ids=[
+        "cname-elsewhere",
+        "aaaa-without-scope",
+        "two-import-ids",
+        "import-in-its-zone",
+        "two-zone-ids",
+        "uuid-remote",
+    ],
 )
 def test_what_the_edge_rules_let_through(mutation: Mutation) -> None:
     data = multiservice_site()

@@ -28,6 +28,7 @@ OCI_APP = {
     "volumes": [{"path": "/podman", "hostPath": "/run/podman/podman.sock", "allowSensitive": True}],
 }
 
+
 def no_hosts(data: dict[str, Any]) -> None:
     data.clear()
     data["hosts"] = {}

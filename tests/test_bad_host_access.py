@@ -25,9 +25,7 @@ PRIVATE_HINT = "  Hint: use a private range such as 10.231.0.0/24 or 192.168.100
 WIDE_HINT = "  Hint: containers need two addresses each: use a /24, e.g. 10.231.0.0/24"
 LOOPBACK = "is in the loopback range 127.0.0.0/8: those addresses never leave the host"
 THIS_HOST = "is in 0.0.0.0/8, which means 'this host' and is never a valid address"
-LINK_LOCAL = (
-    "is in the link-local range 169.254.0.0/16, which hosts use for their own links (and clouds for metadata)"
-)
+LINK_LOCAL = "is in the link-local range 169.254.0.0/16, which hosts use for their own links (and clouds for metadata)"
 MULTICAST = "is in the multicast range 224.0.0.0/4: a veth address must be unicast"
 RESERVED = "is in the reserved range 240.0.0.0/4, which Linux does not route"
 SSH_TAKEN = (
@@ -145,9 +143,7 @@ CASES = [
     wide("10.0.0.0/15"),
     wide("100.64.0.0/10"),
     # -- forwardPorts onto the host's SSH port -------------------------------------------
-    pytest.param(
-        put((f"{F}.forwardPorts", [{"hostPort": 22}])), forward_22(f"{F}.forwardPorts[0]"), id="forward-22"
-    ),
+    pytest.param(put((f"{F}.forwardPorts", [{"hostPort": 22}])), forward_22(f"{F}.forwardPorts[0]"), id="forward-22"),
     pytest.param(
         put((f"{F}.forwardPorts", [{"hostPort": 22, "containerPort": 2222}])),
         forward_22(f"{F}.forwardPorts[0]"),
@@ -215,8 +211,10 @@ CASES = [
     pytest.param(
         put((f"{F}.forwardPorts", [{"hostPort": 22, "allowHostSsh": "true"}])),
         [
-            (f"{F}.forwardPorts[0].allowHostSsh: must be true or false, not text in quotes: write true without quotes "
-            "(got: 'true')")
+            (
+                f"{F}.forwardPorts[0].allowHostSsh: must be true or false, not text in quotes: write true "
+                "without quotes (got: 'true')"
+            )
         ],
         id="allow-host-ssh-as-string",
     ),
@@ -325,8 +323,10 @@ CASES = [
     pytest.param(
         put(("network.trustedInterfaces", ["ve-+"])),
         [
-            ("network.trustedInterfaces: is not a known key (known here: podman, subnet, trustAllContainers) "
-            "(got: ['ve-+'])")
+            (
+                "network.trustedInterfaces: is not a known key (known here: podman, subnet, trustAllContainers) "
+                "(got: ['ve-+'])"
+            )
         ],
         id="trusted-interfaces-as-nixos-writes-it",
     ),

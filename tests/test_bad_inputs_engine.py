@@ -53,6 +53,8 @@ REPO = Path(__file__).resolve().parents[1]
 STACK = "bad"
 A = "containers.atticd"
 F = "containers.forgejo"
+
+
 def without_addresses(subnet: str) -> Mutation:
     def mutate(data: dict[str, Any]) -> None:
         for c in data["containers"].values():

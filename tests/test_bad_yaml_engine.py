@@ -97,9 +97,7 @@ CASES = [
     Case("nixos-sexagesimal", 5, f"{A}.nixos.t", f"{A}.nixos", "{t: 1:30}"),
     Case("nixos-float-whole", 5, f"{A}.nixos.f", f"{A}.nixos", "{f: 1.0}"),
     Case("nixos-binary-tag", 5, f"{A}.nixos.b", f"{A}.nixos", "{b: !!binary aGVsbG8=}", engine=True),
-    Case(
-        "nixos-python-tag", 5, f"{A}.nixos.p", f"{A}.nixos", "{p: !!python/object/apply:os.system ['touch /tmp/x']}"
-    ),
+    Case("nixos-python-tag", 5, f"{A}.nixos.p", f"{A}.nixos", "{p: !!python/object/apply:os.system ['touch /tmp/x']}"),
     Case("hostname-str-tag", 5, f"{A}.routes[0].hostname", f"{A}.routes[0].hostname", "!!str nix-cache.ncaq.net"),
     Case("nixos-timestamp", 5, f"{A}.nixos.since", f"{A}.nixos", "{since: 2025-01-01T00:00:00Z}"),
     Case("nixos-int-key", 5, f"{A}.nixos.1", f"{A}.nixos", "{1: x}"),

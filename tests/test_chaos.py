@@ -407,9 +407,11 @@ def cpu_load(seconds: float) -> Iterator[int]:
     """A busy loop per core, each ending by itself after `seconds` (and with pytest): the
     kill points land elsewhere in a slower run. Stopped by pid, never by name."""
     engine = Path(__file__).resolve().parents[1] / "scripts" / "engine"
-    busy = (f"import sys, time\nsys.path.insert(0, {str(engine)!r})\n"
-            "from parent_death import die_with_parent\ndie_with_parent()\n"
-            f"end = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass\n")
+    busy = (
+        f"import sys, time\nsys.path.insert(0, {str(engine)!r})\n"
+        "from parent_death import die_with_parent\ndie_with_parent()\n"
+        f"end = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass\n"
+    )
     procs = [subprocess.Popen([sys.executable, "-c", busy]) for _ in range(os.cpu_count() or 1)]
     try:
         yield len(procs)

@@ -172,8 +172,9 @@ def test_invalid_base_exits_2_saying_it_is_the_base(repo: Path, capsys: pytest.C
     _git(repo, "checkout", "--quiet", "HEAD~1", "--", str(STACK))
     code, _, err = _diff(repo, capsys)
     assert code == 2
-    assert err.startswith("1 error in stacks/Pulumi.seminar.yaml at HEAD (the base):\n"
-                          "  stacks/Pulumi.seminar.yaml: is not valid YAML")
+    assert err.startswith(
+        "1 error in stacks/Pulumi.seminar.yaml at HEAD (the base):\n  stacks/Pulumi.seminar.yaml: is not valid YAML"
+    )
 
 
 def test_command_line_exit_codes_and_no_pulumi_import(repo: Path) -> None:

@@ -59,8 +59,10 @@ def test_pydantic_messages_in_plain_words(tmp_path: Path) -> None:
     lines = report(tmp_path, "dev", ("port: 3001", 'port: "8096"'), ("uid: 2001", "uid: [2001]"))
     assert lines == [
         "containers.uptime.user.uid: must be a whole number (got: [2001]) (line 48)",
-        ("containers.uptime.routes[0].port: must be a number, not text in quotes: write 8096 without quotes "
-        "(got: '8096') (line 54)"),
+        (
+            "containers.uptime.routes[0].port: must be a number, not text in quotes: write 8096 without quotes "
+            "(got: '8096') (line 54)"
+        ),
     ]
 
 

@@ -28,7 +28,7 @@ def barrier(path: Path, started: Path, host: str) -> list[str]:
         f'touch "{started}/{host}"\n'
         "i=0\n"
         f'while [ "$(ls "{started}" | wc -l)" -lt {HOSTS} ]; do\n'
-        '  i=$((i + 1))\n'
+        "  i=$((i + 1))\n"
         '  if [ "$i" -gt 600 ]; then\n'
         f'    echo "only $(ls "{started}" | wc -l) of {HOSTS} hosts were activating at once"; exit 1\n'
         "  fi\n"

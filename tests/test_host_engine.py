@@ -270,4 +270,3 @@ def test_secret_and_file_unknown_at_preview_are_written_at_up(engine: Engine, tm
     assert secret.read_text() == digest
     assert (tmp_path / "seminar" / "tunnel-id.nix").read_text() == f'"{digest}"\n'
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
-

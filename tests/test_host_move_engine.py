@@ -147,7 +147,7 @@ def _read_only_pulumi(tmp_path: Path, mount_point: Path) -> auto.PulumiCommand:
     wrapper.write_text(
         "#!/bin/sh\n"
         f"exec {unshare} -m --propagation private sh -c "
-        "'mount -t tmpfs -o ro nixedge-ro \"$0\" && exec \"$@\"' "
+        '\'mount -t tmpfs -o ro nixedge-ro "$0" && exec "$@"\' '
         f'"{mount_point}" "{VENV_BIN / "pulumi"}" "$@"\n'
     )
     wrapper.chmod(0o755)

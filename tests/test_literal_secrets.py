@@ -13,7 +13,7 @@ from components.model.checks.literal_secrets import secret_like
 from components.stackfile import load_stack
 
 REPO = Path(__file__).resolve().parents[1]
-UPTIME_SETTINGS = "                PORT: \"3001\"\n"
+UPTIME_SETTINGS = '                PORT: "3001"\n'
 
 
 def _load(tmp_path: Path, stack: str, old: str, new: str) -> None:

@@ -612,4 +612,3 @@ def test_distinct_wrappers_pass() -> None:
         "runner1": "runner-one",
         "runner2": "runner-two",
     }
-

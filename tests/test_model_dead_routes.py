@@ -26,6 +26,7 @@ def nixos_server(server: dict[str, Any]) -> dict[str, Any]:
     """`nixos` data that sets services.forgejo.settings.server."""
     return {"services": {"forgejo": {"settings": {"server": server}}}}
 
+
 CASES = [
     case(
         "forgejo-disable-ssh",
@@ -284,7 +285,6 @@ CASES = [
             "[::]:9000",
         ),
     ),
-
 ]
 
 

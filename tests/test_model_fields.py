@@ -49,8 +49,10 @@ SEED_CASES = [
     pytest.param(
         put((f"{A}.routes", {"hostname": "nix-cache.ncaq.net", "port": 8080})),
         [
-            (f"{A}.routes: must be a list (lines starting with '- ') "
-            "(got: {'hostname': 'nix-cache.ncaq.net', 'port': 8080})")
+            (
+                f"{A}.routes: must be a list (lines starting with '- ') "
+                "(got: {'hostname': 'nix-cache.ncaq.net', 'port': 8080})"
+            )
         ],
         id="mapping-instead-of-list",
     ),
@@ -66,7 +68,7 @@ SEED_CASES = [
     ),
     pytest.param(
         put((f"{A}.stateVersion", 25.05)),
-        [f"{A}.stateVersion: must be text: write \"25.05\" in quotes (YAML reads 25.05 as a number) (got: 25.05)"],
+        [f'{A}.stateVersion: must be text: write "25.05" in quotes (YAML reads 25.05 as a number) (got: 25.05)'],
         id="state-version-unquoted",
     ),
     pytest.param(
@@ -131,16 +133,20 @@ SEED_CASES = [
     pytest.param(
         put(("host.target", {"transport": "local", "path": "host/etc\n/nixedge"})),
         [
-            ("host.target.path: must not contain control characters (a newline, a tab, an escape) "
-            "(got: 'host/etc\\n/nixedge')")
+            (
+                "host.target.path: must not contain control characters (a newline, a tab, an escape) "
+                "(got: 'host/etc\\n/nixedge')"
+            )
         ],
         id="local-target-newline",
     ),
     pytest.param(
         put(("host.target", {"transport": "local", "path": "../../etc/nixos/nixedge"})),
         [
-            ("host.target.path: must not contain '..' segments: name the directory itself, "
-            "e.g. '/etc/nixos/nixedge' (got: '../../etc/nixos/nixedge')")
+            (
+                "host.target.path: must not contain '..' segments: name the directory itself, "
+                "e.g. '/etc/nixos/nixedge' (got: '../../etc/nixos/nixedge')"
+            )
         ],
         id="local-target-dotdot",
     ),

@@ -175,10 +175,7 @@ CASES = [
         put((f"{A}.routes[0].hostname", "b\u00fccher.ncaq.net")),
         *err(
             f"{A}.routes[0].hostname",
-            (
-                "is not ASCII; its IDNA (ASCII) form is 'xn--bcher-kva.ncaq.net': write that, which "
-                "is what DNS holds"
-            ),
+            ("is not ASCII; its IDNA (ASCII) form is 'xn--bcher-kva.ncaq.net': write that, which is what DNS holds"),
             "bücher.ncaq.net",
         ),
     ),
@@ -198,10 +195,7 @@ CASES = [
         put((f"{A}.routes[0].hostname", "nix-c\u0430che.ncaq.net")),
         *err(
             f"{A}.routes[0].hostname",
-            (
-                "is not ASCII; its IDNA (ASCII) form is 'xn--nix-cche-56g.ncaq.net': write that, "
-                "which is what DNS holds"
-            ),
+            ("is not ASCII; its IDNA (ASCII) form is 'xn--nix-cche-56g.ncaq.net': write that, which is what DNS holds"),
             "nix-cаche.ncaq.net",
         ),
     ),
@@ -212,7 +206,7 @@ CASES = [
         *err(
             f"{A}.routes[0].hostname",
             "is not ASCII; its IDNA (ASCII) form is 'nix-cache.ncaq.net': write that, which is what DNS holds",
-            'nix\u200d-cache.ncaq.net',
+            "nix\u200d-cache.ncaq.net",
         ),
     ),
     case(
@@ -241,10 +235,7 @@ CASES = [
         put(("tunnel.dnsRecords[0].name", "vpn.ex\u0430mple.org")),
         *err(
             "tunnel.dnsRecords[0].name",
-            (
-                "is not ASCII; its IDNA (ASCII) form is 'vpn.xn--exmple-4nf.org': write that, which "
-                "is what DNS holds"
-            ),
+            ("is not ASCII; its IDNA (ASCII) form is 'vpn.xn--exmple-4nf.org': write that, which is what DNS holds"),
             "vpn.exаmple.org",
         ),
     ),
@@ -265,7 +256,7 @@ CASES = [
         *err(
             f"{A}.routes[0].hostname",
             "must be ASCII: a DNS host name such as 'forgejo.example.org'",
-            'a\udcff.ncaq.net',
+            "a\udcff.ncaq.net",
         ),
     ),
 ]

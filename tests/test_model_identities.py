@@ -110,8 +110,10 @@ HOMELAB_CASES = [
             )
         ),
         [
-            ("origins.vpn: has the name of containers.vpn; the names of containers, ociContainers and origins are "
-            "one namespace (got: 'vpn')")
+            (
+                "origins.vpn: has the name of containers.vpn; the names of containers, ociContainers and origins are "
+                "one namespace (got: 'vpn')"
+            )
         ],
         id="origin-named-like-container",
     ),

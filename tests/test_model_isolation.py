@@ -130,7 +130,7 @@ HOMELAB_CASES = [
     ),
     pytest.param(
         put((f"{PG}.resources.memoryMax", 2048)),
-        [f"{PG}.resources.memoryMax: must be text: write \"2048\" in quotes (YAML reads 2048 as a number) (got: 2048)"],
+        [f'{PG}.resources.memoryMax: must be text: write "2048" in quotes (YAML reads 2048 as a number) (got: 2048)'],
         id="memory-number",
     ),
     pytest.param(put((f"{PG}.resources.cpuQuota", "2")), [f"{PG}.resources.cpuQuota: {CPU} (got: '2')"], id="cpu-no-%"),

@@ -196,8 +196,10 @@ def test_unquoted_version_from_file(tmp_path: Path) -> None:
     text = seminar.read_text(encoding="utf-8").replace('stateVersion: "25.05"', "stateVersion: 25.05", 1)
     assert _load(tmp_path, text) == [
         "1 error in FILE:",
-        ('  containers.forgejo.stateVersion: must be text: write "25.05" in quotes (YAML reads 25.05 as a number) '
-        "(got: 25.05) (line 43)"),
+        (
+            '  containers.forgejo.stateVersion: must be text: write "25.05" in quotes (YAML reads 25.05 as a number) '
+            "(got: 25.05) (line 43)"
+        ),
     ]
 
 
@@ -262,8 +264,10 @@ def test_module_import_missing_file(tmp_path: Path) -> None:
         load_stack(config_file=stack)
     assert str(info.value).splitlines() == [
         f"2 errors in {stack}:",
-        (f"  {R2}.imports[0]: cannot be read from the project: No such file or directory (got: 'modules/runner.nix') "
-        "(line 48)"),
+        (
+            f"  {R2}.imports[0]: cannot be read from the project: No such file or directory "
+            "(got: 'modules/runner.nix') (line 48)"
+        ),
         f"  {R2}.imports[1]: cannot be read from the project: Is a directory (got: 'modules/dir.nix') (line 49)",
         f"{stack} is invalid; nothing was changed.",
     ]

@@ -90,7 +90,6 @@ CASES = [
             "container@vpn.service",
         ),
     ),
-
 ]
 
 

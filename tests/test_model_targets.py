@@ -150,8 +150,10 @@ def test_a_local_target_with_a_tilde_is_refused(path: str) -> None:
     with pytest.raises(ConfigError) as info:
         hosts_from_data(data, "seminar.yaml")
     assert [f"{i.loc}: {i.message}" for i in info.value.issues] == [
-        ("host.target.path: must not contain '~': nothing expands it, so it would be a directory named '~'; "
-        "write the full path")
+        (
+            "host.target.path: must not contain '~': nothing expands it, so it would be a directory named '~'; "
+            "write the full path"
+        )
     ]
 
 

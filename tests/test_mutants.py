@@ -279,9 +279,7 @@ def test_relative_local_targets_without_a_project_are_compared_as_relative() -> 
 def test_a_cname_to_no_host_name_is_refused(content: str) -> None:
     record = {"name": "alias.example.org", "type": "CNAME", "content": content}
     lines = homelab_lines(put(("tunnel.dnsRecords", [record])))
-    assert lines == [
-        f"tunnel.dnsRecords[0].content: must be a host name for a record of type CNAME (got: {content!r})"
-    ]
+    assert lines == [f"tunnel.dnsRecords[0].content: must be a host name for a record of type CNAME (got: {content!r})"]
 
 
 # -- the tunnel's further records and catch-all (dns.py `_record`, `_catch_all`) ---------------
@@ -415,8 +413,7 @@ def test_a_secret_of_etc_inside_the_secrets_dir_is_said_to_reach_it() -> None:
 
 # -- state directory modes (mounts.py `state_dir_modes`) ----------------------------------------
 NO_RWX = (
-    "does not give the owner (whoami, uid 2101) read, write and search: the app could not use its own state "
-    "directory"
+    "does not give the owner (whoami, uid 2101) read, write and search: the app could not use its own state directory"
 )
 
 

@@ -137,9 +137,7 @@ def test_examples_set_what_the_nixpkgs_module_requires(rendered: dict[str, Rende
     found = list(configs(rendered, entry))
     assert found, f"no example enables {entry.path}: its entry in {TABLE} is checked by nothing"
     problems = [
-        f"{where}: {v}"
-        for where, attrs, config, mounts in found
-        for v in req.violations(entry, attrs, config, mounts)
+        f"{where}: {v}" for where, attrs, config, mounts in found for v in req.violations(entry, attrs, config, mounts)
     ]
     assert problems == []
 

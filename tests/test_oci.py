@@ -201,8 +201,10 @@ CASES = [
     pytest.param(
         put(("network.podman.subnet", "10.50.0.0/25"), (f"{W}.address", "10.50.0.100")),
         [
-            ("network.podman.subnet: overlaps network.subnet 10.50.0.0/24, the NixOS containers' veth addresses "
-            "(got: '10.50.0.0/25')"),
+            (
+                "network.podman.subnet: overlaps network.subnet 10.50.0.0/24, the NixOS containers' veth addresses "
+                "(got: '10.50.0.0/25')"
+            ),
             "  Hint: use a range of its own, e.g. 10.80.0.0/24",
         ],
         id="podman-subnet-overlaps-veths",
@@ -223,8 +225,10 @@ CASES = [
     pytest.param(
         put((f"{W}.ports[0].hostPort", 22)),
         [
-            (f"{W}.ports[0].hostPort: is the host's SSH port (22): publishing it would lock out the host's "
-            "administrators (got: 22)"),
+            (
+                f"{W}.ports[0].hostPort: is the host's SSH port (22): publishing it would lock out the host's "
+                "administrators (got: 22)"
+            ),
             "  Hint: publish another port, e.g. hostPort: 2222",
         ],
         id="port-host-ssh",
@@ -237,8 +241,10 @@ CASES = [
     pytest.param(
         put((f"{W}.volumes", [{"path": "/host-etc", "hostPath": "/etc"}])),
         [
-            (f"{W}.volumes[0].hostPath: is a sensitive host path; mounting it gives the container power over the host "
-            "(got: '/etc')"),
+            (
+                f"{W}.volumes[0].hostPath: is a sensitive host path; mounting it gives the container power "
+                "over the host (got: '/etc')"
+            ),
             f"  Hint: mount a narrower path, or set {W}.volumes[0].allowSensitive: true",
         ],
         id="volume-sensitive",
@@ -246,16 +252,20 @@ CASES = [
     pytest.param(
         put((f"{W}.volumes", [{"path": "/uptime", "hostPath": "/var/lib/uptime-kuma"}])),
         [
-            (f"{W}.volumes[0].hostPath: reaches /var/lib/uptime-kuma, the state directory of containers.uptime "
-            "(got: '/var/lib/uptime-kuma')")
+            (
+                f"{W}.volumes[0].hostPath: reaches /var/lib/uptime-kuma, the state directory of containers.uptime "
+                "(got: '/var/lib/uptime-kuma')"
+            )
         ],
         id="volume-another-containers-state",
     ),
     pytest.param(
         put((f"{W}.stateDir", "/nix/whoami")),
         [
-            (f"{W}.stateDir: is a sensitive host path; use a directory of its own such as /var/lib/<app> "
-            "(got: '/nix/whoami')")
+            (
+                f"{W}.stateDir: is a sensitive host path; use a directory of its own such as /var/lib/<app> "
+                "(got: '/nix/whoami')"
+            )
         ],
         id="state-dir-sensitive",
     ),
@@ -272,16 +282,20 @@ CASES = [
     pytest.param(
         put(("network.trustAllContainers", True)),
         [
-            (f"{W}.hostFirewall: grants host ports, but network.trustAllContainers already lets every container "
-            "reach every host port (got: [53])")
+            (
+                f"{W}.hostFirewall: grants host ports, but network.trustAllContainers already lets every container "
+                "reach every host port (got: [53])"
+            )
         ],
         id="grant-with-trust-all",
     ),
     pytest.param(
         put((f"{W}.routes[0].hostname", "status.example.org")),
         [
-            (f"{W}.routes[0].hostname: is already routed by containers.uptime.routes[0].hostname; a hostname has "
-            "exactly one route (got: 'status.example.org')")
+            (
+                f"{W}.routes[0].hostname: is already routed by containers.uptime.routes[0].hostname; a hostname has "
+                "exactly one route (got: 'status.example.org')"
+            )
         ],
         id="route-hostname-taken",
     ),

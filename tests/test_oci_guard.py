@@ -75,16 +75,20 @@ CONTROL_PLANE = [
     pytest.param(
         put((f"{W}.volumes", [{"path": "/var/run/docker.sock"}])),
         [
-            (f"{W}.volumes[0].path: reaches Podman's Docker-compatible socket (/run/docker.sock): {ROOT} "
-            "(/var/run/docker.sock is /run/docker.sock on a NixOS host) (got: '/var/run/docker.sock')")
+            (
+                f"{W}.volumes[0].path: reaches Podman's Docker-compatible socket (/run/docker.sock): {ROOT} "
+                "(/var/run/docker.sock is /run/docker.sock on a NixOS host) (got: '/var/run/docker.sock')"
+            )
         ],
         id="docker-socket-via-var-run",
     ),
     pytest.param(
         put((f"{W}.volumes", [{"path": "/c", "hostPath": "/var/lib/containers", "allowSensitive": True}])),
         [
-            (f"{W}.volumes[0].hostPath: reaches Podman's image and container storage (/var/lib/containers): "
-            f"{ROOT} (got: '/var/lib/containers')")
+            (
+                f"{W}.volumes[0].hostPath: reaches Podman's image and container storage (/var/lib/containers): "
+                f"{ROOT} (got: '/var/lib/containers')"
+            )
         ],
         id="podman-storage-even-with-allow-sensitive",
     ),
@@ -99,8 +103,10 @@ CONTROL_PLANE = [
             (f"{W}.environmentFiles", ["auth"]),
         ),
         [
-            ("secrets.auth.path: reaches Podman's runtime state and registry credentials (auth.json) "
-            f"(/run/containers): {ROOT} (got: '/run/containers/0/auth.json')"),
+            (
+                "secrets.auth.path: reaches Podman's runtime state and registry credentials (auth.json) "
+                f"(/run/containers): {ROOT} (got: '/run/containers/0/auth.json')"
+            ),
             "  Hint: name the one file the container reads, e.g. /run/secrets/<name> or /etc/<app>.env",
         ],
         id="registry-credentials-as-environment-file",
@@ -108,8 +114,10 @@ CONTROL_PLANE = [
     pytest.param(
         put((f"{W}.volumes", [{"path": "/p", "hostPath": "/etc/containers/policy.json"}])),
         [
-            (f"{W}.volumes[0].hostPath: reaches Podman's policy, registries and storage configuration "
-            f"(/etc/containers): {ROOT} (got: '/etc/containers/policy.json')")
+            (
+                f"{W}.volumes[0].hostPath: reaches Podman's policy, registries and storage configuration "
+                f"(/etc/containers): {ROOT} (got: '/etc/containers/policy.json')"
+            )
         ],
         id="podman-policy",
     ),
@@ -119,8 +127,10 @@ ACCOUNTS = [
     pytest.param(
         put((f"{W}.user.group", "podman")),
         [
-            (f"{W}.user.group: names Podman's group on the host (it owns Podman's socket): the service would run "
-            "containers as root (got: 'podman')"),
+            (
+                f"{W}.user.group: names Podman's group on the host (it owns Podman's socket): the service would run "
+                "containers as root (got: 'podman')"
+            ),
             OWN,
         ],
         id="group-podman",
@@ -128,8 +138,10 @@ ACCOUNTS = [
     pytest.param(
         put((f"{W}.user", {"name": "postgres", "uid": 71, "gid": 71})),
         [
-            (f"{W}.user.name: is the host's PostgreSQL account (nixpkgs postgresql.nix); only app postgresql may "
-            "take it (got: 'postgres')"),
+            (
+                f"{W}.user.name: is the host's PostgreSQL account (nixpkgs postgresql.nix); only app postgresql may "
+                "take it (got: 'postgres')"
+            ),
             OWN,
             f"{W}.user.uid: is 71, the id of the host's PostgreSQL account (ids.uids.postgres) (got: 71)",
             FREE_ID,
@@ -158,8 +170,10 @@ ACCOUNTS = [
     pytest.param(
         put(("ociContainers.web", {**SECOND, "user": {"name": "web", "uid": 2102, "gid": 2102, "group": "podman"}})),
         [
-            ("ociContainers.web.user.group: names Podman's group on the host (it owns Podman's socket): the service "
-            "would run containers as root (got: 'podman')"),
+            (
+                "ociContainers.web.user.group: names Podman's group on the host (it owns Podman's socket): the service "
+                "would run containers as root (got: 'podman')"
+            ),
             "  Hint: give the service an account of its own, e.g. 'web'",
         ],
         id="second-app-group-podman",
@@ -186,9 +200,11 @@ IMAGES = [
     pytest.param(
         put((f"{W}.image", "nginx:1.27")),
         [
-            (f"{W}.image: must name its registry, e.g. 'docker.io/library/nginx:1.27': a short name is resolved by "
-            "the host's registries.conf, and Podman reads some as a transport (dir:, oci-archive:) "
-            "(got: 'nginx:1.27')")
+            (
+                f"{W}.image: must name its registry, e.g. 'docker.io/library/nginx:1.27': a short name is resolved by "
+                "the host's registries.conf, and Podman reads some as a transport (dir:, oci-archive:) "
+                "(got: 'nginx:1.27')"
+            )
         ],
         id="short-name",
     ),
@@ -203,8 +219,10 @@ ADDRESS_PLAN = [
     pytest.param(
         no_address(("network.podman.subnet", "169.254.0.0/16")),
         [
-            ("network.podman.subnet: is in the link-local range 169.254.0.0/16, which hosts use for their own "
-            "links (and clouds for metadata) (got: '169.254.0.0/16')"),
+            (
+                "network.podman.subnet: is in the link-local range 169.254.0.0/16, which hosts use for their own "
+                "links (and clouds for metadata) (got: '169.254.0.0/16')"
+            ),
             RANGE_HINT,
         ],
         id="podman-link-local",
@@ -212,8 +230,10 @@ ADDRESS_PLAN = [
     pytest.param(
         no_address(("network.podman.subnet", "224.0.0.0/24")),
         [
-            ("network.podman.subnet: is in the multicast range 224.0.0.0/4: a veth address must be unicast "
-            "(got: '224.0.0.0/24')"),
+            (
+                "network.podman.subnet: is in the multicast range 224.0.0.0/4: a veth address must be unicast "
+                "(got: '224.0.0.0/24')"
+            ),
             RANGE_HINT,
         ],
         id="podman-multicast",
@@ -221,8 +241,10 @@ ADDRESS_PLAN = [
     pytest.param(
         no_address(("network.podman.subnet", "0.0.0.0/24")),
         [
-            ("network.podman.subnet: is in 0.0.0.0/8, which means 'this host' and is never a valid address "
-            "(got: '0.0.0.0/24')"),
+            (
+                "network.podman.subnet: is in 0.0.0.0/8, which means 'this host' and is never a valid address "
+                "(got: '0.0.0.0/24')"
+            ),
             RANGE_HINT,
         ],
         id="podman-this-host",
@@ -230,8 +252,10 @@ ADDRESS_PLAN = [
     pytest.param(
         no_address(("network.podman.subnet", "128.0.0.0/1")),
         [
-            ("network.podman.subnet: is too wide: a /1 is larger than a /16 (65,536 addresses) and overlaps the "
-            "host's other networks (got: '128.0.0.0/1')"),
+            (
+                "network.podman.subnet: is too wide: a /1 is larger than a /16 (65,536 addresses) and overlaps the "
+                "host's other networks (got: '128.0.0.0/1')"
+            ),
             "  Hint: containers need two addresses each: use a /24, e.g. 10.80.0.0/24",
         ],
         id="podman-too-wide",
@@ -253,8 +277,10 @@ ADDRESS_PLAN = [
             (f"{U}.localAddress", "10.88.100.11"),
         ),
         [
-            ("network.subnet: overlaps Podman's default network 10.88.0.0/16, which Podman keeps on a host with OCI "
-            "apps: the host would route the same addresses to two bridges (got: '10.88.100.0/24')"),
+            (
+                "network.subnet: overlaps Podman's default network 10.88.0.0/16, which Podman keeps on a host with OCI "
+                "apps: the host would route the same addresses to two bridges (got: '10.88.100.0/24')"
+            ),
             "  Hint: use a private range such as 10.231.0.0/24 or 192.168.100.0/24",
         ],
         id="veths-on-podman-default-network",
@@ -268,8 +294,10 @@ FILES = [
             (f"{W}.environmentFiles", ["st"]),
         ),
         [
-            (f"{W}.environmentFiles[0]: reaches /var/lib/uptime-kuma, the state directory of containers.uptime "
-            "(got: '/var/lib/uptime-kuma/kuma.db')")
+            (
+                f"{W}.environmentFiles[0]: reaches /var/lib/uptime-kuma, the state directory of containers.uptime "
+                "(got: '/var/lib/uptime-kuma/kuma.db')"
+            )
         ],
         id="environment-file-in-another-apps-state",
     ),
@@ -280,8 +308,10 @@ FILES = [
             (f"{W}.environmentFiles", ["cf"]),
         ),
         [
-            (f"{W}.environmentFiles[0]: reaches host.secretsDir (/var/lib/cf): the container could read the tunnel "
-            "credentials (got: '/var/lib/cf/apps.json')")
+            (
+                f"{W}.environmentFiles[0]: reaches host.secretsDir (/var/lib/cf): the container could read the tunnel "
+                "credentials (got: '/var/lib/cf/apps.json')"
+            )
         ],
         id="environment-file-tunnel-credentials",
     ),
@@ -291,8 +321,10 @@ FILES = [
             ("secrets.st", {"provider": "sops-nix", "path": "/var/lib/whoami/token"}),
         ),
         [
-            ("ociContainers.web.environmentFiles[0]: reaches /var/lib/whoami, the state directory of "
-            "ociContainers.whoami (got: '/var/lib/whoami/token')")
+            (
+                "ociContainers.web.environmentFiles[0]: reaches /var/lib/whoami, the state directory of "
+                "ociContainers.whoami (got: '/var/lib/whoami/token')"
+            )
         ],
         id="second-app-reads-the-first-apps-state",
     ),
@@ -312,8 +344,10 @@ NAMES_AND_PORTS = [
     pytest.param(
         rename("whoami", name),
         [
-            (f"ociContainers.{name}: would be unit podman-{name}.service, which is Podman's own; the app would "
-            f"replace it (got: '{name}')"),
+            (
+                f"ociContainers.{name}: would be unit podman-{name}.service, which is Podman's own; the app would "
+                f"replace it (got: '{name}')"
+            ),
             f"  Hint: name it after the app, e.g. {name}-app",
         ],
         id=f"podman-unit-{name}",
@@ -338,16 +372,20 @@ NAMES_AND_PORTS = [
     pytest.param(
         put((f"{W}.after", ["getty@.service"])),
         [
-            (f"{W}.after[0]: is a template unit without one instance: a container can start after "
-            "'getty@tty1.service', never after 'getty@.service', which systemd cannot start (got: 'getty@.service')")
+            (
+                f"{W}.after[0]: is a template unit without one instance: a container can start after "
+                "'getty@tty1.service', never after 'getty@.service', which systemd cannot start (got: 'getty@.service')"
+            )
         ],
         id="template-unit",
     ),
     pytest.param(
         put((f"{U}.requires", ["@x.service"])),
         [
-            (f"{U}.requires[0]: is a template unit without one instance: a container can start after "
-            "'getty@tty1.service', never after 'getty@.service', which systemd cannot start (got: '@x.service')")
+            (
+                f"{U}.requires[0]: is a template unit without one instance: a container can start after "
+                "'getty@tty1.service', never after 'getty@.service', which systemd cannot start (got: '@x.service')"
+            )
         ],
         id="template-unit-without-prefix-nixos",
     ),
@@ -385,8 +423,10 @@ ORDER_AND_LIMITS = [
     pytest.param(
         put((f"{W}.resources.cpus", 0.001)),
         [
-            (f"{W}.resources.cpus: is below 0.01 CPUs: the kernel's smallest CPU quota is 1 ms per 100 ms, so "
-            "Podman cannot start the app with it; e.g. 0.5 (got: 0.001)")
+            (
+                f"{W}.resources.cpus: is below 0.01 CPUs: the kernel's smallest CPU quota is 1 ms per 100 ms, so "
+                "Podman cannot start the app with it; e.g. 0.5 (got: 0.001)"
+            )
         ],
         id="cpus-below-the-kernels-quota",
     ),
@@ -396,8 +436,10 @@ HOST_SERVICES = [
     pytest.param(
         pg_client((f"{W}.ports[0].hostPort", 5432)),
         [
-            (f"{W}.ports[0].hostPort: is the port of the host's PostgreSQL (5432), which the host runs for "
-            "containers' databases: the two would fight over it (got: 5432)"),
+            (
+                f"{W}.ports[0].hostPort: is the port of the host's PostgreSQL (5432), which the host runs for "
+                "containers' databases: the two would fight over it (got: 5432)"
+            ),
             "  Hint: use another host port, e.g. 15432",
         ],
         id="published-on-the-hosts-postgresql-port",
@@ -414,8 +456,10 @@ HOST_SERVICES = [
             )
         ),
         [
-            ("origins.db.routes[0].port: is the host's PostgreSQL (127.0.0.1:5432), which holds the containers' "
-            "databases: a route would publish it (got: 5432)"),
+            (
+                "origins.db.routes[0].port: is the host's PostgreSQL (127.0.0.1:5432), which holds the containers' "
+                "databases: a route would publish it (got: 5432)"
+            ),
             "  Hint: route to the app that uses the database, never to the database",
         ],
         id="route-to-the-hosts-postgresql",
@@ -462,8 +506,10 @@ HOST_SERVICES = [
             ),
         ),
         [
-            (f"{U}.privateUsers: overlaps the range of containers.b.privateUsers (589823-655358): the two "
-            "containers would share host uids, so root in one owns the other's files (got: 524288)"),
+            (
+                f"{U}.privateUsers: overlaps the range of containers.b.privateUsers (589823-655358): the two "
+                "containers would share host uids, so root in one owns the other's files (got: 524288)"
+            ),
             "  Hint: use pick, or a multiple of 65536 past the others, e.g. 655360",
         ],
         id="private-users-ranges-overlap",
@@ -471,8 +517,10 @@ HOST_SERVICES = [
     pytest.param(
         put((f"{U}.privateUsers", 524288), (f"{W}.user.uid", 524290)),
         [
-            (f"{W}.user.uid: is inside the id range of {U}.privateUsers: a user of that container would own its "
-            "files (got: 524290)"),
+            (
+                f"{W}.user.uid: is inside the id range of {U}.privateUsers: a user of that container would own its "
+                "files (got: 524290)"
+            ),
             FREE_ID,
         ],
         id="oci-uid-inside-a-private-users-range",
@@ -529,8 +577,10 @@ def test_a_subnet_in_podmans_pools_is_warned_about() -> None:
     data["network"]["podman"]["subnet"] = "10.89.3.0/24"
     data["ociContainers"]["whoami"]["address"] = "10.89.3.10"
     assert site_from_data(data, "apps").warnings == (
-        ("network.podman.subnet: is in 10.89.0.0/16, where `podman network create` picks a subnet when given none: "
-        "a network made later by hand may take it first; 10.80.0.0/24 is outside Podman's ranges"),
+        (
+            "network.podman.subnet: is in 10.89.0.0/16, where `podman network create` picks a subnet when given none: "
+            "a network made later by hand may take it first; 10.80.0.0/24 is outside Podman's ranges"
+        ),
     )
 
 
@@ -603,8 +653,10 @@ def test_an_oci_address_taken_by_a_guest_origin_is_refused() -> None:
 
 def test_an_oci_app_named_like_the_host_is_refused() -> None:
     assert report_lines(base, rename("whoami", "apps"), "apps") == [
-        ("ociContainers.apps: has the name of the host (host.name): the container takes its name as its host name, "
-        "so both would answer to it (got: 'apps')")
+        (
+            "ociContainers.apps: has the name of the host (host.name): the container takes its name as its host name, "
+            "so both would answer to it (got: 'apps')"
+        )
     ]
 
 
@@ -660,8 +712,10 @@ def test_each_transport_is_refused(transport: str) -> None:
 @pytest.mark.parametrize("field", ["name", "group"])
 def test_each_podman_account_is_refused(name: str, field: str) -> None:
     assert report_lines(base, put((f"{W}.user.{field}", name)), "apps") == [
-        (f"{W}.user.{field}: names Podman's group on the host (it owns Podman's socket): the service would run "
-        f"containers as root (got: '{name}')"),
+        (
+            f"{W}.user.{field}: names Podman's group on the host (it owns Podman's socket): the service would run "
+            f"containers as root (got: '{name}')"
+        ),
         OWN,
     ]
 

@@ -131,8 +131,10 @@ def test_the_old_plan_is_refused_by_check_before_podman_refuses_it(podman: None)
     assert [(i.loc, i.message) for i in info.value.issues] == [
         (
             "network.podman.subnet",
-            ("overlaps Podman's default network 10.88.0.0/16 (network `podman`): `podman network create` refuses it "
-            "as already used, and no OCI app would start"),
+            (
+                "overlaps Podman's default network 10.88.0.0/16 (network `podman`): `podman network create` refuses it "
+                "as already used, and no OCI app would start"
+            ),
         )
     ]
     # What the renderer would have written for that plan, run as the unit would run it.

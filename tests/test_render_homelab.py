@@ -46,6 +46,7 @@ POSTGRESQL_STUB = "stub:pkgs.postgresql"  # as tests/nix/stub.nix has them
 SOPS_STUB = "stub:inputs.sops-nix.nixosModules.sops"
 READY = "nixedge-postgres-ready.service"
 
+
 @pytest.fixture(scope="module")
 def site() -> ResolvedSite:
     return load_stack("homelab")

@@ -27,9 +27,7 @@ STACKS = sorted((REPO / "stacks").glob("Pulumi.*.yaml"))
 def test_committed_schema_is_current() -> None:
     assert SCHEMA_PATH == REPO / "docs" / "site.schema.json"
     committed = SCHEMA_PATH.read_text(encoding="utf-8")
-    assert committed == schema_text(), (
-        "docs/site.schema.json is stale: run `nixedge schema --write` and commit it"
-    )
+    assert committed == schema_text(), "docs/site.schema.json is stale: run `nixedge schema --write` and commit it"
 
 
 def test_schema_text_is_stable_json() -> None:

@@ -335,9 +335,7 @@ def test_allowed_device_passes(node: str) -> None:
 )
 def test_host_device_family_refused(family: int, node: str) -> None:
     what = nspawn.HOST_DEVICES[family][1]
-    assert device(node) == err(
-        f"{VPN}.allowedDevices[0].node", what, node, DISK_HINT if "disk" in what else None
-    )
+    assert device(node) == err(f"{VPN}.allowedDevices[0].node", what, node, DISK_HINT if "disk" in what else None)
 
 
 @pytest.mark.parametrize(
@@ -514,9 +512,7 @@ HOST_COMMANDS_EXPECTED = [
 @pytest.mark.parametrize("command", HOST_COMMANDS_EXPECTED)
 def test_wrapper_shadowing_a_host_command_refused(command: str) -> None:
     lines = seed_lines(put((f"{A}.wrapper", command)))
-    assert lines == [
-        f"{A}.wrapper: would shadow the host's own {command} command on root's PATH (got: {command!r})"
-    ]
+    assert lines == [f"{A}.wrapper: would shadow the host's own {command} command on root's PATH (got: {command!r})"]
 
 
 def test_every_host_command_has_a_case() -> None:
@@ -534,9 +530,7 @@ YAML11_EXPECTED = {
 def test_yaml11_boolean_refused(word: str, reads_as: str) -> None:
     with pytest.raises(Refused) as info:
         read_yaml(f"config:\n  a: {word}\n".encode())
-    assert f"YAML 1.1 (PyYAML, many editors) reads {word} as {reads_as}, Pulumi as the text {word!r}" in str(
-        info.value
-    )
+    assert f"YAML 1.1 (PyYAML, many editors) reads {word} as {reads_as}, Pulumi as the text {word!r}" in str(info.value)
     assert read_yaml(f"config:\n  a: '{word}'\n".encode()) == {"config": {"a": word}}
 
 

@@ -53,9 +53,7 @@ def _env(url: str, server: S3Server, **extra: str) -> dict[str, str]:
     return env | server.env | {"PULUMI_BACKEND_URL": url} | extra
 
 
-def pulumi(
-    checkout: Path, env: dict[str, str], *args: str, check: bool = True
-) -> subprocess.CompletedProcess[str]:
+def pulumi(checkout: Path, env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         ["scripts/pulumi", *args, "--non-interactive"],
         check=False, cwd=checkout, env=env, capture_output=True, text=True, timeout=TIMEOUT,
@@ -176,9 +174,7 @@ def _wait_for_lock(server: S3Server, bucket: str, proc: subprocess.Popen[Any]) -
     raise AssertionError(f"the first up took no lock (exit {proc.poll()})")
 
 
-def test_two_checkouts_up_at_once_with_a_team_passphrase(
-    seaweedfs: S3Server, checkout: Path, tmp_path: Path
-) -> None:
+def test_two_checkouts_up_at_once_with_a_team_passphrase(seaweedfs: S3Server, checkout: Path, tmp_path: Path) -> None:
     url = seaweedfs.bucket()
     bucket = _bucket(url)
     secret = tmp_path / "team.passphrase"

@@ -60,7 +60,7 @@ def test_failed_activation_shows_no_output_as_removed(project: Path, tmp_path: P
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     stack_file = project / "stacks/Pulumi.dev.yaml"
     text = stack_file.read_text()
-    failing = text.replace("        mode: none\n", f"        command: [{script}]\n        rollback: [\"true\"]\n")
+    failing = text.replace("        mode: none\n", f'        command: [{script}]\n        rollback: ["true"]\n')
     stack_file.write_text(failing.replace("port: 3001", "port: 3002"))
     try:
         result = pulumi(project, "up", "--yes", check=False)

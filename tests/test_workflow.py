@@ -41,7 +41,9 @@ def _step(workflow: dict[Any, Any], job: str, name_start: str) -> dict[str, Any]
 def test_validates_against_the_github_workflow_schema() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -97,10 +99,16 @@ def test_diff_step_writes_every_stack_to_the_job_summary(workflow: dict[Any, Any
         "RUNNER_TEMP": str(tmp_path),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                          cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = summary.read_text(encoding="utf-8")
-    for stack in sorted(p.name[len("Pulumi."):-len(".yaml")] for p in (REPO / "stacks").glob("Pulumi.*.yaml")):
+    for stack in sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in (REPO / "stacks").glob("Pulumi.*.yaml")):
         assert f"### Stack `{stack}` against `HEAD`" in text
     assert "diff failed" not in text

@@ -213,7 +213,7 @@ CORPUS: list[Entry] = [
     whole("config:\n  nixedge:site: [\n", REFUSED, None, id="unclosed-flow"),
     # -- strings -----------------------------------------------------------------------------------
     site(f"    a: {'x' * 200_000}\n", SAME, id="long-plain-string"),
-    site(f"    a: \"{'é' * 50_000}\"\n", SAME, id="long-unicode-string"),
+    site(f'    a: "{"é" * 50_000}"\n', SAME, id="long-unicode-string"),
     site('    a: "\\u00e9\\U0001F600\\x41\\t\\n"\n', SAME, id="unicode-escapes"),
     site('    a: "\\0 nul"\n', SAME, id="escaped-nul"),
     site('    a: "\\ud800"\n', REFUSED, "a", id="lone-surrogate"),

@@ -67,9 +67,7 @@ def current(records: Sequence[Wanted], zones: Mapping[str, str]) -> dict[str, li
     out: dict[str, list[Found]] = {}
     for name, zone in dict.fromkeys((r.name, r.zone) for r in records):
         answer = cloudflare.get_dns_records(zone_id=zones[zone], name={"exact": name})
-        out[name] = [
-            Found(r.id, r.name, r.type, r.content or "", r.comment or "") for r in (answer.results or [])
-        ]
+        out[name] = [Found(r.id, r.name, r.type, r.content or "", r.comment or "") for r in (answer.results or [])]
     return out
 
 

@@ -92,4 +92,3 @@ def _mode_issues(
             message = str(exc).split("\n", 1)[0].removeprefix("tunnel.ingress: ")
             out.append(Issue(f"{prefixes.get(site.host, '')}tunnel.ingress", message, has_value=False, hint=exc.hint))
     return out
-

@@ -139,7 +139,9 @@ def _run_check(t: Transport, plan: Plan, check: OriginCheck) -> None:
         if result_ok:
             return
     fail(
-        t, plan.desired, plan.undo,
+        t,
+        plan.desired,
+        plan.undo,
         f"the origin check failed: container {check.container} did not accept TCP "
         f"connections on {check.address}:{check.port} from {plan.desired.host} after "
         f"{check.attempts} attempts ({detail or 'refused or timed out'})",
@@ -166,8 +168,11 @@ def prune(
         found = t.read_files([join(root, rel) for rel in sorted(owned & keep)])
     except TransportError as exc:
         raise HostError(f"Reading the modules of {host} in {root} failed: {exc}; nothing was changed") from exc
-    files = {rel: content.decode(errors="replace") for rel in sorted(owned & keep)
-             if (content := found[join(root, rel)]) is not None}
+    files = {
+        rel: content.decode(errors="replace")
+        for rel in sorted(owned & keep)
+        if (content := found[join(root, rel)]) is not None
+    }
     files[INDEX] = index_module(host, files)  # what is there: an import of a missing file breaks the build
     desired = Desired(
         host=host,

@@ -32,6 +32,7 @@ MACHINE_ID = "/etc/machine-id"
 
 def moved(old_target: Mapping[str, Any], new_target: Mapping[str, Any]) -> bool:
     """Whether the module directory is named differently (transport, destination, path)."""
+
     def key(target: Mapping[str, Any], k: str) -> object:
         return target.get(k, "local") if k == "transport" else target.get(k)
 
@@ -39,8 +40,15 @@ def moved(old_target: Mapping[str, Any], new_target: Mapping[str, Any]) -> bool:
 
 
 def move(
-    new: Transport, d: Desired, old: Transport, old_root: str,
-    old_files: Iterable[str], old_secrets: Iterable[str], *, old_host: str, same_host: bool,
+    new: Transport,
+    d: Desired,
+    old: Transport,
+    old_root: str,
+    old_files: Iterable[str],
+    old_secrets: Iterable[str],
+    *,
+    old_host: str,
+    same_host: bool,
 ) -> Report:
     """Write (and activate) `d` at the new place, then remove the old place's files.
 

@@ -53,7 +53,14 @@ __all__ = ["UNKNOWN", "HostModulesProvider"]
 # never an input: only `read` sets it (True), when the host holds modules whose
 # activation an interrupted run never completed, so that the next `up` updates.
 _COMPARED = (
-    "host", "target", "files", "secrets", "activation_config", "checks", "retain_removed", "claims",
+    "host",
+    "target",
+    "files",
+    "secrets",
+    "activation_config",
+    "checks",
+    "retain_removed",
+    "claims",
     "activation_pending",
 )
 _DRIFTED = "(changed on the host)"
@@ -188,8 +195,7 @@ class HostModulesProvider(HostProvider):
         transport, root = open_target(props)
         with transport:
             report = self._apply(transport, props, root, {}, "create")
-        return CreateResult(f"{props['host']}:{location(props['target'], root)}",
-                            _outputs(props, root, report))
+        return CreateResult(f"{props['host']}:{location(props['target'], root)}", _outputs(props, root, report))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Bring the host to `news`: write what differs, remove modules that left the set
@@ -213,15 +219,21 @@ class HostModulesProvider(HostProvider):
         complete, activated when anything changed there, before the old one is emptied."""
         new, root = open_target(news)
         old, old_root = open_target(olds)
-        kinds = [(t.get("transport", "local"), t.get("destination"), t.get("port"))
-                 for t in (olds["target"], news["target"])]
+        kinds = [
+            (t.get("transport", "local"), t.get("destination"), t.get("port")) for t in (olds["target"], news["target"])
+        ]
         with new, old:
             state = desired(news, root, olds)
             with own_message(f"while moving {state.host}'s modules to {root}"):
                 report = move(
-                    new, state, old, old_root,
-                    (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
-                    old_host=str(olds.get("host") or state.host), same_host=kinds[0] == kinds[1],
+                    new,
+                    state,
+                    old,
+                    old_root,
+                    (olds.get("files") or {}).keys(),
+                    (olds.get("secrets") or {}).keys(),
+                    old_host=str(olds.get("host") or state.host),
+                    same_host=kinds[0] == kinds[1],
                 )
         return _outputs(news, root, report, olds)
 
@@ -279,16 +291,21 @@ class HostModulesProvider(HostProvider):
 
     @staticmethod
     def _apply(
-        transport: Transport, props: Mapping[str, Any], root: str,
-        olds: Mapping[str, Any], verb: str,
+        transport: Transport,
+        props: Mapping[str, Any],
+        root: str,
+        olds: Mapping[str, Any],
+        verb: str,
     ) -> Report:
         state = desired(props, root, olds)
         rollout.started(state.host)
         with own_message(f"during {verb} of {state.host}'s modules"):
             try:
                 report = apply(
-                    transport, state,
-                    (olds.get("files") or {}).keys(), (olds.get("secrets") or {}).keys(),
+                    transport,
+                    state,
+                    (olds.get("files") or {}).keys(),
+                    (olds.get("secrets") or {}).keys(),
                 )
             except HostError as exc:
                 note = rollout.note(state.host, props.get("rollout"), exc) or outcomes.others_note(state.host)

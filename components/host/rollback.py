@@ -22,8 +22,9 @@ OUTPUT_LINES = 40
 def restore(t: Transport, undo: Undo) -> None:
     """Put back what was at each touched path before this run (or remove it)."""
     writes = [
-        FileWrite(p, content, mode=0o600 if p in undo.private else 0o644,
-                  dir_mode=0o700 if p in undo.private else 0o755)
+        FileWrite(
+            p, content, mode=0o600 if p in undo.private else 0o644, dir_mode=0o700 if p in undo.private else 0o755
+        )
         for p in undo.touched
         if (content := undo.before.get(p)) is not None
     ]

@@ -53,10 +53,14 @@ class SshTransport(Transport):
         self._opened = False
         base = [
             # No prompt can be answered from a provider process: fail instead of hanging.
-            "-o", "BatchMode=yes",
-            "-o", f"ConnectTimeout={connect_timeout}",
-            "-o", "ServerAliveInterval=15",
-            "-o", "ServerAliveCountMax=3",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            f"ConnectTimeout={connect_timeout}",
+            "-o",
+            "ServerAliveInterval=15",
+            "-o",
+            "ServerAliveCountMax=3",
         ]
         if port is not None:
             base += ["-p", str(port)]
@@ -73,9 +77,12 @@ class SshTransport(Transport):
             self._control_dir = tempfile.mkdtemp(prefix="nixedge-ssh-", dir=tmp if len(tmp) <= 60 else "/tmp")
         return [
             *self._base_options,
-            "-o", "ControlMaster=auto",
-            "-o", f"ControlPath={self._control_dir}/master",
-            "-o", f"ControlPersist={self._persist_seconds}",
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            f"ControlPath={self._control_dir}/master",
+            "-o",
+            f"ControlPersist={self._persist_seconds}",
         ]
 
     def _ssh(

@@ -20,7 +20,7 @@ class ImportError_(NixedgeError):
 
 def _nix_string(path: Path) -> str:
     text = str(path.resolve())
-    if any(c in text for c in " \"\\${}[]"):
+    if any(c in text for c in ' "\\${}[]'):
         raise ImportError_(f"{path}: a module path with spaces, quotes or brackets cannot be passed to Nix")
     return text
 

@@ -17,8 +17,6 @@ from components.model.validation import validated
 SITE_KEY = "nixedge:site"
 
 
-
-
 def _sorted_keys(data: Any) -> Any:
     """Every mapping with its keys sorted (`enable` first, as modules are written), lists
     in their order.

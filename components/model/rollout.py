@@ -85,9 +85,7 @@ def rollout_from_data(data: Any, names: Sequence[str]) -> tuple[Rollout | None, 
     return (None, issues) if issues else (rollout, [])
 
 
-def backward_moves(
-    plan: Sequence[Sequence[str]], waits: Mapping[str, Sequence[tuple[str, str]]]
-) -> list[Issue]:
+def backward_moves(plan: Sequence[Sequence[str]], waits: Mapping[str, Sequence[tuple[str, str]]]) -> list[Issue]:
     """The hostnames that move to a host of a later batch from a host that waits for them.
 
     `waits`: host -> (hostname, new host) for each record the host keeps its rule for until

@@ -107,7 +107,7 @@ class Host(Strict):
     )
     nixos_release: NixosRelease = Field(
         default=DEFAULT_RELEASE,
-        description="The NixOS release the host runs (`nixos-version`, e.g. `\"25.11\"`): the modules use what "
+        description='The NixOS release the host runs (`nixos-version`, e.g. `"25.11"`): the modules use what '
         "its nixpkgs offers (PostgreSQL's readiness unit, cloudflared's token file).",
     )
     firewall_backend: Literal["iptables", "nftables"] = Field(

@@ -226,7 +226,6 @@ HostName = Annotated[str, AfterValidator(_host_name)]
 NixData = Annotated[dict[str, Any], BeforeValidator(_nix_mapping)]
 
 
-
 # One word that survives NixOS's unquoted `EXTRA_NSPAWN_FLAGS="..."` line.
 _NSPAWN_FLAG = re.compile(r"--[a-z][a-z0-9-]*(=[A-Za-z0-9._@+=,~/:-]*)?")
 

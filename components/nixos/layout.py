@@ -18,8 +18,6 @@ def header(host: str, what: str) -> str:
     )
 
 
-
-
 def imported(paths: Iterable[str]) -> list[str]:
     """The generated modules the index imports: all but itself, the shipped modules and
     an earlier version's tunnel-id.nix (a value)."""

@@ -132,7 +132,7 @@ def _token_tunnel(site: ResolvedSite, tunnel: ResolvedTunnel) -> dict[Any, Any]:
             Path("services", "cloudflared"): {
                 "enable": True,
                 Path("tunnels", tunnel.name, "tokenFile"): tunnel.credentials_file,
-            }
+            },
         }
     else:
         package = "pkgs.cloudflared"

@@ -161,7 +161,6 @@ def _too_deep(parts: tuple[int | str, ...]) -> Refusal:
     )
 
 
-
 def _twice(parts: tuple[int | str, ...], first: int, second: int, aliased: bool) -> Refusal:
     """A key written twice. go-yaml refuses a duplicate only between keys written out; one
     that comes through an alias (`*k: ...`) passes, and the last value wins, as in PyYAML."""

@@ -36,9 +36,7 @@ def repair(check: Check, group: Group) -> None:
         check.said.append(f"rewrote {rel}{ATTRS}, which a killed write had left {how} ({rel} is intact)")
     elif not exists and group.attrs:
         group.sidecar.unlink()
-        check.said.append(
-            f"removed {rel}{ATTRS}, the sidecar of a file that is not there (a killed write or deletion)"
-        )
+        check.said.append(f"removed {rel}{ATTRS}, the sidecar of a file that is not there (a killed write or deletion)")
 
 
 def finish_write(check: Check, group: Group) -> None:

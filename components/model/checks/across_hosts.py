@@ -125,13 +125,15 @@ def _tunnels(hosts: list[ResolvedSite]) -> list[Issue]:
         first = names.setdefault(t.name, h.host)
         if first != h.host:
             issues.append(
-                Issue(_loc(h.host, "tunnel.name"), f"is host {first}'s tunnel name too: {why}", t.name,
-                      hint=f"name it after the host, e.g. {h.host}")
+                Issue(
+                    _loc(h.host, "tunnel.name"),
+                    f"is host {first}'s tunnel name too: {why}",
+                    t.name,
+                    hint=f"name it after the host, e.g. {h.host}",
+                )
             )
         if t.tunnel_id is not None and (owner := ids.setdefault(t.tunnel_id, h.host)) != h.host:
-            issues.append(
-                Issue(_loc(h.host, "tunnel.tunnelId"), f"is host {owner}'s tunnel too: {why}", t.tunnel_id)
-            )
+            issues.append(Issue(_loc(h.host, "tunnel.tunnelId"), f"is host {owner}'s tunnel too: {why}", t.tunnel_id))
     return issues
 
 
