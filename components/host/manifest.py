@@ -86,7 +86,8 @@ def manifest_files(data: bytes | None) -> set[str]:
     return {rel for rel in files if isinstance(rel, str) and relpath_problem(rel) is None}
 
 
-def _manifest_field(data: bytes | None, key: str) -> object:
+def manifest_field(data: bytes | None, key: str) -> object:
+    """One top-level value of a manifest's JSON (None: no manifest, not JSON, or absent)."""
     if data is None:
         return None
     try:
@@ -98,13 +99,13 @@ def _manifest_field(data: bytes | None, key: str) -> object:
 
 def manifest_host(data: bytes | None) -> str | None:
     """The host a manifest was written for (None: no readable manifest)."""
-    value = _manifest_field(data, "host")
+    value = manifest_field(data, "host")
     return value if isinstance(value, str) else None
 
 
 def manifest_secrets(data: bytes | None) -> set[str]:
     """The secret paths a manifest lists."""
-    value = _manifest_field(data, "secrets")
+    value = manifest_field(data, "secrets")
     return {p for p in value if isinstance(p, str)} if isinstance(value, list) else set()
 
 

@@ -9,13 +9,13 @@ by the first stack that writes it, and that update says so.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from components.errors import HostError
+from components.host.manifest import manifest_field
 from components.model.targets import target_identity
 
 
@@ -51,13 +51,7 @@ def canonical_target(target: Mapping[str, Any]) -> str:
 
 def manifest_owner(data: bytes | None) -> Owner | None:
     """The owner a manifest records (None: no manifest, or one without owner)."""
-    if data is None:
-        return None
-    try:
-        body = json.loads(data)
-    except ValueError:
-        return None
-    return Owner.from_props(body.get("owner")) if isinstance(body, dict) else None
+    return Owner.from_props(manifest_field(data, "owner"))
 
 
 def handover_command(target: Mapping[str, Any], new: Owner) -> str:
