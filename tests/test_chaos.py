@@ -68,6 +68,7 @@ import pytest
 from benchmarks.project import Project, host_resource, ssh_wrapper
 from benchmarks.sites import change_containers, generated_site, write_stack
 from components.host.manifest import MANIFEST, manifest_text
+from components.host.ownership import Owner, canonical_target
 from components.host.transport import TEMP_PREFIX
 from components.model import site_from_data
 from components.nixos.render import render
@@ -80,6 +81,7 @@ all) or half."""
 LOADED_POINTS = KILL_POINTS if FULL else KILL_POINTS // 2
 SEED = int(os.environ.get("NIXEDGE_CHAOS_SEED", "2026"))
 STACK = "chaos"
+PROJECT = "nixedge"  # Pulumi.yaml's name: the owner the manifest records
 DYNAMIC = "pulumi-python:dynamic/nixedge:HostModules"
 HOST = "chaos"
 CONTAINERS = 20
@@ -261,7 +263,9 @@ class ChaosHost:
         return {rel: text.encode() for rel, text in render(site_from_data(as_engine_sends, "chaos")).items()}
 
     def manifest(self, site: Mapping[str, Any]) -> bytes:
-        return manifest_text(HOST, {k: v.decode() for k, v in self.rendered(site).items()}, [])
+        """The manifest the program writes for `site`, with this stack as its owner."""
+        owner = {**Owner(PROJECT, STACK).to_props(), "target": canonical_target(site["host"]["target"])}
+        return manifest_text(HOST, {k: v.decode() for k, v in self.rendered(site).items()}, [], owner)
 
     def tree(self) -> dict[str, bytes]:
         if not self.root.exists():
