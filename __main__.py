@@ -146,7 +146,9 @@ def module_roles(files: dict[str, str]) -> dict[str, str]:
 def report_activation(host: str, activation: dict[str, Any] | None, started: str) -> None:
     """Say what this update did on `host`, with the activation's last lines; nothing when
     the resource was not updated (its outputs are an earlier update's)."""
-    if not activation or str(activation.get("at", "")) < started:
+    # A preview does nothing, and an unchanged resource keeps an earlier update's outputs:
+    # microseconds, since an `up` and the preview after it may start within one second.
+    if pulumi.runtime.is_dry_run() or not activation or str(activation.get("at", "")) < started:
         return
     changed = list(activation.get("changed") or [])
     said = f"{host}: wrote {len(changed)} module(s) ({', '.join(changed)})" if changed else f"{host}: no module changed"
@@ -285,7 +287,7 @@ def main() -> None:
     stack = pulumi.get_stack()
     hosts = load_site(stack)
     sites = site_edge(hosts, stack)
-    started = datetime.now(UTC).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="microseconds")
     by_name = {site.host: site for site in hosts.hosts}
     plan = batches(hosts.names, hosts.rollout)
     check_rollout(hosts, plan, sites, stack)

@@ -98,7 +98,7 @@ def _outputs(
             **({"adopted": report.adopted} if report and report.adopted else {}),
             # When this ran, so that the program tells this update's activation from an
             # earlier one's (an unchanged resource keeps its outputs), and what it said.
-            **({"at": datetime.now(UTC).isoformat(timespec="seconds")} if report else {}),
+            **({"at": datetime.now(UTC).isoformat(timespec="microseconds")} if report else {}),
             **({"output": report.output} if report and report.output else {}),
         },
     }
