@@ -7,6 +7,7 @@ Not a test module; import it as `tests.site_mutations`.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,8 @@ import pytest
 
 from components.errors import ConfigError
 from components.model import site_from_data
+from components.stackfile import read_stack_file
+from tests.paths import REPO
 
 
 def seed_site() -> dict[str, Any]:
@@ -123,3 +126,21 @@ def report_lines(base: Callable[[], dict[str, Any]], mutation: Mutation, source:
     assert lines[-1] == f"{source} is invalid; nothing was changed."
     assert all(line.startswith("  ") for line in lines[1:-1])
     return [line[2:] for line in lines[1:-1]]
+
+
+def seminar_host() -> dict[str, Any]:
+    """stacks/Pulumi.seminar.yaml's site as one host of a site (the key names the host)."""
+    data: dict[str, Any] = copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.seminar.yaml"))
+    data["host"].pop("name", None)
+    return data
+
+
+def as_storage_host(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` (a seminar host) made a second host of the site: its own target, tunnel and route."""
+    data["host"]["target"] = {"transport": "ssh", "destination": "root@storage"}
+    data["tunnel"]["name"] = "storage"
+    files = copy.deepcopy(data["containers"]["forgejo"])
+    files.pop("wrapper", None)
+    files["routes"] = [{"hostname": "files.ncaq.net", "port": 8080}]
+    data["containers"] = {"files": files}
+    return data

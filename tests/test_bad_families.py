@@ -25,7 +25,8 @@ from components.model.hosts import hosts_from_data
 from components.stackfile import read_stack_file
 from tests.model_cases import multiservice_site
 from tests.paths import REPO
-from tests.site_mutations import Mutation, put, seed_site
+from tests.site_mutations import Mutation, as_storage_host, put, seed_site
+from tests.site_mutations import seminar_host as one_host
 
 A = "containers.atticd"
 W = "ociContainers.whoami"
@@ -47,8 +48,7 @@ def apps() -> dict[str, Any]:
 
 
 def seminar_host() -> dict[str, Any]:
-    data: dict[str, Any] = copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.seminar.yaml"))
-    data["host"].pop("name", None)
+    data = one_host()
     data["tunnel"]["accountId"] = "a1" * 16
     data["tunnel"]["zones"][0]["zoneId"] = Z1
     return data
@@ -56,14 +56,7 @@ def seminar_host() -> dict[str, Any]:
 
 def storage_host() -> dict[str, Any]:
     """A second host of the site: its own target, tunnel and route."""
-    data = seminar_host()
-    data["host"]["target"] = {"transport": "ssh", "destination": "root@storage"}
-    data["tunnel"]["name"] = "storage"
-    files = copy.deepcopy(data["containers"]["forgejo"])
-    files.pop("wrapper", None)
-    files["routes"] = [{"hostname": "files.ncaq.net", "port": 8080}]
-    data["containers"] = {"files": files}
-    return data
+    return as_storage_host(seminar_host())
 
 
 def site() -> dict[str, Any]:

@@ -36,7 +36,7 @@ from components.stackfile import read_stack_file
 from scripts.state import files as state_files
 from scripts.state import machine, run
 from tests.paths import REPO
-from tests.site_mutations import report_lines
+from tests.site_mutations import as_storage_host, report_lines, seminar_host
 from tests.test_host_move_provider import FILES, SECRET, Places, snapshot
 
 # -- two OCI apps: one address, one host port ------------------------------------------------
@@ -126,21 +126,8 @@ def test_read_only_oci_volumes_render_read_only_and_writable_ones_writable() -> 
 # -- sites: `hosts: {}`, records across hosts --------------------------------------------------
 
 
-def seminar_host() -> dict[str, Any]:
-    data: dict[str, Any] = copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.seminar.yaml"))
-    data["host"].pop("name", None)
-    return data
-
-
 def storage_host() -> dict[str, Any]:
-    data = seminar_host()
-    data["host"]["target"] = {"transport": "ssh", "destination": "root@storage"}
-    data["tunnel"]["name"] = "storage"
-    files = copy.deepcopy(data["containers"]["forgejo"])
-    files.pop("wrapper", None)
-    files["routes"] = [{"hostname": "files.ncaq.net", "port": 8080}]
-    data["containers"] = {"files": files}
-    return data
+    return as_storage_host(seminar_host())
 
 
 def site_errors(data: Any) -> list[str]:
