@@ -130,6 +130,19 @@ class HostSpec:
         return program
 
 
+@pytest.fixture(autouse=True)
+def one_update_per_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the host provider saw of "this update" (components/host/outcomes.py,
+    rollout.py) starts empty in each test, as in a new provider process: a host another
+    test deployed must not show in this test's failure messages, whatever the order the
+    tests run in (mutmut runs them in its own)."""
+    from components.host import outcomes, rollout
+
+    monkeypatch.setattr(outcomes, "_deployed", [])
+    monkeypatch.setattr(rollout, "_started", set())
+    monkeypatch.setattr(rollout, "_failed", {})
+
+
 @pytest.fixture
 def listener() -> Iterator[int]:
     """A port on 127.0.0.1 that accepts TCP connections while the test runs."""
