@@ -8,8 +8,9 @@ connection (ControlMaster) in a private socket directory, closed by `close()`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -129,7 +130,12 @@ class SshTransport(Transport):
                 timeout=30,
                 check=False,
             )
-        shutil.rmtree(self._control_dir, ignore_errors=True)
+        # Only what `_options` made: the socket ssh may have left, then the directory if
+        # empty. Never a recursive delete of a computed path.
+        with contextlib.suppress(OSError):
+            os.unlink(f"{self._control_dir}/master")
+        with contextlib.suppress(OSError):
+            os.rmdir(self._control_dir)
         self._control_dir = None
         self._opened = False
 
