@@ -311,7 +311,12 @@ CASES = [
     ),
     pytest.param(
         put((f"{F}.hostFirewall.trusted", True)),
-        [f"{F}.hostFirewall.trusted: is not a known key (known here: allowedTcpPorts, allowedUdpPorts) (got: True)"],
+        [
+            (
+                f"{F}.hostFirewall.trusted: is not a known key "
+                "(known here: allowHostSsh, allowedTcpPorts, allowedUdpPorts) (got: True)"
+            )
+        ],
         id="host-firewall-per-container-trust",
     ),
     # -- the site's keys ------------------------------------------------------------------

@@ -94,3 +94,82 @@ def test_other_ports_and_users_are_other_targets() -> None:
 def test_manifest_records_the_owner() -> None:
     body = json.loads(manifest_text("devhost", FILES, (), {**DEV.to_props(), "target": "local:/h"}))
     assert body["owner"] == {"project": "nixedge", "stack": "dev", "target": "local:/h"}
+
+
+# -- at check, so that a preview refuses (components/host/preflight.py) -------------------
+
+
+def _check_props(root: Path, owner: Owner, **target: object) -> dict[str, object]:
+    return {
+        "host": "otherhost",
+        "target": {"transport": "local", "path": str(root), **target},
+        "files": {INDEX: index_module("otherhost", {})},
+        "owner": owner.to_props(),
+    }
+
+
+def _deployed_by(root: Path, owner: Owner | None) -> None:
+    root.mkdir(parents=True)
+    props = None if owner is None else owner.to_props()
+    (root / MANIFEST).write_bytes(manifest_text("devhost", FILES, (), props))
+
+
+def _reasons(olds: dict[str, object], news: dict[str, object]) -> list[str]:
+    from components.host.provider import HostModulesProvider
+
+    return [f.reason for f in HostModulesProvider().check(olds, news).failures]
+
+
+def test_check_refuses_a_new_target_another_stack_owns(tmp_path: Path) -> None:
+    root = tmp_path / "nixedge"
+    _deployed_by(root, DEV)
+    before = (root / MANIFEST).read_bytes()
+    # Another spelling of the same directory is the same target.
+    for spelling in (str(root), f"{root}/", f"{tmp_path}/./nixedge", f"{tmp_path}//nixedge"):
+        (reason,) = _reasons({}, _check_props(Path(spelling), OTHER))
+        assert reason.startswith("target: Refusing to touch "), reason
+        assert "belongs to stack 'dev' (project nixedge)" in reason
+        assert "`nixedge handover --stack other`" in reason
+    assert sorted(p.name for p in root.iterdir()) == [MANIFEST]
+    assert (root / MANIFEST).read_bytes() == before  # check wrote nothing
+
+
+def test_check_refuses_a_move_onto_another_stacks_directory(tmp_path: Path) -> None:
+    theirs, ours = tmp_path / "theirs", tmp_path / "ours"
+    _deployed_by(theirs, DEV)
+    olds = _check_props(ours, OTHER)
+    (reason,) = _reasons(olds, _check_props(theirs, OTHER))
+    assert "belongs to stack 'dev'" in reason
+
+
+@pytest.mark.parametrize("owner", [OTHER, None], ids=["its-own", "no-owner-recorded"])
+def test_check_passes_its_own_or_an_unowned_directory(tmp_path: Path, owner: Owner | None) -> None:
+    root = tmp_path / "nixedge"
+    _deployed_by(root, owner)
+    assert _reasons({}, _check_props(root, OTHER)) == []
+
+
+def test_check_passes_a_new_directory_and_an_unreachable_host(tmp_path: Path) -> None:
+    assert _reasons({}, _check_props(tmp_path / "absent", OTHER)) == []
+    unreachable = {
+        **_check_props(Path("/etc/nixos/nixedge"), OTHER),
+        # A closed port on loopback: the read fails at once; up reads again before it writes.
+        "target": {"transport": "ssh", "destination": "root@127.0.0.1", "port": 9, "path": "/etc/nixos/nixedge"},
+    }
+    assert _reasons({}, unreachable) == []
+
+
+def test_check_does_not_read_a_target_the_resource_already_deploys_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from components.host import preflight
+
+    root = tmp_path / "nixedge"
+    _deployed_by(root, DEV)
+
+    def never(props: object) -> None:
+        raise AssertionError(f"check read a target its resource deploys to already: {props}")
+
+    monkeypatch.setattr(preflight, "open_target", never)
+    props = _check_props(root, OTHER)
+    assert _reasons(props, props) == []  # an update in place: the update checks the owner itself

@@ -5,7 +5,6 @@ clean up after an interrupted run, and an ssh control socket path that fits.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from pathlib import Path
 
@@ -50,5 +49,36 @@ def test_ssh_control_socket_fits_with_a_long_tmpdir(tmp_path: Path, monkeypatch:
     control = next(o.split("=", 1)[1] for o in options if o.startswith("ControlPath="))
     try:
         assert len(control.encode()) < 108, control
+        assert control.startswith("/tmp/nixedge-ssh-") and control.endswith("/master"), control
     finally:
-        shutil.rmtree(os.path.dirname(control), ignore_errors=True)
+        transport.close()  # removes the directory it made, and nothing else
+    assert not os.path.exists(os.path.dirname(control))
+
+
+def test_ssh_close_removes_only_what_it_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    """close() removes its socket and its directory, never more: a file someone put beside
+    the socket stays, and so does the directory holding it (no recursive delete)."""
+    import tempfile
+
+    from components.host.ssh import SshTransport
+
+    base = Path(tempfile.mkdtemp(prefix="nx-", dir="/tmp"))  # short: the socket path must fit
+    monkeypatch.setattr(tempfile, "tempdir", str(base))
+    try:
+        transport = SshTransport("root@example.invalid")
+        transport._options()
+        (control_dir,) = base.iterdir()
+        (control_dir / "master").write_bytes(b"")
+        transport.close()
+        assert list(base.iterdir()) == []
+
+        transport = SshTransport("root@example.invalid")
+        transport._options()
+        (control_dir,) = base.iterdir()
+        (control_dir / "someone-elses").write_bytes(b"kept")
+        transport.close()
+        assert (control_dir / "someone-elses").read_bytes() == b"kept"
+        (control_dir / "someone-elses").unlink()
+        control_dir.rmdir()
+    finally:
+        base.rmdir()

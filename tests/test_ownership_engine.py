@@ -1,6 +1,6 @@
 """Under the real engine: a copy of the dev stack with another host name and another
 spelling of the same target (`./.dev-host/.../nixedge/` for `.dev-host/.../nixedge`) is
-refused before it touches the dev stack's files, naming the owner and the handover
+refused (by `preview` already) before it touches the dev stack's files, naming the owner and the handover
 command; after `nixedge handover` it may take the directory, and then the dev stack is
 refused in turn."""
 
@@ -56,6 +56,14 @@ def test_second_stack_on_the_same_target_is_refused(project: Path) -> None:
     target = project / TARGET
     before = files(target)
     assert json.loads(before[MANIFEST])["owner"]["stack"] == "dev"
+
+    # A preview refuses already (a pull request shows it), and changes nothing either.
+    previewed = run(project, "scripts/pulumi", "preview", "--stack", "other", "--non-interactive", check=False)
+    said = previewed.stdout + previewed.stderr
+    assert previewed.returncode != 0, said
+    assert "belongs to stack 'dev' (project nixedge)" in said, said
+    assert "nixedge handover --stack other" in said, said
+    assert files(target) == before
 
     refused = up(project, "other", check=False)
     said = refused.stdout + refused.stderr

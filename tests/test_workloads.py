@@ -114,7 +114,9 @@ def test_each_kind_yields_its_facts() -> None:
         ("ociContainers.whoami.ports[0].hostPort", 8081, "127.0.0.1")
     ]
     assert [(p.key, p.port) for p in uptime.host_ports] == [("containers.uptime.forwardPorts[0].hostPort", 2222)]
-    assert whoami.reaches == (("udp", 53),)
+    assert [(r.key, r.protocol, r.port) for r in whoami.reaches] == [
+        ("ociContainers.whoami.hostFirewall.allowedUdpPorts[0]", "udp", 53)
+    ]
     assert [(e.key, e.unit) for e in uptime.edges] == [("containers.uptime.after[0]", "podman-whoami.service")]
     assert whoami.state_dir == "/var/lib/whoami" and uptime.state_dir == "/var/lib/uptime-kuma"
 

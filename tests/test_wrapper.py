@@ -172,3 +172,82 @@ def test_messages_name_the_command_a_user_runs() -> None:
             and "`pulumi " in node.value
         ]
     assert bare == []
+
+
+# -- a stack file copied with its salt, told apart from its source by the checkpoints -------
+
+SALT = "v1:z1D3L4OQxbw=:v1:OrELLPtmTBPrSay2:Ra8gPcPUO63ZiR0Vfvgjl9wOTJEXBQ=="
+OWN = "v1:5s3Wb8Lc9s4=:v1:RPM5XWNJZ9mwFXye:ZxC0PcIrq1A2t4C7L79IuOupvH0Mng=="
+
+
+def stack_files(where: Path, **salts: str | None) -> Path:
+    """`stacks/Pulumi.<name>.yaml` per name, with `encryptionsalt` on line 2 when given."""
+    stacks = where / "stacks"
+    stacks.mkdir()
+    for name, salt in salts.items():
+        text = "# a stack\n" + (f"encryptionsalt: {salt}\n" if salt else "") + "config: {}\n"
+        (stacks / f"Pulumi.{name}.yaml").write_text(text)
+    return stacks
+
+
+def created(root: Path, stack: str, salt: str, *, gz: bool = False) -> None:
+    """A file backend's checkpoint of `stack`, created with `salt`, as the CLI writes it."""
+    import gzip
+    import json
+
+    where = root / ".pulumi" / "stacks" / "nixedge"
+    where.mkdir(parents=True, exist_ok=True)
+    state = {"checkpoint": {"latest": {"secrets_providers": {"type": "passphrase", "state": {"salt": salt}}}}}
+    data = json.dumps({"version": 3, **state}).encode()
+    (where / (f"{stack}.json.gz" if gz else f"{stack}.json")).write_bytes(gzip.compress(data) if gz else data)
+
+
+def salt_warning(path: Path, root: Path | None) -> str | None:
+    from scripts.wrapper import copied_salt
+
+    return copied_salt.warning(path, root)
+
+
+def test_a_copy_whose_source_was_created_with_the_salt_is_named(tmp_path: Path) -> None:
+    stacks = stack_files(tmp_path, dev=SALT, lab=SALT)
+    root = tmp_path / "state"
+    created(root, "dev", SALT)
+    said = salt_warning(stacks / "Pulumi.lab.yaml", root)
+    assert said is not None and said.startswith(
+        f"{stacks}/Pulumi.lab.yaml:2: encryptionsalt was copied from Pulumi.dev.yaml (stack dev was created with it)"
+    )
+    assert "`incorrect passphrase`: delete that line" in said
+    assert salt_warning(stacks / "Pulumi.dev.yaml", root) is None  # the source: its own salt
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_a_stack_given_another_stacks_salt_is_told_its_own(tmp_path: Path, gz: bool) -> None:
+    stacks = stack_files(tmp_path, dev=SALT, lab=SALT)
+    root = tmp_path / "state"
+    created(root, "lab", OWN, gz=gz)
+    said = salt_warning(stacks / "Pulumi.lab.yaml", root)
+    assert said == (
+        f"{stacks}/Pulumi.lab.yaml:2: encryptionsalt is the one of Pulumi.dev.yaml, not the one stack lab was "
+        f"created with, so its passphrase gives `incorrect passphrase`. Put back `encryptionsalt: {OWN}`."
+    )
+
+
+@pytest.mark.parametrize("root", ["state", None])
+def test_with_no_stack_created_both_files_are_named(tmp_path: Path, root: str | None) -> None:
+    """No checkpoint (a fresh backend, or one the wrapper cannot read): either file may
+    be the copy, and the warning says which case fails."""
+    stacks = stack_files(tmp_path, dev=SALT, lab=SALT, other=OWN)
+    said = salt_warning(stacks / "Pulumi.dev.yaml", tmp_path / root if root else None)
+    assert said is not None and said.startswith(
+        f"{stacks}/Pulumi.dev.yaml:2: encryptionsalt is also the one of Pulumi.lab.yaml. If this file was copied"
+    )
+
+
+def test_no_warning_when_nothing_is_copied(tmp_path: Path) -> None:
+    stacks = stack_files(tmp_path, dev=SALT, lab=OWN, new=None)
+    root = tmp_path / "state"
+    assert [salt_warning(stacks / f"Pulumi.{name}.yaml", root) for name in ("dev", "lab", "new", "absent")] == [
+        None
+    ] * 4
+    created(root, "lab", SALT)  # created with another salt, but its file copies none: not this warning
+    assert salt_warning(stacks / "Pulumi.lab.yaml", root) is None

@@ -1,6 +1,7 @@
 """`scripts/pulumi` under the real CLI: pulumi's help passes through, the stack is named
-anywhere or selected, and `stack rm` keeps a tracked stack file so that README command 1
-works again after it.
+anywhere or selected, `stack rm` keeps a tracked stack file so that README command 1
+works again after it, and a stack file copied with another stack's `encryptionsalt` is
+named at its line before pulumi says "incorrect passphrase".
 
 Each test runs the CLI on a fresh clone of the checkout with its default backend
 (`.state/` in the clone), its own PULUMI_HOME (where the CLI keeps the selected stack)
@@ -23,10 +24,15 @@ pytestmark = pytest.mark.engine
 DEV_FILE = Path("stacks/Pulumi.dev.yaml")
 
 
-def wrapper(root: Path, home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """`scripts/pulumi ARGS` in `root`, from a shell with no PULUMI_* variables."""
+def wrapper(
+    root: Path, home: Path, *args: str, timeout: float = 300, passphrase: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`scripts/pulumi ARGS` in `root`, from a shell with no PULUMI_* variables but the
+    stack's own `passphrase`, if given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "GIT_"))}
     env["PULUMI_HOME"] = str(home)
+    if passphrase is not None:
+        env["PULUMI_CONFIG_PASSPHRASE"] = passphrase
     return subprocess.run(
         [str(root / "scripts" / "pulumi"), *args],
         cwd=root,
@@ -101,3 +107,68 @@ def test_stack_rm_keeps_the_tracked_stack_file_and_the_next_up_works(checkout: P
     again = wrapper(checkout, home, "up", "--stack", "dev", "--yes")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Resources:\n    + 2 created" in again.stdout, again.stdout
+
+
+# -- a stack file copied with its salt ---------------------------------------------------------
+
+LAB_FILE = Path("stacks/Pulumi.lab.yaml")
+
+
+def salt_number(text: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith("encryptionsalt:"))
+
+
+@pytest.mark.parametrize("args", [("--stack", "lab", "preview"), ("preview", "-s", "lab")], ids=["before", "after"])
+def test_a_copied_salt_is_named_at_its_line_and_pulumi_still_says_why(
+    checkout: Path, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """The dev stack file copied whole, run with a passphrase of the copy's own: the
+    wrapper names the file and the line, and pulumi's error and exit code are kept."""
+    dev = (checkout / DEV_FILE).read_text()
+    (checkout / LAB_FILE).write_text(dev)
+    result = wrapper(checkout, tmp_path / "home", *args, "--non-interactive", passphrase="lab's own")
+    assert result.returncode != 0
+    warning, *rest = result.stderr.splitlines()
+    assert warning.startswith(f"scripts/pulumi: warning: {LAB_FILE}:{salt_number(dev)}: encryptionsalt is also ")
+    assert "error: could not create secrets manager for new stack: incorrect passphrase" in rest, result.stderr
+
+
+def test_the_copy_is_told_from_the_stack_it_was_copied_from(checkout: Path, tmp_path: Path) -> None:
+    """Once dev was created with the salt, the copy is named as the copy and dev runs
+    without a word."""
+    home = tmp_path / "home"
+    assert wrapper(checkout, home, "preview", "--stack", "dev", "--non-interactive").returncode == 0
+    dev = (checkout / DEV_FILE).read_text()
+    (checkout / LAB_FILE).write_text(dev)
+    lab = wrapper(checkout, home, "up", "--stack", "lab", "--yes", passphrase="lab's own")
+    assert lab.returncode != 0 and "incorrect passphrase" in lab.stderr.splitlines()[-1]
+    assert lab.stderr.startswith(
+        f"scripts/pulumi: warning: {LAB_FILE}:{salt_number(dev)}: encryptionsalt was copied from "
+        "Pulumi.dev.yaml (stack dev was created with it)"
+    )
+    again = wrapper(checkout, home, "preview", "--stack", "dev", "--non-interactive")
+    assert again.returncode == 0 and "encryptionsalt" not in again.stderr, again.stderr
+
+
+def test_a_selected_stack_given_a_copied_salt_is_told_its_own(checkout: Path, tmp_path: Path) -> None:
+    """A stack with a salt of its own runs without a word; the dev salt pasted over it
+    is named at its line for the selected stack, with the salt to put back."""
+    home = tmp_path / "home"
+    dev = (checkout / DEV_FILE).read_text()
+    (checkout / LAB_FILE).write_text(dev.replace(dev.splitlines()[salt_number(dev) - 1] + "\n", ""))
+    selected = wrapper(checkout, home, "stack", "select", "lab", "--non-interactive", passphrase="lab's own")
+    assert selected.returncode == 0, selected.stderr
+    own = wrapper(checkout, home, "preview", "--non-interactive", passphrase="lab's own")
+    assert own.returncode == 0 and "encryptionsalt" not in own.stderr, own.stderr
+    text = (checkout / LAB_FILE).read_text()
+    own_salt = text.splitlines()[salt_number(text) - 1]
+    copied_salt = dev.splitlines()[salt_number(dev) - 1]
+    (checkout / LAB_FILE).write_text(text.replace(own_salt, copied_salt))
+    refused = wrapper(checkout, home, "preview", "--non-interactive", passphrase="lab's own")
+    assert refused.returncode != 0
+    assert refused.stderr.splitlines()[0] == (
+        f"scripts/pulumi: warning: {LAB_FILE}:{salt_number(text)}: encryptionsalt is the one of Pulumi.dev.yaml, "
+        "not the one stack lab was created with, so its passphrase gives `incorrect passphrase`. "
+        f"Put back `{own_salt}`."
+    )
+    assert "error: getting stack configuration: get stack secrets manager: incorrect passphrase" in refused.stderr

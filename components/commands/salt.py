@@ -27,21 +27,29 @@ def salt_line(path: Path) -> tuple[int, str] | None:
     return None
 
 
-def shared_salt(path: Path) -> str | None:
-    """The warning for a stack file whose salt another stack file beside it has too."""
+def sharing(path: Path) -> list[Path]:
+    """The other stack files beside `path` whose salt is the salt of `path`, by name."""
     mine = salt_line(path)
     if mine is None:
-        return None
-    others = sorted(
-        other.name
-        for other in path.parent.glob("Pulumi.*.yaml")
-        if other.resolve() != path.resolve() and (found := salt_line(other)) is not None and found[1] == mine[1]
+        return []
+    return sorted(
+        (
+            other
+            for other in path.parent.glob("Pulumi.*.yaml")
+            if other.resolve() != path.resolve() and (found := salt_line(other)) is not None and found[1] == mine[1]
+        ),
+        key=lambda other: other.name,
     )
-    if not others:
+
+
+def shared_salt(path: Path) -> str | None:
+    """The warning for a stack file whose salt another stack file beside it has too."""
+    mine, others = salt_line(path), sharing(path)
+    if mine is None or not others:
         return None
     return (
-        f"{path}:{mine[0]}: encryptionsalt is the one of {', '.join(others)}: this file was copied with "
-        "the other stack's salt, so a passphrase of its own gives `incorrect passphrase`. Delete the "
+        f"{path}:{mine[0]}: encryptionsalt is the one of {', '.join(other.name for other in others)}: this file "
+        "was copied with the other stack's salt, so a passphrase of its own gives `incorrect passphrase`. Delete the "
         "encryptionsalt line (and any `secure:` values copied with it) before the first `scripts/pulumi` run "
         "of this stack: Pulumi writes a salt of its own."
     )

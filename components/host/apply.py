@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterable
 
 from components.errors import HostError
+from components.host import progress
 from components.host.manifest import (
     MANIFEST,
     PENDING,
@@ -39,7 +40,7 @@ from components.host.plan import (
     make_plan,
 )
 from components.host.rollback import fail, restore_note
-from components.host.transport import Transport, TransportError, tail
+from components.host.transport import CommandResult, Transport, TransportError, tail
 from components.model.claims import OriginCheck
 from components.model.module_paths import INDEX
 from components.nixos.layout import index_module
@@ -80,12 +81,7 @@ def execute(t: Transport, plan: Plan) -> Report:
     output = ""
     if plan.activate:
         command = shlex.join(d.activation.command)
-        try:
-            result = t.run(d.activation.command, d.activation.timeout, cwd=d.root)
-        except TransportError as exc:
-            fail(t, d, plan.undo, f"`{command}` could not be run: {exc}", "")
-        if not result.ok:
-            fail(t, d, plan.undo, f"`{command}` exited with status {result.exit_code}", result.output)
+        result = _activate(t, plan, command)
         output = tail(result.output, 20)
         for check in plan.checks:
             _run_check(t, plan, check)
@@ -110,6 +106,34 @@ def execute(t: Transport, plan: Plan) -> Report:
         adopted=plan.adopted,
         output=output,
     )
+
+
+def _activate(t: Transport, plan: Plan, command: str) -> CommandResult:
+    """Run the activation, its output streamed to the person watching (progress): a
+    line when it starts, each line it prints as the resource's status, and a line with
+    its duration and last lines when it ends. On failure undo and raise (`fail`)."""
+    d = plan.desired
+    say = progress.reporter()
+    say.info(f"{d.host}: activating ({_why(plan)}): `{command}`")
+    started = time.monotonic()
+    try:
+        result = t.run(d.activation.command, d.activation.timeout, cwd=d.root, on_line=say.status)
+    except TransportError as exc:
+        fail(t, d, plan.undo, f"`{command}` could not be run: {exc}", "")
+    took = time.monotonic() - started
+    if not result.ok:
+        say.info(f"{d.host}: `{command}` failed after {took:.0f} s (exit {result.exit_code})")
+        fail(t, d, plan.undo, f"`{command}` exited with status {result.exit_code}", result.output)
+    last = tail(result.output, 3)
+    say.info(f"{d.host}: activated in {took:.0f} s" + (f"; it ended with:\n{last}" if last else ""))
+    return result
+
+
+def _why(plan: Plan) -> str:
+    """Why this activation runs, in a few words."""
+    counts = [(len(plan.changed), "module"), (len(plan.secrets_changed), "secret")]
+    parts = [f"{n} {noun}{'s' if n != 1 else ''} changed" for n, noun in counts if n]
+    return ", ".join(parts) or "an earlier activation did not complete"
 
 
 def _clean(t: Transport, d: Desired, directories: Iterable[str]) -> None:

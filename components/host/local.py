@@ -14,10 +14,12 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 
+from components.host.streaming import run_streaming
 from components.host.transport import (
     TEMP_PREFIX,
     CommandResult,
     FileWrite,
+    LineSink,
     Transport,
     TransportError,
     parents_deepest_first,
@@ -108,17 +110,11 @@ class LocalTransport(Transport):
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(os.path.join(directory, name))
 
-    def run(self, argv: Sequence[str], timeout: float, cwd: str | None = None) -> CommandResult:
+    def run(
+        self, argv: Sequence[str], timeout: float, cwd: str | None = None, on_line: LineSink | None = None
+    ) -> CommandResult:
         try:
-            proc = subprocess.run(
-                list(argv),
-                cwd=cwd if cwd and os.path.isdir(cwd) else None,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
-            )
+            return run_streaming(argv, timeout, on_line, cwd=cwd if cwd and os.path.isdir(cwd) else None)
         except FileNotFoundError:
             return CommandResult(127, f"{argv[0]}: command not found")
         except (OSError, ValueError) as exc:  # e.g. not executable: the shell's 126
@@ -126,7 +122,6 @@ class LocalTransport(Transport):
         except subprocess.TimeoutExpired as exc:
             output = (exc.output or b"").decode(errors="replace")
             return CommandResult(124, f"{output}\n(killed after {timeout:.0f} s)")
-        return CommandResult(proc.returncode, proc.stdout.decode(errors="replace"))
 
     def tcp_check(self, address: str, port: int, timeout: float) -> CommandResult:
         try:

@@ -33,6 +33,7 @@ from components.host.manifest import abspath_problem, relpath_problem
 from components.host.move import move, moved
 from components.host.ownership import Owner
 from components.host.plan import Report
+from components.host.preflight import foreign_owner, takes_target
 from components.host.props import (
     UNKNOWN,
     check_activation,
@@ -111,11 +112,13 @@ class HostModulesProvider(HostProvider):
     connection to the host, closed before they return.
     """
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate the inputs (skipping values unknown during preview) and fill defaults.
 
-        Pure: never connects to the host. A failure is reported as `CheckFailure`s (one
-        per problem, `prop: message`), before anything changes anywhere."""
+        Writes nothing. A failure is reported as `CheckFailure`s (one per problem,
+        `prop: message`), before anything changes anywhere. Connects to the host only
+        for a target this resource does not deploy to yet, to read whose it is
+        (`components.host.preflight`): a preview refuses another stack's directory."""
         inputs = dict(news)
         inputs.setdefault("secrets", {})
         inputs.setdefault("checks", [])
@@ -165,6 +168,9 @@ class HostModulesProvider(HostProvider):
             fail("retain_removed", ["must be true or false"])
         if files is not None and not has_unknown(inputs.get("claims")):
             fail("claims", check_claims(inputs.get("claims", {}), files))
+        if not failures and not has_unknown(target) and takes_target(olds, inputs):
+            foreign = foreign_owner(inputs)
+            fail("target", [foreign] if foreign else [])
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

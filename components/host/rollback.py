@@ -11,6 +11,7 @@ import shlex
 from typing import NoReturn
 
 from components.errors import ActivationError
+from components.host import progress
 from components.host.manifest import PENDING, pending_text
 from components.host.plan import Desired, Undo
 from components.host.transport import CommandResult, FileWrite, Transport, TransportError, tail
@@ -79,7 +80,7 @@ def _roll_back(t: Transport, d: Desired, restored: bool, lines: list[str]) -> Co
         )
         return None
     try:
-        rb = t.run(d.activation.rollback, d.activation.timeout, cwd=d.root)
+        rb = t.run(d.activation.rollback, d.activation.timeout, cwd=d.root, on_line=progress.reporter().status)
         rb_detail = f"exited with status {rb.exit_code}"
     except TransportError as exc:
         rb, rb_detail = CommandResult(255, ""), f"could not be run: {exc}"

@@ -8,17 +8,20 @@ connection (ControlMaster) in a private socket directory, closed by `close()`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
+from components.host.streaming import run_streaming
 from components.host.transport import (
     TEMP_PREFIX,
     CommandResult,
     FileWrite,
+    LineSink,
     Transport,
     TransportError,
     check_path,
@@ -129,7 +132,12 @@ class SshTransport(Transport):
                 timeout=30,
                 check=False,
             )
-        shutil.rmtree(self._control_dir, ignore_errors=True)
+        # Only what `_options` made: the socket ssh may have left, then the directory if
+        # empty. Never a recursive delete of a computed path.
+        with contextlib.suppress(OSError):
+            os.unlink(f"{self._control_dir}/master")
+        with contextlib.suppress(OSError):
+            os.rmdir(self._control_dir)
         self._control_dir = None
         self._opened = False
 
@@ -219,15 +227,25 @@ class SshTransport(Transport):
 
     # -- commands ---------------------------------------------------------------------
 
-    def run(self, argv: Sequence[str], timeout: float, cwd: str | None = None) -> CommandResult:
+    def run(
+        self, argv: Sequence[str], timeout: float, cwd: str | None = None, on_line: LineSink | None = None
+    ) -> CommandResult:
         command = shlex.join(argv)
         if cwd:
             command = f"cd {shlex.quote(cwd)} 2>/dev/null; {command}"
-        proc = self._ssh(f"sh -c {shlex.quote(command + ' 2>&1')}", timeout=timeout)
-        return CommandResult(
-            proc.returncode,
-            (proc.stdout + proc.stderr).decode(errors="replace"),
-        )
+        ssh = [*self._ssh_command, *self._options(), self.destination, f"sh -c {shlex.quote(command + ' 2>&1')}"]
+        try:
+            result = run_streaming(ssh, timeout, on_line)
+        except FileNotFoundError:
+            raise TransportError(f"cannot run {self._ssh_command[0]!r}: not found") from None
+        except (OSError, ValueError) as exc:
+            raise TransportError(f"cannot run {self._ssh_command[0]!r} for {self.label}: {exc}") from None
+        except subprocess.TimeoutExpired:
+            raise TransportError(f"no answer from {self.label} within {timeout:.0f} s") from None
+        self._opened = True
+        if result.exit_code == 255:  # ssh's own failure (its messages are in the output)
+            raise TransportError(f"ssh to {self.label} failed: {tail(result.output, 10) or 'connection lost'}")
+        return result
 
     def tcp_check(self, address: str, port: int, timeout: float) -> CommandResult:
         # bash's /dev/tcp, else nc: plain sh and coreutils cannot open a socket.

@@ -19,13 +19,15 @@ from __future__ import annotations
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from types import TracebackType
 from typing import Self
 
 from components.errors import HostError
+
+LineSink = Callable[[str], None]
 
 TEMP_PREFIX = ".nixedge-tmp."
 """Prefix of our temporary files; nothing else may use it (cleanup removes them)."""
@@ -111,8 +113,11 @@ class Transport(ABC):
         """Remove our leftover temporary files (`.nixedge-tmp.*`) in these directories."""
 
     @abstractmethod
-    def run(self, argv: Sequence[str], timeout: float, cwd: str | None = None) -> CommandResult:
-        """Run `argv` on the host (in `cwd` when it exists); never raises on a non-zero exit."""
+    def run(
+        self, argv: Sequence[str], timeout: float, cwd: str | None = None, on_line: LineSink | None = None
+    ) -> CommandResult:
+        """Run `argv` on the host (in `cwd` when it exists); never raises on a non-zero exit.
+        Each line it prints goes to `on_line` as it comes (components.host.streaming)."""
 
     @abstractmethod
     def tcp_check(self, address: str, port: int, timeout: float) -> CommandResult:

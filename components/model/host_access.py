@@ -11,7 +11,9 @@ Three rules, each checked here and nowhere else:
   container, which locks out the host's administrators and nixedge itself;
 - a container reaches no port of the host unless its `hostFirewall` grants it (rendered
   as `networking.firewall.interfaces."ve-<name>"`), or the site trusts every container
-  wholesale with `network.trustAllContainers` (the seed's setup).
+  wholesale with `network.trustAllContainers` (the seed's setup); a grant of the host's
+  SSH port (tcp 22, or `host.target.port`), from a NixOS container or an OCI app alike
+  (the workload registry), says `hostFirewall.allowHostSsh: true`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Literal
 from components.errors import Issue
 from components.model import podman
 from components.model.site import Container, Site
+from components.model.workloads import run
 
 # systemd-nspawn names the host side of a container's veth `ve-<name>` while that fits
 # in IFNAMSIZ (15 characters); a longer name is shortened with a hash, which iptables
@@ -242,6 +245,43 @@ def grant_issues(site: Site, name: str, c: Container) -> list[Issue]:
     )
 
 
+def ssh_grant_issues(site: Site, refused: set[str]) -> list[Issue]:
+    """Every workload's grants of the host's SSH port: a compromised app that reaches the
+    host's sshd can try its logins and keys, so the grant is explicit (allowHostSsh).
+    `refused`: keys already refused whole (a grant beside trustAllContainers, say)."""
+    if site.network.trust_all_containers:
+        return []  # every grant is refused whole (grant_issues, checks/oci.py)
+    ssh, issues = ssh_ports(site), []
+    for w in run(site):
+        key = f"{w.loc}.hostFirewall"
+        if key in refused:
+            continue
+        grants = [r for r in w.reaches if r.protocol == "tcp" and r.port in ssh]
+        firsts = [r for i, r in enumerate(grants) if r.port not in (g.port for g in grants[:i])]
+        issues += [
+            Issue(
+                r.key,
+                f"is {ssh[r.port]}: the grant lets the workload reach the host's sshd, where a compromised app "
+                "could try the host's logins and keys",
+                r.port,
+                f"remove it; if the app must reach the host over SSH, set {key}.allowHostSsh: true",
+            )
+            for r in firsts
+            if not w.reaches_ssh
+        ]
+        if w.reaches_ssh and not grants:
+            issues.append(
+                Issue(
+                    f"{key}.allowHostSsh",
+                    f"is set, but {key}.allowedTcpPorts grants no SSH port of the host "
+                    f"(tcp {', '.join(str(p) for p in sorted(ssh))})",
+                    True,
+                    f"remove {key}.allowHostSsh",
+                )
+            )
+    return issues
+
+
 def host_access(site: Site) -> tuple[HostAccess, list[Issue]]:
     """The host's side of the containers' network, and every rule of this module it breaks."""
     issues = subnet_issues(site) + forward_issues(site)
@@ -252,5 +292,6 @@ def host_access(site: Site) -> tuple[HostAccess, list[Issue]]:
         hf = c.host_firewall
         if not problems and (hf.allowed_tcp_ports or hf.allowed_udp_ports):
             grants.append(Grant(name, tuple(sorted(hf.allowed_tcp_ports)), tuple(sorted(hf.allowed_udp_ports))))
+    issues += ssh_grant_issues(site, {issue.loc for issue in issues})
     access = HostAccess(site.host.firewall_backend, site.network.trust_all_containers, tuple(grants))
     return access, issues

@@ -291,13 +291,23 @@ def system_dir_problem(path: str, world_writable_ok: bool = False) -> str | None
     real = resolve(path)
     if real in SENSITIVE_PATHS:
         return "is a system directory, not one of nixedge's own" + via(path)
-    tree = next((t for t in WORLD_WRITABLE if contains(t, real)), None)
-    if tree is not None and not world_writable_ok:
-        return f"is in {tree}, where every user of the host may plant files before nixedge writes" + via(path)
+    planted = planted_problem(path)
+    if planted is not None and not world_writable_ok:
+        return planted
     tree = next((t for t in SHARED_TREES if contains(t, real)), None)
     if tree is not None:
         return f"is in {tree}, which NixOS or another owner keeps: no private place for nixedge's files" + via(path)
     return None
+
+
+def planted_problem(path: str) -> str | None:
+    """Why `path` (a directory nixedge creates: its own, a workload's state directory) is
+    in a tree where any user may plant files or links first, or None."""
+    real = resolve(path)
+    tree = next((t for t in WORLD_WRITABLE if contains(t, real)), None)
+    if tree is None:
+        return None
+    return f"is in {tree}, where every user of the host may plant files before nixedge writes" + via(path)
 
 
 def contains(parent: str, child: str) -> bool:

@@ -134,6 +134,7 @@ class _Resolver:
         mounts.foreign_state_dirs(site, report, container_mounts | oci_mounts)
         mounts.read_on_host(site, report)
         mounts.state_dir_modes(site, report)
+        mounts.state_dir_places(site, report)
         resolved = [
             oci.oci_container(site, report, name, addresses[name], oci_mounts[name])
             for name in sorted(site.oci_containers)

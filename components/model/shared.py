@@ -64,3 +64,8 @@ class HostFirewall(Strict):
 
     allowed_tcp_ports: list[Port] = Field(default=[], description="Host TCP ports this container may reach.")
     allowed_udp_ports: list[Port] = Field(default=[], description="Host UDP ports this container may reach, e.g. 53.")
+    allow_host_ssh: bool = Field(
+        default=False,
+        description="Allow allowedTcpPorts to list the host's SSH port (22, or host.target.port): the workload "
+        "could then try the host's logins, so only for one that must reach the host over SSH.",
+    )

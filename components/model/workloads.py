@@ -70,6 +70,15 @@ class HostPort:
 
 
 @dataclass(frozen=True)
+class Reach:
+    """A port of the host the workload may reach (a `hostFirewall` grant)."""
+
+    key: str
+    protocol: str
+    port: int
+
+
+@dataclass(frozen=True)
 class Edge:
     """A start-order fact: the workload starts after (or requires) `unit`."""
 
@@ -92,7 +101,8 @@ class Workload:
     addresses: tuple[tuple[str, str], ...] = ()  # (key, address) the config gives it
     listens: tuple[tuple[str, int], ...] = ()  # (key, port) its routes reach it on
     host_ports: tuple[HostPort, ...] = ()
-    reaches: tuple[tuple[str, int], ...] = ()  # (protocol, host port) it may reach
+    reaches: tuple[Reach, ...] = ()
+    reaches_ssh: bool = False  # its hostFirewall says allowHostSsh
     edges: tuple[Edge, ...] = ()
     route_locs: tuple[tuple[str, Route], ...] = ()  # (key of the route, the route)
     stored: tuple[tuple[str, Any], ...] = ()  # (key, data) written into the Nix store as it is
@@ -115,10 +125,14 @@ def _edges(loc: str, after: list[str], requires: list[str]) -> tuple[Edge, ...]:
     return tuple(Edge(f"{loc}.{key}[{i}]", u) for key, units in pairs for i, u in enumerate(units))
 
 
-def _reaches(hf: HostFirewall | None) -> tuple[tuple[str, int], ...]:
+def _reaches(loc: str, hf: HostFirewall | None) -> tuple[Reach, ...]:
     if hf is None:
         return ()
-    return tuple([("tcp", p) for p in hf.allowed_tcp_ports] + [("udp", p) for p in hf.allowed_udp_ports])
+    key = f"{loc}.hostFirewall"
+    return tuple(
+        [Reach(f"{key}.allowedTcpPorts[{i}]", "tcp", p) for i, p in enumerate(hf.allowed_tcp_ports)]
+        + [Reach(f"{key}.allowedUdpPorts[{i}]", "udp", p) for i, p in enumerate(hf.allowed_udp_ports)]
+    )
 
 
 def _mounts(loc: str, key: str, binds: list[BindMount]) -> list[HostPath]:
@@ -164,7 +178,8 @@ def _nixos(site: Site, name: str, c: Container) -> Workload:
             HostPort(f"{loc}.forwardPorts[{i}].hostPort", f.protocol, f.host_port)
             for i, f in enumerate(c.forward_ports)
         ),
-        reaches=_reaches(c.host_firewall),
+        reaches=_reaches(loc, c.host_firewall),
+        reaches_ssh=c.host_firewall.allow_host_ssh,
         edges=_edges(loc, c.after, c.requires),
         route_locs=_routes(loc, c.routes),
         stored=((f"{loc}.settings", c.settings), (f"{loc}.nixos", c.nixos)),
@@ -202,7 +217,8 @@ def _oci(site: Site, name: str, o: OciContainer) -> Workload:
             HostPort(f"{loc}.ports[{i}].hostPort", p.protocol, p.host_port, p.host_address)
             for i, p in enumerate(o.ports)
         ),
-        reaches=_reaches(o.host_firewall),
+        reaches=_reaches(loc, o.host_firewall),
+        reaches_ssh=o.host_firewall is not None and o.host_firewall.allow_host_ssh,
         edges=edges,
         route_locs=_routes(loc, o.routes),
         stored=((f"{loc}.environment", o.environment),),

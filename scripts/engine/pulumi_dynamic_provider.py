@@ -13,6 +13,10 @@ max_workers=4))` in its `main()`, which runs when the module is run), so a site 
 sixteen hosts activated in waves of four whatever `--parallel` said. `wide_server`
 hands that call a pool of `WORKERS` threads instead: the engine's `--parallel` is then
 the only bound, as it is for every other provider.
+
+Upstream never talks to the engine, so nothing the host engine does while it works
+(an activation takes minutes) reached the person running `up`: `engine_log` sends its
+progress lines to the engine.
 """
 
 from __future__ import annotations
@@ -54,11 +58,14 @@ def wide_server(thread_pool: futures.Executor | None = None, *args: Any, **kwarg
 
 
 if __name__ == "__main__":
-    from parent_death import die_with_parent  # beside this file, first on sys.path as a script
+    from engine_log import install as send_progress_to  # beside this file, first on sys.path
+    from parent_death import die_with_parent
 
     # Gone with the CLI (SIGTERM, Python's default: it ends at once). Every write is a
     # rename, so no file is left half written; the next `up` repeats what was cut short.
     die_with_parent()
+    if len(sys.argv) > 1:  # the engine's address: progress lines go there (engine_log.py)
+        send_progress_to(sys.argv[1])
     # This process only serves the provider: upstream looks the function up at each failure.
     traceback.format_exc = format_exc
     # The only grpc server of this process is upstream's: widen its pool (see above).

@@ -40,6 +40,13 @@ def directory(url: str) -> Path | None:
 def has_stack(root: Path, stack: str) -> bool:
     """Whether the file backend at `root` holds `stack`: its checkpoint, not the `.bak`
     that `stack rm` leaves behind."""
+    return checkpoint(root, stack) is not None
+
+
+def checkpoint(root: Path, stack: str) -> Path | None:
+    """The checkpoint file of `stack` in the file backend at `root` (the project's
+    directory, or the older layout without one), if it has one."""
     stacks = root / ".pulumi" / "stacks"
     names = [f"{stack}.json", f"{stack}.json.gz"]
-    return any((where / name).is_file() for where in (stacks / PROJECT, stacks) for name in names)
+    found = (where / name for where in (stacks / PROJECT, stacks) for name in names)
+    return next((path for path in found if path.is_file()), None)

@@ -9,8 +9,10 @@ PATH); the stack (named on the command line, else the selected one); the dev sta
 public passphrase; the state check of a file backend (`scripts/state/`), which repairs
 what a killed run left or stops with the command to run, and is all that
 `scripts/pulumi recover` does; the Cloudflare provider plugin for a stack that publishes
-at Cloudflare; the lock directory of an S3 backend; the stack's creation on first use
-when `stacks/Pulumi.<stack>.yaml` exists; `stack rm` keeping that file. Then the CLI.
+at Cloudflare; the lock directory of an S3 backend; a warning when the stack's file
+was copied with another stack's `encryptionsalt` (Pulumi says only "incorrect
+passphrase"); the stack's creation on first use when `stacks/Pulumi.<stack>.yaml`
+exists; `stack rm` keeping that file. Then the CLI.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ if __name__ == "__main__":  # run as a file: this checkout, not scripts/wrapper/
     sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 from scripts.state import run as state
-from scripts.wrapper import backend, cloudflare_plugin, command_line, s3_lock_dir, stacks
+from scripts.wrapper import backend, cloudflare_plugin, command_line, copied_salt, s3_lock_dir, stacks
 
 
 def run(args: list[str]) -> int:
@@ -45,6 +47,7 @@ def run(args: list[str]) -> int:
     if code := cloudflare_plugin.ensure_for(line.command, stack):
         return code
     s3_lock_dir.keep(line, url, stack)
+    copied_salt.warn(line, env, stack)
     if code := stacks.init_on_first_use(line, env, stack):
         return code
     return cli(stacks.keeping_the_stack_file(line, args, stack))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from components.model.checks import nspawn
 from components.model.checks.report import Report
 from components.model.resolved import Isolation, PublicRoute
+from components.model.secret_keys import redacted
 from components.model.site import Container, Site
 from components.model.workloads import run
 
@@ -21,7 +22,7 @@ def module_system_keys(report: Report, loc: str, c: Container) -> None:
             report.error(
                 f"{loc}.nixos.{key}",
                 "is a key of the NixOS module system, not an option: `nixos` holds option values as data",
-                c.nixos[key],
+                redacted(c.nixos[key], key),
                 hint=f"further modules go in {loc}.imports, by reference to a file of the project or a flake",
             )
 

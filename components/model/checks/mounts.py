@@ -208,6 +208,21 @@ def state_dir_modes(site: Site, report: Report) -> None:
             )
 
 
+def state_dir_places(site: Site, report: Report) -> None:
+    """No workload's state directory where any user of the host may plant files first
+    (/tmp, /run/lock, ...: `paths.WORLD_WRITABLE`): a link planted there before tmpfiles
+    creates the directory would hand the app, or root, another path. The rule
+    host.secretsDir follows; a path the mount rules refuse already is not named twice."""
+    for w in run(site):
+        if w.state_dir is None or paths.host_path_problem(w.state_dir, writable=True) is not None:
+            continue
+        problem = paths.planted_problem(w.state_dir)
+        if problem is not None:
+            report.error(
+                f"{w.loc}.stateDir", problem, w.state_dir, hint="use a directory of its own such as /var/lib/<app>"
+            )
+
+
 def read_on_host(site: Site, report: Report) -> None:
     """Files read on the host for a workload (Podman's environmentFiles): as a mount, they
     reach neither nixedge's own paths nor another workload's state directory."""

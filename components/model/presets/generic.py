@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from components.errors import Issue
 from components.model.presets.base import Derived, Preset, no_environment_file
+from components.model.secret_keys import redacted
 from components.model.site import Container
 
 
@@ -15,7 +16,11 @@ def check(loc: str, c: Container) -> list[Issue]:
     issues = []
     if c.settings:
         issues.append(
-            Issue(f"{loc}.settings", "is for the app presets; give a generic app's options under nixos", c.settings)
+            Issue(
+                f"{loc}.settings",
+                "is for the app presets; give a generic app's options under nixos",
+                redacted(c.settings),
+            )
         )
     return issues + no_environment_file(loc, c)
 
