@@ -9,7 +9,8 @@ same way from each module gives the score per area and overall with a known erro
     .venv/bin/mutmut run --max-children 2 $(cat sample.txt)
 
 `--counts` prints the mutants per module and per area instead. `--score sample.txt` reads
-the results mutmut recorded for the sampled names and prints the score per area.
+the results mutmut recorded for the sampled names and prints the score per area (with the
+95% Wilson interval); `--survivors sample.txt` lists the sampled mutants not killed.
 """
 
 from __future__ import annotations
@@ -117,9 +118,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--counts", action="store_true", help="print the mutants per module and area")
     parser.add_argument("--score", type=Path, help="a file of sampled names: print their score per area")
+    parser.add_argument("--survivors", type=Path, help="a file of sampled names: list those not killed")
     args = parser.parse_args(argv)
     by_module = mutants_by_module()
-    if args.score is not None:
+    if args.survivors is not None:
+        codes = results(args.survivors.read_text(encoding="utf-8").split())
+        for name, code in sorted(codes.items()):
+            if code is not None and KINDS.get(code, "other") not in ("killed", "timeout"):
+                print(KINDS.get(code, "other"), name)
+    elif args.score is not None:
         print("\n".join(score(args.score.read_text(encoding="utf-8").split())))
     elif args.counts:
         areas: Counter[str] = Counter()
