@@ -14,11 +14,13 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scripts.state import check as check_module
 from scripts.state import files, machine, pending, run
 from scripts.state.check import Check
 
@@ -239,6 +241,21 @@ def test_a_complete_tmp_older_than_the_file_is_removed_not_put_in_place(tmp_path
     assert (stacks / "s.json").read_bytes() == CHECKPOINT
 
 
+@pytest.fixture
+def far_east() -> Iterator[None]:
+    """A local time zone nine hours from UTC, for this test only."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Tokyo"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+@pytest.mark.usefixtures("far_east")
 def test_a_cut_checkpoint_is_restored_from_its_bak_and_kept_beside(tmp_path: Path) -> None:
     stacks = backend(tmp_path)
     (stacks / "s.json").write_bytes(b'{"vers')
@@ -254,6 +271,8 @@ def test_a_cut_checkpoint_is_restored_from_its_bak_and_kept_beside(tmp_path: Pat
     assert (stacks / "s.json").read_bytes() == CHECKPOINT and torn.read_bytes() == b'{"vers'
     assert (stacks / "s.json.attrs").read_text() == CHECKPOINT_ATTRS
     assert check.stops == []
+    stamp = datetime.datetime.strptime(torn.name, "s.json.torn-%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
+    assert abs((datetime.datetime.now(datetime.UTC) - stamp).total_seconds()) < 120  # UTC, not Tokyo's time
 
 
 def test_a_cut_checkpoint_and_bak_name_the_newest_intact_backup(tmp_path: Path) -> None:
@@ -595,3 +614,34 @@ def test_a_checkpoint_without_pending_operations_asks_nothing_of_the_cli(
     cli = FakeCli()
     monkeypatch.setattr(pending, "cli", cli)
     assert checked(tmp_path).said == [] and cli.calls == []
+
+
+def test_of_two_complete_tmps_the_one_written_last_is_put_in_place(tmp_path: Path) -> None:
+    """The last written is the larger stamp, also when its hex name is longer (not the
+    larger name)."""
+    stacks = backend(tmp_path)
+    os.utime(stacks / "s.json", ns=(0, 0))
+    tmp_name(stacks / "s.json", 0xFFFF).write_bytes(b'{"version": 4}')
+    last = tmp_name(stacks / "s.json", 0x10000)
+    last.write_bytes(b'{"version": 5}')
+    check = checked(tmp_path)
+    assert check.said[0].endswith(f"(its new content was complete in {last.name})")
+    assert (stacks / "s.json").read_bytes() == b'{"version": 5}'
+
+
+def test_a_backend_on_a_shared_file_system_counts_only_files_with_leftovers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stacks = backend(tmp_path)
+    (stacks / "other.json").write_bytes(CHECKPOINT)  # no sidecar: nothing left over
+    monkeypatch.setattr(check_module, "file_system", lambda _path: "nfs4")
+    assert checked(tmp_path).said == []
+
+
+def test_recover_drops_an_interrupted_create_of_the_host_modules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_pending(tmp_path, ("creating", HOST_MODULES, URN))
+    monkeypatch.setattr(pending, "cli", FakeCli())
+    assert run.recover(tmp_path, "file://x", "organization/nixedge/s") == 0
+    assert "dropped the interrupted create of seminar-modules from stack s" in capsys.readouterr().err
