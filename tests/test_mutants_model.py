@@ -6,6 +6,7 @@ holds those of the first run (the tables' modules).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -14,8 +15,10 @@ from components.model import site_from_data
 from components.model.modules import module_refs
 from components.model.releases import cloudflared_token_file_option, postgresql_unit
 from components.model.validation import plain
+from components.stackfile import read_stack_file
 from tests.model_cases import SEED, A, err, seed_lines
-from tests.site_mutations import put, seed_site, set_key
+from tests.paths import REPO
+from tests.site_mutations import DELETE, put, report_lines, seed_site, set_key
 
 # -- pydantic's errors in plain words (validation.plain) --------------------------------------
 
@@ -123,3 +126,54 @@ def test_a_feature_starts_at_its_first_release_not_after() -> None:
     assert postgresql_unit("25.11") == "postgresql.target"
     assert not cloudflared_token_file_option("26.05")
     assert cloudflared_token_file_option("26.11")
+
+
+# -- OCI apps' addresses on the Podman network (checks/oci.addresses) -------------------------
+
+W = "ociContainers.whoami"
+WEB: dict[str, Any] = {"image": "docker.io/library/nginx:1.27", "user": {"name": "web", "uid": 2102, "gid": 2102}}
+CACHE: dict[str, Any] = {**WEB, "user": {"name": "cache", "uid": 2103, "gid": 2103}}
+
+
+def apps_lines(*pairs: tuple[str, Any]) -> list[str]:
+    return report_lines(apps, put(*pairs), "apps.yaml")
+
+
+def apps() -> dict[str, Any]:
+    return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
+
+
+@pytest.mark.parametrize("address", ["10.80.0.0", "10.80.0.255"])
+def test_an_oci_app_on_the_network_or_broadcast_address_is_refused(address: str) -> None:
+    assert apps_lines((f"{W}.address", address)) == [
+        f"{W}.address: is the network or broadcast address of network.podman.subnet 10.80.0.0/24 (got: '{address}')"
+    ]
+
+
+def test_oci_apps_without_an_address_are_refused_once_the_subnet_is_full() -> None:
+    """A /30 holds the gateway and one app: the others get none."""
+    assert apps_lines(
+        ("network.podman.subnet", "10.80.0.0/30"), (f"{W}.address", DELETE), ("ociContainers.web", WEB),
+        ("ociContainers.cache", CACHE),
+    ) == [
+        "ociContainers.web: needs an address but network.podman.subnet is full",
+        f"{W}: needs an address but network.podman.subnet is full",
+    ]  # fmt: skip
+
+
+def test_three_oci_apps_without_an_address_fit_a_slash_29() -> None:
+    data = apps()
+    set_key(data, "network.podman.subnet", "10.80.0.0/29")
+    del data["ociContainers"]["whoami"]["address"]
+    data["ociContainers"] |= {"web": copy.deepcopy(WEB), "cache": copy.deepcopy(CACHE)}
+    addresses = {o.name: o.address for o in site_from_data(data, "apps.yaml").oci_containers}
+    assert addresses == {"cache": "10.80.0.2", "whoami": "10.80.0.3", "web": "10.80.0.4"}
+
+
+def test_an_unsupported_release_lists_the_supported_ones() -> None:
+    assert apps_lines(("host.nixosRelease", "23.05")) == [
+        (
+            "host.nixosRelease: must be a NixOS release nixedge supports: 25.05, 25.11, 26.05, 26.11 (as a string) "
+            "(got: '23.05')"
+        )
+    ]
