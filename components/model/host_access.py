@@ -212,6 +212,11 @@ def ports_issues(loc: str, ports: list[int]) -> list[Issue]:
     return issues
 
 
+# A grant beside trustAllContainers, for every kind of workload (NixOS and OCI containers).
+TRUSTED_GRANT = "grants host ports, but network.trustAllContainers already lets every container reach every host port"
+TRUSTED_GRANT_HINT = "set network.trustAllContainers: false to grant ports per container, or remove the grant"
+
+
 def grant_issues(site: Site, name: str, c: Container) -> list[Issue]:
     """Problems of one container's `hostFirewall`; none when it grants nothing."""
     hf = c.host_firewall
@@ -220,14 +225,7 @@ def grant_issues(site: Site, name: str, c: Container) -> list[Issue]:
     loc = f"containers.{name}.hostFirewall"
     granted = hf.allowed_tcp_ports + hf.allowed_udp_ports
     if site.network.trust_all_containers:
-        return [
-            Issue(
-                loc,
-                "grants host ports, but network.trustAllContainers already lets every container reach every host port",
-                granted,
-                "set network.trustAllContainers: false to grant ports per container, or remove the grant",
-            )
-        ]
+        return [Issue(loc, TRUSTED_GRANT, granted, TRUSTED_GRANT_HINT)]
     if c.network == "none":
         return [Issue(loc, "grants host ports, but network is none: the container has no veth to reach them", granted)]
     if len(name) > NAME_MAX_FOR_GRANTS:

@@ -1,12 +1,15 @@
 """Which keys of stored data name a secret, and a value with those secrets hidden.
 
-Shared by the literal-secret rule (checks/literal_secrets.py), which refuses them, and
-by the rules that refuse a whole value holding one (a generic app's `settings`, a
-module-system key in `nixos`), whose message shows the value without the secret.
+Shared by the literal-secret rule (checks/literal_secrets.py), which refuses them, by
+the rules that refuse a whole value holding one (a generic app's `settings`, a
+module-system key in `nixos`), whose message shows the value without the secret, and by
+every error message that echoes a value (`echoed`: components/errors.py, the stack-file
+room), so that no secret reaches a terminal or a CI log.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
@@ -40,4 +43,56 @@ def redacted(value: Any, key: object = None) -> Any:
         return {k: redacted(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [redacted(v) for v in value]
+    return value
+
+
+def _hidden(value: Any) -> Any:
+    """`value` with every literal in it hidden; its keys, booleans and nulls kept."""
+    if isinstance(value, dict):
+        return {k: _hidden(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hidden(v) for v in value]
+    return HIDDEN if literal(value) else value
+
+
+_KEY = re.compile(r"\[\d+\]|\[('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\]|([^.\[\]]+)")
+REFERENCE = "_secret"  # `{_secret: NAME}`: NAME is the name of a secret, not its value
+
+
+def keys_of(loc: str) -> list[str]:
+    """The keys that `loc` (a dotted key path as errors print it) names, list indexes
+    left out: `a['b.c'].TOKEN[0]` -> ['a', 'b.c', 'TOKEN']."""
+    out: list[str] = []
+    for quoted, plain in _KEY.findall(loc):
+        if quoted:
+            out.append(str(ast.literal_eval(quoted)))
+        elif plain:
+            out.append(plain)
+    return out
+
+
+def secret_at(loc: str) -> bool:
+    """Whether the last key of `loc` names a secret (`secret_like`); not the name of
+    one (a key of the site's `secrets`, a `{_secret: NAME}` reference)."""
+    keys = keys_of(loc)
+    if not keys or keys[-1] == REFERENCE or keys[-2:-1] == ["secrets"]:
+        return False
+    return secret_like(keys[-1])
+
+
+# Keys whose whole value goes to the store as data: text there is likely `KEY=secret`.
+_STORED = frozenset({"settings", "nixos", "environment"})
+
+
+def echoed(loc: str, value: Any) -> Any:
+    """`value` (found at `loc`) as an error message may show it: hidden under a key that
+    names a secret; a mapping with its keys and every value in it hidden (shown whole, it
+    may hold a secret under any key: `settigns: {ADMIN_TOKEN: ...}`, a URL with a
+    password); anything written where stored data goes (`nixos: "TOKEN=..."`); lists
+    with the mappings in them so; a plain value (a port, an address)
+    as it is, which is what its author needs to fix it."""
+    if secret_at(loc) or isinstance(value, dict) or _STORED.intersection(keys_of(loc)[-1:]):
+        return _hidden(value)
+    if isinstance(value, list):
+        return [_hidden(v) if isinstance(v, dict | list) else v for v in value]
     return value

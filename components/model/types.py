@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from components.model.paths import local_dir_problem
+from components.model.secret_keys import HIDDEN, secret_at
 
 # Matched with fullmatch: `$` alone also accepts a trailing newline ("forgejo\n").
 # nixos-containers.nix: names become `container@<name>.service`, a host name and a
@@ -68,13 +69,18 @@ def _nix_text(text: str) -> bool:
     return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
+def _said(where: str, value: object) -> str:
+    """`value` as a message about the key `where` says it: hidden when the key names a secret."""
+    return HIDDEN if secret_at(where) else str(value)
+
+
 def _nix_data(data: Any, where: str = "") -> Any:
     """Only what has a Nix value: strings, numbers, booleans, null, lists, mappings."""
     if data is None or isinstance(data, bool):
         return data
     if isinstance(data, int):
         if abs(data) > 2**63 - 1:
-            raise ValueError(f"{where or 'value'}: {data} is outside Nix's 64-bit integers")
+            raise ValueError(f"{where or 'value'}: {_said(where, data)} is outside Nix's 64-bit integers")
         return data
     if isinstance(data, str):
         if not _nix_text(data):
@@ -84,7 +90,9 @@ def _nix_data(data: Any, where: str = "") -> Any:
         if not math.isfinite(data):
             raise ValueError(f"{where or 'value'}: NaN and infinity have no Nix value")
         if data and abs(data) < 2.2250738585072014e-308:
-            raise ValueError(f"{where or 'value'}: {data!r} is too close to 0 for Nix (no subnormal floats)")
+            raise ValueError(
+                f"{where or 'value'}: {_said(where, repr(data))} is too close to 0 for Nix (no subnormal floats)"
+            )
         return data
     if isinstance(data, list):
         return [_nix_data(item, f"{where}[{i}]") for i, item in enumerate(data)]

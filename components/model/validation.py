@@ -21,6 +21,7 @@ from pydantic_core import ErrorDetails
 
 from components.errors import ConfigError, Issue
 from components.model.keys import dotted
+from components.model.secret_keys import literal, secret_at
 from components.model.site import Container, Site
 
 # Patterns of the model's fields, in words.
@@ -53,8 +54,26 @@ _SIMPLE = {
 }
 
 
+# What those messages say without the value, for a key that names a secret.
+_SAYS_VALUE = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text: write it in quotes (YAML reads it as a number)",
+}
+
+
 def plain(err: ErrorDetails) -> str:
     """pydantic's message for `err` in plain words, naming what to write instead."""
+    said = _plain(err)
+    value = err.get("input")
+    if secret_at(dotted(tuple(err["loc"]))) and literal(value) and str(value).strip() in said:
+        return _SAYS_VALUE.get(err["type"], "has a value this key does not take")  # never repeat a secret
+    return said
+
+
+def _plain(err: ErrorDetails) -> str:
     kind, msg, value = err["type"], err["msg"], err.get("input")
     if kind in ("int_parsing", "int_type") and isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         return f"must be a number, not text in quotes: write {value.strip()} without quotes"

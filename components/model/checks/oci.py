@@ -14,7 +14,14 @@ from components.model import podman
 from components.model.checks import mounts
 from components.model.checks.report import Report
 from components.model.checks.routes import published_zone
-from components.model.host_access import bind_address_problem, pool_warning, ports_issues, ssh_ports
+from components.model.host_access import (
+    TRUSTED_GRANT,
+    TRUSTED_GRANT_HINT,
+    bind_address_problem,
+    pool_warning,
+    ports_issues,
+    ssh_ports,
+)
 from components.model.oci import OciContainer, image_tag_warning
 from components.model.resolved import Mount, PodmanNet, PublicRoute, ResolvedOciContainer, ServiceUser
 from components.model.site import Site
@@ -172,11 +179,8 @@ def _grants(site: Site, report: Report, loc: str, o: OciContainer) -> tuple[tupl
     if hf is None or not (hf.allowed_tcp_ports or hf.allowed_udp_ports):
         return (), ()
     if site.network.trust_all_containers:
-        report.error(
-            f"{loc}.hostFirewall",
-            "grants host ports, but network.trustAllContainers already lets every container reach every host port",
-            hf.allowed_tcp_ports + hf.allowed_udp_ports,
-        )
+        granted = hf.allowed_tcp_ports + hf.allowed_udp_ports
+        report.error(f"{loc}.hostFirewall", TRUSTED_GRANT, granted, TRUSTED_GRANT_HINT)
         return (), ()
     report.issues += ports_issues(f"{loc}.hostFirewall.allowedTcpPorts", hf.allowed_tcp_ports)
     report.issues += ports_issues(f"{loc}.hostFirewall.allowedUdpPorts", hf.allowed_udp_ports)
