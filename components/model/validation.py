@@ -76,6 +76,8 @@ def plain(err: ErrorDetails) -> str:
 def _plain(err: ErrorDetails) -> str:
     kind, msg, value = err["type"], err["msg"], err.get("input")
     if kind in ("int_parsing", "int_type") and isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        if not value.isascii():  # Python's \d takes any script's digits; YAML and pydantic read only 0-9
+            return f"must be a number in the digits 0-9: write {int(value)} without quotes"
         return f"must be a number, not text in quotes: write {value.strip()} without quotes"
     if kind in ("bool_parsing", "bool_type") and isinstance(value, str) and value.lower() in ("true", "false"):
         return f"must be true or false, not text in quotes: write {value.lower()} without quotes"

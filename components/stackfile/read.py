@@ -75,7 +75,7 @@ def _namespaced(config: dict[str, Any], source: str) -> dict[str, str]:
     return written
 
 
-def _other_keys(config: dict[str, Any], written: dict[str, str], source: str) -> list[Issue]:
+def _other_keys(config: dict[str, Any], written: dict[str, str]) -> list[Issue]:
     """Config keys beside `nixedge:site` that are mistakes: any other `nixedge:` key
     (nixedge reads only the site, so the value would be ignored), and a secret written
     in plain text under any key (the stack file is committed; Pulumi keeps secrets as
@@ -84,8 +84,7 @@ def _other_keys(config: dict[str, Any], written: dict[str, str], source: str) ->
     for name, key in written.items():
         loc, value = f"config.{key}", config[key]
         if name.startswith("nixedge:") and name != SITE_KEY:
-            close = difflib.get_close_matches(name, [SITE_KEY], n=1, cutoff=0.6)
-            guess = f"did you mean {SITE_KEY}? " if close else ""
+            close = difflib.get_close_matches(name.partition(":")[2], ["site"], n=1, cutoff=0.6)
             hint = (
                 "a secret of a container is a file on the host: declare it under nixedge:site's `secrets:` "
                 "(docs/secrets.md) and delete this key"
@@ -93,7 +92,8 @@ def _other_keys(config: dict[str, Any], written: dict[str, str], source: str) ->
                 else f"put the site's keys under {SITE_KEY}, or delete this key"
             )
             issues.append(Issue(
-                loc, f"is not a key nixedge reads ({guess}it reads only {SITE_KEY}); its value would be ignored",
+                loc, f"is not a key nixedge reads; did you mean {SITE_KEY}?" if close
+                else f"is not a key nixedge reads (it reads only {SITE_KEY}); its value would be ignored",
                 has_value=False, hint=hint,
             ))  # fmt: skip
         elif ":" in key and secret_like(name.partition(":")[2]) and literal(value):
@@ -130,10 +130,10 @@ def read_stack_bytes(data: bytes, source: str) -> StackFile:
         raise ConfigError([Issue("<root>", "must be a mapping with a `config` key", doc)], source)
     config = doc.get("config")
     written = _namespaced(config, source) if isinstance(config, dict) else {}
+    others = _other_keys(config, written) if isinstance(config, dict) else []
     if not isinstance(config, dict) or SITE_KEY not in written:
         hint = f"the site goes under config: {SITE_KEY}: (see stacks/Pulumi.dev.yaml)"
-        raise _missing(f"config.{SITE_KEY}", "is missing", hint, source)
-    others = _other_keys(config, written, source)
+        raise ConfigError([*others, *_missing(f"config.{SITE_KEY}", "is missing", hint, source).issues], source)
     if others:
         raise ConfigError(others, source)
     key = written[SITE_KEY]
