@@ -3,7 +3,8 @@
 Three rules, each checked here and nowhere else:
 
 - `network.subnet` is a private-looking unicast range of a sane size: not loopback,
-  `0.0.0.0/8`, link-local, multicast or the reserved 240.0.0.0/4, and no wider than a
+  `0.0.0.0/8`, link-local, multicast, the reserved 240.0.0.0/4 or a public range of the
+  internet (the host would route it to its containers), and no wider than a
   /16 (65,536 addresses, more than any host's containers; a wider one overlaps the
   host's own LAN and VPN ranges);
 - no `forwardPorts` entry takes the host's SSH port (22, or `host.target.port`) unless
@@ -103,6 +104,12 @@ def range_issues(key: str, subnet: str, hint: str, wide_hint: str) -> list[Issue
                 f"containers need two addresses each: use a /24, e.g. {wide_hint}",
             )
         ]
+    if network.is_global:
+        why = (
+            "is a public range of the internet: the host would route it to its containers and lose those "
+            "addresses (a resolver, a mirror, a peer) for itself and for them"
+        )
+        return [Issue(key, why, subnet, f"use a private range such as {hint}")]
     return []
 
 
