@@ -157,9 +157,8 @@ def _some_memory(size: str) -> str:
 class OciResources(_Strict):
     """Limits Podman sets on the container's cgroup (`podman run --memory`, `--cpus`)."""
 
-    memory: Annotated[str, AfterValidator(_some_memory)] | None = Field(
+    memory: Annotated[str, Field(pattern=r"^\d+[kmg]?$"), AfterValidator(_some_memory)] | None = Field(
         default=None,
-        pattern=r"^\d+[kmg]?$",
         description="`podman run --memory`: bytes with an optional k, m or g suffix, e.g. 512m.",
     )
     cpus: CpuCount | None = Field(

@@ -154,7 +154,8 @@ def host_ports(site: Site, report: Report) -> None:
                 report.error(p.key, f"is already {verb} ({p.protocol}) by {seen[key]}", p.port)
                 continue
             seen[key] = p.key
-            if host_pg and key == ("tcp", POSTGRESQL_PORT):
+            server = w.kind == "container" and w.name == site.postgresql.container  # its own port
+            if host_pg and key == ("tcp", POSTGRESQL_PORT) and not server:
                 report.error(
                     p.key,
                     f"is the port of the host's PostgreSQL ({POSTGRESQL_PORT}), which the host runs for "
