@@ -17,6 +17,9 @@ HIDDEN = "<hidden>"
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _SECRET_WORDS = frozenset({"token", "password", "passwd", "passphrase", "secret", "key", "apikey", "credentials"})
+# Plurals that hold secrets (`tokens: [...]`); not `keys`, which is mostly public
+# (`openssh.authorizedKeys.keys`), nor `secrets`, which names secrets (`secrets: [name]`).
+_SECRET_WORDS |= {"tokens", "passwords", "passwds", "passphrases"}
 _PATH_WORDS = frozenset({"file", "files", "path", "paths", "dir", "dirs", "directory"})
 _PUBLIC_WORDS = frozenset({"public", "pub"})
 
@@ -80,6 +83,13 @@ def secret_at(loc: str) -> bool:
     return secret_like(keys[-1])
 
 
+def _assigns_secret(text: str) -> bool:
+    """Whether `text` sets a secret on a command line or in an environment:
+    `--password=x`, `--setenv=API_TOKEN=x`, `ADMIN_TOKEN=x`."""
+    name, equals, _ = text.removeprefix("--setenv=").lstrip("-").partition("=")
+    return bool(equals) and secret_like(name)
+
+
 # Keys whose whole value goes to the store as data: text there is likely `KEY=secret`.
 _STORED = frozenset({"settings", "nixos", "environment"})
 
@@ -93,6 +103,8 @@ def echoed(loc: str, value: Any) -> Any:
     as it is, which is what its author needs to fix it."""
     if secret_at(loc) or isinstance(value, dict) or _STORED.intersection(keys_of(loc)[-1:]):
         return _hidden(value)
+    if isinstance(value, str) and _assigns_secret(value):
+        return HIDDEN
     if isinstance(value, list):
         return [_hidden(v) if isinstance(v, dict | list) else v for v in value]
     return value
