@@ -31,7 +31,7 @@ from components.nixos.render import render
 from components.stackfile import agree
 from components.stackfile.read import StackFile
 from tests.model_cases import multiservice_site as homelab
-from tests.site_mutations import Mutation, put
+from tests.site_mutations import DELETE, Mutation, put
 from tests.test_bad_families import apps, site
 
 W = "ociContainers.whoami"
@@ -779,6 +779,63 @@ CASES = [
             "here instead, with NAME in the container's `secrets` (see docs/secrets.md)"
         ),
     ),
+    case(
+        "target-is-the-hosts-configuration",
+        "paths",
+        apps,
+        put(("host.target.path", "/etc/nixos")),
+        (
+            "host.target.path: is the host's own configuration directory (configuration.nix is there): "
+            "nixedge's modules, and the files it prunes, belong in a directory of their own inside it (got: "
+            "'/etc/nixos')"
+        ),
+        "  Hint: keep the default, /etc/nixos/nixedge",
+    ),
+    case(
+        "secrets-dir-in-the-hosts-configuration",
+        "paths",
+        apps,
+        put(("host.secretsDir", "/etc/nixos/secrets")),
+        (
+            "host.secretsDir: is in /etc/nixos, which a host whose configuration is a flake copies into the "
+            "world-readable Nix store whole: every user of the host could read the tunnel credentials (got: "
+            "'/etc/nixos/secrets')"
+        ),
+        "  Hint: keep the default, /var/lib/nixedge/secrets",
+    ),
+    case(
+        "state-dir-world-writable",
+        "paths",
+        apps,
+        put((f"{U}.stateDirMode", "0777")),
+        (
+            "containers.uptime.stateDirMode: lets every user of the host write to the app's state directory: "
+            "another user could plant or change files the app reads (got: '0777')"
+        ),
+        "  Hint: use 0750 or 0700",
+    ),
+    case(
+        "oci-state-dir-writable-by-others",
+        "paths",
+        apps,
+        put((f"{W}.stateDirMode", "0757")),
+        (
+            "ociContainers.whoami.stateDirMode: lets every user of the host write to the app's state "
+            "directory: another user could plant or change files the app reads (got: '0757')"
+        ),
+        "  Hint: use 0750 or 0700",
+    ),
+    case(
+        "oci-root-app-state-dir-world-writable",
+        "paths",
+        apps,
+        put((f"{W}.stateDirMode", "0777"), (f"{W}.user", DELETE)),
+        (
+            "ociContainers.whoami.stateDirMode: lets every user of the host write to the app's state "
+            "directory: another user could plant or change files the app reads (got: '0777')"
+        ),
+        "  Hint: use 0750 or 0700",
+    ),
 ]
 
 # Accepted before this branch (and rendered, or planned, as written).
@@ -807,6 +864,11 @@ WAS_ACCEPTED = {
     "oci-cmd-token-then-value": "secrets",
     "nixos-extra-flag-setenv-secret": "secrets",
     "nixos-list-of-tokens": "secrets",
+    "target-is-the-hosts-configuration": "paths",
+    "secrets-dir-in-the-hosts-configuration": "paths",
+    "state-dir-world-writable": "paths",
+    "oci-state-dir-writable-by-others": "paths",
+    "oci-root-app-state-dir-world-writable": "paths",
 }
 
 
