@@ -836,6 +836,50 @@ CASES = [
         ),
         "  Hint: use 0750 or 0700",
     ),
+    case(
+        "catch-all-to-cloud-metadata",
+        "edge",
+        apps,
+        put(("tunnel.catchAll", "http://169.254.169.254/latest/meta-data/")),
+        (
+            "tunnel.catchAll: reaches a link-local, multicast or reserved address, no service of yours: "
+            "every request no route matches would go there (at 169.254.169.254 clouds serve a host's "
+            "credentials) (got: 'http://169.254.169.254/latest/meta-data/')"
+        ),
+        "  Hint: use http_status:404, or the URL of a service of your own",
+    ),
+    case(
+        "catch-all-to-ipv6-link-local",
+        "edge",
+        apps,
+        put(("tunnel.catchAll", "http://[fe80::1]:8080")),
+        (
+            "tunnel.catchAll: reaches a link-local, multicast or reserved address, no service of yours: "
+            "every request no route matches would go there (at 169.254.169.254 clouds serve a host's "
+            "credentials) (got: 'http://[fe80::1]:8080')"
+        ),
+        "  Hint: use http_status:404, or the URL of a service of your own",
+    ),
+    case(
+        "catch-all-with-credentials",
+        "edge",
+        apps,
+        put(("tunnel.catchAll", "http://user:pass@10.50.0.11:3001")),
+        (
+            "tunnel.catchAll: must be 'http_status:<code>' or an http(s):// URL that gets unmatched "
+            "requests, e.g. 'http_status:404' (got: 'http://user:<hidden>@10.50.0.11:3001')"
+        ),
+    ),
+    case(
+        "catch-all-port-zero",
+        "edge",
+        apps,
+        put(("tunnel.catchAll", "http://127.0.0.1:0")),
+        (
+            "tunnel.catchAll: must have a port from 1 to 65535, or none; cloudflared refuses it at start "
+            "(got: 'http://127.0.0.1:0')"
+        ),
+    ),
 ]
 
 # Accepted before this branch (and rendered, or planned, as written).
@@ -869,6 +913,8 @@ WAS_ACCEPTED = {
     "state-dir-world-writable": "paths",
     "oci-state-dir-writable-by-others": "paths",
     "oci-root-app-state-dir-world-writable": "paths",
+    "catch-all-to-cloud-metadata": "edge",
+    "catch-all-to-ipv6-link-local": "edge",
 }
 
 
@@ -1086,6 +1132,8 @@ ECHO_CASES = [
                  id="text-where-nixos-data-goes"),
     pytest.param('cmd: ["--port=8080", "--name=apps"]', f'cmd: ["--port=8080", "--password={SECRET}\\n"]', SECRET,
                  f"{W}.cmd[1]", id="secret-flag-with-a-newline"),
+    added("    tunnel:\n      name: apps\n", f"      catchAll: http://u:{SECRET}@10.50.0.11:3001\n", SECRET,
+          "tunnel.catchAll", "password-in-a-url"),
 ]  # fmt: skip
 
 

@@ -83,6 +83,9 @@ def secret_at(loc: str) -> bool:
     return secret_like(keys[-1])
 
 
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@/\s]+@")
+
+
 def _assigns_secret(text: str) -> bool:
     """Whether `text` sets a secret on a command line or in an environment:
     `--password=x`, `--setenv=API_TOKEN=x`, `ADMIN_TOKEN=x`."""
@@ -105,6 +108,8 @@ def echoed(loc: str, value: Any) -> Any:
         return _hidden(value)
     if isinstance(value, str) and _assigns_secret(value):
         return HIDDEN
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(rf"\1{HIDDEN}@", value)  # http://user:<hidden>@host
     if isinstance(value, list):
         return [_hidden(v) if isinstance(v, dict | list) else v for v in value]
     return value

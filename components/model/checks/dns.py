@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter
-from ipaddress import IPv4Address, IPv6Address
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from urllib.parse import urlsplit
 
 from components.errors import Issue
@@ -102,6 +102,18 @@ def _catch_all(report: Report, t: Tunnel) -> None:
     if port is not None and not 1 <= port <= 65535:
         report.error(
             "tunnel.catchAll", "must have a port from 1 to 65535, or none; cloudflared refuses it at start", t.catch_all
+        )
+    try:
+        address = ip_address((urlsplit(t.catch_all).hostname or "").strip("[]"))
+    except ValueError:
+        return  # a name: resolved by cloudflared on the host
+    if address.is_link_local or address.is_multicast or address.is_reserved:
+        report.error(
+            "tunnel.catchAll",
+            "reaches a link-local, multicast or reserved address, no service of yours: every request no route "
+            "matches would go there (at 169.254.169.254 clouds serve a host's credentials)",
+            t.catch_all,
+            hint="use http_status:404, or the URL of a service of your own",
         )
 
 
