@@ -880,6 +880,29 @@ CASES = [
             "(got: 'http://127.0.0.1:0')"
         ),
     ),
+    case(
+        "oci-volume-libvirt-socket",
+        "OCI",
+        apps,
+        put((f"{W}.volumes", [{"path": "/var/run/libvirt/libvirt-sock"}])),
+        (
+            "ociContainers.whoami.volumes[0].path: is a sensitive host path; mounting it gives the container "
+            "power over the host (/var/run/libvirt/libvirt-sock is /run/libvirt/libvirt-sock on a NixOS "
+            "host) (got: '/var/run/libvirt/libvirt-sock')"
+        ),
+        "  Hint: mount a narrower path, or set ociContainers.whoami.volumes[0].allowSensitive: true",
+    ),
+    case(
+        "bind-incus-socket",
+        "paths",
+        apps,
+        put((f"{U}.bindMounts", [{"path": "/incus", "hostPath": "/var/lib/incus/unix.socket"}])),
+        (
+            "containers.uptime.bindMounts[0].hostPath: is a sensitive host path; mounting it gives the "
+            "container power over the host (got: '/var/lib/incus/unix.socket')"
+        ),
+        "  Hint: mount a narrower path, or set containers.uptime.bindMounts[0].allowSensitive: true",
+    ),
 ]
 
 # Accepted before this branch (and rendered, or planned, as written).
@@ -915,6 +938,8 @@ WAS_ACCEPTED = {
     "oci-root-app-state-dir-world-writable": "paths",
     "catch-all-to-cloud-metadata": "edge",
     "catch-all-to-ipv6-link-local": "edge",
+    "oci-volume-libvirt-socket": "OCI",
+    "bind-incus-socket": "paths",
 }
 
 
