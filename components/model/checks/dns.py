@@ -107,7 +107,7 @@ def _catch_all(report: Report, t: Tunnel) -> None:
         address = ip_address((urlsplit(t.catch_all).hostname or "").strip("[]"))
     except ValueError:
         return  # a name: resolved by cloudflared on the host
-    if address.is_link_local or address.is_multicast or address.is_reserved:
+    if not address.is_loopback and (address.is_link_local or address.is_multicast or address.is_reserved):
         report.error(
             "tunnel.catchAll",
             "reaches a link-local, multicast or reserved address, no service of yours: every request no route "
