@@ -27,6 +27,7 @@ from components.errors import ConfigError
 from components.model import site_from_data
 from components.model.host_access import TRUSTED_GRANT_HINT
 from components.model.hosts import hosts_from_data
+from components.model.secret_keys import secret_like
 from components.nixos.render import render
 from components.stackfile import agree
 from components.stackfile.read import StackFile
@@ -903,6 +904,31 @@ CASES = [
         ),
         "  Hint: mount a narrower path, or set containers.uptime.bindMounts[0].allowSensitive: true",
     ),
+    case(
+        "oci-env-db-pass",
+        "secrets",
+        apps,
+        put((f"{W}.environment.DB_PASS", "hunter2")),
+        (
+            "ociContainers.whoami.environment.DB_PASS: is a literal secret: it would be written to the "
+            "world-readable Nix store (got: '<hidden>')"
+        ),
+        "  Hint: put it in an environment file declared under the site's `secrets:` and list it in environmentFiles",
+    ),
+    case(
+        "nixos-settings-words-run-together",
+        "secrets",
+        apps,
+        put((f"{U}.nixos.services.uptime-kuma.settings.ADMINTOKEN", "hunter2")),
+        (
+            "containers.uptime.nixos.services.uptime-kuma.settings.ADMINTOKEN: is a literal secret: it would "
+            "be written to the world-readable Nix store (got: '<hidden>')"
+        ),
+        (
+            "  Hint: declare it under the site's `secrets:` (a file on the host) and write `{_secret: NAME}` "
+            "here instead, with NAME in the container's `secrets` (see docs/secrets.md)"
+        ),
+    ),
 ]
 
 # Accepted before this branch (and rendered, or planned, as written).
@@ -940,6 +966,8 @@ WAS_ACCEPTED = {
     "catch-all-to-ipv6-link-local": "edge",
     "oci-volume-libvirt-socket": "OCI",
     "bind-incus-socket": "paths",
+    "oci-env-db-pass": "secrets",
+    "nixos-settings-words-run-together": "secrets",
 }
 
 
@@ -1237,3 +1265,22 @@ def test_every_kind_of_workload_gets_one_hint_for_a_grant_beside_trust_all() -> 
     hints = [line for line in lines if line.startswith("  Hint:")]
     assert hints == [f"  Hint: {TRUSTED_GRANT_HINT}"] * 2, lines
     assert len(lines) == 4
+
+
+@pytest.mark.parametrize(
+    ("key", "secret"),
+    [
+        ("DB_PASS", True), ("SMTP_PASS", True), ("ADMINTOKEN", True), ("SECRETKEY", True), ("clientSecret", True),
+        ("TOKEN_TTL", False), ("token_expiry", False), ("PASSWORD_MIN_LENGTH", False), ("API_KEY_ID", False),
+        ("SECRET_NAME", False), ("BYPASS_AUTH", False), ("keys", False), ("passthru", False),
+    ],
+)  # fmt: skip
+def test_secret_like_reads_keys_as_env_files_write_them(key: str, secret: bool) -> None:
+    """Words run together and `PASS` name a secret; a last word about one (a TTL, a
+    length, an id) does not, so `TOKEN_TTL: 3600` is no literal secret."""
+    assert secret_like(key) is secret
+
+
+def test_a_setting_about_a_secret_is_no_secret() -> None:
+    files = _render(apps, put((f"{W}.environment.TOKEN_TTL", "3600")))
+    assert '      TOKEN_TTL = "3600";\n' in files["oci-containers/whoami.nix"]

@@ -20,17 +20,28 @@ _SECRET_WORDS = frozenset({"token", "password", "passwd", "passphrase", "secret"
 # Plurals that hold secrets (`tokens: [...]`); not `keys`, which is mostly public
 # (`openssh.authorizedKeys.keys`), nor `secrets`, which names secrets (`secrets: [name]`).
 _SECRET_WORDS |= {"tokens", "passwords", "passwds", "passphrases"}
+# `DB_PASS`, and the words run together that env files are full of (`ADMINTOKEN`, `SECRETKEY`).
+_SECRET_WORDS |= {"pass", "secretkey", "privatekey", "accesskey"}
+_SECRET_ENDINGS = ("token", "password", "passwd", "passphrase", "secret")
 _PATH_WORDS = frozenset({"file", "files", "path", "paths", "dir", "dirs", "directory"})
 _PUBLIC_WORDS = frozenset({"public", "pub"})
+# A last word that says something about a secret, not the secret: `TOKEN_TTL: 3600`,
+# `PASSWORD_MIN_LENGTH: 12`, `SECRET_NAME: x`, `API_KEY_ID: x`.
+_ABOUT_WORDS = frozenset(
+    {"ttl", "expiry", "expires", "lifetime", "timeout", "length", "min", "max", "age", "days", "hours"}
+    | {"minutes", "seconds", "size", "enable", "enabled", "required", "policy", "algorithm", "type", "name"}
+    | {"id", "url", "endpoint", "header", "count", "rounds", "cost", "format"}
+)
 
 
 def secret_like(key: str) -> bool:
-    """Whether `key` names a secret value (`ADMIN_TOKEN`, `smtpPassword`, `secret_key`),
-    not a path to one (`passwordFile`, `SECRET_KEY_PATH`) or something public."""
+    """Whether `key` names a secret value (`ADMIN_TOKEN`, `smtpPassword`, `secret_key`,
+    `DB_PASS`, `ADMINTOKEN`), not a path to one (`passwordFile`, `SECRET_KEY_PATH`),
+    something about one (`TOKEN_TTL`) or something public."""
     words = [w.lower() for w in _WORDS.findall(key)]
-    if not words or words[-1] in _PATH_WORDS or _PUBLIC_WORDS & set(words):
+    if not words or words[-1] in _PATH_WORDS | _ABOUT_WORDS or _PUBLIC_WORDS & set(words):
         return False
-    return bool(_SECRET_WORDS & set(words))
+    return bool(_SECRET_WORDS & set(words)) or any(w.endswith(_SECRET_ENDINGS) for w in words)
 
 
 def literal(value: object) -> bool:
