@@ -929,6 +929,13 @@ CASES = [
             "here instead, with NAME in the container's `secrets` (see docs/secrets.md)"
         ),
     ),
+    case(
+        "site-host-key-a-number",  # a traceback before (sorting int and str keys): data from Python, not YAML
+        "sites",
+        site,
+        rename_host("storage", 1),  # type: ignore[arg-type]
+        'hosts.1.host.name: must be text: write "1" in quotes (YAML reads 1 as a number) (got: 1)',
+    ),
 ]
 
 # Accepted before this branch (and rendered, or planned, as written).
