@@ -936,6 +936,26 @@ CASES = [
         rename_host("storage", 1),  # type: ignore[arg-type]
         'hosts.1.host.name: must be text: write "1" in quotes (YAML reads 1 as a number) (got: 1)',
     ),
+    case(
+        "target-without-transport",  # pydantic's words before: "Unable to extract tag using discriminator"
+        "sites",
+        site,
+        put((f"{HS}.host.target", {})),
+        (
+            "hosts.storage.host.target.transport: is required: it says which kind this is, ssh (a NixOS host "
+            "reached over SSH) or local (a directory of the machine that runs Pulumi)"
+        ),
+    ),
+    case(
+        "target-transport-in-capitals",
+        "sites",
+        site,
+        put((f"{HS}.host.target.transport", "SSH")),
+        (
+            "hosts.storage.host.target.transport: must be ssh (a NixOS host reached over SSH) or local (a "
+            "directory of the machine that runs Pulumi) (got: 'SSH')"
+        ),
+    ),
 ]
 
 # Accepted before this branch (and rendered, or planned, as written).

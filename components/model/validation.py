@@ -180,9 +180,26 @@ def issues(exc: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[Iss
                     hint=f"indent `{key}:` and everything under it two more spaces, under its container",
                 ))  # fmt: skip
             continue
+        if err["type"] in ("union_tag_not_found", "union_tag_invalid"):
+            out.append(_tag_issue(err, (*prefix, *parts)))
+            continue
         message = unknown_key(parts) if err["type"] == "extra_forbidden" else plain(err)
         out.append(Issue(dotted((*prefix, *parts)), message, err.get("input"), has_value=err["type"] != "missing"))
     return out
+
+
+# The values of each key that says which kind a mapping is (a discriminated union).
+_TAGS = {"transport": "ssh (a NixOS host reached over SSH) or local (a directory of the machine that runs Pulumi)"}
+
+
+def _tag_issue(err: ErrorDetails, parts: tuple[int | str, ...]) -> Issue:
+    """pydantic's discriminator errors in plain words, at the key that says the kind."""
+    ctx = err.get("ctx") or {}
+    tag = str(ctx.get("discriminator", "")).strip("'")
+    kinds = _TAGS.get(tag, str(ctx.get("expected_tags", "")))
+    if err["type"] == "union_tag_not_found":
+        return Issue(dotted((*parts, tag)), f"is required: it says which kind this is, {kinds}", has_value=False)
+    return Issue(dotted((*parts, tag)), f"must be {kinds}", ctx.get("tag"))
 
 
 def _as_meant(data: Any, parts: tuple[int | str, ...]) -> None:
