@@ -956,6 +956,66 @@ CASES = [
             "directory of the machine that runs Pulumi) (got: 'SSH')"
         ),
     ),
+    case(
+        "grant-second-port-is-ssh",
+        "host access",
+        apps,
+        put((f"{U}.hostFirewall", {"allowedTcpPorts": [9100, 22]})),
+        (
+            "containers.uptime.hostFirewall.allowedTcpPorts[1]: is the host's SSH port (22): the grant lets "
+            "the workload reach the host's sshd, where a compromised app could try the host's logins and "
+            "keys (got: 22)"
+        ),
+        (
+            "  Hint: remove it; if the app must reach the host over SSH, set "
+            "containers.uptime.hostFirewall.allowHostSsh: true"
+        ),
+    ),
+    case(
+        "bind-second-mount-sensitive",
+        "paths",
+        apps,
+        put((f"{U}.bindMounts", [{"path": "/a", "hostPath": "/srv/a"}, {"path": "/b", "hostPath": "/etc/shadow"}])),
+        (
+            "containers.uptime.bindMounts[1].hostPath: is a sensitive host path; mounting it gives the "
+            "container power over the host (got: '/etc/shadow')"
+        ),
+        "  Hint: mount a narrower path, or set containers.uptime.bindMounts[1].allowSensitive: true",
+    ),
+    case(
+        "route-second-privileged",
+        "edge",
+        apps,
+        put((f"{U}.routes[1]", {"hostname": "b.example.org", "port": 80})),
+        "containers.uptime.routes[1].port: is a privileged port (< 1024); services listen on 1024 or above (got: 80)",
+        "  Hint: use e.g. 8080, or set containers.uptime.allowPrivilegedPorts: true",
+    ),
+    case(
+        "oci-second-port-is-ssh",
+        "OCI",
+        apps,
+        put((f"{W}.ports[1]", {"hostPort": 22, "containerPort": 22})),
+        (
+            "ociContainers.whoami.ports[1].hostPort: is the host's SSH port (22): publishing it would lock "
+            "out the host's administrators (got: 22)"
+        ),
+        "  Hint: publish another port, e.g. hostPort: 2222",
+    ),
+    case(
+        "oci-second-volume-podman-socket",
+        "OCI",
+        apps,
+        put(
+            (
+                f"{W}.volumes",
+                [{"path": "/a", "hostPath": "/srv/a"}, {"path": "/s", "hostPath": "/run/podman/podman.sock"}],
+            )
+        ),
+        (
+            "ociContainers.whoami.volumes[1].hostPath: reaches Podman's API socket (/run/podman): Podman "
+            "runs as root, so a workload that sees it is root on the host (got: '/run/podman/podman.sock')"
+        ),
+    ),
 ]
 
 # Accepted before this branch (and rendered, or planned, as written).
