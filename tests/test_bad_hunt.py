@@ -1371,3 +1371,18 @@ def test_secret_like_reads_keys_as_env_files_write_them(key: str, secret: bool) 
 def test_a_setting_about_a_secret_is_no_secret() -> None:
     files = _render(apps, put((f"{W}.environment.TOKEN_TTL", "3600")))
     assert '      TOKEN_TTL = "3600";\n' in files["oci-containers/whoami.nix"]
+
+
+@pytest.mark.parametrize(
+    ("address", "warned"), [("0.0.0.0", True), ("192.168.1.5", True), ("127.0.0.2", False)], ids=["any", "lan", "lo"]
+)
+def test_a_port_published_beyond_loopback_is_warned_about(address: str, warned: bool) -> None:
+    """Accepted (a DNS server app publishes on purpose), but said: Podman's rules come
+    before the NixOS firewall."""
+    data = apps()
+    put((f"{W}.ports[0].hostAddress", address))(data)
+    warning = (
+        f"{W}.ports[0].hostAddress: publishes port 8081 on {address}: Podman's rules come before the NixOS "
+        "firewall, so every network that reaches that address reaches the app"
+    )
+    assert (warning in site_from_data(data, "site.yaml").warnings) is warned

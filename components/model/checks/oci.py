@@ -124,6 +124,12 @@ def names_and_ports(site: Site, report: Report) -> None:
             if problem is not None:
                 report.error(f"{loc}.ports[{i}].hostAddress", problem, p.host_address,
                              hint="publish on 127.0.0.1 (the default) or an address of the host")  # fmt: skip
+            elif not IPv4Address(p.host_address).is_loopback:
+                report.warn(
+                    f"{loc}.ports[{i}].hostAddress",
+                    f"publishes port {p.host_port} on {p.host_address}: Podman's rules come before the NixOS "
+                    "firewall, so every network that reaches that address reaches the app",
+                )
             if p.protocol == "tcp" and p.host_port in ssh:
                 report.error(
                     f"{loc}.ports[{i}].hostPort",
