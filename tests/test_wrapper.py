@@ -348,3 +348,31 @@ def test_good_yaml_and_model_errors_are_left_to_the_program(
     monkeypatch.setattr(stack_file, "stack_file", lambda name: tmp_path / "stacks" / f"Pulumi.{name}.yaml")
     stack_file.explain_bad_yaml(command_line.parse(["preview", "--stack", "bad"]), "bad")
     assert capsys.readouterr().err == ""  # a wrong value: the program names the key itself
+
+
+@pytest.mark.parametrize(
+    ("stack", "said"),
+    [
+        ("Dev", "scripts/pulumi: no stack 'Dev': stacks/ describes dev, lab; did you mean --stack dev?\n"),
+        ("prod", "scripts/pulumi: no stack 'prod': stacks/ describes dev, lab\n"),
+        ("dev", ""),  # described
+        ("kept", ""),  # in the state only (its file was deleted by hand)
+    ],
+)
+def test_an_unknown_stack_is_named_with_those_there_are(
+    stack: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scripts.wrapper import stacks
+
+    (tmp_path / "stacks").mkdir()
+    for name in ("dev", "lab"):
+        (tmp_path / "stacks" / f"Pulumi.{name}.yaml").write_text("config: {}\n")
+    state = tmp_path / "state" / ".pulumi" / "stacks" / "nixedge"
+    state.mkdir(parents=True)
+    (state / "kept.json").write_text("{}")
+    monkeypatch.setattr(stacks, "stack_file", lambda name: tmp_path / "stacks" / f"Pulumi.{name}.yaml")
+    env = {"PULUMI_BACKEND_URL": f"file://{tmp_path / 'state'}"}
+    stacks.say_unknown(command_line.parse(["preview", "--stack", stack]), env, stack)
+    assert capsys.readouterr().err == said
+    stacks.say_unknown(command_line.parse(["stack", "ls"]), env, stack)
+    assert capsys.readouterr().err == ""

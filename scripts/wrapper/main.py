@@ -49,6 +49,7 @@ def run(args: list[str]) -> int:
     s3_lock_dir.keep(line, url, stack)
     copied_salt.warn(line, env, stack)
     stack_file.explain_bad_yaml(line, stack)
+    stacks.say_unknown(line, env, stack)
     if code := stacks.init_on_first_use(line, env, stack):
         return code
     return cli(stacks.keeping_the_stack_file(line, args, stack))

@@ -4,6 +4,7 @@ none is named, the dev stack's public passphrase, the stack's creation on first 
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -83,6 +84,25 @@ def init_on_first_use(line: CommandLine, env: dict[str, str], stack: str | None)
         return 0
     command = ["pulumi", "stack", "init", stack, "--no-select", "--non-interactive"]
     return subprocess.run(command, cwd=REPO, env=env, stdout=sys.stderr, check=False).returncode
+
+
+def say_unknown(line: CommandLine, env: dict[str, str], stack: str | None) -> None:
+    """A stack named that neither stacks/ describes nor the file backend holds: before the
+    CLI's bare "no stack named 'prod' found", list what there is (a typo, `--stack Dev`)."""
+    root = backend.directory(env["PULUMI_BACKEND_URL"])
+    if stack is None or "/" in stack or root is None or stack_file(stack).is_file() or backend.has_stack(root, stack):
+        return
+    if not (line.command in _CREATING or line.is_("stack", "select")):
+        return
+    described = sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stack_file(stack).parent.glob("Pulumi.*.yaml")
+    )
+    close = difflib.get_close_matches(stack.lower(), described, n=1, cutoff=0.6)
+    print(
+        f"scripts/pulumi: no stack {stack!r}: stacks/ describes {', '.join(described) or 'none'}"
+        + (f"; did you mean --stack {close[0]}?" if close else ""),
+        file=sys.stderr,
+    )
 
 
 def keeping_the_stack_file(line: CommandLine, args: list[str], stack: str | None) -> list[str]:
