@@ -1,13 +1,16 @@
 """The activation's output reaches the person while it runs (components/host/streaming.py,
-components/host/progress.py): each line as it is printed, a line when it starts, its
-duration and last lines when it ends; the whole output still in the result."""
+components/host/progress.py): a line when it starts, each line as it is printed, its
+duration when it ends; the whole output still in the result. Under the real engine:
+tests/test_progress_engine.py."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,13 +28,9 @@ from components.nixos.layout import index_module
 class Recorder:
     def __init__(self) -> None:
         self.statuses: list[str] = []
-        self.infos: list[str] = []
 
     def status(self, message: str) -> None:
         self.statuses.append(message)
-
-    def info(self, message: str) -> None:
-        self.infos.append(message)
 
 
 @pytest.fixture
@@ -117,26 +116,34 @@ def _desired(root: Path, command: list[str], rollback: list[str] | None = None) 
     )
 
 
-def test_an_activation_says_when_it_starts_each_line_and_how_it_ended(tmp_path: Path, said: Recorder) -> None:
+def test_an_activation_says_when_it_starts_each_line_and_how_long_it_took(tmp_path: Path, said: Recorder) -> None:
     script = "echo building the system configuration...; echo activating the configuration...; echo done"
     report = apply(LocalTransport(), _desired(tmp_path / "nixedge", ["sh", "-c", script]), (), ())
     assert report.ran
-    assert said.statuses == ["building the system configuration...", "activating the configuration...", "done"]
-    start, end = said.infos
+    start, *lines, end = said.statuses
     assert start == f"seminar: activating (2 modules changed): `sh -c '{script}'`"
-    assert end.startswith("seminar: activated in ") and end.endswith(
-        "; it ended with:\nbuilding the system configuration...\nactivating the configuration...\ndone"
-    )
+    assert lines == ["building the system configuration...", "activating the configuration...", "done"]
+    assert re.fullmatch(r"seminar: activated in \d+ s", end), end
 
 
 def test_a_failed_activation_says_so_and_streams_the_rollback(tmp_path: Path, said: Recorder) -> None:
     desired = _desired(tmp_path / "nixedge", ["sh", "-c", "echo broken; exit 4"], ["sh", "-c", "echo rolling back"])
     with pytest.raises(ActivationError):
         apply(LocalTransport(), desired, (), ())
-    assert said.statuses == ["broken", "rolling back"]
-    assert said.infos[0].startswith("seminar: activating (")
-    assert said.infos[1].startswith("seminar: `sh -c 'echo broken; exit 4'` failed after ")
-    assert said.infos[1].endswith(" s (exit 4)")
+    start, broken, failed, rolling = said.statuses
+    assert start.startswith("seminar: activating (2 modules changed): ")
+    assert (broken, rolling) == ("broken", "rolling back")
+    assert re.fullmatch(r"seminar: `sh -c 'echo broken; exit 4'` failed after \d+ s \(exit 4\); restoring", failed)
+
+
+def test_a_changed_secret_alone_is_named_as_the_reason(tmp_path: Path, said: Recorder) -> None:
+    root = tmp_path / "nixedge"
+    desired = _desired(root, ["true"])
+    apply(LocalTransport(), desired, (), ())
+    secret = str(tmp_path / "secrets" / "token")
+    again = replace(desired, secrets={secret: "v2"})
+    apply(LocalTransport(), again, desired.files.keys(), ())
+    assert said.statuses[-2] == "seminar: activating (1 secret changed): `true`"
 
 
 def test_without_a_provider_process_nothing_is_said(tmp_path: Path) -> None:
@@ -145,20 +152,50 @@ def test_without_a_provider_process_nothing_is_said(tmp_path: Path) -> None:
     assert report.output == "quiet"
 
 
-def test_a_reporter_is_usable_from_the_reading_thread(tmp_path: Path, said: Recorder) -> None:
+def test_a_reporter_is_usable_from_the_reading_thread(tmp_path: Path) -> None:
     threads: list[str] = []
     progress.install(lambda: _ThreadNoting(threads))
-    apply(LocalTransport(), _desired(tmp_path / "nixedge", ["sh", "-c", "echo x"]), (), ())
+    try:
+        apply(LocalTransport(), _desired(tmp_path / "nixedge", ["sh", "-c", "echo x"]), (), ())
+    finally:
+        progress.install(progress.Silent)
     assert threading.current_thread().name in threads and len(set(threads)) == 2
 
 
-class _ThreadNoting(Recorder):
+class _ThreadNoting:
     def __init__(self, threads: list[str]) -> None:
-        super().__init__()
         self._threads = threads
 
     def status(self, message: str) -> None:
         self._threads.append(threading.current_thread().name)
 
-    def info(self, message: str) -> None:
-        self._threads.append(threading.current_thread().name)
+
+# -- what the update did, in words (components/host/summary.py) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changed", "removed", "said"),
+    [
+        (["a.nix", "default.nix"], [], "wrote 2 module(s) (a.nix, default.nix)"),
+        (["containers/kuma.nix", "containers/uptime.nix", "default.nix"], ["containers/uptime.nix"],
+         "wrote 2 module(s) (containers/kuma.nix, default.nix), removed 1 (containers/uptime.nix)"),
+        (["containers/vault.nix"], ["containers/vault.nix"], "removed 1 module(s) (containers/vault.nix)"),
+        (["a.nix"], None, "changed 1 module(s) (a.nix)"),  # a state from before `removed` was kept
+        ([], [], "changed no module"),
+    ],
+)  # fmt: skip
+def test_written_and_removed_modules_are_said_apart(changed: list[str], removed: list[str] | None, said: str) -> None:
+    from components.host.summary import modules_changed
+
+    assert modules_changed(changed, removed) == said
+    assert modules_changed(changed, removed, names=False) == re.sub(r" \([^)]*\)", "", said)
+
+
+def test_the_report_names_the_removed_modules(tmp_path: Path) -> None:
+    root = tmp_path / "nixedge"
+    first = _desired(root, [])
+    apply(LocalTransport(), first, (), ())
+    fewer = replace(first, files={INDEX: index_module("seminar", {})})
+    report = apply(LocalTransport(), fewer, first.files.keys(), ())
+    assert report.removed == ["containers/a.nix"]
+    assert sorted(report.changed) == ["containers/a.nix", INDEX]

@@ -39,14 +39,64 @@ def test_the_command_and_the_stack_are_found_in_any_order(args: str, words: tupl
     assert (line.words, line.stack) == (words, stack)
 
 
-def test_an_untracked_stack_file_goes_with_its_stack() -> None:
+def test_stack_rm_keeps_every_stack_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tracked or not (a file written by hand, not committed yet), the stack file stays."""
     from scripts.wrapper import stacks
 
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks/Pulumi.lab.yaml").write_text("config: {}\n")  # in no git repository
+    monkeypatch.setattr(stacks, "REPO", tmp_path)
+    monkeypatch.setattr(stacks, "stack_file", lambda name: tmp_path / "stacks" / f"Pulumi.{name}.yaml")
     line = command_line.parse(["stack", "rm", "lab", "--yes"])
-    args = stacks.keeping_the_stack_file(line, list(line.args), "lab")
-    assert args == ["stack", "rm", "lab", "--yes"]  # no stacks/Pulumi.lab.yaml in git
-    line = command_line.parse(["stack", "rm", "dev", "--yes"])
-    assert stacks.keeping_the_stack_file(line, list(line.args), "dev")[-1] == "--preserve-config"
+    assert stacks.keeping_the_stack_file(line, list(line.args), "lab") == ["stack", "rm", "lab", "--yes",
+                                                                            "--preserve-config"]  # fmt: skip
+    assert capsys.readouterr().err == (
+        "scripts/pulumi: keeping stacks/Pulumi.lab.yaml, the stack's source (--preserve-config); "
+        "`rm stacks/Pulumi.lab.yaml` if it should go\n"
+    )
+    before_dash = command_line.parse(["stack", "rm", "lab", "--yes", "--", "x"])
+    assert stacks.keeping_the_stack_file(before_dash, list(before_dash.args), "lab")[-3:] == [
+        "--preserve-config", "--", "x"]  # fmt: skip
+
+
+def test_stack_rm_of_a_stack_without_a_file_passes_unchanged() -> None:
+    from scripts.wrapper import stacks
+
+    line = command_line.parse(["stack", "rm", "no-such-stack", "--yes"])
+    assert stacks.keeping_the_stack_file(line, list(line.args), "no-such-stack") == ["stack", "rm", "no-such-stack",
+                                                                                      "--yes"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "creates"),
+    [
+        ("preview", True), ("up --yes", True), ("refresh", True), ("destroy", True), ("config", True),
+        ("stack select", True), ("stack export", False), ("stack output", False), ("stack history", False),
+        ("stack", False), ("stack ls", False), ("stack rm --yes", False), ("stack init", False), ("about", False),
+    ],
+)  # fmt: skip
+def test_a_stack_is_created_only_for_commands_that_work_on_its_state(
+    args: str, creates: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scripts.wrapper import stacks
+
+    ran: list[list[str]] = []
+
+    def run(command: list[str], **_: object) -> _Done:
+        ran.append(command)
+        return _Done()
+
+    monkeypatch.setattr(subprocess, "run", run)
+    env = {"PULUMI_BACKEND_URL": f"file://{tmp_path}"}
+    line = command_line.parse([*shlex.split(args), "--stack", "dev"])
+    assert stacks.init_on_first_use(line, env, "dev") == 0
+    assert ran == ([["pulumi", "stack", "init", "dev", "--no-select", "--non-interactive"]] if creates else [])
+
+
+class _Done:
+    returncode = 0
 
 
 # -- set-up: what the job needs, step by step -------------------------------------------------
@@ -251,3 +301,78 @@ def test_no_warning_when_nothing_is_copied(tmp_path: Path) -> None:
     ] * 4
     created(root, "lab", SALT)  # created with another salt, but its file copies none: not this warning
     assert salt_warning(stacks / "Pulumi.lab.yaml", root) is None
+
+
+# -- bad YAML named as check names it, before the CLI's bare "invalid YAML file" --------------
+
+BROKEN_INDENT = "config:\n  nixedge:site:\n    host:\n      name: lab\n        path: /x\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (BROKEN_INDENT, "is not valid YAML"),
+        ("config:\n  nixedge:site:\n\thost: {}\n", "tab"),
+    ],
+    ids=["indentation", "tab"],
+)
+def test_bad_yaml_is_named_before_the_cli_runs(
+    text: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scripts.wrapper import stack_file
+
+    path = tmp_path / "stacks" / "Pulumi.lab.yaml"
+    path.parent.mkdir()
+    path.write_text(text)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(stack_file, "stack_file", lambda name: tmp_path / "stacks" / f"Pulumi.{name}.yaml")
+    for args in (["preview"], ["up", "--yes"], ["config"]):
+        stack_file.explain_bad_yaml(command_line.parse([*args, "--stack", "lab"]), "lab")
+        err = capsys.readouterr().err
+        assert err.startswith("scripts/pulumi: 1 error in stacks/Pulumi.lab.yaml:\n"), err
+        assert said in err and "line" in err, err
+    for args in (["stack", "ls"], ["whoami"]):
+        stack_file.explain_bad_yaml(command_line.parse([*args, "--stack", "lab"]), "lab")
+        assert capsys.readouterr().err == ""
+
+
+def test_good_yaml_and_model_errors_are_left_to_the_program(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scripts.wrapper import stack_file
+
+    monkeypatch.setattr(stack_file, "stack_file", lambda name: REPO / "stacks" / f"Pulumi.{name}.yaml")
+    stack_file.explain_bad_yaml(command_line.parse(["preview", "--stack", "dev"]), "dev")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks/Pulumi.bad.yaml").write_text("config:\n  nixedge:site:\n    host: {name: 7}\n")
+    monkeypatch.setattr(stack_file, "stack_file", lambda name: tmp_path / "stacks" / f"Pulumi.{name}.yaml")
+    stack_file.explain_bad_yaml(command_line.parse(["preview", "--stack", "bad"]), "bad")
+    assert capsys.readouterr().err == ""  # a wrong value: the program names the key itself
+
+
+@pytest.mark.parametrize(
+    ("stack", "said"),
+    [
+        ("Dev", "scripts/pulumi: no stack 'Dev': stacks/ describes dev, lab; did you mean --stack dev?\n"),
+        ("prod", "scripts/pulumi: no stack 'prod': stacks/ describes dev, lab\n"),
+        ("dev", ""),  # described
+        ("kept", ""),  # in the state only (its file was deleted by hand)
+    ],
+)
+def test_an_unknown_stack_is_named_with_those_there_are(
+    stack: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scripts.wrapper import stacks
+
+    (tmp_path / "stacks").mkdir()
+    for name in ("dev", "lab"):
+        (tmp_path / "stacks" / f"Pulumi.{name}.yaml").write_text("config: {}\n")
+    state = tmp_path / "state" / ".pulumi" / "stacks" / "nixedge"
+    state.mkdir(parents=True)
+    (state / "kept.json").write_text("{}")
+    monkeypatch.setattr(stacks, "stack_file", lambda name: tmp_path / "stacks" / f"Pulumi.{name}.yaml")
+    env = {"PULUMI_BACKEND_URL": f"file://{tmp_path / 'state'}"}
+    stacks.say_unknown(command_line.parse(["preview", "--stack", stack]), env, stack)
+    assert capsys.readouterr().err == said
+    stacks.say_unknown(command_line.parse(["stack", "ls"]), env, stack)
+    assert capsys.readouterr().err == ""

@@ -105,16 +105,17 @@ def execute(t: Transport, plan: Plan) -> Report:
         retained=list(plan.retained),
         adopted=plan.adopted,
         output=output,
+        removed=list(plan.removed),
     )
 
 
 def _activate(t: Transport, plan: Plan, command: str) -> CommandResult:
     """Run the activation, its output streamed to the person watching (progress): a
-    line when it starts, each line it prints as the resource's status, and a line with
-    its duration and last lines when it ends. On failure undo and raise (`fail`)."""
+    line when it starts, each line it prints, and one with its duration when it ends.
+    On failure undo and raise (`fail`)."""
     d = plan.desired
     say = progress.reporter()
-    say.info(f"{d.host}: activating ({_why(plan)}): `{command}`")
+    say.status(f"{d.host}: activating ({_why(plan)}): `{command}`")
     started = time.monotonic()
     try:
         result = t.run(d.activation.command, d.activation.timeout, cwd=d.root, on_line=say.status)
@@ -122,10 +123,9 @@ def _activate(t: Transport, plan: Plan, command: str) -> CommandResult:
         fail(t, d, plan.undo, f"`{command}` could not be run: {exc}", "")
     took = time.monotonic() - started
     if not result.ok:
-        say.info(f"{d.host}: `{command}` failed after {took:.0f} s (exit {result.exit_code})")
+        say.status(f"{d.host}: `{command}` failed after {took:.0f} s (exit {result.exit_code}); restoring")
         fail(t, d, plan.undo, f"`{command}` exited with status {result.exit_code}", result.output)
-    last = tail(result.output, 3)
-    say.info(f"{d.host}: activated in {took:.0f} s" + (f"; it ended with:\n{last}" if last else ""))
+    say.status(f"{d.host}: activated in {took:.0f} s")
     return result
 
 

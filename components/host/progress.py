@@ -2,8 +2,11 @@
 
 The provider's own output (stdout, stderr) never reaches the person: the engine keeps a
 plugin's stderr for its debug log. The engine shows what a provider sends it as a log
-message for the resource at work: a status line (`ephemeral`) in the resource's row
-while it runs, or a message kept in the run's Diagnostics. The dynamic provider's process
+message for the resource at work; an `ephemeral` one is the resource's status while it
+works: the text beside its row in a terminal, a line of its own in a log (`up
+--non-interactive`, CI). Nothing of it goes to the run's Diagnostics: the program's
+summary there (what was written, the activation's last lines) is the record. The
+dynamic provider's process
 installs a `Reporter` factory that does this (scripts/engine/engine_log.py); anywhere
 else (tests, the `nixedge` commands) the default says nothing.
 
@@ -22,17 +25,11 @@ class Reporter(Protocol):
     def status(self, message: str) -> None:
         """A passing line: the resource's status while it works."""
 
-    def info(self, message: str) -> None:
-        """A line kept in the run's output."""
-
 
 class Silent:
     """Says nothing: outside the provider process."""
 
     def status(self, message: str) -> None:
-        pass
-
-    def info(self, message: str) -> None:
         pass
 
 

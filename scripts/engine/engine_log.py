@@ -1,8 +1,8 @@
 """The dynamic provider's progress lines, sent to the engine as log messages.
 
 The engine starts a provider plugin with its own address as the first argument and
-shows a provider's `Engine.Log` calls with a resource's URN in that resource's row
-(`ephemeral`: a status while it works) or under Diagnostics (kept). Upstream's dynamic
+shows a provider's `Engine.Log` calls with a resource's URN and `ephemeral` as that
+resource's status while it works. Upstream's dynamic
 provider never calls it; `install` connects to the engine, notes the URN of every
 request in the thread that serves it, and installs the factory of
 `components.host.progress` that sends to the engine for that URN.
@@ -32,13 +32,7 @@ class EngineReporter:
         self._urn = urn
 
     def status(self, message: str) -> None:
-        self._send(message, ephemeral=True)
-
-    def info(self, message: str) -> None:
-        self._send(message, ephemeral=False)
-
-    def _send(self, message: str, *, ephemeral: bool) -> None:
-        request = engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=self._urn, ephemeral=ephemeral)
+        request = engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=self._urn, ephemeral=True)
         with contextlib.suppress(grpc.RpcError):
             self._engine.Log(request, timeout=10)
 
