@@ -72,3 +72,59 @@ def test_check_reads_the_corpus_as_the_engine_does_or_refuses_it(tmp_path: Path,
 )
 def test_two_readings_differ_first_where_a_person_would_look(ours: Any, theirs: Any, where: Any) -> None:
     assert first_difference(ours, theirs) == where
+
+
+# -- the exact words for a tab and an indentation mistake (source_checks, yaml_errors) --------
+
+
+def refused(tmp_path: Path, text: str) -> list[tuple[str, str, str | None]]:
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        read_stack_file(path)
+    return [(i.loc.replace(str(path), "FILE"), i.message, i.hint) for i in info.value.issues]
+
+
+def test_a_tab_in_a_block_scalars_indentation_names_its_line(tmp_path: Path) -> None:
+    assert refused(tmp_path, "config:\n  nixedge:site:\n    a: |-\n      \tx\n") == [
+        (
+            "a",
+            "is a block scalar with a tab in its indentation (line 4): Pulumi refuses the file",
+            "indent with spaces; write a tab of the text as \\t in a double-quoted string",
+        )
+    ]
+
+
+INDENT_HINT = "indent each key two spaces right of the key it belongs to"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "config:\n  nixedge:site:\n    a:\n      b: 1\n     c: 2\n",
+            (
+                "an indentation mistake at line 5 (`c: 2`): line 4 starts in column 7 and line 5 in column 6; keys of "
+                "one mapping start in the same column, two spaces right of their parent key (line 3)"
+            ),
+        ),
+        (
+            "config:\n  nixedge:site:\n    a:\n      b: 1\n\n        c: 2\n",
+            (
+                "an indentation mistake at line 6 (`c: 2`): line 4 starts in column 7 and line 6 in column 9; keys of "
+                "one mapping start in the same column, two spaces right of their parent key (line 3)"
+            ),
+        ),
+        (
+            "config:\n  a: 1\n b: 2\n",
+            (
+                "an indentation mistake at line 3 (`b: 2`): line 2 starts in column 3 and line 3 in column 2; keys of "
+                "one mapping start in the same column, two spaces right of their parent key (line 1)"
+            ),
+        ),
+    ],
+)
+def test_an_indentation_mistake_names_both_lines_their_columns_and_the_parent(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    assert refused(tmp_path, text) == [("FILE", f"is not valid YAML: {message}", INDENT_HINT)]
