@@ -30,6 +30,7 @@ exit codes:
   0  success (diff: no change; status: no drift)
   1  diff: the config changes something; status: a host drifted from the state
   2  an error in the stack file or the arguments, said on stderr with the key to fix
+  130  interrupted (Ctrl-C); a command that runs scripts/pulumi waits for it to stop first
 """
 
 
@@ -49,7 +50,19 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+INTERRUPTED = "nixedge: interrupted; run the same command again to finish"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command's exit code; Ctrl-C (SIGINT) is one line and 130, as a shell reports it."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.run(args))

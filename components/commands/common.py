@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -40,6 +41,24 @@ def load_site(args: argparse.Namespace) -> ResolvedHosts:
     for warning in site.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return site
+
+
+def run_to_the_end(argv: list[str], *, capture: bool = False) -> subprocess.CompletedProcess[str]:
+    """`subprocess.run`, except that Ctrl-C waits for the child (which got the same
+    SIGINT from the terminal) to stop by itself before it is raised: subprocess.run would
+    kill it, and a killed `pulumi destroy` leaves its state half-written."""
+    pipe = subprocess.PIPE if capture else None
+    with subprocess.Popen(argv, stdout=pipe, stderr=pipe, text=True) as child:
+        interrupted = False
+        while True:
+            try:
+                out, err = child.communicate()
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+    return subprocess.CompletedProcess(argv, child.returncode, out, err)
 
 
 def register_generated(

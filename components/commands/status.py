@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from components.commands.cloudflare_api import CloudflareApi
-from components.commands.common import add_command, add_json_arg, add_stack_args, load_site
+from components.commands.common import add_command, add_json_arg, add_stack_args, load_site, run_to_the_end
 from components.commands.status_state import (
     HostnameStatus,
     HostStatus,
@@ -63,9 +62,7 @@ def export_state(stack: str) -> dict[str, Any]:
     wrapper = Path("scripts/pulumi")
     if not wrapper.exists():
         raise NixedgeError("status reads the state with scripts/pulumi: run it from the checkout's root")
-    proc = subprocess.run(
-        [str(wrapper), "stack", "export", "--stack", stack], capture_output=True, text=True, check=False
-    )
+    proc = run_to_the_end([str(wrapper), "stack", "export", "--stack", stack], capture=True)
     if proc.returncode != 0:
         raise NixedgeError(
             f"no state to compare with for stack {stack}: `scripts/pulumi stack export --stack {stack}` said:\n"
