@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
+from components.commands import stack_names
 from components.errors import NixedgeError
 
 # Each module registers one subcommand; imported lazily so `check` stays fast.
@@ -34,8 +36,18 @@ exit codes:
 """
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser (for every subcommand too), whose errors add a hint where one is known."""
+
+    def error(self, message: str) -> NoReturn:
+        stray = message.removeprefix("unrecognized arguments: ")
+        if stray != message and (hint := stack_names.stray_stack_hint(stray.split())):
+            message = f"{message}\n  Hint: {hint}"
+        super().error(message)
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = Parser(
         prog="nixedge", description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = top.add_subparsers(required=True, metavar="COMMAND")
@@ -63,7 +75,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    args = parser().parse_args(argv)
+    top = parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        # No command: the help, with the commands and examples, rather than one line.
+        top.print_help(sys.stderr)
+        return 2
+    args = top.parse_args(argv)
     try:
         return int(args.run(args))
     except NixedgeError as exc:

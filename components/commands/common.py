@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from components.commands import stack_names
 from components.model.hosts import ResolvedHosts
 from components.stackfile import load_hosts
 
@@ -37,6 +38,8 @@ def add_stack_args(parser: argparse.ArgumentParser) -> None:
 
 def load_site(args: argparse.Namespace) -> ResolvedHosts:
     """Every host of the stack: one for today's shape, several for a site of `hosts`."""
+    if args.config is None and (error := stack_names.missing(args.stack or "dev")):
+        raise error
     site = load_hosts(args.stack, args.config)
     for warning in site.warnings:
         print(f"warning: {warning}", file=sys.stderr)
