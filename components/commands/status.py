@@ -105,9 +105,10 @@ def run(args: argparse.Namespace) -> int:
     api = CloudflareApi.from_env()
     hosts = [host_status(o) for o in host_resources(export)]
     edges = []
+    listed = {h.host for h in hosts}  # the hosts the state has (their files are listed above)
     for one in site.hosts:
         per_host = (outputs.get("hosts") or {}).get(one.host, {}) if site.site else outputs
-        edges.append(hostname_status(one, per_host, api))
+        edges.append(hostname_status(one, per_host, api, deployed=one.host in listed))
     drift = any(h.drifted for h in hosts) or any(r.ok is False for _, rows in edges for r in rows)
     updated = str(((export.get("deployment") or {}).get("manifest") or {}).get("time", "unknown"))
     if args.json:
