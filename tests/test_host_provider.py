@@ -207,7 +207,7 @@ def test_update_without_change_does_not_activate(host: Host) -> None:
     result = host.provider.update("id", outs, host.props())
     assert result.outs is not None
     assert {k: v for k, v in result.outs["activation"].items() if k != "at"} == {
-        "ran": False, "command": outs["activation"]["command"], "changed": [],
+        "ran": False, "command": outs["activation"]["command"], "changed": [], "removed": [],
         "secrets_changed": [], "checked": [], "retained": [],
     }  # fmt: skip
     assert result.outs["activation"]["at"] >= outs["activation"]["at"]  # when this update ran

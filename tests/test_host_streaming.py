@@ -168,3 +168,33 @@ class _ThreadNoting:
 
     def status(self, message: str) -> None:
         self._threads.append(threading.current_thread().name)
+
+
+# -- what the update did, in words (components/host/summary.py) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changed", "removed", "said"),
+    [
+        (["a.nix", "default.nix"], [], "wrote 2 module(s) (a.nix, default.nix)"),
+        (["containers/kuma.nix", "containers/uptime.nix", "default.nix"], ["containers/uptime.nix"],
+         "wrote 2 module(s) (containers/kuma.nix, default.nix), removed 1 (containers/uptime.nix)"),
+        (["containers/vault.nix"], ["containers/vault.nix"], "removed 1 module(s) (containers/vault.nix)"),
+        (["a.nix"], None, "changed 1 module(s) (a.nix)"),  # a state from before `removed` was kept
+        ([], [], "changed no module"),
+    ],
+)  # fmt: skip
+def test_written_and_removed_modules_are_said_apart(changed: list[str], removed: list[str] | None, said: str) -> None:
+    from components.host.summary import modules_changed
+
+    assert modules_changed(changed, removed) == said
+
+
+def test_the_report_names_the_removed_modules(tmp_path: Path) -> None:
+    root = tmp_path / "nixedge"
+    first = _desired(root, [])
+    apply(LocalTransport(), first, (), ())
+    fewer = replace(first, files={INDEX: index_module("seminar", {})})
+    report = apply(LocalTransport(), fewer, first.files.keys(), ())
+    assert report.removed == ["containers/a.nix"]
+    assert sorted(report.changed) == ["containers/a.nix", INDEX]

@@ -54,6 +54,22 @@ def test_removing_a_container_shows_the_module_not_index_churn(project: Path) ->
     assert not re.search(r"^\s*[~+-]?\s*\[\d+\]:", outputs, re.MULTILINE), outputs  # no list-index diffs
 
 
+def test_a_removed_container_is_said_removed_not_written(project: Path) -> None:
+    stack_file = project / "stacks/Pulumi.dev.yaml"
+    text = stack_file.read_text()
+    stack_file.write_text(text.replace(text[text.index(UPTIME) :], ""))
+    try:
+        said = pulumi(project, "up", "--yes").stdout
+    finally:
+        stack_file.write_text(text)
+    assert (
+        "devhost: wrote 2 module(s) (cloudflared.nix, default.nix), removed 1 (containers/uptime.nix)" in said
+    ), said
+    assert "wrote 3 module(s)" not in said
+    back = pulumi(project, "up", "--yes").stdout
+    assert "devhost: wrote 3 module(s) (cloudflared.nix, containers/uptime.nix, default.nix);" in back, back
+
+
 def test_failed_activation_shows_no_output_as_removed(project: Path, tmp_path: Path) -> None:
     script = tmp_path / "fail.sh"
     script.write_text("#!/bin/sh\necho building the system\necho 'error: the build failed' >&2\nexit 1\n")

@@ -39,14 +39,59 @@ def test_the_command_and_the_stack_are_found_in_any_order(args: str, words: tupl
     assert (line.words, line.stack) == (words, stack)
 
 
-def test_an_untracked_stack_file_goes_with_its_stack() -> None:
+def test_stack_rm_keeps_every_stack_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tracked or not (a file written by hand, not committed yet), the stack file stays."""
     from scripts.wrapper import stacks
 
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks/Pulumi.lab.yaml").write_text("config: {}\n")  # in no git repository
+    monkeypatch.setattr(stacks, "REPO", tmp_path)
+    monkeypatch.setattr(stacks, "stack_file", lambda name: tmp_path / "stacks" / f"Pulumi.{name}.yaml")
     line = command_line.parse(["stack", "rm", "lab", "--yes"])
-    args = stacks.keeping_the_stack_file(line, list(line.args), "lab")
-    assert args == ["stack", "rm", "lab", "--yes"]  # no stacks/Pulumi.lab.yaml in git
-    line = command_line.parse(["stack", "rm", "dev", "--yes"])
-    assert stacks.keeping_the_stack_file(line, list(line.args), "dev")[-1] == "--preserve-config"
+    assert stacks.keeping_the_stack_file(line, list(line.args), "lab") == ["stack", "rm", "lab", "--yes",
+                                                                            "--preserve-config"]  # fmt: skip
+    assert capsys.readouterr().err == (
+        "scripts/pulumi: keeping stacks/Pulumi.lab.yaml, the stack's source (--preserve-config); "
+        "`rm stacks/Pulumi.lab.yaml` if it should go\n"
+    )
+    before_dash = command_line.parse(["stack", "rm", "lab", "--yes", "--", "x"])
+    assert stacks.keeping_the_stack_file(before_dash, list(before_dash.args), "lab")[-3:] == [
+        "--preserve-config", "--", "x"]  # fmt: skip
+
+
+def test_stack_rm_of_a_stack_without_a_file_passes_unchanged() -> None:
+    from scripts.wrapper import stacks
+
+    line = command_line.parse(["stack", "rm", "no-such-stack", "--yes"])
+    assert stacks.keeping_the_stack_file(line, list(line.args), "no-such-stack") == ["stack", "rm", "no-such-stack",
+                                                                                      "--yes"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "creates"),
+    [
+        ("preview", True), ("up --yes", True), ("refresh", True), ("destroy", True), ("config", True),
+        ("stack select", True), ("stack export", False), ("stack output", False), ("stack history", False),
+        ("stack", False), ("stack ls", False), ("stack rm --yes", False), ("stack init", False), ("about", False),
+    ],
+)  # fmt: skip
+def test_a_stack_is_created_only_for_commands_that_work_on_its_state(
+    args: str, creates: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scripts.wrapper import stacks
+
+    ran: list[list[str]] = []
+    monkeypatch.setattr(stacks.subprocess, "run", lambda command, **_: ran.append(command) or _Done())
+    env = {"PULUMI_BACKEND_URL": f"file://{tmp_path}"}
+    line = command_line.parse([*shlex.split(args), "--stack", "dev"])
+    assert stacks.init_on_first_use(line, env, "dev") == 0
+    assert ran == ([["pulumi", "stack", "init", "dev", "--no-select", "--non-interactive"]] if creates else [])
+
+
+class _Done:
+    returncode = 0
 
 
 # -- set-up: what the job needs, step by step -------------------------------------------------

@@ -1,5 +1,5 @@
 """`scripts/pulumi` under the real CLI: pulumi's help passes through, the stack is named
-anywhere or selected, `stack rm` keeps a tracked stack file so that README command 1
+anywhere or selected, `stack rm` keeps the stack file so that README command 1
 works again after it, and a stack file copied with another stack's `encryptionsalt` is
 named at its line before pulumi says "incorrect passphrase".
 
@@ -92,6 +92,42 @@ def test_recover_without_a_stack_says_how_to_name_one(checkout: Path, tmp_path: 
     )
 
 
+def test_naming_another_stack_once_keeps_the_selection(checkout: Path, tmp_path: Path) -> None:
+    """`preview --stack lab` creates lab from its file without selecting it, and a read of
+    a stack never deployed (`stack export`, what `nixedge status` runs) creates nothing:
+    a later command without `--stack` still runs on dev."""
+    home = tmp_path / "home"
+    lab = (checkout / DEV_FILE).read_text().replace("name: devhost", "name: labhost")
+    lab = "\n".join(line for line in lab.splitlines() if not line.startswith("encryptionsalt:")) + "\n"
+    lab = lab.replace("path: .dev-host/etc/nixos/nixedge", "path: .lab-host/etc/nixos/nixedge")
+    (checkout / "stacks/Pulumi.lab.yaml").write_text(lab)
+    (checkout / "stacks/Pulumi.other.yaml").write_text(lab.replace("labhost", "otherhost"))
+    assert wrapper(checkout, home, "stack", "select", "dev", "--non-interactive").returncode == 0
+    preview = wrapper(checkout, home, "preview", "--stack", "lab", "--non-interactive", passphrase="lab-secret")
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    export = wrapper(checkout, home, "stack", "export", "--stack", "other", passphrase="x")
+    assert export.returncode != 0 and "no stack named 'other'" in export.stderr, export.stderr
+    assert not (checkout / ".state/.pulumi/stacks/nixedge/other.json").exists()
+    assert "encryptionsalt" not in (checkout / "stacks/Pulumi.other.yaml").read_text()
+    shown = wrapper(checkout, home, "stack", "--show-name")
+    assert shown.stdout.strip() == "dev", shown.stdout + shown.stderr
+
+
+def test_stack_rm_keeps_an_untracked_stack_file(checkout: Path, tmp_path: Path) -> None:
+    """A stack file written by hand and not committed yet is the only copy of that host's
+    config: `stack rm` keeps it and says how to delete it."""
+    home = tmp_path / "home"
+    lab = checkout / "stacks/Pulumi.lab.yaml"
+    lab.write_text((checkout / DEV_FILE).read_text().replace("name: devhost", "name: labhost"))
+    assert (
+        wrapper(checkout, home, "stack", "init", "lab", "--non-interactive", passphrase="nixedge-dev").returncode == 0
+    )
+    removed = wrapper(checkout, home, "stack", "rm", "lab", "--yes", passphrase="nixedge-dev")
+    assert removed.returncode == 0, removed.stderr
+    assert "`rm stacks/Pulumi.lab.yaml` if it should go" in removed.stderr
+    assert lab.is_file()
+
+
 def test_stack_rm_keeps_the_tracked_stack_file_and_the_next_up_works(checkout: Path, tmp_path: Path) -> None:
     """getting-started's `destroy` and `stack rm dev --yes`, then README command 1 again."""
     home = tmp_path / "home"
@@ -100,7 +136,7 @@ def test_stack_rm_keeps_the_tracked_stack_file_and_the_next_up_works(checkout: P
     assert wrapper(checkout, home, "destroy", "--stack", "dev", "--yes").returncode == 0
     removed = wrapper(checkout, home, "stack", "rm", "dev", "--yes")
     assert removed.returncode == 0, removed.stderr
-    assert f"scripts/pulumi: keeping {DEV_FILE}, which git tracks (--preserve-config)" in removed.stderr
+    assert f"scripts/pulumi: keeping {DEV_FILE}, the stack's source (--preserve-config)" in removed.stderr
     assert (checkout / DEV_FILE).read_bytes() == before
     # What `stack rm` leaves behind must not count as the stack.
     assert (checkout / ".state/.pulumi/stacks/nixedge/dev.json.bak").exists()

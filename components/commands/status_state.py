@@ -15,6 +15,7 @@ from components.commands.cloudflare_api import CloudflareApi, CloudflareApiError
 from components.errors import HostError
 from components.host.manifest import MANIFEST
 from components.host.plan import join
+from components.host.summary import modules_changed
 from components.host.target import location, make_transport
 from components.model import ResolvedSite
 
@@ -90,13 +91,14 @@ def activation_line(activation: Mapping[str, Any]) -> str:
     command = activation.get("command") or ""
     if not activation:
         return "unknown (the state has no activation yet)"
+    what = modules_changed(changed, activation.get("removed"))
     if activation.get("ran"):
         checked = list(activation.get("checked") or [])
-        return f"`{command}` ran after {len(changed)} module(s) changed" + (
+        return f"`{command}` ran after the last update {what}" + (
             f"; origins checked: {', '.join(checked)}" if checked else ""
         )
     if not command:
-        return f"none (activation mode none): the last update wrote {len(changed)} module(s)"
+        return f"none (activation mode none): the last update {what}"
     return "none needed: the last update changed no module"
 
 

@@ -105,6 +105,7 @@ def execute(t: Transport, plan: Plan) -> Report:
         retained=list(plan.retained),
         adopted=plan.adopted,
         output=output,
+        removed=list(plan.removed),
     )
 
 

@@ -76,6 +76,8 @@ class Report:
     """The line saying this update adopted a manifest without owner, or None."""
     output: str = ""
     """The last lines the activation command printed (empty when it did not run)."""
+    removed: list[str] = field(default_factory=list)
+    """The modules of `changed` that were removed (the others were written)."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ class Plan:
     undo: Undo
     adopted: str | None = None
     """The line saying the manifest, without owner until now, becomes ours."""
+    removed: tuple[str, ...] = ()
+    """The module paths of `changed` that are removed."""
 
     @property
     def touches(self) -> bool:
@@ -207,6 +211,7 @@ def make_plan(
         retained=tuple(sorted(kept)),
         undo=Undo(before, tuple([w.path for w in writes] + removals), frozenset(secret_paths)),
         adopted=adopted,
+        removed=tuple(gone),
     )
 
 

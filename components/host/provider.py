@@ -93,6 +93,7 @@ def _outputs(
             "ran": bool(report and report.ran),
             "command": shlex.join(act.get("command") or []),
             "changed": list(report.changed) if report else [],
+            "removed": list(report.removed) if report else [],
             "secrets_changed": list(report.secrets_changed) if report else [],
             "checked": list(report.checked) if report else [],
             "retained": list(report.retained) if report else [],

@@ -1,6 +1,6 @@
 """The stack a command runs on and what the wrapper does for it: the selected stack when
-none is named, the dev stack's public passphrase, the stack's creation on first use,
-and a stack file that `stack rm` keeps."""
+none is named, the dev stack's public passphrase, the stack's creation on first use
+(without selecting it), and the stack file that `stack rm` keeps."""
 
 from __future__ import annotations
 
@@ -65,39 +65,39 @@ def give_passphrase(env: dict[str, str], stack: str | None) -> None:
         env["PULUMI_CONFIG_PASSPHRASE"] = DEV_PASSPHRASE
 
 
+# Commands that work on a stack's state: a stack described in stacks/ is created for them.
+# Commands that only read (`stack export`, `stack output`, `stack history`, ...) are not:
+# for a stack never deployed, the CLI's "no stack named" is the truth.
+_CREATING = {"preview", "up", "update", "refresh", "destroy", "import", "config", "state"}
+
+
 def init_on_first_use(line: CommandLine, env: dict[str, str], stack: str | None) -> int:
     """A stack described in stacks/ that the file backend does not hold yet: create it
-    (not for `stack init`/`stack rm` themselves, nor other backends, managed by hand)."""
+    for a command that works on its state (not for other backends, managed by hand).
+    `--no-select`: naming a stack once (`preview --stack lab`) does not change which
+    stack a later command without `--stack` runs on."""
     root = backend.directory(env["PULUMI_BACKEND_URL"])
     if stack is None or "/" in stack or root is None or not stack_file(stack).is_file():
         return 0
-    if line.is_("stack", "init") or line.is_("stack", "rm") or backend.has_stack(root, stack):
+    if not (line.command in _CREATING or line.is_("stack", "select")) or backend.has_stack(root, stack):
         return 0
-    command = ["pulumi", "stack", "init", stack, "--non-interactive"]
+    command = ["pulumi", "stack", "init", stack, "--no-select", "--non-interactive"]
     return subprocess.run(command, cwd=REPO, env=env, stdout=sys.stderr, check=False).returncode
 
 
 def keeping_the_stack_file(line: CommandLine, args: list[str], stack: str | None) -> list[str]:
-    """`stack rm` of a stack whose file git tracks (the dev stack's, say) gets
-    `--preserve-config`: that file is the stack's source, and the next `up` creates the
-    stack from it again. A stack file git does not track goes with its stack, as pulumi does."""
+    """`stack rm` keeps the stack file (`--preserve-config`): it is the stack's source,
+    written by hand and maybe not committed yet, and the next `up` creates the stack from
+    it again. Deleting it is a separate, explicit step, which the line printed names."""
     if not line.is_("stack", "rm") or "--preserve-config" in args or line.help or stack is None:
         return args
     path = stack_file(stack)
-    if not path.is_file() or not tracked(path):
+    if not path.is_file():
         return args
-    print(f"scripts/pulumi: keeping {path.relative_to(REPO)}, which git tracks (--preserve-config)", file=sys.stderr)
+    shown = path.relative_to(REPO)
+    print(
+        f"scripts/pulumi: keeping {shown}, the stack's source (--preserve-config); `rm {shown}` if it should go",
+        file=sys.stderr,
+    )
     where = args.index("--") if "--" in args else len(args)
     return [*args[:where], "--preserve-config", *args[where:]]
-
-
-def tracked(path: Path) -> bool:
-    """Whether git tracks `path`; True outside a git work tree (nothing says it may go)."""
-    return git("ls-files", "--error-unmatch", str(path)) == 0 or git("rev-parse", "--is-inside-work-tree") != 0
-
-
-def git(*args: str) -> int:
-    try:
-        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, check=False).returncode
-    except OSError:
-        return 127  # no git: not a work tree
