@@ -188,6 +188,7 @@ def test_written_and_removed_modules_are_said_apart(changed: list[str], removed:
     from components.host.summary import modules_changed
 
     assert modules_changed(changed, removed) == said
+    assert modules_changed(changed, removed, names=False) == re.sub(r" \([^)]*\)", "", said)
 
 
 def test_the_report_names_the_removed_modules(tmp_path: Path) -> None:

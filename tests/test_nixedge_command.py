@@ -68,3 +68,28 @@ def test_diff_json_parses_and_names_the_change(tmp_path: Path) -> None:
     assert data["changed"] is True
     assert "~ cloudflared.nix" in data["summary"]["Nix modules"]
     assert any("status.example.test" in line for line in data["summary"]["Routes"])
+
+
+def test_check_says_what_preview_refuses_in_a_valid_stack(tmp_path: Path) -> None:
+    """A shipped example stack keeps `<...>` Cloudflare ids: valid to review, refused by
+    preview and up. `check` passes it, and says so with each key and its hint."""
+    result = subprocess.run(
+        [str(REPO / ".venv/bin/nixedge"), "check", "--stack", "seminar"],
+        cwd=REPO, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("warning: `scripts/pulumi preview` and `up` refuse this stack until these are ")
+    assert result.stdout.startswith("Host seminar, network ")  # the table first, the warning after it
+    assert "  tunnel.accountId: must hold your Cloudflare account id, not a placeholder (got: " in result.stderr
+    assert "  tunnel.zones[0].zoneId: must hold the Cloudflare id of zone ncaq.net, not a placeholder" in result.stderr
+    as_json = subprocess.run(
+        [str(REPO / ".venv/bin/nixedge"), "check", "--stack", "seminar", "--json"],
+        cwd=REPO, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    issues = json.loads(as_json.stdout)["hosts"][0]["tunnel"]["publishIssues"]
+    assert [i.split(":")[0] for i in issues] == ["tunnel.accountId", "tunnel.zones[0].zoneId"]
+    dev = subprocess.run(
+        [str(REPO / ".venv/bin/nixedge"), "check", "--stack", "dev"],
+        cwd=REPO, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert (dev.returncode, dev.stderr) == (0, "")

@@ -83,7 +83,12 @@ def test_a_stack_is_created_only_for_commands_that_work_on_its_state(
     from scripts.wrapper import stacks
 
     ran: list[list[str]] = []
-    monkeypatch.setattr(stacks.subprocess, "run", lambda command, **_: ran.append(command) or _Done())
+
+    def run(command: list[str], **_: object) -> _Done:
+        ran.append(command)
+        return _Done()
+
+    monkeypatch.setattr(subprocess, "run", run)
     env = {"PULUMI_BACKEND_URL": f"file://{tmp_path}"}
     line = command_line.parse([*shlex.split(args), "--stack", "dev"])
     assert stacks.init_on_first_use(line, env, "dev") == 0

@@ -9,6 +9,7 @@ import sys
 from components.commands.common import EXITS_PLAIN, add_command, add_json_arg, add_stack_args, load_site
 from components.commands.salt import shared_salt
 from components.model import ResolvedSite
+from components.model.hosts import ResolvedHosts
 from components.stackfile.read import stack_path
 
 
@@ -80,7 +81,8 @@ def host_json(site: ResolvedSite) -> dict[str, object]:
             for o in site.oci_containers
         ],
         "tunnel": None if tunnel is None else {"name": tunnel.name, "ingress": tunnel.ingress,
-                                               "catchAll": tunnel.catch_all},
+                                               "catchAll": tunnel.catch_all,
+                                               "publishIssues": [str(i) for i in tunnel.publish_issues]},
         "routes": [{"hostname": r.hostname, "origin": r.service, "container": r.container, "kind": r.kind}
                    for r in site.routes],
     }  # fmt: skip
@@ -93,12 +95,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {copied}", file=sys.stderr)
     if args.json:
         print(json.dumps({"site": site.site, "hosts": [host_json(h) for h in site.hosts]}, indent=2))
-        return 0
-    if not site.site:
+    elif not site.site:
         print(summary(site.hosts[0]))
-        return 0
-    routes = sum(len(h.routes) for h in site.hosts)
-    print(f"Site of {len(site.hosts)} hosts ({', '.join(site.names)}): {routes} route(s) in all")
-    for host in site.hosts:
-        print(f"\n{summary(host)}")
+    else:
+        routes = sum(len(h.routes) for h in site.hosts)
+        print(f"Site of {len(site.hosts)} hosts ({', '.join(site.names)}): {routes} route(s) in all")
+        for host in site.hosts:
+            print(f"\n{summary(host)}")
+    _refused_by_publishing(site)
     return 0
+
+
+def _refused_by_publishing(site: ResolvedHosts) -> None:
+    """What preview and up refuse in a valid stack (the shipped example stacks keep
+    `<...>` Cloudflare ids: valid to review, not to deploy), after what it follows."""
+    refused = [issue for host in site.hosts if host.tunnel for issue in host.tunnel.publish_issues]
+    if not refused:
+        return
+    sys.stdout.flush()
+    listed = "\n".join(f"  {line}" for issue in refused for line in str(issue).splitlines())
+    print(f"warning: `scripts/pulumi preview` and `up` refuse this stack until these are filled in:\n{listed}",
+          file=sys.stderr)  # fmt: skip

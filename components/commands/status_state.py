@@ -91,7 +91,7 @@ def activation_line(activation: Mapping[str, Any]) -> str:
     command = activation.get("command") or ""
     if not activation:
         return "unknown (the state has no activation yet)"
-    what = modules_changed(changed, activation.get("removed"))
+    what = modules_changed(changed, activation.get("removed"), names=False)  # the table lists them
     if activation.get("ran"):
         checked = list(activation.get("checked") or [])
         return f"`{command}` ran after the last update {what}" + (

@@ -6,16 +6,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def modules_changed(changed: Sequence[str], removed: Sequence[str] | None) -> str:
+def modules_changed(changed: Sequence[str], removed: Sequence[str] | None, *, names: bool = True) -> str:
     """`wrote 2 module(s) (a.nix, b.nix), removed 1 (c.nix)` from the resource's
-    `activation` output; `removed` is None in a state written before it was recorded."""
+    `activation` output (without the names: `wrote 2 module(s), removed 1`); `removed`
+    is None in a state written before it was recorded."""
+
+    def listed(paths: Sequence[str]) -> str:
+        return f" ({', '.join(paths)})" if names else ""
+
     if removed is None:
-        return f"changed {_count(len(changed))} ({', '.join(changed)})"
+        return f"changed {_count(len(changed))}{listed(changed)}"
     gone = [rel for rel in changed if rel in set(removed)]
     written = [rel for rel in changed if rel not in set(removed)]
-    parts = [f"wrote {_count(len(written))} ({', '.join(written)})"] if written else []
+    parts = [f"wrote {_count(len(written))}{listed(written)}"] if written else []
     if gone:
-        parts.append(f"removed {len(gone) if written else _count(len(gone))} ({', '.join(gone)})")
+        parts.append(f"removed {len(gone) if written else _count(len(gone))}{listed(gone)}")
     return ", ".join(parts) or "changed no module"
 
 
