@@ -31,14 +31,17 @@ class Issue:
     """The line of `loc` in the stack file, when the issue came from one."""
 
     def __str__(self) -> str:
-        got = f" (got: {_show(self.value)})" if self.has_value else ""
+        got = f" (got: {_show(self.loc, self.value)})" if self.has_value else ""
         at = f" (line {self.line})" if self.line is not None else ""
         line = f"{self.loc or '<root>'}: {self.message}{got}{at}"
         return f"{line}\n  Hint: {self.hint}" if self.hint else line
 
 
-def _show(value: object) -> str:
-    text = repr(value)
+def _show(loc: str, value: object) -> str:
+    # Imported here: the model imports this module. A secret never reaches the terminal.
+    from components.model.secret_keys import echoed
+
+    text = repr(echoed(loc, value))
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -544,6 +544,7 @@ CASES = [
             "ociContainers.whoami.hostFirewall: grants host ports, but network.trustAllContainers "
             "already lets every container reach every host port (got: [5432])"
         ),
+        "  Hint: set network.trustAllContainers: false to grant ports per container, or remove the grant",
     ),
     case(
         "oci-grant-port-zero",

@@ -51,7 +51,7 @@ SEED_CASES = [
         [
             (
                 f"{A}.routes: must be a list (lines starting with '- ') "
-                "(got: {'hostname': 'nix-cache.ncaq.net', 'port': 8080})"
+                "(got: {'hostname': '<hidden>', 'port': '<hidden>'})"
             )
         ],
         id="mapping-instead-of-list",
@@ -93,27 +93,27 @@ SEED_CASES = [
     ),
     pytest.param(
         put((f"{A}.nixos", ["services.x.enable"])),
-        [f"{A}.nixos: must be a mapping of NixOS option names to values (got: ['services.x.enable'])"],
+        [f"{A}.nixos: must be a mapping of NixOS option names to values (got: ['<hidden>'])"],
         id="nixos-not-a-mapping",
     ),
     pytest.param(
         put((f"{A}.nixos", {"a": 2**63})),
-        [f"{A}.nixos: a: 9223372036854775808 is outside Nix's 64-bit integers (got: {{'a': 9223372036854775808}})"],
+        [f"{A}.nixos: a: 9223372036854775808 is outside Nix's 64-bit integers (got: {{'a': '<hidden>'}})"],
         id="nixos-int-too-large",
     ),
     pytest.param(
         put((f"{A}.settings", {"a": "x\x00y"})),
-        [f"{A}.settings: a: Nix strings cannot hold NUL characters or lone surrogates (got: {{'a': 'x\\x00y'}})"],
+        [f"{A}.settings: a: Nix strings cannot hold NUL characters or lone surrogates (got: {{'a': '<hidden>'}})"],
         id="settings-nul",
     ),
     pytest.param(
         put((f"{A}.nixos", {"\ud800": 1})),
-        [f"{A}.nixos: mapping: keys must be non-empty strings (got '\\ud800') (got: {{'\\ud800': 1}})"],
+        [f"{A}.nixos: mapping: keys must be non-empty strings (got '\\ud800') (got: {{'\\ud800': '<hidden>'}})"],
         id="nixos-surrogate-key",
     ),
     pytest.param(
         put((f"{A}.nixos", {"a": float("nan")})),
-        [f"{A}.nixos: a: NaN and infinity have no Nix value (got: {{'a': nan}})"],
+        [f"{A}.nixos: a: NaN and infinity have no Nix value (got: {{'a': '<hidden>'}})"],
         id="nixos-nan",
     ),
     pytest.param(put((f"{A}.user", DELETE)), [f"{A}.user: is required"], id="missing-user"),

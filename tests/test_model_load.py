@@ -163,7 +163,9 @@ def test_yaml_that_is_not_a_mapping(tmp_path: Path) -> None:
 
 def test_site_key_missing(tmp_path: Path) -> None:
     assert _load(tmp_path, "config:\n  nixedge:other: 1\n") == [
-        "1 error in FILE:",
+        "2 errors in FILE:",
+        "  config.nixedge:other: is not a key nixedge reads (it reads only nixedge:site); its value would be ignored",
+        "    Hint: put the site's keys under nixedge:site, or delete this key",
         "  config.nixedge:site: is missing",
         "    Hint: the site goes under config: nixedge:site: (see stacks/Pulumi.dev.yaml)",
     ]

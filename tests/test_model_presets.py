@@ -47,7 +47,7 @@ SEED_CASES = [
         [
             (
                 f"{A}.settings: is for the app presets; give a generic app's options under nixos "
-                "(got: {'listen': '[::]:8080'})"
+                "(got: {'listen': '<hidden>'})"
             )
         ],
         id="settings-on-generic-app",

@@ -285,7 +285,8 @@ CASES = [
             (
                 f"{W}.hostFirewall: grants host ports, but network.trustAllContainers already lets every container "
                 "reach every host port (got: [53])"
-            )
+            ),
+            "  Hint: set network.trustAllContainers: false to grant ports per container, or remove the grant",
         ],
         id="grant-with-trust-all",
     ),

@@ -476,20 +476,22 @@ HOST_SERVICES = [
         pytest.param(
             put((f"{U}.nixos.{key}", value)),
             [
-                f"{U}.nixos.{key}: {MODULE_KEY} (got: {value!r})",
+                f"{U}.nixos.{key}: {MODULE_KEY} (got: {shown})",
                 f"  Hint: further modules go in {U}.imports, by reference to a file of the project or a flake",
             ],
             id=f"nixos-{key}",
         )
-        for key, value in (
-            ("disabledModules", ["a.nix"]),
-            ("_module", {"args": {"pkgs": "x"}}),
-            ("_class", "nixos"),
-            ("_file", "x"),
-            ("options", {"x": 1}),
-            ("config", {"x": 1}),
-            ("require", ["a.nix"]),
-            ("key", ["x"]),  # a list: a string here is also refused as a literal secret
+        # A mapping is shown with its values hidden (it may hold a secret under any key),
+        # and so is anything under `key`, which reads like a secret.
+        for key, value, shown in (
+            ("disabledModules", ["a.nix"], "['a.nix']"),
+            ("_module", {"args": {"pkgs": "x"}}, "{'args': {'pkgs': '<hidden>'}}"),
+            ("_class", "nixos", "'nixos'"),
+            ("_file", "x", "'x'"),
+            ("options", {"x": 1}, "{'x': '<hidden>'}"),
+            ("config", {"x": 1}, "{'x': '<hidden>'}"),
+            ("require", ["a.nix"], "['a.nix']"),
+            ("key", ["x"], "['<hidden>']"),  # a list: a string here is also refused as a literal secret
         )
     ),
     pytest.param(

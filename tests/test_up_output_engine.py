@@ -62,9 +62,7 @@ def test_a_removed_container_is_said_removed_not_written(project: Path) -> None:
         said = pulumi(project, "up", "--yes").stdout
     finally:
         stack_file.write_text(text)
-    assert (
-        "devhost: wrote 2 module(s) (cloudflared.nix, default.nix), removed 1 (containers/uptime.nix)" in said
-    ), said
+    assert "devhost: wrote 2 module(s) (cloudflared.nix, default.nix), removed 1 (containers/uptime.nix)" in said, said
     assert "wrote 3 module(s)" not in said
     back = pulumi(project, "up", "--yes").stdout
     assert "devhost: wrote 3 module(s) (cloudflared.nix, containers/uptime.nix, default.nix);" in back, back

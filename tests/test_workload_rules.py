@@ -256,7 +256,7 @@ def test_a_generic_apps_settings_holding_a_secret_get_one_error() -> None:
     assert lines(put((f"{U}.settings", {"ADMIN_TOKEN": "hunter2", "PORT": "3001"}))) == [
         (
             f"{U}.settings: is for the app presets; give a generic app's options under nixos "
-            "(got: {'ADMIN_TOKEN': '<hidden>', 'PORT': '3001'})"
+            "(got: {'ADMIN_TOKEN': '<hidden>', 'PORT': '<hidden>'})"
         )
     ]
 

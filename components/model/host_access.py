@@ -3,7 +3,8 @@
 Three rules, each checked here and nowhere else:
 
 - `network.subnet` is a private-looking unicast range of a sane size: not loopback,
-  `0.0.0.0/8`, link-local, multicast or the reserved 240.0.0.0/4, and no wider than a
+  `0.0.0.0/8`, link-local, multicast, the reserved 240.0.0.0/4 or a public range of the
+  internet (the host would route it to its containers), and no wider than a
   /16 (65,536 addresses, more than any host's containers; a wider one overlaps the
   host's own LAN and VPN ranges);
 - no `forwardPorts` entry takes the host's SSH port (22, or `host.target.port`) unless
@@ -103,6 +104,12 @@ def range_issues(key: str, subnet: str, hint: str, wide_hint: str) -> list[Issue
                 f"containers need two addresses each: use a /24, e.g. {wide_hint}",
             )
         ]
+    if network.is_global:
+        why = (
+            "is a public range of the internet: the host would route it to its containers and lose those "
+            "addresses (a resolver, a mirror, a peer) for itself and for them"
+        )
+        return [Issue(key, why, subnet, f"use a private range such as {hint}")]
     return []
 
 
@@ -212,6 +219,11 @@ def ports_issues(loc: str, ports: list[int]) -> list[Issue]:
     return issues
 
 
+# A grant beside trustAllContainers, for every kind of workload (NixOS and OCI containers).
+TRUSTED_GRANT = "grants host ports, but network.trustAllContainers already lets every container reach every host port"
+TRUSTED_GRANT_HINT = "set network.trustAllContainers: false to grant ports per container, or remove the grant"
+
+
 def grant_issues(site: Site, name: str, c: Container) -> list[Issue]:
     """Problems of one container's `hostFirewall`; none when it grants nothing."""
     hf = c.host_firewall
@@ -220,14 +232,7 @@ def grant_issues(site: Site, name: str, c: Container) -> list[Issue]:
     loc = f"containers.{name}.hostFirewall"
     granted = hf.allowed_tcp_ports + hf.allowed_udp_ports
     if site.network.trust_all_containers:
-        return [
-            Issue(
-                loc,
-                "grants host ports, but network.trustAllContainers already lets every container reach every host port",
-                granted,
-                "set network.trustAllContainers: false to grant ports per container, or remove the grant",
-            )
-        ]
+        return [Issue(loc, TRUSTED_GRANT, granted, TRUSTED_GRANT_HINT)]
     if c.network == "none":
         return [Issue(loc, "grants host ports, but network is none: the container has no veth to reach them", granted)]
     if len(name) > NAME_MAX_FOR_GRANTS:

@@ -102,7 +102,9 @@ def hosts_from_data(
     hosts = data[HOSTS]
     if not isinstance(hosts, dict) or not hosts:
         raise ConfigError([*issues, Issue(HOSTS, "must be a mapping of host name -> that host's site", hosts)], source)
-    entries = {str(name): e for name, raw in sorted(hosts.items()) if (e := _entry(name, raw, issues)) is not None}
+    # Sorted as text: data from Python (not YAML, not the engine's JSON) may hold other keys.
+    ordered = sorted(hosts.items(), key=lambda item: str(item[0]))
+    entries = {str(name): e for name, raw in ordered if (e := _entry(name, raw, issues)) is not None}
     resolved: list[ResolvedSite] = []
     for name, entry in entries.items():
         try:

@@ -144,12 +144,21 @@ class PublishedPort(_Strict):
     protocol: Literal["tcp", "udp"] = Field(default="tcp", description="tcp or udp.")
 
 
+def _some_memory(size: str) -> str:
+    digits = size.rstrip("kmg")
+    if digits.isdecimal() and digits.isascii() and int(digits) == 0:
+        raise ValueError(
+            "is 0 bytes, a limit no app runs under: leave resources.memory out for no limit, "
+            "or give the limit you mean, e.g. 512m"
+        )
+    return size
+
+
 class OciResources(_Strict):
     """Limits Podman sets on the container's cgroup (`podman run --memory`, `--cpus`)."""
 
-    memory: str | None = Field(
+    memory: Annotated[str, Field(pattern=r"^\d+[kmg]?$"), AfterValidator(_some_memory)] | None = Field(
         default=None,
-        pattern=r"^\d+[kmg]?$",
         description="`podman run --memory`: bytes with an optional k, m or g suffix, e.g. 512m.",
     )
     cpus: CpuCount | None = Field(

@@ -87,6 +87,15 @@ SENSITIVE_TREES = (
     "/run/libpod",
     "/var/lib/docker",
     "/run/docker",
+    # The other VM and container managers a NixOS host may run, each root behind its API
+    # socket: libvirtd (virtualisation.libvirtd: /run/libvirt/libvirt-sock, its images in
+    # /var/lib/libvirt), Incus and LXD (unix.socket in their state directory), containerd
+    # (virtualisation.containerd, k3s: /run/containerd/containerd.sock).
+    "/run/libvirt",
+    "/var/lib/libvirt",
+    "/var/lib/incus",
+    "/var/lib/lxd",
+    "/run/containerd",
     # The host's runtime (nixos/modules/security/wrappers, systemd, dbus, logind, LoadCredential=).
     "/run/wrappers",
     "/run/systemd",

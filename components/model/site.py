@@ -32,6 +32,7 @@ from components.model.types import (
     Port,
     PrivateUsers,
     SecretName,
+    SshDestination,
     StateVersion,
     Subnet,
     Unit,
@@ -54,7 +55,7 @@ class SshTarget(Strict):
     """Generated modules go to a NixOS host over the system OpenSSH client."""
 
     transport: Literal["ssh"] = Field(description="`ssh`: a NixOS host reached with the system OpenSSH client.")
-    destination: str = Field(
+    destination: SshDestination = Field(
         description="What `ssh` connects to: `root@seminar`, or a `Host` of ~/.ssh/config.",
         min_length=1,
         pattern=r"^[^\s-][^\s]*$",

@@ -3,7 +3,8 @@
 Two hosts of a site, or two stacks, that write the same directory overwrite each other's
 modules. Targets are compared by `target_identity`, never as written: the transport, the
 machine (the SSH host name lowercased, as OpenSSH matches it, without the login user,
-who writes the same files), the port with SSH's default 22, and the path normalised
+who writes the same files; an IP address in its one printed form, `[2001:db8::1]` and
+`2001:db8:0:0::1` alike), the port with SSH's default 22, and the path normalised
 (`./x` is `x`, `x//y` is `x/y`, a trailing slash goes; a relative local path is taken
 from the project directory). `overlap` says whether two identities write the same
 directory or one inside the other. Pure functions: nothing is looked up or resolved
@@ -15,6 +16,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import ip_address
 from typing import Any, Literal
 
 SSH_DEFAULT_PORT = 22
@@ -32,7 +34,8 @@ class TargetIdentity:
     def __str__(self) -> str:
         if self.transport == "local":
             return f"local:{self.path}"
-        return f"ssh://{self.machine}:{self.port}{self.path}"
+        machine = f"[{self.machine}]" if ":" in self.machine else self.machine  # an IPv6 address, as URLs write it
+        return f"ssh://{machine}:{self.port}{self.path}"
 
 
 def _ssh_machine(destination: str, port: int | None) -> tuple[str, int]:
@@ -50,7 +53,18 @@ def _ssh_machine(destination: str, port: int | None) -> tuple[str, int]:
             url_port = int(p) if p.isdigit() else None
     else:
         host = rest.rpartition("@")[2]
-    return host.lower().rstrip("."), port or url_port or SSH_DEFAULT_PORT
+        if host.startswith("[") and host.endswith("]"):  # root@[2001:db8::1], as scp writes it
+            host = host[1:-1]
+    return _address(host.lower().rstrip(".")), port or url_port or SSH_DEFAULT_PORT
+
+
+def _address(host: str) -> str:
+    """An IP address in its one printed form (`2001:db8:0:0::1` is `2001:db8::1`); a
+    name as it is."""
+    try:
+        return str(ip_address(host))
+    except ValueError:
+        return host
 
 
 def normal_path(path: str, base: str | None = "/") -> str:

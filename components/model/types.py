@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from components.model.paths import local_dir_problem
+from components.model.secret_keys import HIDDEN, secret_at
 
 # Matched with fullmatch: `$` alone also accepts a trailing newline ("forgejo\n").
 # nixos-containers.nix: names become `container@<name>.service`, a host name and a
@@ -63,9 +64,36 @@ def _host_name(name: str) -> str:
     return name
 
 
+_DOTTED = re.compile(r"[0-9]+(\.[0-9]+){3}")
+_OCTAL = re.compile(r"0[0-7]+")
+
+
+def _ssh_destination(destination: str) -> str:
+    """A numeric host with a leading zero (`10.0.0.010`) is octal to ssh (glibc's
+    inet_aton reads 010 as 8): it would reach another machine than the one written, and
+    the site's target rules would compare the wrong one."""
+    host = destination.removeprefix("ssh://").rpartition("@")[2].partition(":")[0]
+    parts = host.split(".")
+    if not _DOTTED.fullmatch(host) or not any(len(p) > 1 and p[0] == "0" for p in parts):
+        return destination
+    if all(_OCTAL.fullmatch(p) or p == "0" or p[0] != "0" for p in parts):
+        meant = ".".join(str(int(p, 8) if p[0] == "0" else int(p)) for p in parts)
+        said = f"({host} is {meant} to it): write {meant}, or"
+    else:
+        said = "(and 8 or 9 after a 0 is no number to it): write"
+    raise ValueError(
+        f"has a number with a leading zero, which ssh reads as octal {said} the address you mean without leading zeros"
+    )
+
+
 def _nix_text(text: str) -> bool:
     """Whether Nix can hold `text`: no NUL (Nix cuts the string there), valid UTF-8."""
     return "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _said(where: str, value: object) -> str:
+    """`value` as a message about the key `where` says it: hidden when the key names a secret."""
+    return HIDDEN if secret_at(where) else str(value)
 
 
 def _nix_data(data: Any, where: str = "") -> Any:
@@ -74,7 +102,7 @@ def _nix_data(data: Any, where: str = "") -> Any:
         return data
     if isinstance(data, int):
         if abs(data) > 2**63 - 1:
-            raise ValueError(f"{where or 'value'}: {data} is outside Nix's 64-bit integers")
+            raise ValueError(f"{where or 'value'}: {_said(where, data)} is outside Nix's 64-bit integers")
         return data
     if isinstance(data, str):
         if not _nix_text(data):
@@ -84,7 +112,9 @@ def _nix_data(data: Any, where: str = "") -> Any:
         if not math.isfinite(data):
             raise ValueError(f"{where or 'value'}: NaN and infinity have no Nix value")
         if data and abs(data) < 2.2250738585072014e-308:
-            raise ValueError(f"{where or 'value'}: {data!r} is too close to 0 for Nix (no subnormal floats)")
+            raise ValueError(
+                f"{where or 'value'}: {_said(where, repr(data))} is too close to 0 for Nix (no subnormal floats)"
+            )
         return data
     if isinstance(data, list):
         return [_nix_data(item, f"{where}[{i}]") for i, item in enumerate(data)]
@@ -223,6 +253,7 @@ Subnet = Annotated[str, AfterValidator(_subnet)]
 Port = Annotated[int, Field(ge=1, le=65535)]
 Id = Annotated[int, Field(ge=1, le=2**31 - 2), AfterValidator(_id)]
 HostName = Annotated[str, AfterValidator(_host_name)]
+SshDestination = Annotated[str, AfterValidator(_ssh_destination)]
 NixData = Annotated[dict[str, Any], BeforeValidator(_nix_mapping)]
 
 

@@ -21,6 +21,7 @@ from pydantic_core import ErrorDetails
 
 from components.errors import ConfigError, Issue
 from components.model.keys import dotted
+from components.model.secret_keys import literal, secret_at
 from components.model.site import Container, Site
 
 # Patterns of the model's fields, in words.
@@ -53,10 +54,30 @@ _SIMPLE = {
 }
 
 
+# What those messages say without the value, for a key that names a secret.
+_SAYS_VALUE = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text: write it in quotes (YAML reads it as a number)",
+}
+
+
 def plain(err: ErrorDetails) -> str:
     """pydantic's message for `err` in plain words, naming what to write instead."""
+    said = _plain(err)
+    value = err.get("input")
+    if secret_at(dotted(tuple(err["loc"]))) and literal(value) and str(value).strip() in said:
+        return _SAYS_VALUE.get(err["type"], "has a value this key does not take")  # never repeat a secret
+    return said
+
+
+def _plain(err: ErrorDetails) -> str:
     kind, msg, value = err["type"], err["msg"], err.get("input")
     if kind in ("int_parsing", "int_type") and isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        if not value.isascii():  # Python's \d takes any script's digits; YAML and pydantic read only 0-9
+            return f"must be a number in the digits 0-9: write {int(value)} without quotes"
         return f"must be a number, not text in quotes: write {value.strip()} without quotes"
     if kind in ("bool_parsing", "bool_type") and isinstance(value, str) and value.lower() in ("true", "false"):
         return f"must be true or false, not text in quotes: write {value.lower()} without quotes"
@@ -170,9 +191,26 @@ def issues(exc: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[Iss
                     hint=f"indent `{key}:` and everything under it two more spaces, under its container",
                 ))  # fmt: skip
             continue
+        if err["type"] in ("union_tag_not_found", "union_tag_invalid"):
+            out.append(_tag_issue(err, (*prefix, *parts)))
+            continue
         message = unknown_key(parts) if err["type"] == "extra_forbidden" else plain(err)
         out.append(Issue(dotted((*prefix, *parts)), message, err.get("input"), has_value=err["type"] != "missing"))
     return out
+
+
+# The values of each key that says which kind a mapping is (a discriminated union).
+_TAGS = {"transport": "ssh (a NixOS host reached over SSH) or local (a directory of the machine that runs Pulumi)"}
+
+
+def _tag_issue(err: ErrorDetails, parts: tuple[int | str, ...]) -> Issue:
+    """pydantic's discriminator errors in plain words, at the key that says the kind."""
+    ctx = err.get("ctx") or {}
+    tag = str(ctx.get("discriminator", "")).strip("'")
+    kinds = _TAGS.get(tag, str(ctx.get("expected_tags", "")))
+    if err["type"] == "union_tag_not_found":
+        return Issue(dotted((*parts, tag)), f"is required: it says which kind this is, {kinds}", has_value=False)
+    return Issue(dotted((*parts, tag)), f"must be {kinds}", ctx.get("tag"))
 
 
 def _as_meant(data: Any, parts: tuple[int | str, ...]) -> None:

@@ -106,6 +106,7 @@ class Workload:
     edges: tuple[Edge, ...] = ()
     route_locs: tuple[tuple[str, Route], ...] = ()  # (key of the route, the route)
     stored: tuple[tuple[str, Any], ...] = ()  # (key, data) written into the Nix store as it is
+    arguments: tuple[tuple[str, str], ...] = ()  # (key, argument) of its command lines, stored too
 
 
 def _identity(loc: str, u: User) -> Identity:
@@ -183,6 +184,7 @@ def _nixos(site: Site, name: str, c: Container) -> Workload:
         edges=_edges(loc, c.after, c.requires),
         route_locs=_routes(loc, c.routes),
         stored=((f"{loc}.settings", c.settings), (f"{loc}.nixos", c.nixos)),
+        arguments=tuple((f"{loc}.extraFlags[{i}]", flag) for i, flag in enumerate(c.extra_flags)),
     )
 
 
@@ -222,6 +224,7 @@ def _oci(site: Site, name: str, o: OciContainer) -> Workload:
         edges=edges,
         route_locs=_routes(loc, o.routes),
         stored=((f"{loc}.environment", o.environment),),
+        arguments=tuple((f"{loc}.cmd[{i}]", arg) for i, arg in enumerate(o.cmd)),
     )
 
 

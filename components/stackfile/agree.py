@@ -18,6 +18,7 @@ from typing import Any
 from components.errors import ConfigError, Issue
 from components.model.keys import dotted
 from components.model.load import SITE_KEY
+from components.model.secret_keys import echoed
 from components.stackfile.cli_config import engine_reading
 from components.stackfile.read import StackFile, read_stack, shown, stack_path
 
@@ -63,13 +64,15 @@ def disagreement(written: StackFile, theirs: Any, file: str, source: str, reader
     ours, engine = _at(written.site, parts), _at(theirs, parts)
     line = written.line(parts)
     where = f"line {line} of {file}" if line is not None else file
+    loc = dotted(parts) or SITE_KEY
+    said, said_engine = echoed(loc, ours), echoed(loc, engine)  # a secret is never repeated
+    form = json.dumps(ours, ensure_ascii=True) if said == ours else "JSON (a quoted string, say)"
     issue = Issue(
-        dotted(parts) or SITE_KEY,
-        f"({where}) is {ours!r} to `check` (what was reviewed) but {engine!r} to {reader}; "
+        loc,
+        f"({where}) is {said!r} to `check` (what was reviewed) but {said_engine!r} to {reader}; "
         "deploying it would change what was reviewed",
         has_value=False,
-        hint=f"write it as {json.dumps(ours, ensure_ascii=True)} (JSON, which every YAML reader reads alike), "
-        "or as the value you mean in that form",
+        hint=f"write it as {form} (JSON, which every YAML reader reads alike), or as the value you mean in that form",
     )
     return ConfigError([issue], source)
 

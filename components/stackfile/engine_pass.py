@@ -13,17 +13,19 @@ from __future__ import annotations
 _BLOCK_BREAKS = "\n\u2028\u2029"
 
 
-def second_pass(value: str) -> tuple[str, str] | None:
+def second_pass(value: str, *, hide: bool = False) -> tuple[str, str] | None:
     """(message, hint) when the engine's second pass changes or refuses the string
-    `value`; None when it keeps it. Mapping keys are written quoted and are kept."""
+    `value`; None when it keeps it. Mapping keys are written quoted and are kept.
+    `hide`: the value is a secret, and the message does not quote it."""
     if "\n" not in value or not value:
         return None
     first = value[0]
     if first in _BLOCK_BREAKS:
         name = {"\n": "a line break", "\u2028": "U+2028", "\u2029": "U+2029"}[first]
+        rest = "the rest (hidden: the key names a secret)" if hide else f"{value[1:]!r:.60}"
         message = (
             f"starts with {name}, which Pulumi drops when it re-reads the file (its second pass writes "
-            f"the string as a block), so {value[1:]!r:.60} would deploy"
+            f"the string as a block), so {rest} would deploy"
         )
         return (
             message,

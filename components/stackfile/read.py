@@ -3,6 +3,7 @@ them (components/stackfile/stack_yaml.py), with the key of each problem named.""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from components.errors import ConfigError, Issue
 from components.model.keys import dotted
 from components.model.load import SITE_KEY
 from components.model.modules import Unreadable, module_refs
+from components.model.secret_keys import literal, secret_like
 from components.stackfile.stack_yaml import Refused, read_yaml_lines
 from components.stackfile.yaml_errors import yaml_message
 
@@ -73,6 +75,35 @@ def _namespaced(config: dict[str, Any], source: str) -> dict[str, str]:
     return written
 
 
+def _other_keys(config: dict[str, Any], written: dict[str, str]) -> list[Issue]:
+    """Config keys beside `nixedge:site` that are mistakes: any other `nixedge:` key
+    (nixedge reads only the site, so the value would be ignored), and a secret written
+    in plain text under any key (the stack file is committed; Pulumi keeps secrets as
+    `secure:` values)."""
+    issues: list[Issue] = []
+    for name, key in written.items():
+        loc, value = f"config.{key}", config[key]
+        if name.startswith("nixedge:") and name != SITE_KEY:
+            close = difflib.get_close_matches(name.partition(":")[2], ["site"], n=1, cutoff=0.6)
+            hint = (
+                "a secret of a container is a file on the host: declare it under nixedge:site's `secrets:` "
+                "(docs/secrets.md) and delete this key"
+                if secret_like(name.partition(":")[2])
+                else f"put the site's keys under {SITE_KEY}, or delete this key"
+            )
+            issues.append(Issue(
+                loc, f"is not a key nixedge reads; did you mean {SITE_KEY}?" if close
+                else f"is not a key nixedge reads (it reads only {SITE_KEY}); its value would be ignored",
+                has_value=False, hint=hint,
+            ))  # fmt: skip
+        elif ":" in key and secret_like(name.partition(":")[2]) and literal(value):
+            issues.append(Issue(
+                loc, "is a secret in plain text in the stack file, which is committed and reviewed",
+                has_value=False, hint=f"set it encrypted instead: scripts/pulumi config set --secret {name}",
+            ))  # fmt: skip
+    return issues
+
+
 def _yaml_error(exc: yaml.YAMLError, source: str, data: bytes) -> ConfigError:
     # An indentation mistake is named at the line that is off (components.stackfile.yaml_errors).
     message, hint = yaml_message(exc, data.decode(errors="replace"))
@@ -99,9 +130,12 @@ def read_stack_bytes(data: bytes, source: str) -> StackFile:
         raise ConfigError([Issue("<root>", "must be a mapping with a `config` key", doc)], source)
     config = doc.get("config")
     written = _namespaced(config, source) if isinstance(config, dict) else {}
+    others = _other_keys(config, written) if isinstance(config, dict) else []
     if not isinstance(config, dict) or SITE_KEY not in written:
         hint = f"the site goes under config: {SITE_KEY}: (see stacks/Pulumi.dev.yaml)"
-        raise _missing(f"config.{SITE_KEY}", "is missing", hint, source)
+        raise ConfigError([*others, *_missing(f"config.{SITE_KEY}", "is missing", hint, source).issues], source)
+    if others:
+        raise ConfigError(others, source)
     key = written[SITE_KEY]
     inside = {parts[2:]: line for parts, line in lines.items() if parts[:2] == ("config", key)}
     return StackFile(config[key], inside)

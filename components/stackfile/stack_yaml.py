@@ -26,10 +26,11 @@ from typing import Any
 import yaml
 
 from components.model.keys import MAX_DEPTH
+from components.model.secret_keys import secret_like
 from components.stackfile.engine_pass import second_pass
 from components.stackfile.refusal import Refusal, Refused
 from components.stackfile.source_checks import block_tabs, directives, escapes
-from components.stackfile.yaml_scalars import NULLS, TAGS_DIFFER, scalar
+from components.stackfile.yaml_scalars import NULLS, TAGS_DIFFER, hidden_scalar, scalar
 
 # -- nodes, composed from PyYAML's events ----------------------------------------------
 
@@ -143,6 +144,12 @@ def compose(text: str) -> _Node | None:
     return root[0] if root else None
 
 
+def _names_secret(parts: tuple[int | str, ...]) -> bool:
+    """Whether the last key of `parts` (list indexes skipped) names a secret."""
+    key = next((p for p in reversed(parts) if isinstance(p, str)), None)
+    return key is not None and secret_like(key)
+
+
 def _second_document(line: int) -> Refusal:
     return Refusal(
         (),
@@ -218,13 +225,14 @@ class _Builder:
         if isinstance(node, _Alias):
             return self.alias(node, parts, depth, key=key)
         if isinstance(node, _Scalar):
+            secret = not key and _names_secret(parts)
             try:
                 found = scalar(node.text, node.tag, node.plain)
             except ValueError as exc:
-                message, hint = exc.args
+                message, hint = hidden_scalar(node.text, node.tag, *exc.args) if secret else exc.args
                 self.refusals.append(Refusal(parts, message, node.text, hint))
                 return None
-            changed = second_pass(found) if isinstance(found, str) and not key else None
+            changed = second_pass(found, hide=secret) if isinstance(found, str) and not key else None
             if changed is not None:
                 self.refusals.append(Refusal(parts, changed[0], node.text, changed[1]))
             return found

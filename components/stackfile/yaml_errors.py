@@ -8,11 +8,22 @@ not line up, it says so, and which of the two is off from its parent's step.
 
 from __future__ import annotations
 
+from components.model.secret_keys import HIDDEN, secret_like
+
 _INDENTATION = ("mapping values are not allowed here", "expected <block end>", "could not find expected ':'")
 
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
+
+
+def _shown(line: str) -> str:
+    """A line of the file as a message quotes it: a value under a key that names a
+    secret hidden (`ADMIN_TOKEN: <hidden>`)."""
+    text = line.strip()
+    key, colon, value = text.partition(":")
+    key = key.removeprefix("- ").strip().strip("'\"")
+    return f"{text[: text.index(':')]}: {HIDDEN}" if colon and value.strip() and secret_like(key) else text
 
 
 def _content(lines: list[str], number: int) -> bool:
@@ -32,7 +43,7 @@ def indentation(lines: list[str], number: int) -> str | None:
     step = _indent(lines[parent - 1]) + 2 if parent else 0
     off = before if b == step and a != step else number
     return (
-        f"an indentation mistake at line {off} (`{lines[off - 1].strip()}`): line {before} starts in column "
+        f"an indentation mistake at line {off} (`{_shown(lines[off - 1])}`): line {before} starts in column "
         f"{a + 1} and line {number} in column {b + 1}; keys of one mapping start in the same column, "
         f"{'two spaces right of their parent key (line ' + str(parent) + ')' if parent else 'column 1'}"
     )

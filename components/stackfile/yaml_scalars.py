@@ -161,6 +161,20 @@ def _through_json(value: float, text: str) -> Any:
     return f
 
 
+def hidden_scalar(text: str, tag: str | None, message: str, hint: str | None) -> tuple[str, str | None]:
+    """`scalar`'s refusal (`message`, `hint`) of `text` said without the text, for a key
+    that names a secret: the numbers and dates it would be read as show it too."""
+    if text not in message and (hint is None or text not in hint):
+        return message, hint  # it says nothing of the value (a lone surrogate)
+    if tag is not None:
+        return message, "remove the tag: a stack file holds plain data (quote the value to keep the text)"
+    said = (
+        "is not read as the same text by every YAML reader: Pulumi or YAML 1.1 readers take it for a number, "
+        "date, boolean or YAML syntax (its value is hidden: the key names a secret)"
+    )
+    return said, "quote it to keep the text"
+
+
 def scalar(text: str, tag: str | None, plain: bool) -> Any:
     """The value of a scalar (`plain`: unquoted); ValueError(message, hint) when refused."""
     if tag is not None:

@@ -3,7 +3,7 @@
 A hostname is routed once in the whole site (one DNS record, one tunnel serving it); a
 record, and an adopted record id, is one host's; a zone has one id and an id one zone;
 each host runs its own tunnel, so no two hosts share a tunnel name or adopt the same
-tunnel id; no two hosts write to the same target. Address plans and user
+tunnel id; no two hosts write to the same target, nor share one SSH machine. Address plans and user
 ids are per host and may repeat.
 """
 
@@ -154,8 +154,24 @@ def _targets(hosts: list[ResolvedSite], project_dir: str | None) -> list[Issue]:
             if how is not None:
                 issues.append(Issue(_loc(h.host, "host.target"), why[how].format(owner, other), str(mine)))
                 break
+            if mine.transport == "ssh" and (mine.machine, mine.port) == (other.machine, other.port):
+                issues.append(_same_machine(h.host, owner, mine))
+                break
         seen.append((mine, h.host))
     return issues
+
+
+def _same_machine(host: str, owner: str, mine: TargetIdentity) -> Issue:
+    """Two hosts of a site on one SSH machine: each host's containers, subnet and tunnel
+    assume a machine of their own (its addresses and user ids may repeat another
+    host's), and each activation rebuilds the whole machine."""
+    return Issue(
+        _loc(host, "host.target"),
+        f"is host {owner}'s machine too ({str(mine).removesuffix(mine.path)}): a host of a site is one machine, "
+        "and two hosts' containers, addresses and tunnels would clash on it",
+        str(mine),
+        hint=f"put these containers under host {owner}, or point this host at its own machine",
+    )
 
 
 def check_across_hosts(hosts: list[ResolvedSite], project_dir: str | None = None) -> list[Issue]:

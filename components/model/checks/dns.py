@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter
-from ipaddress import IPv4Address, IPv6Address
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from urllib.parse import urlsplit
 
 from components.errors import Issue
@@ -15,13 +15,27 @@ from components.model.resolved import DnsRecord, ResolvedTunnel
 from components.model.site import Site, Tunnel
 
 
+def _address_problem(rtype: str, content: str) -> str | None:
+    """Why `content` is no address a record of `rtype` (A, AAAA) can publish."""
+    address = IPv4Address(content) if rtype == "A" else IPv6Address(content)
+    if isinstance(address, IPv6Address) and address.scope_id is not None:
+        # Python reads fe80::1%eth0; the scope names an interface of one machine, DNS has none.
+        return "must be an IPv6 address without a %scope: a zone index means nothing outside its machine"
+    if address.is_unspecified or address.is_multicast or content == "255.255.255.255":
+        return "is no address of a host (unspecified, multicast or broadcast): clients would reach nothing"
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        return f"is an IPv4 address in IPv6 form: publish it as a record of type A, content {address.ipv4_mapped}"
+    if str(address) != content:
+        # Cloudflare and every DNS tool print the short lowercase form; the same record in
+        # two spellings would pass the duplicate check and show as a change at every preview.
+        return f"must be written in its one printed form: write {address}"
+    return None
+
+
 def _content_problem(rtype: str, name: str, content: str) -> str | None:
     try:
-        if rtype == "A":
-            IPv4Address(content)
-        elif rtype == "AAAA" and IPv6Address(content).scope_id is not None:
-            # Python reads fe80::1%eth0; the scope names an interface of one machine, DNS has none.
-            return "must be an IPv6 address without a %scope: a zone index means nothing outside its machine"
+        if rtype in ("A", "AAAA"):
+            return _address_problem(rtype, content)
     except ValueError:
         return f"must be an {'IPv4' if rtype == 'A' else 'IPv6'} address for a record of type {rtype}"
     if rtype == "CNAME" and (not all(label for label in content.rstrip(".").split(".")) or " " in content):
@@ -88,6 +102,18 @@ def _catch_all(report: Report, t: Tunnel) -> None:
     if port is not None and not 1 <= port <= 65535:
         report.error(
             "tunnel.catchAll", "must have a port from 1 to 65535, or none; cloudflared refuses it at start", t.catch_all
+        )
+    try:
+        address = ip_address((urlsplit(t.catch_all).hostname or "").strip("[]"))
+    except ValueError:
+        return  # a name: resolved by cloudflared on the host
+    if not address.is_loopback and (address.is_link_local or address.is_multicast or address.is_reserved):
+        report.error(
+            "tunnel.catchAll",
+            "reaches a link-local, multicast or reserved address, no service of yours: every request no route "
+            "matches would go there (at 169.254.169.254 clouds serve a host's credentials)",
+            t.catch_all,
+            hint="use http_status:404, or the URL of a service of your own",
         )
 
 

@@ -145,7 +145,7 @@ def host_ports(site: Site, report: Report) -> None:
     an OCI app's published port (components.model.workloads), and none takes the port of
     the host's PostgreSQL when the host runs it for the containers."""
     seen: dict[tuple[str, int], str] = {}
-    host_pg = uses_host_postgresql(site)
+    host_pg = postgresql_on_host_network(site)
     for w in run(site):
         for p in w.host_ports:
             key = (p.protocol, p.port)
@@ -154,7 +154,8 @@ def host_ports(site: Site, report: Report) -> None:
                 report.error(p.key, f"is already {verb} ({p.protocol}) by {seen[key]}", p.port)
                 continue
             seen[key] = p.key
-            if host_pg and key == ("tcp", POSTGRESQL_PORT):
+            server = w.kind == "container" and w.name == site.postgresql.container  # its own port
+            if host_pg and key == ("tcp", POSTGRESQL_PORT) and not server:
                 report.error(
                     p.key,
                     f"is the port of the host's PostgreSQL ({POSTGRESQL_PORT}), which the host runs for "
@@ -170,6 +171,14 @@ POSTGRESQL_PORT = 5432
 def uses_host_postgresql(site: Site) -> bool:
     """Whether the host runs PostgreSQL for the containers (a client, no server container)."""
     return site.postgresql.container is None and any(c.postgresql is not None for c in site.containers.values())
+
+
+def postgresql_on_host_network(site: Site) -> bool:
+    """Whether the site's PostgreSQL listens on the host's own network: the host runs it,
+    or its server container has `network: none` and so shares the host's network."""
+    name = site.postgresql.container
+    server = site.containers.get(name) if name is not None else None
+    return uses_host_postgresql(site) or (server is not None and server.network == "none")
 
 
 def firewall(c: Container, routes: tuple[PublicRoute, ...]) -> tuple[tuple[int, ...] | None, tuple[int, ...]]:

@@ -106,6 +106,20 @@ def _implied(
     return mounts, flagged
 
 
+HOST_CONFIG = "/etc/nixos"
+
+
+def _in_host_config(path: str) -> str | None:
+    """Why host.secretsDir may not be in the host's configuration directory: a host whose
+    configuration is a flake copies that directory into the world-readable store whole."""
+    if not contains(HOST_CONFIG, paths.resolve(path)):
+        return None
+    return (
+        f"is in {HOST_CONFIG}, which a host whose configuration is a flake copies into the world-readable Nix "
+        "store whole: every user of the host could read the tunnel credentials"
+    )
+
+
 def host_paths(site: Site, report: Report) -> None:
     """The host paths that are not a container's: the secrets' paths and nixedge's own directories."""
     for name, ref in site.secrets.items():
@@ -115,16 +129,26 @@ def host_paths(site: Site, report: Report) -> None:
         hint = "keep the default, /var/lib/nixedge/secrets"
         report.error("host.secretsDir", secrets_problem, site.host.secrets_dir, hint=hint)
     target = site.host.target
+    overlaps = target.transport == "ssh" and (
+        contains(target.path, site.host.secrets_dir) or contains(site.host.secrets_dir, target.path)
+    )
+    in_config = _in_host_config(site.host.secrets_dir)
+    if secrets_problem is None and not overlaps and in_config is not None:
+        hint = "keep the default, /var/lib/nixedge/secrets"
+        report.error("host.secretsDir", in_config, site.host.secrets_dir, hint=hint)
     if target.transport != "ssh":  # a directory of the machine that runs Pulumi
         return
     # Modules in /tmp are fine for a rehearsal, not for a host that builds them as root.
     builds = site.host.activation.command is None and site.host.activation.mode != "none"
     target_problem = paths.system_dir_problem(target.path, world_writable_ok=not builds)
+    if target_problem is None and paths.resolve(target.path) == HOST_CONFIG:
+        target_problem = (
+            "is the host's own configuration directory (configuration.nix is there): nixedge's modules, and the "
+            "files it prunes, belong in a directory of their own inside it"
+        )
     if target_problem is not None:
         report.error("host.target.path", target_problem, target.path, hint="keep the default, /etc/nixos/nixedge")
-    elif secrets_problem is None and (
-        contains(target.path, site.host.secrets_dir) or contains(site.host.secrets_dir, target.path)
-    ):
+    elif secrets_problem is None and overlaps:
         report.error(
             "host.secretsDir",
             f"overlaps host.target.path ({target.path}): the credentials would sit among the modules, "
@@ -188,17 +212,27 @@ def state_dirs(site: Site) -> dict[str, str]:
 
 
 OWNER_RWX = 0o700
+OTHERS_WRITE = 0o002
 
 
 def state_dir_modes(site: Site, report: Report) -> None:
     """A state directory gives its owner read, write and search: tmpfiles creates it with
-    this mode, and a service that is not root cannot use a directory it may not enter."""
+    this mode, and a service that is not root cannot use a directory it may not enter;
+    and it lets no other user of the host write to it."""
     for w in run(site):
         u = w.identity
-        if w.state_dir is None or u is None or u.root:
+        if w.state_dir is None or u is None:
             continue
         mode = int(w.state_dir_mode, 8)
-        if mode & OWNER_RWX != OWNER_RWX:
+        if mode & OTHERS_WRITE:
+            report.error(
+                f"{w.loc}.stateDirMode",
+                "lets every user of the host write to the app's state directory: another user could plant or "
+                "change files the app reads",
+                w.state_dir_mode,
+                hint="use 0750 or 0700",
+            )
+        elif mode & OWNER_RWX != OWNER_RWX and not u.root:
             report.error(
                 f"{w.loc}.stateDirMode",
                 f"does not give the owner ({u.user}, uid {u.uid}) read, write and search: the app could not "

@@ -14,7 +14,14 @@ from components.model import podman
 from components.model.checks import mounts
 from components.model.checks.report import Report
 from components.model.checks.routes import published_zone
-from components.model.host_access import bind_address_problem, pool_warning, ports_issues, ssh_ports
+from components.model.host_access import (
+    TRUSTED_GRANT,
+    TRUSTED_GRANT_HINT,
+    bind_address_problem,
+    pool_warning,
+    ports_issues,
+    ssh_ports,
+)
 from components.model.oci import OciContainer, image_tag_warning
 from components.model.resolved import Mount, PodmanNet, PublicRoute, ResolvedOciContainer, ServiceUser
 from components.model.site import Site
@@ -117,6 +124,12 @@ def names_and_ports(site: Site, report: Report) -> None:
             if problem is not None:
                 report.error(f"{loc}.ports[{i}].hostAddress", problem, p.host_address,
                              hint="publish on 127.0.0.1 (the default) or an address of the host")  # fmt: skip
+            elif not IPv4Address(p.host_address).is_loopback:
+                report.warn(
+                    f"{loc}.ports[{i}].hostAddress",
+                    f"publishes port {p.host_port} on {p.host_address}: Podman's rules come before the NixOS "
+                    "firewall, so every network that reaches that address reaches the app",
+                )
             if p.protocol == "tcp" and p.host_port in ssh:
                 report.error(
                     f"{loc}.ports[{i}].hostPort",
@@ -172,11 +185,8 @@ def _grants(site: Site, report: Report, loc: str, o: OciContainer) -> tuple[tupl
     if hf is None or not (hf.allowed_tcp_ports or hf.allowed_udp_ports):
         return (), ()
     if site.network.trust_all_containers:
-        report.error(
-            f"{loc}.hostFirewall",
-            "grants host ports, but network.trustAllContainers already lets every container reach every host port",
-            hf.allowed_tcp_ports + hf.allowed_udp_ports,
-        )
+        granted = hf.allowed_tcp_ports + hf.allowed_udp_ports
+        report.error(f"{loc}.hostFirewall", TRUSTED_GRANT, granted, TRUSTED_GRANT_HINT)
         return (), ()
     report.issues += ports_issues(f"{loc}.hostFirewall.allowedTcpPorts", hf.allowed_tcp_ports)
     report.issues += ports_issues(f"{loc}.hostFirewall.allowedUdpPorts", hf.allowed_udp_ports)

@@ -3,7 +3,7 @@ its origin serves."""
 
 from __future__ import annotations
 
-from components.model.checks.isolation import POSTGRESQL_PORT, uses_host_postgresql
+from components.model.checks.isolation import POSTGRESQL_PORT, postgresql_on_host_network
 from components.model.checks.report import Report
 from components.model.presets import PRESETS
 from components.model.resolved import PublicRoute
@@ -136,7 +136,7 @@ def origin_routes(site: Site, report: Report) -> tuple[PublicRoute, ...]:
     for name, origin in site.origins.items():
         for i, r in enumerate(origin.routes):
             rloc = f"origins.{name}.routes[{i}]"
-            if origin.kind == "host" and r.port == POSTGRESQL_PORT and uses_host_postgresql(site):
+            if origin.kind == "host" and r.port == POSTGRESQL_PORT and postgresql_on_host_network(site):
                 report.error(
                     f"{rloc}.port",
                     f"is the host's PostgreSQL ({origin.address}:{POSTGRESQL_PORT}), which holds the containers' "
