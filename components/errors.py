@@ -65,6 +65,11 @@ class ConfigError(NixedgeError):
         return "\n".join(lines)
 
 
+class StackFileError(ConfigError):
+    """A stack file the YAML readers refuse, or would read differently: no key of it is
+    looked at yet (the stack-file room, components/stackfile/read.py)."""
+
+
 class RenderError(NixedgeError):
     """Raised when a valid model cannot be printed as Nix (a bug, or a value Nix lacks)."""
 

@@ -301,3 +301,50 @@ def test_no_warning_when_nothing_is_copied(tmp_path: Path) -> None:
     ] * 4
     created(root, "lab", SALT)  # created with another salt, but its file copies none: not this warning
     assert salt_warning(stacks / "Pulumi.lab.yaml", root) is None
+
+
+# -- bad YAML named as check names it, before the CLI's bare "invalid YAML file" --------------
+
+BROKEN_INDENT = "config:\n  nixedge:site:\n    host:\n      name: lab\n        path: /x\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (BROKEN_INDENT, "is not valid YAML"),
+        ("config:\n  nixedge:site:\n\thost: {}\n", "tab"),
+    ],
+    ids=["indentation", "tab"],
+)
+def test_bad_yaml_is_named_before_the_cli_runs(
+    text: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scripts.wrapper import stack_file
+
+    path = tmp_path / "stacks" / "Pulumi.lab.yaml"
+    path.parent.mkdir()
+    path.write_text(text)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(stack_file, "stack_file", lambda name: tmp_path / "stacks" / f"Pulumi.{name}.yaml")
+    for args in (["preview"], ["up", "--yes"], ["config"]):
+        stack_file.explain_bad_yaml(command_line.parse([*args, "--stack", "lab"]), "lab")
+        err = capsys.readouterr().err
+        assert err.startswith("scripts/pulumi: 1 error in stacks/Pulumi.lab.yaml:\n"), err
+        assert said in err and "line" in err, err
+    for args in (["stack", "ls"], ["whoami"]):
+        stack_file.explain_bad_yaml(command_line.parse([*args, "--stack", "lab"]), "lab")
+        assert capsys.readouterr().err == ""
+
+
+def test_good_yaml_and_model_errors_are_left_to_the_program(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scripts.wrapper import stack_file
+
+    monkeypatch.setattr(stack_file, "stack_file", lambda name: REPO / "stacks" / f"Pulumi.{name}.yaml")
+    stack_file.explain_bad_yaml(command_line.parse(["preview", "--stack", "dev"]), "dev")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks/Pulumi.bad.yaml").write_text("config:\n  nixedge:site:\n    host: {name: 7}\n")
+    monkeypatch.setattr(stack_file, "stack_file", lambda name: tmp_path / "stacks" / f"Pulumi.{name}.yaml")
+    stack_file.explain_bad_yaml(command_line.parse(["preview", "--stack", "bad"]), "bad")
+    assert capsys.readouterr().err == ""  # a wrong value: the program names the key itself

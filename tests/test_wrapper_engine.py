@@ -145,6 +145,22 @@ def test_stack_rm_keeps_the_tracked_stack_file_and_the_next_up_works(checkout: P
     assert "Resources:\n    + 2 created" in again.stdout, again.stdout
 
 
+def test_bad_yaml_is_named_at_its_line_before_pulumis_message(checkout: Path, tmp_path: Path) -> None:
+    """A key dedented by two spaces: the CLI says only "invalid YAML file: yaml: line N:
+    mapping values are not allowed in this context"; the wrapper names the line that is
+    off first, and the CLI's refusal (and exit code) still follows."""
+    dev = checkout / DEV_FILE
+    dev.write_text(
+        dev.read_text().replace("        stateDir: /var/lib/forgejo\n", "      stateDir: /var/lib/forgejo\n")
+    )
+    result = wrapper(checkout, tmp_path / "home", "preview", "--stack", "dev", "--non-interactive")
+    assert result.returncode != 0
+    ours = result.stderr.index("scripts/pulumi: 1 error in stacks/Pulumi.dev.yaml:")
+    theirs = result.stderr.index("invalid YAML file")
+    assert ours < theirs, result.stderr
+    assert "an indentation mistake at line 34" in result.stderr, result.stderr
+
+
 # -- a stack file copied with its salt ---------------------------------------------------------
 
 LAB_FILE = Path("stacks/Pulumi.lab.yaml")

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from components.errors import ConfigError, Issue
+from components.errors import ConfigError, Issue, StackFileError
 from components.model.keys import dotted
 from components.model.load import SITE_KEY
 from components.model.modules import Unreadable, module_refs
@@ -51,14 +51,14 @@ def shown(path: Path) -> Path:
         return path
 
 
-def _refused(exc: Refused, source: str, site_key: str) -> ConfigError:
+def _refused(exc: Refused, source: str, site_key: str) -> StackFileError:
     """Our message for a stack file the YAML readers would read differently (or Pulumi refuses)."""
     issues = []
     for r in exc.refusals:
         inside = r.parts[:2] in (("config", SITE_KEY), ("config", site_key)) and len(r.parts) > 2
         parts = r.parts[2:] if inside else r.parts
         issues.append(Issue(dotted(parts) or source, r.message, r.value, hint=r.hint, has_value=r.has_value))
-    return ConfigError(issues, source)
+    return StackFileError(issues, source)
 
 
 def _namespaced(config: dict[str, Any], source: str) -> dict[str, str]:
@@ -104,10 +104,10 @@ def _other_keys(config: dict[str, Any], written: dict[str, str]) -> list[Issue]:
     return issues
 
 
-def _yaml_error(exc: yaml.YAMLError, source: str, data: bytes) -> ConfigError:
+def _yaml_error(exc: yaml.YAMLError, source: str, data: bytes) -> StackFileError:
     # An indentation mistake is named at the line that is off (components.stackfile.yaml_errors).
     message, hint = yaml_message(exc, data.decode(errors="replace"))
-    return ConfigError([Issue(source, message, has_value=False, hint=hint)], source)
+    return StackFileError([Issue(source, message, has_value=False, hint=hint)], source)
 
 
 def _missing(loc: str, message: str, hint: str, source: str) -> ConfigError:

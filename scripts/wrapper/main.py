@@ -29,7 +29,7 @@ if __name__ == "__main__":  # run as a file: this checkout, not scripts/wrapper/
     sys.path[0] = str(Path(__file__).resolve().parents[2])
 
 from scripts.state import run as state
-from scripts.wrapper import backend, cloudflare_plugin, command_line, copied_salt, s3_lock_dir, stacks
+from scripts.wrapper import backend, cloudflare_plugin, command_line, copied_salt, s3_lock_dir, stack_file, stacks
 
 
 def run(args: list[str]) -> int:
@@ -51,6 +51,7 @@ def run(args: list[str]) -> int:
         return code
     s3_lock_dir.keep(line, url, stack)
     copied_salt.warn(line, env, stack)
+    stack_file.explain_bad_yaml(line, stack)
     if code := stacks.init_on_first_use(line, env, stack):
         return code
     return cli(stacks.keeping_the_stack_file(line, args, stack))
