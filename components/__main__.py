@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
+from components.commands import stack_names
 from components.errors import NixedgeError
 
 # Each module registers one subcommand; imported lazily so `check` stays fast.
@@ -30,11 +32,22 @@ exit codes:
   0  success (diff: no change; status: no drift)
   1  diff: the config changes something; status: a host drifted from the state
   2  an error in the stack file or the arguments, said on stderr with the key to fix
+  130  interrupted (Ctrl-C); a command that runs scripts/pulumi waits for it to stop first
 """
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser (for every subcommand too), whose errors add a hint where one is known."""
+
+    def error(self, message: str) -> NoReturn:
+        stray = message.removeprefix("unrecognized arguments: ")
+        if stray != message and (hint := stack_names.stray_stack_hint(stray.split())):
+            message = f"{message}\n  Hint: {hint}"
+        super().error(message)
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = Parser(
         prog="nixedge", description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = top.add_subparsers(required=True, metavar="COMMAND")
@@ -49,8 +62,25 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+INTERRUPTED = "nixedge: interrupted; run the same command again to finish"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    """The command's exit code; Ctrl-C (SIGINT) is one line and 130, as a shell reports it."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
+    top = parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        # No command: the help, with the commands and examples, rather than one line.
+        top.print_help(sys.stderr)
+        return 2
+    args = top.parse_args(argv)
     try:
         return int(args.run(args))
     except NixedgeError as exc:

@@ -33,7 +33,7 @@ from components.stackfile import agree
 from components.stackfile.read import StackFile
 from tests.model_cases import multiservice_site as homelab
 from tests.site_mutations import DELETE, Mutation, put
-from tests.test_bad_families import apps, site
+from tests.test_bad_families import apps, report, site
 
 W = "ociContainers.whoami"
 U = "containers.uptime"
@@ -73,19 +73,6 @@ def second_app(**keys: Any) -> Mutation:
 def case(case_id: str, family: str, base: Callable[[], Any], mutation: Mutation, *expected: str) -> Any:
     FAMILY[case_id] = family
     return pytest.param(base, mutation, list(expected), id=case_id)
-
-
-def report(base: Callable[[], Any], mutation: Mutation) -> list[str]:
-    data = base()
-    mutation(data)
-    with pytest.raises(ConfigError) as info:
-        if "hosts" in data:
-            hosts_from_data(data, "site.yaml", project_dir="/srv/project")
-        else:
-            site_from_data(data, "site.yaml")
-    lines = str(info.value).splitlines()
-    assert lines[-1] == "site.yaml is invalid; nothing was changed."
-    return [line[2:] for line in lines[1:-1]]
 
 
 CASES = [

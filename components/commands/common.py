@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from components.commands import stack_names
 from components.model.hosts import ResolvedHosts
 from components.stackfile import load_hosts
 
@@ -36,10 +38,30 @@ def add_stack_args(parser: argparse.ArgumentParser) -> None:
 
 def load_site(args: argparse.Namespace) -> ResolvedHosts:
     """Every host of the stack: one for today's shape, several for a site of `hosts`."""
+    if args.config is None and (error := stack_names.missing(args.stack or "dev")):
+        raise error
     site = load_hosts(args.stack, args.config)
     for warning in site.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return site
+
+
+def run_to_the_end(argv: list[str], *, capture: bool = False) -> subprocess.CompletedProcess[str]:
+    """`subprocess.run`, except that Ctrl-C waits for the child (which got the same
+    SIGINT from the terminal) to stop by itself before it is raised: subprocess.run would
+    kill it, and a killed `pulumi destroy` leaves its state half-written."""
+    pipe = subprocess.PIPE if capture else None
+    with subprocess.Popen(argv, stdout=pipe, stderr=pipe, text=True) as child:
+        interrupted = False
+        while True:
+            try:
+                out, err = child.communicate()
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+    return subprocess.CompletedProcess(argv, child.returncode, out, err)
 
 
 def register_generated(

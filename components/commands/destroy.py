@@ -10,11 +10,10 @@ imports the now empty module directory.
 from __future__ import annotations
 
 import argparse
-import subprocess
 from pathlib import Path
 from typing import Any
 
-from components.commands.common import add_command
+from components.commands.common import add_command, run_to_the_end
 from components.commands.status import export_state
 from components.commands.status_state import host_resources, stack_outputs
 from components.errors import HostError
@@ -30,7 +29,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "remove a stack's modules, tunnel routes and records, then say what went, what stayed and what is next",
         "  nixedge destroy --stack dev --yes",
         "  0  destroyed\n  1  scripts/pulumi destroy failed (its output says why; nothing is summarised)\n"
-        "  2  an error (no state for the stack)",
+        "  2  an error (no state for the stack)\n"
+        "  130  interrupted (Ctrl-C): scripts/pulumi destroy stopped as Pulumi cancels; run the command again",
     )
     parser.add_argument("--stack", "-s", default="dev", help="the stack to destroy (default: dev)")
     parser.add_argument("--yes", "-y", action="store_true", help="destroy without asking")
@@ -88,7 +88,7 @@ def summary(before: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     before = export_state(args.stack)
     argv = ["scripts/pulumi", "destroy", "--stack", args.stack] + (["--yes", "--non-interactive"] if args.yes else [])
-    if subprocess.run(argv, check=False).returncode != 0:
+    if run_to_the_end(argv).returncode != 0:
         return 1
     print("\n".join(["", *summary(before)]))
     return 0

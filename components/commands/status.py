@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from components.commands.cloudflare_api import CloudflareApi
-from components.commands.common import add_command, add_json_arg, add_stack_args, load_site
+from components.commands.common import add_command, add_json_arg, add_stack_args, load_site, run_to_the_end
 from components.commands.status_state import (
     HostnameStatus,
     HostStatus,
@@ -63,9 +62,7 @@ def export_state(stack: str) -> dict[str, Any]:
     wrapper = Path("scripts/pulumi")
     if not wrapper.exists():
         raise NixedgeError("status reads the state with scripts/pulumi: run it from the checkout's root")
-    proc = subprocess.run(
-        [str(wrapper), "stack", "export", "--stack", stack], capture_output=True, text=True, check=False
-    )
+    proc = run_to_the_end([str(wrapper), "stack", "export", "--stack", stack], capture=True)
     if proc.returncode != 0:
         raise NixedgeError(
             f"no state to compare with for stack {stack}: `scripts/pulumi stack export --stack {stack}` said:\n"
@@ -108,9 +105,10 @@ def run(args: argparse.Namespace) -> int:
     api = CloudflareApi.from_env()
     hosts = [host_status(o) for o in host_resources(export)]
     edges = []
+    listed = {h.host for h in hosts}  # the hosts the state has (their files are listed above)
     for one in site.hosts:
         per_host = (outputs.get("hosts") or {}).get(one.host, {}) if site.site else outputs
-        edges.append(hostname_status(one, per_host, api))
+        edges.append(hostname_status(one, per_host, api, deployed=one.host in listed))
     drift = any(h.drifted for h in hosts) or any(r.ok is False for _, rows in edges for r in rows)
     updated = str(((export.get("deployment") or {}).get("manifest") or {}).get("time", "unknown"))
     if args.json:

@@ -103,9 +103,11 @@ def activation_line(activation: Mapping[str, Any]) -> str:
 
 
 def hostname_status(
-    site: ResolvedSite, outputs: Mapping[str, Any], api: CloudflareApi | None
+    site: ResolvedSite, outputs: Mapping[str, Any], api: CloudflareApi | None, deployed: bool = True
 ) -> tuple[TunnelStatus | None, list[HostnameStatus]]:
-    """Per hostname: does DNS point at the tunnel, does the tunnel route it to its origin."""
+    """Per hostname: does DNS point at the tunnel, does the tunnel route it to its origin.
+    `deployed`: the state has the site's host (with local ingress, its cloudflared.nix
+    holds the rules; without it, no rule is anywhere yet)."""
     tunnel = site.tunnel
     if tunnel is None:
         return None, []
@@ -128,17 +130,19 @@ def hostname_status(
                 ingress = api.ingress(tunnel.account_id, tunnel_id)
         except CloudflareApiError as exc:
             found.live = f"could not be read: {exc}"
-    rows = [_hostname(site, r.hostname, r.service, tunnel_id, api, ingress) for r in site.routes]
+    rows = [_hostname(site, r.hostname, r.service, tunnel_id, api, ingress, deployed) for r in site.routes]
     return found, rows
 
 
 def _hostname(
     site: ResolvedSite, hostname: str, origin: str, tunnel_id: str | None, api: CloudflareApi | None,
-    ingress: dict[str, str] | None,
+    ingress: dict[str, str] | None, deployed: bool,
 ) -> HostnameStatus:  # fmt: skip
     tunnel = site.tunnel
     assert tunnel is not None
-    if tunnel.ingress == "local":
+    if tunnel.ingress == "local" and not deployed:
+        rule, rule_ok = "not deployed yet (local ingress: cloudflared.nix on the host)", None
+    elif tunnel.ingress == "local":
         rule, rule_ok = "in cloudflared.nix on the host (local ingress: see its file above)", True
     elif ingress is None:
         rule, rule_ok = "not checked", None

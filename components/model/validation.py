@@ -94,12 +94,23 @@ def _plain(err: ErrorDetails) -> str:
         return PATTERNS.get(pattern, f"does not have the form this key needs (the pattern {pattern})")
     if kind in _SIMPLE:
         return _SIMPLE[kind]
+    if kind == "literal_error" and isinstance(value, str):
+        return _one_of(str((err.get("ctx") or {}).get("expected", "")), value)
     msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     for lead in ("Input should be", "String should", "Value should", "List should", "Dictionary should"):
         if msg.startswith(lead):
             rest = msg[len(lead) :]
             return ("must be" if lead == "Input should be" else "must") + rest
     return msg
+
+
+def _one_of(expected: str, value: str) -> str:
+    """ "must be 'a' or 'b'", with the choice `value` nearly spells (an app preset's name, say)."""
+    choices = re.findall(r"'([^']*)'", expected)
+    close = [c for c in choices if c.casefold() == value.casefold()] or difflib.get_close_matches(
+        value, choices, n=1, cutoff=0.6
+    )
+    return f"must be {expected}" + (f"; did you mean {close[0]}?" if close else "")
 
 
 @functools.cache

@@ -11,7 +11,10 @@ SDK's Automation API server (`pulumi.automation._server.LanguageServer`) runs a 
 `reset_options` with the request's monitor address and dry-run flag, its config and
 secrets, then `run_in_stack` on a fresh event loop. Its steps are ours rather than that
 servicer's so that a run the engine cancelled (a provider that failed to load, Ctrl-C)
-ends without a Python traceback: the engine has already said why.
+ends without a Python traceback: the engine has already said why. Ctrl-C at a terminal
+reaches this process too (SIGINT to the process group): it stops the server under the
+running program, whose next step then fails ("cannot schedule new futures after
+shutdown"); that is a cancel, said in one line.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ from pulumi import RunError, log
 from pulumi.runtime import reset_options, run_in_stack, set_all_config, settings
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
+
+STOPPING = threading.Event()
+"""Set by SIGINT or SIGTERM: from then on a failing program was interrupted, not broken."""
+INTERRUPTED = "the program stopped: the run was interrupted (SIGINT)"
 
 
 class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
@@ -122,7 +129,9 @@ def run_stack(
         log.error(str(exc))
         return language_pb2.RunResponse(bail=True)
     except BaseException as exc:  # noqa: BLE001 - any failure is reported to the engine
-        if _cancelled_by_engine(exc):
+        if STOPPING.is_set():
+            _say_interrupted(exc)
+        elif _cancelled_by_engine(exc):
             # The engine stopped answering on purpose and reports its reason itself
             # (e.g. "no resource plugin 'pulumi-resource-cloudflare' found").
             log.debug(f"The engine cancelled the run: {exc}")
@@ -140,6 +149,15 @@ def run_stack(
         sys.stdout.flush()
         sys.stderr.flush()
     return language_pb2.RunResponse()
+
+
+def _say_interrupted(exc: BaseException) -> None:
+    """One line for the person who pressed Ctrl-C; the engine may be gone already."""
+    try:
+        log.warn(INTERRUPTED)
+        log.debug(f"After the interrupt: {exc!r}")
+    except Exception:  # noqa: BLE001 - no engine to tell: stderr reaches the CLI's output
+        print(INTERRUPTED, file=sys.stderr)
 
 
 def _cancelled_by_engine(exc: BaseException) -> bool:
@@ -180,13 +198,12 @@ def main() -> None:
     server.start()
 
     # The CLI stops us with SIGINT (SIGTERM from others): exit quietly, no traceback.
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: STOPPING.set())
+    signal.signal(signal.SIGTERM, lambda *_: STOPPING.set())
 
     # The first stdout line is the handshake the CLI waits for.
     print(port, flush=True)
-    stop.wait()
+    STOPPING.wait()
     server.stop(grace=None)
 
 

@@ -13,6 +13,9 @@ at Cloudflare; the lock directory of an S3 backend; a warning when the stack's f
 was copied with another stack's `encryptionsalt` (Pulumi says only "incorrect
 passphrase"); the stack's creation on first use when `stacks/Pulumi.<stack>.yaml`
 exists; `stack rm` keeping that file. Then the CLI.
+
+Ctrl-C before the CLI starts ends with one line and exit code 130: the CLI has not run,
+so nothing was deployed, and each job above starts over on the next run.
 """
 
 from __future__ import annotations
@@ -59,5 +62,17 @@ def cli(args: list[str]) -> NoReturn:
     os.execvp("pulumi", ["pulumi", *args])
 
 
+INTERRUPTED = "scripts/pulumi: interrupted before pulumi started (nothing was deployed); run the same command again"
+
+
+def main(args: list[str]) -> int:
+    """`run`, with Ctrl-C (SIGINT, e.g. during a slow import) as one line and exit code 130."""
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
+
+
 if __name__ == "__main__":
-    sys.exit(run(sys.argv[1:]))
+    sys.exit(main(sys.argv[1:]))
