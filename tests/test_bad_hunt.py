@@ -1373,3 +1373,13 @@ def test_a_port_published_beyond_loopback_is_warned_about(address: str, warned: 
         "firewall, so every network that reaches that address reaches the app"
     )
     assert (warning in site_from_data(data, "site.yaml").warnings) is warned
+
+
+def test_a_huge_value_is_refused_in_linear_time() -> None:
+    """The password-in-a-URL pattern once scanned each start in a run of letters to its
+    end: a 1 MB stateDir took minutes (tests/test_bad_inputs_engine.py's case timed out);
+    with the scheme bounded it is a fraction of a second. A long scheme still hides it."""
+    from components.model.secret_keys import echoed
+
+    assert echoed("containers.a.stateDir", "/" + "a" * 1_000_000) == "/" + "a" * 1_000_000
+    assert echoed("x.url", "b" * 100 + "://user:hunter2@host") == "b" * 100 + "://user:<hidden>@host"

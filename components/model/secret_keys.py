@@ -94,7 +94,9 @@ def secret_at(loc: str) -> bool:
     return secret_like(keys[-1])
 
 
-_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)[^@/\s]+@")
+# The scheme is bounded (real ones are short): unbounded, each start in a long run of
+# letters scanned to its end for "://", quadratic (a 1 MB stateDir took minutes).
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,31}://[^/\s:@]*:)[^@/\s]+@")
 
 
 def _assigns_secret(text: str) -> bool:
