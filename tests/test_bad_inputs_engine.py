@@ -294,7 +294,7 @@ CASES = [
     ),
     Case("local-path-newline", "host.target.path", put(("host.target", {"transport": "local", "path": "a\nb"}))),
     Case("local-path-dotdot", "host.target.path", put(("host.target", {"transport": "local", "path": "../../etc"}))),
-    Case("unknown-transport", "host.target", put(("host.target", {"transport": "ftp", "path": "/x"}))),
+    Case("unknown-transport", "host.target.transport", put(("host.target", {"transport": "ftp", "path": "/x"}))),
     Case("typo-target", "host.target.prot", put(("host.target.prot", 22))),
     Case("unknown-activation-mode", "host.activation.mode", put(("host.activation", {"mode": "reboot"}))),
     Case("empty-activation-command", "host.activation.command", put(("host.activation", {"command": []}))),
