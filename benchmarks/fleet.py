@@ -39,7 +39,7 @@ if str(REPO) not in sys.path:
 
 from benchmarks.fleet_commands import command_rows  # noqa: E402
 from benchmarks.fleet_profile import Sampler, cpu_text  # noqa: E402
-from benchmarks.project import Sshd, log_lines, loopback_sshd, recording_script  # noqa: E402
+from benchmarks.project import Sshd, log_lines, loopback_sshds, print_table, recording_script  # noqa: E402
 from benchmarks.site_hosts import SiteBench  # noqa: E402
 from components.model.rollout import Rollout  # noqa: E402
 
@@ -247,18 +247,12 @@ def main() -> int:
         rows: list[Row] = []
         if not args.commands_only:
             with contextlib.ExitStack() as stack:
-                dirs = [Path(tmp) / f"sshd{i}" for i in range(1, max(SIZES) + 1)]
-                for d in dirs:
-                    d.mkdir()
-                servers = [stack.enter_context(loopback_sshd(d)) for d in dirs]
-                rows += measure(Path(tmp), servers, repeats)
+                rows += measure(Path(tmp), loopback_sshds(stack, Path(tmp), max(SIZES)), repeats)
         rows += command_rows(Path(tmp), repeats)
     span = f"{min(samples):.1f}-{max(samples):.1f}" if samples else "-"
     print(f"Load average before: {before}; after: {load()}; 1-min load during the run: {span}; "
           f"{repeats} repeat(s), best wall time; {time.perf_counter() - start:.0f} s in all\n")  # fmt: skip
-    print("| benchmark | value | ratio |\n|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(rows)
     return 0
 
 

@@ -19,7 +19,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -189,6 +189,21 @@ def loopback_sshd(directory: Path) -> Iterator[Sshd]:
     finally:
         with contextlib.suppress(StopIteration):
             next(gen)
+
+
+def loopback_sshds(stack: contextlib.ExitStack, root: Path, count: int) -> list[Sshd]:
+    """`count` servers of `loopback_sshd`, in `root`/sshd1... , stopped when `stack` closes."""
+    dirs = [root / f"sshd{i}" for i in range(1, count + 1)]
+    for d in dirs:
+        d.mkdir()
+    return [stack.enter_context(loopback_sshd(d)) for d in dirs]
+
+
+def print_table(rows: Sequence[Sequence[str]]) -> None:
+    """The benchmarks' figures as a Markdown table (benchmarks/RESULTS.md takes it as is)."""
+    print("| benchmark | value | ratio |\n|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
 
 
 def ssh_wrapper(directory: Path, config: Path) -> Path:

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from benchmarks.project import Project, Sshd, log_lines, loopback_sshd, recording_script, ssh_wrapper  # noqa: E402
+from benchmarks.project import Project, Sshd, log_lines, loopback_sshds, print_table, recording_script, ssh_wrapper  # noqa: E402
 from benchmarks.sites import generated_site, touch_containers, write_stack  # noqa: E402
 
 SLEEP = 2.0
@@ -125,16 +125,10 @@ def main() -> int:
     load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nixedge-site-bench-") as tmp, contextlib.ExitStack() as stack:
-        dirs = [Path(tmp) / f"sshd{i}" for i in range(1, 5)]
-        for d in dirs:
-            d.mkdir()
-        servers = [stack.enter_context(loopback_sshd(d)) for d in dirs]
-        rows = measure(Path(tmp), servers, repeats)
+        rows = measure(Path(tmp), loopback_sshds(stack, Path(tmp), 4), repeats)
     print(f"Load average before: {load}; after: {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; "
           f"{repeats} repeat(s), best wall time; {time.perf_counter() - start:.0f} s in all\n")  # fmt: skip
-    print("| benchmark | value | ratio |\n|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print_table(rows)
     return 0
 
 
