@@ -103,6 +103,8 @@ def sshd(tmp_path: Path) -> Iterator[SshServer]:
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
     log = d / "sshd.log"
     log.touch()
+    home = d / "home"
+    home.mkdir()
     for _ in range(5):
         port = _free_port()
         cfg = d / "sshd_config"
@@ -120,6 +122,9 @@ def sshd(tmp_path: Path) -> Iterator[SshServer]:
             "StrictModes no\n"
             "MaxSessions 64\n"
             "LogLevel VERBOSE\n"
+            # Sessions get a home of their own: the account's shell startup files (a
+            # ~/.bashrc that sources a missing file) would print into every command's output.
+            f"SetEnv HOME={home}\n"
         )
         proc = subprocess.Popen(
             [SSHD, "-D", "-f", str(cfg), "-E", str(log)],

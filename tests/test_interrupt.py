@@ -17,9 +17,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent import futures
 from pathlib import Path
 
+import grpc
 import pytest
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
 from components.__main__ import INTERRUPTED as NIXEDGE_INTERRUPTED
 from scripts.wrapper.main import INTERRUPTED as WRAPPER_INTERRUPTED
@@ -166,12 +170,46 @@ def run_host(monkeypatch: pytest.MonkeyPatch, failure: BaseException, interrupte
     return log.said
 
 
-def test_language_host_reports_a_failure_after_sigint_as_an_interrupt(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_language_host_keeps_a_failure_after_sigint_out_of_the_output(monkeypatch: pytest.MonkeyPatch) -> None:
     failure = RuntimeError("cannot schedule new futures after shutdown")
     said = run_host(monkeypatch, failure, interrupted=True)
-    assert [message for level, message in said if level != "debug"] == [
-        "the program stopped: the run was interrupted (SIGINT)"
+    assert [level for level, _ in said] == ["debug"], said
+
+
+class _Engine(engine_pb2_grpc.EngineServicer):
+    def __init__(self) -> None:
+        self.logs: list[engine_pb2.LogRequest] = []
+
+    def Log(self, request: engine_pb2.LogRequest, context: grpc.ServicerContext) -> empty_pb2.Empty:
+        self.logs.append(request)
+        return empty_pb2.Empty()
+
+
+def test_language_host_tells_the_engine_it_was_interrupted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(REPO / "scripts" / "engine"))
+    host = importlib.import_module("pulumi_language_python")
+    engine = _Engine()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    engine_pb2_grpc.add_EngineServicer_to_server(engine, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        host.say_interrupted(f"127.0.0.1:{port}")
+    finally:
+        server.stop(grace=None)
+    assert [(log.severity, log.message) for log in engine.logs] == [
+        (engine_pb2.WARNING, "the program stopped: the run was interrupted (SIGINT)")
     ]
+
+
+@pytest.mark.parametrize("address", ["", "127.0.0.1:1"], ids=["no-address", "nobody-listening"])
+def test_language_host_without_an_engine_says_it_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], address: str
+) -> None:
+    monkeypatch.syspath_prepend(str(REPO / "scripts" / "engine"))
+    host = importlib.import_module("pulumi_language_python")
+    host.say_interrupted(address)
+    assert capsys.readouterr().err == "the program stopped: the run was interrupted (SIGINT)\n"
 
 
 def test_language_host_reports_the_same_failure_without_sigint_in_full(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,9 +12,9 @@ SDK's Automation API server (`pulumi.automation._server.LanguageServer`) runs a 
 secrets, then `run_in_stack` on a fresh event loop. Its steps are ours rather than that
 servicer's so that a run the engine cancelled (a provider that failed to load, Ctrl-C)
 ends without a Python traceback: the engine has already said why. Ctrl-C at a terminal
-reaches this process too (SIGINT to the process group): it stops the server under the
-running program, whose next step then fails ("cannot schedule new futures after
-shutdown"); that is a cancel, said in one line.
+reaches this process too (SIGINT to the process group): it tells the engine in one line
+and stops the server under the running program, whose next step then fails ("cannot
+schedule new futures after shutdown"); that failure is a cancel, not news.
 """
 
 from __future__ import annotations
@@ -39,10 +39,12 @@ from parent_death import die_with_parent
 from pulumi import RunError, log
 from pulumi.runtime import reset_options, run_in_stack, set_all_config, settings
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
+from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, language_pb2, language_pb2_grpc, plugin_pb2
 
 STOPPING = threading.Event()
 """Set by SIGINT or SIGTERM: from then on a failing program was interrupted, not broken."""
+RUNNING = threading.Event()
+"""Set while `Run` runs a program: a SIGINT then interrupts a run the engine waits for."""
 INTERRUPTED = "the program stopped: the run was interrupted (SIGINT)"
 
 
@@ -99,7 +101,11 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
                 raise RunError(_program_traceback(exc)) from None
 
         # The settings live in context variables: each run gets its own copy.
-        return contextvars.copy_context().run(run_stack, request, self._engine_address, program)
+        RUNNING.set()
+        try:
+            return contextvars.copy_context().run(run_stack, request, self._engine_address, program)
+        finally:
+            RUNNING.clear()
 
 
 def run_stack(
@@ -130,7 +136,8 @@ def run_stack(
         return language_pb2.RunResponse(bail=True)
     except BaseException as exc:  # noqa: BLE001 - any failure is reported to the engine
         if STOPPING.is_set():
-            _say_interrupted(exc)
+            # `main` has said so already, while the engine still waited for this run.
+            log.debug(f"After the interrupt: {exc!r}")
         elif _cancelled_by_engine(exc):
             # The engine stopped answering on purpose and reports its reason itself
             # (e.g. "no resource plugin 'pulumi-resource-cloudflare' found").
@@ -151,13 +158,16 @@ def run_stack(
     return language_pb2.RunResponse()
 
 
-def _say_interrupted(exc: BaseException) -> None:
-    """One line for the person who pressed Ctrl-C; the engine may be gone already."""
+def say_interrupted(engine_address: str) -> None:
+    """One line for the person who pressed Ctrl-C, sent before this host stops its
+    server: the engine still waits for the run then, so the line reaches the output
+    (said later, by the failing program, it raced the engine's own exit)."""
     try:
-        log.warn(INTERRUPTED)
-        log.debug(f"After the interrupt: {exc!r}")
-    except Exception:  # noqa: BLE001 - no engine to tell: stderr reaches the CLI's output
-        print(INTERRUPTED, file=sys.stderr)
+        with grpc.insecure_channel(engine_address, options=_GRPC_CHANNEL_OPTIONS) as channel:
+            request = engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=INTERRUPTED)
+            engine_pb2_grpc.EngineStub(channel).Log(request, timeout=10)
+    except (grpc.RpcError, ValueError):  # no engine to tell: stderr reaches the CLI's output
+        print(INTERRUPTED, file=sys.stderr, flush=True)
 
 
 def _cancelled_by_engine(exc: BaseException) -> bool:
@@ -204,6 +214,8 @@ def main() -> None:
     # The first stdout line is the handshake the CLI waits for.
     print(port, flush=True)
     STOPPING.wait()
+    if RUNNING.is_set():
+        say_interrupted(engine_address)
     server.stop(grace=None)
 
 
