@@ -1,0 +1,1 @@
+"""Tests written for the mutation run's survivors (docs/testing.md, "Mutation testing")."""
