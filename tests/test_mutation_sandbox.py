@@ -43,3 +43,9 @@ def test_the_tree_and_tmp_stay_writable_and_tmp_is_private() -> None:
             assert not os.path.exists(f"/tmp/{name}")  # the sandbox had a /tmp of its own
     finally:
         Path(f"/tmp/{name}").unlink(missing_ok=True)  # a clone in /tmp keeps the real /tmp
+
+
+def test_try_without_a_mutant_name_says_how_it_is_used() -> None:
+    result = subprocess.run([str(SCRIPT), "try"], capture_output=True, text=True, timeout=60, check=False)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "usage: scripts/mutation try NAME [PYTEST ARGS] (after scripts/mutation run)\n"
