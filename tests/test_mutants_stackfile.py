@@ -131,11 +131,13 @@ def test_an_anchor_that_holds_its_own_alias_is_refused() -> None:
     ]
 
 
-def test_the_line_of_a_value_written_as_an_alias_is_the_alias_line() -> None:
+def test_the_line_of_a_list_entry_written_as_an_alias_is_the_alias_line() -> None:
+    """A key's value is placed at its key's line; a list entry has no key, so an alias
+    entry is placed where the alias is written (not where its anchor is)."""
     # stack_yaml.compose #49
-    written = read_stack_bytes(site("a: &x 1\nb:\n  c: *x\n"), SOURCE)
-    assert written.site == {"a": 1, "b": {"c": 1}}
-    assert (written.line(("a",)), written.line(("b", "c"))) == (3, 5)
+    written = read_stack_bytes(site("a: &x 1\nb:\n  - 2\n  - *x\n"), SOURCE)
+    assert written.site == {"a": 1, "b": [2, 1]}
+    assert (written.line(("a",)), written.line(("b", 0)), written.line(("b", 1))) == (3, 5, 6)
 
 
 def test_values_after_an_alias_do_not_count_as_expanded_from_it() -> None:
@@ -603,7 +605,7 @@ def test_the_cli_reads_the_file_as_config_of_a_throwaway_stack(tmp_path: Path, m
     # cli_config._run #2, #3, #7, #8, #11, #29, #35, #42
     # cli_config.engine_reading #7, #10, #14, #16, #19, #20, #26, #28, #31, #32, #39, #41, #47, #54, #58, #60,
     # #66, #70, #75, #79
-    monkeypatch.setenv("PULUMI_ACCESS_TOKEN", "pul-not-for-this")
+    monkeypatch.setenv("PULUMI_ACCESS_TOKEN", "from-the-callers-login")
     monkeypatch.setenv("NIXEDGE_PROBE", "kept")
     cli, log = standin(tmp_path, stack={}, config={"stdout": config_json({"a": 1})})
     assert engine_reading(STACK_FILE, cli) == EngineReading(site={"a": 1})
