@@ -29,10 +29,10 @@ from components.stackfile import (
     read_stack_bytes,
     site_in_project,
 )
-from components.stackfile.agree import engine_agrees, engine_site
+from components.stackfile.agree import engine_agrees, engine_site, first_difference
 from components.stackfile.cli_config import EngineReading, engine_reading
 from components.stackfile.cli_config import engine_cli as the_engine_cli  # before the fixture stands it down
-from components.stackfile.stack_yaml import _allowed_alias_ratio, first_difference, read_yaml
+from components.stackfile.stack_yaml import _allowed_alias_ratio, read_yaml
 from tests.site_mutations import seed_site
 
 SOURCE = "stacks/Pulumi.t.yaml"
@@ -407,7 +407,7 @@ def test_a_stack_file_that_cannot_be_read_is_named_as_the_source(tmp_path: Path)
     assert [str(i) for i in info.value.issues] == [f"{path}: cannot be read: No such file or directory"]
 
 
-# -- where two readings differ (stack_yaml.first_difference, as agree.first_difference) ----------
+# -- where two readings differ (agree.first_difference) ----------
 
 
 @pytest.mark.parametrize(
@@ -425,8 +425,7 @@ def test_a_stack_file_that_cannot_be_read_is_named_as_the_source(tmp_path: Path)
         ([], {}, ()),
     ],
 )
-def test_the_composers_first_difference_finds_what_a_person_would(ours: Any, theirs: Any, where: Any) -> None:
-    # stack_yaml.first_difference #4, #7, #8, #9, #11, #28, #29, #34, #39
+def test_first_difference_finds_what_a_person_would(ours: Any, theirs: Any, where: Any) -> None:
     assert first_difference(ours, theirs) == where
 
 

@@ -350,26 +350,4 @@ def read_yaml_lines(data: bytes) -> tuple[Any, dict[tuple[int | str, ...], int]]
     return value, builder.lines
 
 
-def first_difference(ours: Any, theirs: Any, parts: tuple[int | str, ...] = ()) -> tuple[int | str, ...] | None:
-    """Where two readings of a value first differ (types too: 1, 1.0 and True are three
-    values), or None when they are the same."""
-    if type(ours) is not type(theirs):
-        return parts
-    if isinstance(ours, dict):
-        for key in sorted(set(ours) | set(theirs)):
-            if key not in ours or key not in theirs:
-                return (*parts, key)
-            found = first_difference(ours[key], theirs[key], (*parts, key))
-            if found is not None:
-                return found
-        return None
-    if isinstance(ours, list):
-        for i, (a, b) in enumerate(zip(ours, theirs, strict=False)):
-            found = first_difference(a, b, (*parts, i))
-            if found is not None:
-                return found
-        return None if len(ours) == len(theirs) else (*parts, min(len(ours), len(theirs)))
-    return None if ours == theirs else parts
-
-
 __all__ = ["Refusal", "Refused", "compose", "read_yaml", "read_yaml_lines"]
