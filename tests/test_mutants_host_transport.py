@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -238,6 +239,8 @@ def test_a_failed_file_operation_names_the_host_the_exit_code_and_the_last_ten_l
 
 
 def test_ssh_that_cannot_connect_is_named_with_its_message(fake_ssh: FakeSsh) -> None:
+    if shutil.which("ssh") is None:
+        pytest.skip("no OpenSSH client (scripts/setup installs it)")
     port = closed_port()
     t = SshTransport("127.0.0.1", port=port, ssh_options=["-F", "/dev/null"], connect_timeout=5)
     with pytest.raises(TransportError) as caught:
