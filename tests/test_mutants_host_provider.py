@@ -31,6 +31,7 @@ from components.host.manifest import (
     pending_modules,
     pending_text,
 )
+from components.host.move import MACHINE_ID
 from components.host.ownership import Owner, canonical_target, manifest_owner
 from components.host.plan import Activation, Desired, make_plan
 from components.host.preflight import foreign_owner
@@ -41,6 +42,7 @@ from components.model.claims import Claim
 from components.model.module_paths import INDEX
 from components.nixos.layout import index_module
 from tests import edge_mocks
+from tests import test_host_prune_provider as prune_helpers
 from tests.test_host_provider import SECRET, Host, recorder
 
 DEV = Owner("nixedge", "dev")
@@ -300,7 +302,10 @@ def test_a_failed_delete_says_the_resource_still_exists(host: Host) -> None:
 def test_an_update_after_the_manifest_is_gone_still_owns_the_states_modules(host: Host) -> None:
     outs = created(host, host.props())
     (host.root / MANIFEST).unlink()
-    host.provider.update("id", outs, host.props(files={"default.nix": "{ }\n"}))
+    result = host.provider.update("id", outs, host.props(files={"default.nix": "{ }\n"}))
+    assert result.outs is not None
+    assert result.outs["activation"]["changed"] == ["containers/forgejo.nix", "default.nix"]
+    assert result.outs["activation"]["removed"] == ["containers/forgejo.nix"]
     assert set(host.tree()) == {"default.nix", MANIFEST}
     assert host.tree()["default.nix"] == "{ }\n"
 
@@ -716,3 +721,99 @@ def test_host_prune_hands_the_engine_keep_and_leaving_as_maps(engine: type[Optio
     assert owned.inputs["leaving"] == {"containers/b.nix": True}
     assert owned.inputs["activation_config"] == ACTIVATION
     assert owned.inputs["owner"] == DEV.to_props()
+
+
+# -- a move between machines: which secrets leave the old one ----------------------------------
+
+
+class Machine(LocalTransport):
+    """A target's host: its module directory is a local one, its /etc/machine-id says
+    which machine it is; the paths it removes and its machine-id reads are recorded."""
+
+    removed: ClassVar[dict[str, list[str]]] = {}
+    asked: ClassVar[list[str]] = []
+
+    def __init__(self, label: str, machine_id: bytes) -> None:
+        super().__init__(label)
+        self.machine_id = machine_id
+
+    def read_files(self, paths: Sequence[str]) -> dict[str, bytes | None]:
+        if list(paths) == [MACHINE_ID]:
+            type(self).asked.append(self.label)
+            return {MACHINE_ID: self.machine_id}
+        return super().read_files(paths)
+
+    def remove_files(self, paths: Sequence[str]) -> None:
+        type(self).removed.setdefault(self.label, []).extend(paths)
+        super().remove_files(paths)
+
+
+@pytest.fixture
+def machines(host: Host, monkeypatch: pytest.MonkeyPatch) -> type[Machine]:
+    """ssh targets reach a directory under tmp_path; each destination and port is a
+    machine of its own, and the local one another."""
+
+    class Machines(Machine):
+        removed: ClassVar[dict[str, list[str]]] = {}
+        asked: ClassVar[list[str]] = []
+
+    def make(target: Any) -> tuple[Machine, str]:
+        path = str(target["path"])
+        if target.get("transport", "local") == "local":
+            return Machines("localhost", b"local-machine\n"), path
+        label = f"{target['destination']}:{target.get('port') or 22}"
+        return Machines(label, f"{label}\n".encode()), str(host.tmp / "remote" / label) + path
+
+    monkeypatch.setattr(target_module, "make_transport", make)
+    return Machines
+
+
+def ssh(path: str, port: int | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "transport": "ssh",
+        "destination": "root@seminar",
+        "path": path,
+        **({"port": port} if port else {}),
+        **extra,
+    }
+
+
+def test_a_move_to_another_port_of_the_same_name_is_another_machine(host: Host, machines: type[Machine]) -> None:
+    """root@seminar on port 22 and on 2222 (a forwarded port) may be two machines: their
+    machine ids differ, so the secret both states list leaves the old one."""
+    olds = created(host, host.props(target=ssh("/srv/a", 22)))
+    host.provider.update("id", olds, host.props(target=ssh("/srv/b", 2222)))
+    assert machines.asked == ["root@seminar:2222", "root@seminar:22"]
+    assert host.secret_path in machines.removed["root@seminar:22"]
+
+
+def test_a_move_from_ssh_to_local_is_another_machine_even_with_a_destination_left_in(
+    host: Host, machines: type[Machine]
+) -> None:
+    olds = created(host, host.props(target=ssh("/srv/a")))
+    news = host.props(target={"transport": "local", "path": str(host.tmp / "new"), "destination": "root@seminar"})
+    host.provider.update("id", olds, news)
+    assert machines.asked == ["localhost", "root@seminar:22"]
+    assert host.secret_path in machines.removed["root@seminar:22"]
+
+
+def test_a_move_between_local_directories_asks_no_machine_id(host: Host, machines: type[Machine]) -> None:
+    """Both local (`transport` left out or spelled): one machine, the secret both list stays."""
+    olds = created(host, host.props(target={"path": str(host.tmp / "old")}))
+    host.provider.update("id", olds, host.props(target={"transport": "local", "path": str(host.tmp / "new")}))
+    assert machines.asked == []
+    assert host.secret_path not in machines.removed["localhost"]
+    assert Path(host.secret_path).read_text() == SECRET
+
+
+def test_a_move_onto_a_directory_holding_a_leaving_module_keeps_it_with_its_claims(move: Move) -> None:
+    """The new place lists uptime in its manifest (an earlier run of ours wrote it): it is
+    retained there, and the outputs keep its claims from the old state."""
+    both, forgejo = prune_helpers.files("forgejo", "uptime"), prune_helpers.files("forgejo")
+    claims = prune_helpers.claims("forgejo", "uptime")
+    olds = created(move.host, move.at(move.old, files=both, retain_removed=True, claims=claims))
+    created(move.host, move.at(move.new, files=both))
+    news = move.at(move.new, files=forgejo, retain_removed=True, claims=prune_helpers.claims("forgejo"))
+    outs = move.update(olds, news)
+    assert outs["retained"] == {"containers/uptime.nix": prune_helpers.UPTIME_CLAIMS}
+    assert outs["activation"]["retained"] == ["containers/uptime.nix"]
