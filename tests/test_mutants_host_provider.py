@@ -268,6 +268,7 @@ def test_read_shows_a_module_edited_into_invalid_utf8_as_replaced_text(host: Hos
     read = host.provider.read("id", outs)
     assert read.outs is not None
     assert read.outs["files"]["containers/forgejo.nix"] == '{ x = "\ufffd"; }\n'
+    assert read.outs["hashes"]["containers/forgejo.nix"] == sha('{ x = "\ufffd"; }\n')
 
 
 def test_delete_removes_the_states_modules_when_the_manifest_is_gone(host: Host) -> None:
