@@ -21,6 +21,7 @@ import pytest
 
 from components.errors import ActivationError, HostError
 from components.host import progress
+from components.host import provider as provider_module
 from components.host import target as target_module
 from components.host.apply import prune, read_back, remove
 from components.host.local import LocalTransport
@@ -818,3 +819,110 @@ def test_a_move_onto_a_directory_holding_a_leaving_module_keeps_it_with_its_clai
     outs = move.update(olds, news)
     assert outs["retained"] == {"containers/uptime.nix": prune_helpers.UPTIME_CLAIMS}
     assert outs["activation"]["retained"] == ["containers/uptime.nix"]
+
+
+# -- more of an update's outputs and failure paths (execute, _activate, _outputs) -------------
+
+
+def test_outputs_hash_each_module_and_time_the_run_in_utc(host: Host) -> None:
+    props = host.props()
+    outs = created(host, props)
+    assert outs["hashes"] == {rel: sha(text) for rel, text in sorted(props["files"].items())}
+    assert outs["activation"]["at"].endswith("+00:00")
+    # Outputs made without a run (no report) say nothing ran, and when is no question.
+    assert "at" not in provider_module._outputs(props, str(host.root), None)["activation"]
+
+
+def test_the_activation_runs_in_the_module_directory_and_its_output_keeps_20_lines(host: Host) -> None:
+    script = host.tmp / "activate.sh"
+    script.write_text(
+        f'#!/bin/sh\npwd > "{host.tmp}/cwd"\ni=1; while [ $i -le 30 ]; do echo "line $i"; i=$((i+1)); done\n'
+    )
+    script.chmod(0o755)
+    outs = created(host, host.props(activation={"command": [str(script)], "rollback": []}))
+    assert (host.tmp / "cwd").read_text().strip() == str(host.root)
+    assert outs["activation"]["output"].splitlines() == [f"line {i}" for i in range(11, 31)]
+
+
+def test_an_unchanged_update_cleans_leftover_temporary_files_only(host: Host) -> None:
+    outs = created(host, host.props())
+    (host.root / ".nixedge-tmp.left-over").write_text("half a module")
+    result = host.provider.update("id", outs, host.props())
+    assert result.outs is not None and result.outs["activation"]["ran"] is False
+    assert set(host.tree()) == {"default.nix", "containers/forgejo.nix", MANIFEST}
+
+
+class CleanFails(LocalTransport):
+    def clean_temp_files(self, dirs: Sequence[str]) -> None:
+        raise TransportError(f"cannot list {min(dirs)}: Permission denied")
+
+
+def test_a_failed_clean_up_of_an_unchanged_host_says_nothing_else_changed(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outs = created(host, host.props())
+    opened_as(monkeypatch, CleanFails)
+    with pytest.raises(HostError) as caught:
+        host.provider.update("id", outs, host.props())
+    assert str(caught.value) == (
+        f"Cleaning temporary files in {host.root} on seminar failed: cannot list {host.root}: Permission denied; "
+        "nothing else changed"
+    )
+
+
+class WritesFail(LocalTransport):
+    def write_files(self, files: Sequence[Any]) -> None:
+        raise TransportError("cannot write: No space left on device")
+
+
+def test_a_write_that_fails_and_cannot_be_undone_says_the_host_may_hold_a_mix(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened_as(monkeypatch, WritesFail)
+    with pytest.raises(HostError) as caught:
+        host.provider.create(host.props())
+    assert str(caught.value) == (
+        f"Writing modules to seminar failed in {host.root}: cannot write: No space left on device; "
+        "COULD NOT RESTORE the previous modules either (cannot write: No space left on device); seminar may "
+        "have a mix of previous and new files (each one complete); run `scripts/pulumi up` again"
+    )
+
+
+class EmptyDirsStay(LocalTransport):
+    def remove_empty_dirs(self, dirs: Sequence[str]) -> None:
+        raise TransportError(f"cannot remove {dirs[0]}: Device or resource busy")
+
+
+def test_a_failed_clean_up_without_an_activation_does_not_claim_one(
+    host: Host, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    none: dict[str, list[str]] = {"command": [], "rollback": []}
+    outs = created(host, host.props(activation=none))
+    opened_as(monkeypatch, EmptyDirsStay)
+    with pytest.raises(HostError) as caught:
+        host.provider.update("id", outs, host.props(files={"default.nix": "{ }\n"}, activation=none))
+    assert str(caught.value) == (
+        f"seminar has the new modules in {host.root}, but cleaning up after failed: "
+        f"cannot remove {host.root / 'containers'}: Device or resource busy; run `scripts/pulumi up` again"
+    )
+
+
+def test_an_unchanged_update_keeps_the_retained_modules_in_its_outputs(host: Host) -> None:
+    """A leaving module whose old state held no claims is kept with none."""
+    both = host.props(prune_helpers.files("forgejo", "uptime"), retain_removed=True, claims={})
+    one = host.props(prune_helpers.files("forgejo"), retain_removed=True, claims={})
+    outs = created(host, both)
+    first = host.provider.update("id", outs, one).outs
+    assert first is not None and first["retained"] == {"containers/uptime.nix": {}}
+    again = host.provider.update("id", first, one).outs
+    assert again is not None
+    assert again["retained"] == {"containers/uptime.nix": {}}
+    assert again["activation"]["retained"] == ["containers/uptime.nix"]
+
+
+def test_a_prune_reports_what_it_did_without_an_activation(tmp_path: Path) -> None:
+    deployed(tmp_path, {"containers/a.nix": b"{ }\n", "containers/b.nix": b"{ }\n", INDEX: b"{ }\n"})
+    report = prune(LocalTransport(), "seminar", str(tmp_path), ["containers/a.nix", INDEX], Activation(), owner=DEV)
+    assert (report.ran, report.output, report.removed) == (False, "", ["containers/b.nix"])
+    again = prune(LocalTransport(), "seminar", str(tmp_path), ["containers/a.nix", INDEX], Activation(), owner=DEV)
+    assert (again.ran, again.changed, again.output) == (False, [], "")
