@@ -76,22 +76,22 @@ def created(host: Host, props: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", [5, ""], ids=["a-number", "empty"])
-def test_check_refuses_a_host_that_is_not_a_name(host: Host, name: object) -> None:
+def test_invalid_host_not_a_name(host: Host, name: object) -> None:
     assert reasons(host, host=name) == [("host", "host: must be the host's name (e.g. 'seminar')")]
 
 
-def test_check_refuses_files_that_are_not_a_map_of_nix_text(host: Host) -> None:
+def test_invalid_files_not_a_map_of_nix_text(host: Host) -> None:
     assert reasons(host, files=["default.nix"]) == [("files", "files: must map module paths to Nix text")]
     assert reasons(host, files={"default.nix": 5}) == [("files", "files: 'default.nix' must be Nix text")]
 
 
-def test_check_refuses_a_bad_module_path_with_the_example_of_a_good_one(host: Host) -> None:
+def test_invalid_files_path_shows_a_good_one(host: Host) -> None:
     assert reasons(host, files={"a b.nix": "{ }"}) == [
         ("files", f"files: 'a b.nix' may only contain letters, digits and ._@+- {EXAMPLE}")
     ]
 
 
-def test_check_refuses_secrets_that_are_not_a_map_or_not_plain_absolute_paths(host: Host) -> None:
+def test_invalid_secrets_not_a_map_or_not_plain_absolute_paths(host: Host) -> None:
     assert reasons(host, secrets=["/var/secret"]) == [
         ("secrets", "secrets: must map absolute paths on the host to contents")
     ]
@@ -106,7 +106,7 @@ def test_check_refuses_secrets_that_are_not_a_map_or_not_plain_absolute_paths(ho
     ]
 
 
-def test_check_without_a_target_path_refuses_every_secret_as_inside_it(host: Host) -> None:
+def test_invalid_target_without_a_path_refuses_every_secret_too(host: Host) -> None:
     """No module directory known: no secret can be shown to lie outside it."""
     got = reasons(host, target={"transport": "local"}, secrets={"/var/token": "x"})
     assert got == [
@@ -115,14 +115,14 @@ def test_check_without_a_target_path_refuses_every_secret_as_inside_it(host: Hos
     ]
 
 
-def test_check_refuses_a_rollback_that_is_not_a_list_of_strings(host: Host) -> None:
+def test_invalid_activation_rollback_not_a_list_of_strings(host: Host) -> None:
     got = reasons(host, activation_config={"command": [], "rollback": "nixos-rebuild switch"})
     assert got == [
         ("activation", "activation: rollback must be a list of strings, [] for none (e.g. ['nixos-rebuild', 'switch'])")
     ]
 
 
-def test_check_accepts_port_65535_and_refuses_65536(host: Host) -> None:
+def test_invalid_checks_port_65536_while_65535_passes(host: Host) -> None:
     def check(port: int) -> dict[str, Any]:
         return {"container": "forgejo", "address": "10.0.0.2", "port": port, "files": ["containers/forgejo.nix"]}
 
@@ -130,11 +130,11 @@ def test_check_accepts_port_65535_and_refuses_65536(host: Host) -> None:
     assert reasons(host, checks=[check(65536)]) == [("checks", "checks: [0].port must be a TCP port (got: 65536)")]
 
 
-def test_check_refuses_retain_removed_that_is_not_a_boolean(host: Host) -> None:
+def test_invalid_retain_removed_not_a_boolean(host: Host) -> None:
     assert reasons(host, retain_removed="yes") == [("retain_removed", "retain_removed: must be true or false")]
 
 
-def test_check_refuses_a_claim_whose_holder_is_not_a_string(host: Host) -> None:
+def test_invalid_claims_holder_not_a_string(host: Host) -> None:
     got = reasons(host, claims={"containers/forgejo.nix": {"address 10.0.0.2": 5}})
     assert got == [
         ("claims", "claims: must map module paths to {claim: holder} strings (e.g. {'address 10.0.0.2': 'forgejo'})")
