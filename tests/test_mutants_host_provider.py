@@ -9,6 +9,7 @@ the real `LocalTransport` says so.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import shlex
@@ -661,6 +662,9 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[OptionsRecorded]]:
         options: ClassVar[dict[str, tuple[list[str], bool]]] = {}
 
     monkeypatch.setattr(edge_mocks, "RecordingMonitor", Recorded)
+    # A loop of its own: in a forked test process (mutmut's workers), the loop inherited
+    # from an earlier run would wait forever on executor threads that did not survive.
+    asyncio.set_event_loop(asyncio.new_event_loop())
     yield Recorded
 
 
