@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import pulumi
 import pytest
+from pulumi.output import Unknown
 
 from components.errors import ActivationError, HostError
 from components.host import progress
@@ -37,7 +38,7 @@ from components.host.move import MACHINE_ID
 from components.host.ownership import Owner, canonical_target, manifest_owner
 from components.host.plan import Activation, Desired, make_plan
 from components.host.preflight import foreign_owner
-from components.host.provider import HostModulesProvider
+from components.host.provider import UNKNOWN, HostModulesProvider
 from components.host.resources import HostModules, HostPrune
 from components.host.transport import CommandResult, TransportError
 from components.model.claims import Claim
@@ -930,3 +931,182 @@ def test_a_prune_reports_what_it_did_without_an_activation(tmp_path: Path) -> No
     assert (report.ran, report.output, report.removed) == (False, "", ["containers/b.nix"])
     again = prune(LocalTransport(), "seminar", str(tmp_path), ["containers/a.nix", INDEX], Activation(), owner=DEV)
     assert (again.ran, again.changed, again.output) == (False, [], "")
+
+
+# -- the survivors a run over every mutant of these functions showed (beyond the sample) ------
+
+
+def test_invalid_activation_not_a_mapping_or_a_command_of_non_strings(host: Host) -> None:
+    assert reasons(host, activation_config="nixos-rebuild switch") == [
+        ("activation", "activation: must be a mapping with 'command' and 'rollback' (lists of strings)")
+    ]
+    assert reasons(host, activation_config={"command": ["nixos-rebuild", 5], "rollback": []}) == [
+        ("activation", "activation: command must be a list of strings, [] for none (e.g. ['nixos-rebuild', 'switch'])")
+    ]
+
+
+def test_invalid_checks_each_problem_of_each_check(host: Host) -> None:
+    assert reasons(host, checks={"port": 80}) == [
+        ("checks", "checks: must be a list of {container, address, port, files}")
+    ]
+    bad = [
+        "forgejo",
+        {"container": "forgejo", "address": 10, "port": 0},
+        {"container": "forgejo", "address": "10.0.0.2", "port": 1},  # no `files`: none
+    ]
+    assert reasons(host, checks=bad) == [
+        ("checks", "checks: [0] must be a mapping"),
+        ("checks", "checks: [1].port must be a TCP port (got: 0)"),
+        ("checks", "checks: [1].address must be an IP address or host name"),
+    ]
+
+
+def test_invalid_files_and_the_checks_that_name_them(host: Host) -> None:
+    """Files that are not a map count as none: a check naming one is refused too."""
+    assert reasons(host, files=["default.nix"], checks=[check_props()]) == [
+        ("files", "files: must map module paths to Nix text"),
+        ("checks", "checks: [0].files must list module paths of `files` (got: ['containers/forgejo.nix'])"),
+    ]
+
+
+@pytest.mark.parametrize("path", ["a//b.nix", "a/./b.nix"])
+def test_invalid_files_path_not_normalised(host: Host, path: str) -> None:
+    assert reasons(host, files={path: "{ }"}) == [
+        ("files", f"files: {path!r} must be normalised, without '.', '..' or '//' {EXAMPLE}")
+    ]
+
+
+def test_a_module_name_may_use_every_plain_character(host: Host) -> None:
+    name = "".join(sorted("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+-"))
+    assert reasons(host, files={f"containers/{name}": "{ }"}) == []
+
+
+def test_invalid_secrets_the_root_or_a_doubled_slash(host: Host) -> None:
+    assert reasons(host, secrets={"/": "x"}) == [
+        (
+            "secrets",
+            "secrets: '/' must be an absolute file path (expected e.g. '/var/lib/nixedge/secrets/tunnel-token')",
+        )
+    ]
+    ((_, reason),) = reasons(host, secrets={"//etc/token": "x"})
+    assert reason.startswith("secrets: '//etc/token' must be an absolute path ")
+
+
+def test_invalid_secrets_inside_a_module_directory_named_with_a_trailing_slash(host: Host) -> None:
+    got = reasons(host, target={"transport": "local", "path": f"{host.root}/"}, secrets={f"{host.root}/token": "x"})
+    assert got == [("secrets", f"secrets: '{host.root}/token' must lie outside the module directory")]
+
+
+def test_invalid_target_not_a_mapping_refuses_every_secret_too(host: Host) -> None:
+    assert reasons(host, target="/etc/nixos/nixedge", secrets={"/var/token": "x"}) == [
+        ("target", "target: must be a mapping with 'transport' and 'path'"),
+        ("secrets", "secrets: '/var/token' must lie outside the module directory"),
+    ]
+
+
+def test_check_skips_every_value_not_known_yet(host: Host) -> None:
+    unknown = Unknown()  # type: ignore[no-untyped-call]
+    assert reasons(host, activation_config=UNKNOWN, checks=UNKNOWN, claims=UNKNOWN) == []
+    assert reasons(host, files={"default.nix": unknown}) == []
+    assert reasons(host, files=unknown, claims={"containers/forgejo.nix": {"address 10.0.0.2": "forgejo"}}) == []
+
+
+def test_an_activation_for_an_interrupted_one_says_so(host: Host, said: Recorded) -> None:
+    props = host.props()
+    outs = created(host, props)
+    (host.root / PENDING).write_bytes(pending_text(outs["files"]))
+    said.lines.clear()
+    host.provider.update("id", outs, props)
+    command = shlex.join(props["activation_config"]["command"])
+    assert said.lines[0] == f"seminar: activating (an earlier activation did not complete): `{command}`"
+
+
+def test_a_failed_origin_check_adds_no_output_of_its_own(host: Host, checks: type[ChecksRecorded]) -> None:
+    checks.answer = CommandResult(1, "")
+    props = host.props(
+        checks=[check_props("10.0.0.9", 8080)],
+        activation={"command": ["true"], "rollback": []},
+    )
+    with pytest.raises(ActivationError) as caught:
+        host.provider.create(props)
+    assert "Output of" not in str(caught.value)
+    checks.answer = CommandResult(0, "")
+    with pytest.raises(ActivationError) as caught:
+        host.provider.create(
+            host.props(checks=[check_props(attempts=0)], activation={"command": ["true"], "rollback": []})
+        )
+    assert "after 0 attempts (refused or timed out)." in str(caught.value)
+
+
+def test_prune_refuses_a_directory_another_stack_owns(tmp_path: Path) -> None:
+    deployed(tmp_path, {"containers/a.nix": b"{ }\n", INDEX: b"{ }\n"}, owner=OTHER)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    with pytest.raises(HostError) as caught:
+        prune(LocalTransport(), "seminar", str(tmp_path), [INDEX], Activation(), owner=DEV)
+    assert str(caught.value).startswith(
+        f"Refusing to touch {canonical_target({'path': str(tmp_path)})} for seminar: it belongs to stack 'other'"
+    )
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def test_prune_keeps_only_modules_the_manifest_owns_and_names_the_host(tmp_path: Path) -> None:
+    deployed(tmp_path, {"containers/a.nix": b"{ }\n", INDEX: b"{ }\n"})
+    (tmp_path / "containers" / "theirs.nix").write_text("{ }\n")  # not in the manifest
+    prune(
+        LocalTransport(), "seminar", str(tmp_path), ["containers/a.nix", "containers/theirs.nix", INDEX], Activation()
+    )
+    assert "theirs.nix" not in (tmp_path / INDEX).read_text()
+    assert json.loads((tmp_path / MANIFEST).read_text())["host"] == "seminar"
+
+
+def test_read_takes_the_modules_only_the_manifest_lists(host: Host) -> None:
+    outs = created(host, host.props())
+    read = host.provider.read("id", {**outs, "files": {"default.nix": outs["files"]["default.nix"]}})
+    assert read.id == "id"
+    assert read.outs is not None and read.outs["files"] == outs["files"]
+
+
+def test_a_read_after_the_activation_completed_is_no_longer_pending(host: Host) -> None:
+    outs = created(host, host.props())
+    read = host.provider.read("id", {**outs, "activation_pending": True})
+    assert read.outs is not None and "activation_pending" not in read.outs
+
+
+def test_a_failed_read_names_the_host(host: Host, monkeypatch: pytest.MonkeyPatch) -> None:
+    outs = created(host, host.props())
+    opened_as(monkeypatch, ReadFails)
+    with pytest.raises(HostError) as caught:
+        host.provider.read("id", outs)
+    assert str(caught.value) == (
+        f"Reading the modules of seminar failed: cannot read {host.root / MANIFEST}: Permission denied"
+    )
+
+
+def test_a_move_without_activation_does_not_claim_one_when_the_old_place_fails(move: Move) -> None:
+    none: dict[str, list[str]] = {"command": [], "rollback": []}
+    olds = created(move.host, move.at(move.old, activation=none))
+    module = move.old / "containers" / "forgejo.nix"
+    module.unlink()
+    module.mkdir()
+    with pytest.raises(HostError) as caught:
+        move.update(olds, move.at(move.new, activation=none))
+    assert str(caught.value).startswith(f"seminar's modules are in {move.new} now, but removing them ")
+
+
+def test_a_move_empties_the_old_place_of_the_states_modules_when_its_manifest_is_gone(move: Move) -> None:
+    olds = created(move.host, move.at(move.old))
+    (move.old / MANIFEST).unlink()
+    move.update(olds, move.at(move.new))
+    assert not move.old.exists()
+
+
+def test_a_move_to_another_destination_is_another_machine(host: Host, machines: type[Machine]) -> None:
+    olds = created(host, host.props(target=ssh("/srv/a")))
+    news = host.props(target={**ssh("/srv/a"), "destination": "root@kuma"})
+    host.provider.update("id", olds, news)
+    assert machines.asked == ["root@kuma:22", "root@seminar:22"]
+    assert host.secret_path in machines.removed["root@seminar:22"]
+
+
+def test_an_unreadable_pending_marker_lists_every_module() -> None:
+    assert pending_modules(json.dumps({"modules": "all"}).encode(), ["b.nix", "a.nix"]) == ["a.nix", "b.nix"]
