@@ -1110,3 +1110,24 @@ def test_a_move_to_another_destination_is_another_machine(host: Host, machines: 
 
 def test_an_unreadable_pending_marker_lists_every_module() -> None:
     assert pending_modules(json.dumps({"modules": "all"}).encode(), ["b.nix", "a.nix"]) == ["a.nix", "b.nix"]
+
+
+@pytest.mark.parametrize("name", ["nixedgeX", "nixedge "], ids=["ending-in-X", "ending-in-a-space"])
+def test_check_reads_the_owner_of_exactly_the_target_directory(tmp_path: Path, name: str) -> None:
+    """The manifest read is the one in the directory named, whatever its last character."""
+    root = tmp_path / name
+    root.mkdir()
+    (root / MANIFEST).write_bytes(manifest_text("devhost", {}, (), DEV.to_props()))
+    props = {
+        "host": "otherhost",
+        "target": {"transport": "local", "path": str(root)},
+        "files": {INDEX: index_module("otherhost", {})},
+        "owner": OTHER.to_props(),
+    }
+    (failure,) = HostModulesProvider().check({}, props).failures
+    assert failure.reason.startswith("target: Refusing to touch ")
+
+
+def test_a_secret_beside_a_module_directory_ending_in_x_lies_outside_it(host: Host) -> None:
+    target = {"transport": "local", "path": str(host.tmp / "nixedgeX")}
+    assert reasons(host, target=target, secrets={str(host.tmp / "nixedge" / "token"): "x"}) == []
