@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import pulumi
 import pytest
+from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
 from components.errors import ActivationError, HostError
@@ -39,9 +40,10 @@ from components.host.ownership import Owner, canonical_target, manifest_owner
 from components.host.plan import Activation, Desired, make_plan
 from components.host.preflight import foreign_owner
 from components.host.provider import UNKNOWN, HostModulesProvider
+from components.host.prune import HostPruneProvider
 from components.host.resources import HostModules, HostPrune
 from components.host.transport import CommandResult, TransportError
-from components.model.claims import Claim
+from components.model.claims import Claim, OriginCheck
 from components.model.module_paths import INDEX
 from components.nixos.layout import index_module
 from tests import edge_mocks
@@ -685,13 +687,22 @@ def test_host_modules_hands_the_engine_its_inputs_secrets_kept_secret(engine: ty
             activation=ACTIVATION,
             retain_removed=True,
             claims={"containers/a.nix": [Claim("address", "10.0.0.2", "a")]},
+            checks=[OriginCheck("a", "10.0.0.2", 8080, ("containers/a.nix",))],
+            rollout=[("seminar",), ("kuma",)],
             opts=pulumi.ResourceOptions(protect=True),
         )
         plain = HostModules("plain", host="seminar", target=TARGET, files={}, owner=DEV)
-        return {"hashes": kept.hashes, "retained": kept.retained, "path": plain.path}
+        return {"hashes": kept.hashes, "retained": kept.retained, "path": plain.path, "activation": kept.activation}
 
     run = edge_mocks.run(program, stack="dev")
     kept, plain = run.named("kept"), run.named("plain")
+    assert (kept.inputs["host"], kept.inputs["target"]) == ("seminar", TARGET)
+    assert kept.inputs["__provider"] == serialize_provider(HostModulesProvider())
+    assert kept.inputs["checks"] == [
+        {"container": "a", "address": "10.0.0.2", "port": 8080, "files": ["containers/a.nix"]}
+    ]
+    assert kept.inputs["rollout"] == [["seminar"], ["kuma"]]
+    assert "rollout" not in plain.inputs and plain.inputs["checks"] == []
     assert kept.inputs["files"] == {"containers/a.nix": "{ }\n"}
     assert kept.inputs["secrets"] == {"/var/lib/nixedge/token": "tok"}
     assert "secrets" in kept.secret_inputs
@@ -707,8 +718,8 @@ def test_host_modules_hands_the_engine_its_inputs_secrets_kept_secret(engine: ty
 
 
 def test_host_prune_hands_the_engine_keep_and_leaving_as_maps(engine: type[OptionsRecorded]) -> None:
-    def program() -> None:
-        HostPrune("bare", host="seminar", target=TARGET, keep=["default.nix", "containers/a.nix"])
+    def program() -> dict[str, Any]:
+        bare = HostPrune("bare", host="seminar", target=TARGET, keep=["default.nix", "containers/a.nix"])
         HostPrune(
             "owned",
             host="seminar",
@@ -717,10 +728,15 @@ def test_host_prune_hands_the_engine_keep_and_leaving_as_maps(engine: type[Optio
             leaving={"containers/b.nix": {"address 10.0.0.3": "b"}},
             activation=ACTIVATION,
             owner=DEV,
+            opts=pulumi.ResourceOptions(protect=True),
         )
+        return {"path": bare.path, "removed": bare.removed, "ran": bare.ran}
 
     run = edge_mocks.run(program, stack="dev")
     bare, owned = run.named("bare"), run.named("owned")
+    assert (bare.inputs["host"], bare.inputs["target"]) == ("seminar", TARGET)
+    assert bare.inputs["__provider"] == serialize_provider(HostPruneProvider())
+    assert (engine.options["bare"][1], engine.options["owned"][1]) == (False, True)
     assert bare.inputs["keep"] == {"containers/a.nix": True, "default.nix": True}
     assert bare.inputs["leaving"] == {}
     assert bare.inputs["activation_config"] == NONE
