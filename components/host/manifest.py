@@ -28,18 +28,22 @@ the modules the unfinished activation was for. Never a module name."""
 _PLAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+-")
 
 
-def relpath_problem(relpath: str) -> str | None:
+_MODULE_EXAMPLE = "(expected e.g. 'containers/forgejo.nix')"
+_SECRET_EXAMPLE = "(expected e.g. '/var/lib/nixedge/secrets/tunnel-token')"
+_NOT_NORMAL = "must be normalised, without '.', '..' or '//'"
+
+
+def relpath_problem(relpath: str, example: str = _MODULE_EXAMPLE) -> str | None:
     """Why `relpath` cannot be a module path, or None when it can.
 
     A module path is relative, normalised, made of plain characters, and not a name
     nixedge uses for itself (the manifest, temporary files).
     """
-    example = "(expected e.g. 'containers/forgejo.nix')"
     if not relpath or relpath.startswith("/"):
         return f"must be a relative path {example}"
     parts = relpath.split("/")
     if any(part in ("", ".", "..") for part in parts):
-        return f"must be normalised, without '.', '..' or '//' {example}"
+        return f"{_NOT_NORMAL} {example}"
     if any(not set(part) <= _PLAIN_CHARS for part in parts):
         return f"may only contain letters, digits and ._@+- {example}"
     if relpath in (MANIFEST, PENDING) or any(part.startswith(TEMP_PREFIX) for part in parts):
@@ -49,11 +53,11 @@ def relpath_problem(relpath: str) -> str | None:
 
 def abspath_problem(path: str) -> str | None:
     """Why `path` cannot be a secret file path on the host, or None when it can."""
-    example = "(expected e.g. '/var/lib/nixedge/secrets/tunnel-token')"
     if not path.startswith("/") or path == "/":
-        return f"must be an absolute file path {example}"
-    problem = relpath_problem(path[1:])
-    return None if problem is None else problem.replace("a relative", "an absolute")
+        return f"must be an absolute file path {_SECRET_EXAMPLE}"
+    if path.startswith("//"):
+        return f"{_NOT_NORMAL} {_SECRET_EXAMPLE}"
+    return relpath_problem(path[1:], _SECRET_EXAMPLE)
 
 
 def manifest_text(

@@ -154,12 +154,14 @@ class HostModulesProvider(HostProvider):
         elif not isinstance(secrets, Mapping):
             fail("secrets", ["must map absolute paths on the host to contents"])
         else:
-            root = target.get("path", "") if isinstance(target, Mapping) else ""
+            # Without a module directory (the target's own error says so) no secret is inside it.
+            root = target.get("path") if isinstance(target, Mapping) else None
+            root = root.rstrip("/") if isinstance(root, str) else ""
             for path in secrets:
                 problem = abspath_problem(path)
                 if problem:
                     fail("secrets", [f"{path!r} {problem}"])
-                elif isinstance(root, str) and path.startswith(root.rstrip("/") + "/"):
+                elif root and path.startswith(root + "/"):
                     fail("secrets", [f"{path!r} must lie outside the module directory"])
         if not has_unknown(inputs["activation_config"]):
             fail("activation", check_activation(inputs["activation_config"]))
