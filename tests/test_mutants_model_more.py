@@ -1,1 +1,203 @@
-"""Tests written for the mutation run's survivors (docs/testing.md, "Mutation testing")."""
+"""Tests written for the mutation run's survivors (docs/testing.md, "Mutation testing"):
+the model and its checks. Each asserts what a stack file's author or the model's caller
+relies on: the exact message with its key, the second instance of a thing (a second
+app, secret or zone), the resolved values the renderer reads, and the registry's facts.
+"""
+
+from __future__ import annotations
+
+import copy
+from ipaddress import IPv4Network
+from typing import Any
+
+import pytest
+
+from components.errors import ConfigError, Issue
+from components.model import site_from_data
+from components.model.addresses import allocate
+from components.model.checks.report import parts_of
+from components.model.hosts import hosts_from_data
+from components.model.resolved import PublicRoute, public_url
+from components.model.secret_keys import literal
+from components.model.site import Site
+from components.model.targets import overlap, target_identity
+from components.model.validation import unknown_key
+from components.model.workloads import Identity, root_identity, workloads
+from components.stackfile import read_stack_file
+from tests.model_cases import FJ, PG, R1, R2, VPN, A, F, multiservice_site
+from tests.paths import REPO
+from tests.site_mutations import DELETE, Mutation, put, report_lines, seed_site, set_key
+
+W = "ociContainers.whoami"
+WEB: dict[str, Any] = {
+    "image": "docker.io/library/nginx:1.27",
+    "address": "10.80.0.20",
+    "user": {"name": "web", "uid": 2102, "gid": 2102},
+}
+CACHE: dict[str, Any] = {**WEB, "address": "10.80.0.21", "user": {"name": "cache", "uid": 2103, "gid": 2103}}
+
+
+def apps() -> dict[str, Any]:
+    """stacks/Pulumi.apps.yaml's site: a NixOS container (uptime) and an OCI app (whoami)."""
+    return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
+
+
+def apps_lines(*pairs: tuple[str, Any]) -> list[str]:
+    return report_lines(apps, put(*pairs), "apps.yaml")
+
+
+def resolved(base: Any, *pairs: tuple[str, Any]) -> Any:
+    data = base()
+    put(*pairs)(data)
+    return site_from_data(data, "site.yaml")
+
+
+def lines_of(base: Any, mutation: Mutation) -> list[str]:
+    return report_lines(base, mutation, "site.yaml")
+
+
+# -- OCI apps: environment files, order, routes, users (checks/oci.py) ------------------------
+
+
+def test_an_environment_file_of_a_site_without_secrets_says_none_are_declared() -> None:
+    assert apps_lines(("secrets", DELETE)) == [
+        f"{W}.environmentFiles[0]: names no secret of the site's secrets (none declared) (got: 'whoami-env')"
+    ]
+
+
+def test_every_environment_file_naming_no_secret_is_reported() -> None:
+    assert apps_lines((f"{W}.environmentFiles", ["nope", "gone"])) == [
+        f"{W}.environmentFiles[0]: names no secret of the site's secrets (whoami-env) (got: 'nope')",
+        f"{W}.environmentFiles[1]: names no secret of the site's secrets (whoami-env) (got: 'gone')",
+    ]
+
+
+def test_the_unit_that_installs_an_environment_file_orders_the_app_once() -> None:
+    unit = "sops-install-secrets.service"
+    site = resolved(
+        apps,
+        ("secrets.whoami-env.unit", unit),
+        ("secrets.whoami-extra", {"provider": "sops-nix", "path": "/run/secrets/whoami-extra", "unit": unit}),
+        (f"{W}.environmentFiles", ["whoami-env", "whoami-extra"]),
+        (f"{W}.after", ["network-online.target"]),
+    )
+    (o,) = site.oci_containers
+    assert o.environment_files == ("/run/secrets/whoami-env", "/run/secrets/whoami-extra")
+    assert o.after == (unit, "network-online.target")
+    assert o.requires == (unit,)
+
+
+def test_depends_on_an_unknown_app_lists_the_other_apps() -> None:
+    assert apps_lines((f"{W}.dependsOn", ["zz"]), ("ociContainers.web", WEB), ("ociContainers.cache", CACHE)) == [
+        f"{W}.dependsOn[0]: names no other OCI container (cache, web) (got: 'zz')"
+    ]
+
+
+def test_a_route_to_an_oci_app_that_does_not_start_is_refused() -> None:
+    assert apps_lines((f"{W}.autoStart", False)) == [
+        (
+            f"{W}.routes[0]: would point at a container that does not start: autoStart is false "
+            "(got: 'whoami.example.org')"
+        ),
+        f"  Hint: set {W}.autoStart: true, or remove the route",
+    ]
+
+
+def test_a_privileged_port_of_an_oci_route_names_the_apps_allow_key() -> None:
+    assert apps_lines((f"{W}.routes[0].port", 80)) == [
+        f"{W}.routes[0].port: is a privileged port (< 1024); services listen on 1024 or above (got: 80)",
+        f"  Hint: use e.g. 8080, or set {W}.allowPrivilegedPorts: true",
+    ]
+
+
+def test_an_oci_route_points_at_its_app_in_its_zone() -> None:
+    (o,) = resolved(apps).oci_containers
+    assert o.routes == (
+        PublicRoute(
+            "whoami.example.org", "http", 8080, "whoami", "10.80.0.10", "example.org", f"{W}.routes[0]", "oci"
+        ),
+    )
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_an_oci_apps_shared_user_is_handed_to_the_render(shared: bool) -> None:
+    (o,) = resolved(apps, (f"{W}.user.shared", shared)).oci_containers
+    assert o.shared_user is shared
+
+
+def test_an_oci_app_without_a_user_has_no_shared_user() -> None:
+    (o,) = resolved(apps, (f"{W}.user", DELETE)).oci_containers
+    assert o.shared_user is False and o.user is None
+
+
+# -- addresses (addresses.allocate) -----------------------------------------------------------
+
+
+def test_names_that_hash_to_one_slot_probe_on_to_free_ones() -> None:
+    """A /28 has six usable slots (the first and last hold the network and broadcast
+    addresses). c0 and c2 hash to slot 4, c4 and c5 to slot 5: the later name of each
+    pair probes on, and the six names fill the six slots."""
+    out = allocate([f"c{i}" for i in range(6)], IPv4Network("10.0.0.0/28"), set())
+    assert out == {
+        "c0": ("10.0.0.8", "10.0.0.9"),
+        "c1": ("10.0.0.12", "10.0.0.13"),
+        "c2": ("10.0.0.10", "10.0.0.11"),
+        "c3": ("10.0.0.6", "10.0.0.7"),
+        "c4": ("10.0.0.2", "10.0.0.3"),
+        "c5": ("10.0.0.4", "10.0.0.5"),
+    }
+
+
+# -- state directories and mounts (checks/mounts.py) ------------------------------------------
+
+
+def test_a_state_dir_in_tmp_is_refused_after_a_container_without_one() -> None:
+    """runner1 has no state directory; vpn, after it, is still checked."""
+    assert lines_of(multiservice_site, put((f"{VPN}.stateDir", "/tmp/vpn"))) == [
+        (
+            f"{VPN}.stateDir: is in /tmp, where every user of the host may plant files before nixedge writes "
+            "(got: '/tmp/vpn')"
+        ),
+        "  Hint: use a directory of its own such as /var/lib/<app>",
+    ]
+
+
+def test_a_mount_over_two_state_dirs_names_them_in_the_order_of_their_containers() -> None:
+    mutation = put(
+        (f"{R2}.stateDir", "/srv/data/zz"),
+        (f"{VPN}.stateDir", "/srv/data/aa"),
+        (f"{R1}.bindMounts", [{"path": "/data", "hostPath": "/srv/data"}]),
+    )
+    assert lines_of(multiservice_site, mutation) == [
+        f"{R1}.bindMounts[0].hostPath: reaches /srv/data/zz, the state directory of {R2} (got: '/srv/data')",
+        f"{R1}.bindMounts[0].hostPath: reaches /srv/data/aa, the state directory of {VPN} (got: '/srv/data')",
+    ]
+
+
+# -- routes (checks/routes.py) ----------------------------------------------------------------
+
+
+def test_a_protocol_the_app_does_not_serve_lists_those_it_serves() -> None:
+    assert lines_of(seed_site, put((f"{F}.routes[1].protocol", "tcp"))) == [
+        f"{F}.routes[1].protocol: is not served by app forgejo (it serves http, https, ssh) (got: 'tcp')"
+    ]
+
+
+def test_an_http_and_an_https_route_are_two_web_routes_of_one_hostname_setting() -> None:
+    https = {"hostname": "x.ncaq.net", "protocol": "https", "port": 8443}
+    assert lines_of(seed_site, put((f"{F}.routes[1]", https))) == [
+        f"{F}.routes[1]: app forgejo can serve only 1 http route(s); its settings follow one hostname "
+        "(got: 'x.ncaq.net')"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("zones", "hostname", "zone"),
+    [
+        (["ncaq.net", "forgejo.ncaq.net"], "a.forgejo.ncaq.net", "forgejo.ncaq.net"),
+        (["ncaq.net", "a.ncaq.net"], "www.a.ncaq.net", "a.ncaq.net"),
+    ],
+)
+def test_a_route_is_in_the_longest_zone_that_holds_it(zones: list[str], hostname: str, zone: str) -> None:
+    site = resolved(seed_site, ("tunnel.zones", [{"name": z} for z in zones]), (f"{F}.routes[0].hostname", hostname))
+    assert {r.hostname: r.zone for r in site.routes}[hostname] == zone
