@@ -201,3 +201,114 @@ def test_an_http_and_an_https_route_are_two_web_routes_of_one_hostname_setting()
 def test_a_route_is_in_the_longest_zone_that_holds_it(zones: list[str], hostname: str, zone: str) -> None:
     site = resolved(seed_site, ("tunnel.zones", [{"name": z} for z in zones]), (f"{F}.routes[0].hostname", hostname))
     assert {r.hostname: r.zone for r in site.routes}[hostname] == zone
+
+
+# -- the presets' derived services (presets/, resolve._Resolver.service) ----------------------
+
+
+def test_atticds_database_url_follows_postgresql_and_cannot_be_set() -> None:
+    assert lines_of(seed_site, put((f"{A}.settings", {"database": {"url": "postgresql://x"}}))) == [
+        f"{A}.settings.database.url: is derived from {A}.postgresql; change it there instead (got: 'postgresql://x')"
+    ]
+
+
+def test_atticd_under_its_own_user_runs_as_that_user_and_group() -> None:
+    site = resolved(seed_site, (f"{A}.user", {"name": "cache", "uid": 993, "gid": 988}))
+    service = site.container("atticd").service
+    assert (service["user"], service["group"]) == ("cache", "cache")
+    site = resolved(seed_site, (f"{A}.user", {"name": "cache", "uid": 993, "gid": 988, "group": "nixcache"}))
+    service = site.container("atticd").service
+    assert (service["user"], service["group"]) == ("cache", "nixcache")
+
+
+def test_atticd_with_nothing_to_derive_gets_no_settings() -> None:
+    site = resolved(seed_site, (f"{A}.routes", []), (f"{A}.postgresql", DELETE), (f"{A}.stateDir", DELETE))
+    assert site.container("atticd").service == {"enable": True, "environmentFile": "/etc/atticd.env"}
+
+
+def test_the_postgresql_server_creates_a_database_and_an_owner_per_client() -> None:
+    site = resolved(multiservice_site, (f"{PG}.settings", {"port": 5433}))
+    assert site.container("postgres").service == {
+        "enable": True,
+        "settings": {"port": 5433},
+        "ensureDatabases": ["forgejo"],
+        "ensureUsers": [{"name": "forgejo", "ensureDBOwnership": True}],
+    }
+
+
+def test_forgejo_under_its_own_user_and_state_dir() -> None:
+    user = {"name": "git", "uid": 991, "gid": 986, "group": "gitea"}
+    site = resolved(multiservice_site, (f"{FJ}.user", user), (f"{FJ}.stateDir", "/srv/forgejo"))
+    service = site.container("forgejo").service
+    assert (service["user"], service["group"], service["stateDir"]) == ("git", "gitea", "/srv/forgejo")
+    assert service["database"] == {
+        "type": "postgres",
+        "createDatabase": False,
+        "socket": "/run/postgresql",
+        "name": "git",
+        "user": "git",
+    }
+
+
+def test_forgejo_behind_an_https_route_speaks_https() -> None:
+    site = resolved(multiservice_site, (f"{FJ}.routes[0].protocol", "https"))
+    assert site.container("forgejo").service["settings"] == {
+        "server": {
+            "HTTP_PORT": 8080,
+            "DOMAIN": "git.example.org",
+            "ROOT_URL": "https://git.example.org/",
+            "PROTOCOL": "https",
+        },
+        "session": {"COOKIE_SECURE": True},
+    }
+
+
+def test_forgejo_with_only_an_ssh_route_sets_no_web_session() -> None:
+    ssh = {"hostname": "git.example.org", "port": 2222, "protocol": "ssh"}
+    site = resolved(multiservice_site, (f"{FJ}.routes[0]", ssh))
+    assert site.container("forgejo").service["settings"] == {
+        "server": {"SSH_PORT": 2222, "SSH_DOMAIN": "git.example.org", "START_SSH_SERVER": True}
+    }
+
+
+@pytest.mark.parametrize("protocol", ["http+unix", "fcgi+unix"])
+def test_forgejo_on_a_unix_socket_in_nixos_is_a_dead_web_route(protocol: str) -> None:
+    nixos = {"services": {"forgejo": {"settings": {"server": {"PROTOCOL": protocol}}}}}
+    assert lines_of(multiservice_site, put((f"{FJ}.nixos", nixos))) == [
+        (
+            f"{FJ}.nixos.services.forgejo.settings.server.PROTOCOL: makes Forgejo listen on a Unix socket, not on "
+            f"a port: {FJ}.routes[0] would be dead (got: '{protocol}')"
+        )
+    ]
+
+
+def test_the_public_url_of_each_protocol() -> None:
+    assert public_url("http", "a.example.org") == "https://a.example.org/"
+    assert public_url("https", "a.example.org") == "https://a.example.org/"
+    assert public_url("ssh", "a.example.org") == "ssh://a.example.org"
+    assert public_url("tcp", "a.example.org") == "tcp://a.example.org"
+
+
+# -- the resolved site (resolve._Resolver) ----------------------------------------------------
+
+
+def test_the_resolved_site_keeps_the_hosts_former_name() -> None:
+    assert resolved(seed_site, ("host.renamedFrom", "old")).renamed_from == "old"
+    assert resolved(seed_site).renamed_from is None
+
+
+def test_a_container_with_a_ports_firewall_opens_its_routes_and_listed_ports() -> None:
+    site = resolved(seed_site, (f"{F}.firewall", {"mode": "ports", "allowedTcpPorts": [9000], "allowedUdpPorts": [53]}))
+    forgejo = site.container("forgejo")
+    assert (forgejo.firewall_tcp, forgejo.firewall_udp) == ((2222, 8080, 9000), (53,))
+    assert site.container("atticd").firewall_tcp is None
+
+
+def test_a_secret_inside_a_list_in_nixos_becomes_its_path() -> None:
+    site = resolved(
+        seed_site,
+        ("secrets", {"tok": {"provider": "agenix", "path": "/run/agenix/tok"}}),
+        (f"{A}.secrets", ["tok"]),
+        (f"{A}.nixos", {"a": [1, {"_secret": "tok"}, "x"]}),
+    )
+    assert site.container("atticd").nixos == {"a": [1, "/run/agenix/tok", "x"]}
