@@ -113,9 +113,7 @@ def test_a_privileged_port_of_an_oci_route_names_the_apps_allow_key() -> None:
 def test_an_oci_route_points_at_its_app_in_its_zone() -> None:
     (o,) = resolved(apps).oci_containers
     assert o.routes == (
-        PublicRoute(
-            "whoami.example.org", "http", 8080, "whoami", "10.80.0.10", "example.org", f"{W}.routes[0]", "oci"
-        ),
+        PublicRoute("whoami.example.org", "http", 8080, "whoami", "10.80.0.10", "example.org", f"{W}.routes[0]", "oci"),
     )
 
 
@@ -186,8 +184,10 @@ def test_a_protocol_the_app_does_not_serve_lists_those_it_serves() -> None:
 def test_an_http_and_an_https_route_are_two_web_routes_of_one_hostname_setting() -> None:
     https = {"hostname": "x.ncaq.net", "protocol": "https", "port": 8443}
     assert lines_of(seed_site, put((f"{F}.routes[1]", https))) == [
-        f"{F}.routes[1]: app forgejo can serve only 1 http route(s); its settings follow one hostname "
-        "(got: 'x.ncaq.net')"
+        (
+            f"{F}.routes[1]: app forgejo can serve only 1 http route(s); its settings follow one hostname "
+            "(got: 'x.ncaq.net')"
+        )
     ]
 
 
@@ -312,3 +312,201 @@ def test_a_secret_inside_a_list_in_nixos_becomes_its_path() -> None:
         (f"{A}.nixos", {"a": [1, {"_secret": "tok"}, "x"]}),
     )
     assert site.container("atticd").nixos == {"a": [1, "/run/agenix/tok", "x"]}
+
+
+# -- the host's activation (checks/host.py) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("activation", "command"),
+    [
+        ({}, ("nixos-rebuild", "switch")),
+        ({"mode": "test"}, ("nixos-rebuild", "test")),
+        ({"mode": "boot"}, ("nixos-rebuild", "boot")),
+        ({"mode": "none"}, ()),
+        ({"mode": "none", "command": ["systemctl", "restart", "x"]}, ("systemctl", "restart", "x")),
+    ],
+)
+def test_the_activation_command_of_each_mode(activation: dict[str, Any], command: tuple[str, ...]) -> None:
+    site = resolved(seed_site, ("host.activation", activation))
+    assert site.activation_command == command
+    assert site.rollback_command == command
+
+
+# -- value rules at their boundaries (oci._image, types._unit) --------------------------------
+
+IMAGE_REFUSED = (
+    f"{W}.image: must be an image reference: [registry/]repository[:tag][@sha256:digest], the repository in "
+    "lowercase, e.g. 'docker.io/traefik/whoami:v1.10.3' (got: '"
+)
+
+
+def _image(length: int) -> str:
+    ref = "docker.io/library/" + "a" * (length - len("docker.io/library/:1")) + ":1"
+    assert len(ref) == length
+    return ref
+
+
+@pytest.mark.parametrize("length", [254, 255])
+def test_an_image_reference_of_up_to_255_characters_passes(length: int) -> None:
+    (o,) = resolved(apps, (f"{W}.image", _image(length))).oci_containers
+    assert o.image == _image(length)
+
+
+def test_an_image_reference_of_256_characters_is_refused() -> None:
+    (line,) = apps_lines((f"{W}.image", _image(256)))
+    assert line.startswith(IMAGE_REFUSED), line
+
+
+@pytest.mark.parametrize("unit", ["getty@.service", "sys.fs@.mount"])
+def test_a_template_unit_without_an_instance_is_refused_whatever_dots_it_holds(unit: str) -> None:
+    assert lines_of(seed_site, put((f"{A}.after", [unit]))) == [
+        (
+            f"{A}.after[0]: is a template unit without one instance: a container can start after "
+            f"'getty@tty1.service', never after 'getty@.service', which systemd cannot start (got: '{unit}')"
+        )
+    ]
+
+
+# -- small helpers the checks share -----------------------------------------------------------
+
+
+def test_a_quoted_key_is_one_part_of_a_key_path() -> None:
+    assert parts_of("containers['a.b'].routes[0]") == ("containers", "a.b", "routes", 0)
+    assert parts_of('secrets["x"]') == ("secrets", "x")
+
+
+@pytest.mark.parametrize(
+    ("value", "is_literal"),
+    [("a", True), ("", False), (5, True), (0, True), (1.5, True), (True, False), (False, False), (None, False)],
+)
+def test_a_literal_is_a_non_empty_string_or_a_number_not_a_boolean(value: object, is_literal: bool) -> None:
+    assert literal(value) is is_literal
+
+
+def test_an_unknown_key_where_no_key_is_known_is_said_plainly() -> None:
+    assert unknown_key(("containers", "atticd", "settings", "zz")) == "is not a known key"
+
+
+# -- targets (targets.py) ---------------------------------------------------------------------
+
+
+def test_the_project_directory_holds_relative_targets_not_absolute_ones() -> None:
+    here = target_identity({"transport": "local", "path": "."})
+    modules = target_identity({"transport": "local", "path": "modules"})
+    absolute = target_identity({"transport": "local", "path": "/srv/modules"})
+    assert overlap(modules, here) == "inside" and overlap(here, modules) == "holds"
+    assert overlap(absolute, here) is None and overlap(here, absolute) is None
+
+
+def test_a_bracketed_host_ends_at_its_first_closing_bracket() -> None:
+    assert str(target_identity({"transport": "ssh", "destination": "ssh://root@[::1]:2222"})) == (
+        "ssh://[::1]:2222/etc/nixos/nixedge"
+    )
+    # `]]:2222` is no port: the default one, and the host read up to its first `]`
+    assert str(target_identity({"transport": "ssh", "destination": "ssh://[::1]]:2222"})) == (
+        "ssh://[::1]:22/etc/nixos/nixedge"
+    )
+
+
+# -- the registry's facts (workloads.py) ------------------------------------------------------
+
+
+def test_an_oci_apps_volumes_and_an_origins_routes_are_facts() -> None:
+    data = apps()
+    set_key(data, f"{W}.volumes", [{"path": "/data", "hostPath": "/srv/whoami", "readOnly": False}, {"path": "/cache"}])
+    set_key(data, "origins", {
+        "grafana": {"kind": "host", "address": "127.0.0.1",
+                    "routes": [{"hostname": "g.example.org", "port": 3000},
+                               {"hostname": "h.example.org", "port": 3001}]},
+    })  # fmt: skip
+    facts = {w.name: w for w in workloads(Site.model_validate(data))}
+    assert [(p.key, p.path, p.writable) for p in facts["whoami"].host_paths[:2]] == [
+        (f"{W}.volumes[0].hostPath", "/srv/whoami", True),
+        (f"{W}.volumes[1].path", "/cache", False),
+    ]
+    assert facts["grafana"].listens == (
+        ("origins.grafana.routes[0].port", 3000),
+        ("origins.grafana.routes[1].port", 3001),
+    )
+
+
+def test_an_oci_app_without_a_user_is_uid_and_gid_0_and_not_given() -> None:
+    assert root_identity("ociContainers.x.user") == Identity(
+        "ociContainers.x.user", "root", "root", 0, 0, shared=False, group_given=False, given=False
+    )
+
+
+# -- a site of several hosts (hosts.py) and the module files (modules.py) ---------------------
+
+
+def _seminar() -> dict[str, Any]:
+    data: dict[str, Any] = copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.seminar.yaml"))
+    data["tunnel"]["accountId"] = "a1" * 16
+    data["tunnel"]["zones"][0]["zoneId"] = "c3" * 16
+    return data
+
+
+def _two_hosts() -> dict[str, Any]:
+    storage = _seminar()
+    storage["host"] = {"target": {"transport": "ssh", "destination": "root@storage"}}
+    storage["tunnel"]["name"] = "storage"
+    storage["containers"] = {"files": copy.deepcopy(storage["containers"]["forgejo"])}
+    storage["containers"]["files"]["routes"] = [{"hostname": "files.ncaq.net", "port": 8080}]
+    storage["containers"]["files"].pop("wrapper", None)
+    return {"hosts": {"seminar": _seminar(), "storage": storage}}
+
+
+def test_what_refuses_publishing_a_host_of_a_site_names_that_host() -> None:
+    data = _two_hosts()
+    data["hosts"]["storage"]["tunnel"]["accountId"] = "<your-account-id>"
+    seminar, storage = hosts_from_data(data, "site.yaml").hosts
+    assert seminar.tunnel is not None and seminar.tunnel.publish_issues == ()
+    assert storage.tunnel is not None
+    assert [str(i) for i in storage.tunnel.publish_issues] == [
+        str(
+            Issue(
+                "hosts.storage.tunnel.accountId",
+                "must hold your Cloudflare account id, not a placeholder",
+                "<your-account-id>",
+                "the dashboard shows it on every zone's Overview page; leave accountId out to publish nothing",
+            )
+        )
+    ]
+
+
+def test_a_key_beside_hosts_is_an_issue_without_a_value() -> None:
+    data = _two_hosts()
+    data["tunnel"] = {"name": "x"}
+    with pytest.raises(ConfigError) as info:
+        hosts_from_data(data, "site.yaml")
+    assert info.value.issues == [
+        Issue("tunnel", "is not a known key beside hosts", has_value=False, hint="move it under hosts.<name>")
+    ]
+
+
+def test_errors_of_the_one_host_shape_name_the_source() -> None:
+    with pytest.raises(ConfigError) as info:
+        hosts_from_data({"network": 1}, "one.yaml")
+    assert str(info.value).splitlines()[0] == "3 errors in one.yaml:"
+    with pytest.raises(ConfigError) as info:
+        hosts_from_data({"network": 1})
+    assert str(info.value).splitlines()[0] == "3 errors in stack config:"
+
+
+def test_the_one_host_shape_reads_the_module_files_it_is_given() -> None:
+    data = _seminar()
+    data["containers"]["forgejo"]["imports"] = ["flake:x.y", "modules/a.nix"]
+    hosts = hosts_from_data(copy.deepcopy(data), "one.yaml", {"modules/a.nix": "{ ... }: { }"})
+    assert hosts.hosts[0].module_files == (("modules/a.nix", "{ ... }: { }"),)
+    with pytest.raises(ConfigError) as info:
+        hosts_from_data(data, "one.yaml")
+    assert [i.loc for i in info.value.issues] == ["containers.forgejo.imports[1]"]
+
+
+def test_a_module_after_a_flake_import_is_read_too() -> None:
+    imports = ["flake:x.y", "modules/a.nix", "flake:z.w", "modules/b.nix"]
+    assert lines_of(seed_site, put((f"{F}.imports", imports))) == [
+        f"{F}.imports[1]: cannot be read from the project: No such file or directory (got: 'modules/a.nix')",
+        f"{F}.imports[3]: cannot be read from the project: No such file or directory (got: 'modules/b.nix')",
+    ]
