@@ -21,7 +21,7 @@ from components.model.resolved import PublicRoute, public_url
 from components.model.secret_keys import literal
 from components.model.site import Site
 from components.model.targets import overlap, target_identity
-from components.model.validation import unknown_key
+from components.model.validation import plain, unknown_key
 from components.model.workloads import Identity, root_identity, workloads
 from components.stackfile import read_stack_file
 from tests.model_cases import FJ, PG, R1, R2, VPN, A, F, multiservice_site
@@ -382,6 +382,24 @@ def test_a_quoted_key_is_one_part_of_a_key_path() -> None:
 )
 def test_a_literal_is_a_non_empty_string_or_a_number_not_a_boolean(value: object, is_literal: bool) -> None:
     assert literal(value) is is_literal
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (
+            {"type": "string_type", "input": True},
+            'must be text: write "true" in quotes (YAML reads it as true or false)',
+        ),
+        (
+            {"type": "string_type", "input": False},
+            'must be text: write "false" in quotes (YAML reads it as true or false)',
+        ),
+        ({"type": "string_pattern_mismatch", "input": "x"}, "does not have the form this key needs (the pattern )"),
+    ],
+)
+def test_pydantic_errors_without_their_context_read_as_plain_words(error: dict[str, Any], message: str) -> None:
+    assert plain({**error, "msg": "", "loc": ("containers", "app", "app")}) == message  # type: ignore[typeddict-item]
 
 
 def test_an_unknown_key_where_no_key_is_known_is_said_plainly() -> None:
