@@ -24,7 +24,7 @@ from components.model.targets import overlap, target_identity
 from components.model.validation import plain, unknown_key
 from components.model.workloads import Identity, root_identity, workloads
 from components.stackfile import read_stack_file
-from tests.model_cases import FJ, PG, R1, R2, VPN, A, F, multiservice_site
+from tests.model_cases import FJ, PG, R1, R2, REC, VPN, A, F, multiservice_site
 from tests.paths import REPO
 from tests.site_mutations import DELETE, Mutation, put, report_lines, seed_site, set_key
 
@@ -528,3 +528,21 @@ def test_a_module_after_a_flake_import_is_read_too() -> None:
         f"{F}.imports[1]: cannot be read from the project: No such file or directory (got: 'modules/a.nix')",
         f"{F}.imports[3]: cannot be read from the project: No such file or directory (got: 'modules/b.nix')",
     ]
+
+
+# -- DNS records (checks/dns._content_problem) ------------------------------------------------
+
+
+@pytest.mark.parametrize("content", ["a..example.net", ".example.net", "a b.example.net"])
+def test_a_cname_to_no_host_name_is_refused(content: str) -> None:
+    record = {"name": "www.example.org", "type": "CNAME", "content": content}
+    assert lines_of(multiservice_site, put((REC, record))) == [
+        f"{REC}.content: must be a host name for a record of type CNAME (got: '{content}')"
+    ]
+
+
+@pytest.mark.parametrize("content", ["target.example.net", "target.example.net."])
+def test_a_cname_to_a_host_name_passes_with_or_without_the_final_dot(content: str) -> None:
+    record = {"name": "www.example.org", "type": "CNAME", "content": content}
+    (published,) = resolved(multiservice_site, (REC, record)).tunnel.dns_records
+    assert (published.type, published.content, published.zone) == ("CNAME", content, "example.org")
