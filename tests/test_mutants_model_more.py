@@ -546,3 +546,34 @@ def test_a_cname_to_a_host_name_passes_with_or_without_the_final_dot(content: st
     record = {"name": "www.example.org", "type": "CNAME", "content": content}
     (published,) = resolved(multiservice_site, (REC, record)).tunnel.dns_records
     assert (published.type, published.content, published.zone) == ("CNAME", content, "example.org")
+
+
+def test_a_cname_to_its_own_name_is_refused_whatever_its_case_and_final_dot() -> None:
+    record = {"name": "www.example.org", "type": "CNAME", "content": "WWW.example.org."}
+    assert lines_of(multiservice_site, put((REC, record))) == [
+        (
+            f"{REC}.content: points www.example.org at itself: a resolver following it never gets an address "
+            "(got: 'WWW.example.org.')"
+        )
+    ]
+
+
+def test_a_txt_record_may_hold_its_own_name() -> None:
+    record = {"name": "www.example.org", "type": "TXT", "content": "www.example.org"}
+    (published,) = resolved(multiservice_site, (REC, record)).tunnel.dns_records
+    assert (published.type, published.content) == ("TXT", "www.example.org")
+
+
+# -- the container's firewall (checks/isolation.firewall) -------------------------------------
+
+
+def test_a_ports_firewall_opens_each_forwarded_port_for_its_own_protocol() -> None:
+    """vpn forwards udp 51820, and tcp 2222 to its port 22: the firewall opens the port
+    inside the container, for that protocol only."""
+    site = resolved(
+        multiservice_site,
+        (f"{VPN}.firewall", {"mode": "ports"}),
+        (f"{VPN}.forwardPorts[1]", {"hostPort": 2222, "containerPort": 22}),
+    )
+    vpn = site.container("vpn")
+    assert (vpn.firewall_tcp, vpn.firewall_udp) == ((22,), (51820,))
