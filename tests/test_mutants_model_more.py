@@ -577,3 +577,49 @@ def test_a_ports_firewall_opens_each_forwarded_port_for_its_own_protocol() -> No
     )
     vpn = site.container("vpn")
     assert (vpn.firewall_tcp, vpn.firewall_udp) == ((22,), (51820,))
+
+
+# -- privateUsers ranges (checks/isolation.user_ranges) ---------------------------------------
+
+
+def test_two_adjacent_private_user_ranges_do_not_overlap() -> None:
+    site = resolved(multiservice_site, (f"{R1}.privateUsers", 65536), (f"{R2}.privateUsers", 131072))
+    assert [c.isolation.private_users for c in site.containers if c.name.startswith("runner")] == [65536, 131072]
+
+
+def test_a_range_past_the_last_uid_is_refused_once_and_overlaps_nothing() -> None:
+    """runner1's range would end past uid_t's last value: that is its one error; runner2's
+    range, just below, is not said to overlap a range that cannot exist."""
+    assert lines_of(multiservice_site, put((f"{R1}.privateUsers", 4294901760), (f"{R2}.privateUsers", 4294901759))) == [
+        (
+            f"{R1}.privateUsers: leaves no room for 65536 ids below 4294967295 (uid_t is 32 bits, its last value "
+            "is invalid) (got: 4294901760)"
+        ),
+        "  Hint: use pick, or a multiple of 65536 such as 524288",
+    ]
+
+
+# -- users (checks/identities.users) ----------------------------------------------------------
+
+
+def test_a_uid_taken_twice_is_refused_after_an_oci_app_without_a_user() -> None:
+    """whoami runs as root (no user): the apps after it are still checked."""
+    web = {**WEB, "user": {"name": "web", "uid": 2001, "gid": 2102}}
+    assert apps_lines((f"{W}.user", DELETE), ("ociContainers.web", web)) == [
+        (
+            "ociContainers.web.user.uid: is already used by containers.uptime.user.uid; each container needs its "
+            "own uid (got: 2001)"
+        )
+    ]
+
+
+def test_a_uid_taken_twice_is_refused_after_a_shared_user_that_differs() -> None:
+    """runner2's gid differs from runner1's, whose user it shares: that is said, and vpn,
+    after them, is still checked."""
+    assert lines_of(multiservice_site, put((f"{R2}.user.gid", 3001), (f"{VPN}.user.uid", 991))) == [
+        (
+            f"{R2}.user.gid: differs from {R1}.user.gid (3000), which shares user runner; a shared user has the "
+            "same uid, gid and group in every container (got: 3001)"
+        ),
+        f"{VPN}.user.uid: is already used by {FJ}.user.uid; each container needs its own uid (got: 991)",
+    ]
