@@ -623,3 +623,19 @@ def test_a_uid_taken_twice_is_refused_after_a_shared_user_that_differs() -> None
         ),
         f"{VPN}.user.uid: is already used by {FJ}.user.uid; each container needs its own uid (got: 991)",
     ]
+
+
+@pytest.mark.parametrize(("kind", "value"), [("uid", 65536), ("gid", 131071), ("uid", 100000)])
+def test_an_id_from_the_first_to_the_last_of_a_range_is_inside_it(kind: str, value: int) -> None:
+    assert lines_of(multiservice_site, put((f"{R1}.privateUsers", 65536), (f"{VPN}.user.{kind}", value))) == [
+        (
+            f"{VPN}.user.{kind}: is inside the id range of {R1}.privateUsers: a user of that container would own "
+            f"its files (got: {value})"
+        ),
+        "  Hint: pick a free system id below 1000, such as 991",
+    ]
+
+
+def test_an_id_just_past_a_range_is_outside_it() -> None:
+    site = resolved(multiservice_site, (f"{R1}.privateUsers", 65536), (f"{VPN}.user.uid", 131072))
+    assert site.container("vpn").user.uid == 131072
