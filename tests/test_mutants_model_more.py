@@ -548,13 +548,13 @@ def test_a_cname_to_a_host_name_passes_with_or_without_the_final_dot(content: st
     assert (published.type, published.content, published.zone) == ("CNAME", content, "example.org")
 
 
-def test_a_cname_to_its_own_name_is_refused_whatever_its_case_and_final_dot() -> None:
-    record = {"name": "www.example.org", "type": "CNAME", "content": "WWW.example.org."}
-    assert lines_of(multiservice_site, put((REC, record))) == [
-        (
-            f"{REC}.content: points www.example.org at itself: a resolver following it never gets an address "
-            "(got: 'WWW.example.org.')"
-        )
+@pytest.mark.parametrize(
+    ("name", "content"), [("www.example.org", "WWW.example.org."), ("www.example.xxx", "WWW.EXAMPLE.XXX")]
+)
+def test_a_cname_to_its_own_name_is_refused_whatever_its_case_and_final_dot(name: str, content: str) -> None:
+    record = {"name": name, "type": "CNAME", "content": content}
+    assert lines_of(multiservice_site, put(("tunnel.zones[1]", {"name": "example.xxx"}), (REC, record))) == [
+        (f"{REC}.content: points {name} at itself: a resolver following it never gets an address (got: '{content}')")
     ]
 
 
