@@ -402,6 +402,35 @@ def test_pydantic_errors_without_their_context_read_as_plain_words(error: dict[s
     assert plain({**error, "msg": "", "loc": ("containers", "app", "app")}) == message  # type: ignore[typeddict-item]
 
 
+SECRET_LOC = ("containers", "a", "settings", "token")
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        ({"type": "int_parsing", "msg": "Input should be a valid integer", "input": "12"}, "must be a whole number"),
+        ({"type": "value_error", "msg": "Value error, hunter2 is bad", "input": "hunter2"},
+         "has a value this key does not take"),
+    ],
+)  # fmt: skip
+def test_an_error_at_a_secret_key_never_repeats_its_value(error: dict[str, Any], message: str) -> None:
+    assert plain({**error, "loc": SECRET_LOC}) == message  # type: ignore[typeddict-item]
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        ({"type": "int_parsing", "msg": "Input should be a valid integer", "input": "12"},
+         "must be a number, not text in quotes: write 12 without quotes"),
+        ({"type": "literal_error", "msg": "", "input": "B", "ctx": {"expected": "'a' or 'b'"}},
+         "must be 'a' or 'b'; did you mean b?"),
+        ({"type": "literal_error", "msg": "Input should be 'a' or 'b'", "input": "c"}, "must be "),
+    ],
+)  # fmt: skip
+def test_pydantic_errors_at_a_plain_key_read_as_plain_words(error: dict[str, Any], message: str) -> None:
+    assert plain({**error, "loc": ("containers", "a", "settings", "port")}) == message  # type: ignore[typeddict-item]
+
+
 def test_an_unknown_key_where_no_key_is_known_is_said_plainly() -> None:
     assert unknown_key(("containers", "atticd", "settings", "zz")) == "is not a known key"
 
