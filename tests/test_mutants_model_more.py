@@ -668,3 +668,14 @@ def test_an_id_from_the_first_to_the_last_of_a_range_is_inside_it(kind: str, val
 def test_an_id_just_past_a_range_is_outside_it() -> None:
     site = resolved(multiservice_site, (f"{R1}.privateUsers", 65536), (f"{VPN}.user.uid", 131072))
     assert site.container("vpn").user.uid == 131072
+
+
+def test_a_uid_taken_by_two_users_that_differ_gets_no_hint_to_share_it() -> None:
+    """The hint to set user.shared is for two identical users only."""
+    data = multiservice_site()
+    set_key(data, f"{VPN}.user.uid", 991)
+    with pytest.raises(ConfigError) as info:
+        site_from_data(data, "site.yaml")
+    assert info.value.issues == [
+        Issue(f"{VPN}.user.uid", f"is already used by {FJ}.user.uid; each container needs its own uid", 991)
+    ]
