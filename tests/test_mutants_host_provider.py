@@ -658,7 +658,7 @@ class OptionsRecorded(edge_mocks.RecordingMonitor):
 
 
 @pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[OptionsRecorded]]:
+def mocked_monitor(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[OptionsRecorded]]:
     class Recorded(OptionsRecorded):
         options: ClassVar[dict[str, tuple[list[str], bool]]] = {}
 
@@ -674,7 +674,7 @@ ACTIVATION = {"command": ["nixos-rebuild", "switch"], "rollback": ["nixos-rebuil
 NONE: dict[str, list[str]] = {"command": [], "rollback": []}
 
 
-def test_host_modules_hands_the_engine_its_inputs_secrets_kept_secret(engine: type[OptionsRecorded]) -> None:
+def test_host_modules_hands_the_engine_its_inputs_secrets_kept_secret(mocked_monitor: type[OptionsRecorded]) -> None:
     def program() -> dict[str, Any]:
         kept = HostModules(
             "kept",
@@ -707,15 +707,15 @@ def test_host_modules_hands_the_engine_its_inputs_secrets_kept_secret(engine: ty
     assert kept.inputs["activation_config"] == ACTIVATION
     assert kept.inputs["retain_removed"] is True
     assert kept.inputs["claims"] == {"containers/a.nix": {"address 10.0.0.2": "a"}}
-    assert engine.options["kept"] == (["secrets"], True)
+    assert mocked_monitor.options["kept"] == (["secrets"], True)
     assert plain.inputs["activation_config"] == NONE
     assert plain.inputs["secrets"] == {}
     assert plain.inputs["owner"] == DEV.to_props()
     assert "retain_removed" not in plain.inputs and "claims" not in plain.inputs
-    assert engine.options["plain"] == (["secrets"], False)
+    assert mocked_monitor.options["plain"] == (["secrets"], False)
 
 
-def test_host_prune_hands_the_engine_keep_and_leaving_as_maps(engine: type[OptionsRecorded]) -> None:
+def test_host_prune_hands_the_engine_keep_and_leaving_as_maps(mocked_monitor: type[OptionsRecorded]) -> None:
     def program() -> dict[str, Any]:
         bare = HostPrune("bare", host="seminar", target=TARGET, keep=["default.nix", "containers/a.nix"])
         HostPrune(
@@ -734,7 +734,7 @@ def test_host_prune_hands_the_engine_keep_and_leaving_as_maps(engine: type[Optio
     bare, owned = run.named("bare"), run.named("owned")
     assert (bare.inputs["host"], bare.inputs["target"]) == ("seminar", TARGET)
     assert bare.inputs["__provider"] == serialize_provider(HostPruneProvider())
-    assert (engine.options["bare"][1], engine.options["owned"][1]) == (False, True)
+    assert (mocked_monitor.options["bare"][1], mocked_monitor.options["owned"][1]) == (False, True)
     assert bare.inputs["keep"] == {"containers/a.nix": True, "default.nix": True}
     assert bare.inputs["leaving"] == {}
     assert bare.inputs["activation_config"] == NONE
