@@ -1,0 +1,181 @@
+"""More of the stack-file room's contract (docs/testing.md, "Mutation testing"): the words a
+user reads when a stack file is refused (a tab, a key written twice through an alias, a
+secret's value that readers differ on, a block scalar's tab), and how the program reports
+an engine reading it cannot parse or that lacks a key of the stack file.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import components.stackfile.read as stack_read
+from components.errors import ConfigError
+from components.stackfile import StackFile, read_stack_bytes
+from components.stackfile.agree import disagreement, engine_site, first_difference
+
+SOURCE = "stacks/Pulumi.t.yaml"
+HEAD = "config:\n  nixedge:site:\n"
+
+
+def site(text: str) -> bytes:
+    """A stack file whose `nixedge:site` holds `text` (written at the site's indentation)."""
+    return (HEAD + textwrap.indent(text, "    ")).encode()
+
+
+def said(data: bytes) -> list[str]:
+    """Every issue `check` reports for the stack file `data`, as the user reads it."""
+    with pytest.raises(ConfigError) as info:
+        read_stack_bytes(data, SOURCE)
+    assert info.value.source == SOURCE
+    return [str(issue) for issue in info.value.issues]
+
+
+# -- YAML syntax (yaml_errors) ----------------------------------------------------------------------
+
+
+def test_a_tab_pyyaml_refuses_is_said_with_a_hint_to_use_spaces() -> None:
+    # yaml_errors.yaml_message #30
+    assert said(b"config:\n\tnixedge:site: {}\n") == [
+        (
+            f"{SOURCE}: is not valid YAML at line 2, column 1: found character '\\t' that cannot start any token\n"
+            "  Hint: use spaces, not tabs, in a stack file"
+        )
+    ]
+
+
+# -- the document's structure (stack_yaml) ----------------------------------------------------------
+
+
+def test_a_key_written_again_through_an_alias_is_refused_as_keeping_the_last_value() -> None:
+    """go-yaml refuses a duplicate key only between keys written out; through an alias it
+    keeps the last value, as YAML 1.1 readers do, and the reader of the file sees the first."""
+    # stack_yaml._twice #2, #3
+    assert said(site("{&k a: 1, *k : 2}\n")) == [
+        (
+            "a: is defined twice (lines 3 and 3, once through an alias): Pulumi and YAML 1.1 readers keep the "
+            "last value, and a reader of the file easily sees the first\n"
+            "  Hint: keep one of them"
+        )
+    ]
+
+
+def test_a_tab_in_a_block_scalars_indentation_is_refused_without_a_value() -> None:
+    """The value is not what is wrong (and it may be a secret): only the line is named."""
+    # source_checks.block_tabs #42
+    assert said(site("a: |\n  \tx\n")) == [
+        (
+            "a: is a block scalar with a tab in its indentation (line 4): Pulumi refuses the file\n"
+            "  Hint: indent with spaces; write a tab of the text as \\t in a double-quoted string"
+        )
+    ]
+
+
+# -- a secret's value that readers read differently (yaml_scalars.hidden_scalar) ------------------
+
+HIDDEN_SCALAR = (
+    "is not read as the same text by every YAML reader: Pulumi or YAML 1.1 readers take it for a number, "
+    "date, boolean or YAML syntax (its value is hidden: the key names a secret) (got: '<hidden>')\n"
+    "  Hint: quote it to keep the text"
+)
+
+
+@pytest.mark.parametrize("value", ["yes", "1_000", "0755", "2024-01-02"])
+def test_a_secrets_value_that_readers_differ_on_is_refused_without_saying_it(value: str) -> None:
+    # yaml_scalars.hidden_scalar #10, #15, #16
+    issues = said(site(f"password: {value}\n"))
+    assert issues == [f"password: {HIDDEN_SCALAR}"]
+    assert value not in issues[0]
+
+
+def test_a_tagged_secret_is_refused_with_a_hint_that_does_not_repeat_it() -> None:
+    # yaml_scalars.hidden_scalar #7
+    issues = said(site("password: !!str hunter2\n"))
+    assert issues == [
+        (
+            "password: has the YAML tag !!str; Pulumi drops some tags, converts others, and YAML readers differ on "
+            "them (got: '<hidden>')\n"
+            "  Hint: remove the tag: a stack file holds plain data (quote the value to keep the text)"
+        )
+    ]
+    assert "hunter2" not in issues[0]
+
+
+# -- the engine's reading against the stack file (agree) -------------------------------------------
+
+
+@pytest.fixture
+def stacks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty stacks/ directory that stack names resolve to."""
+    directory = tmp_path / "stacks"
+    directory.mkdir()
+    monkeypatch.setattr(stack_read, "STACKS_DIR", directory)
+    return directory
+
+
+def test_a_key_the_engine_did_not_read_is_said_to_be_absent(stacks: Path) -> None:
+    # agree._at #2
+    path = stacks / "Pulumi.t.yaml"
+    path.write_text(HEAD + "    a: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        engine_site("t", "{}", "stack t", compare=True)
+    assert [str(i) for i in info.value.issues] == [
+        (
+            f"a: (line 3 of {path}) is 1 to `check` (what was reviewed) but '<absent>' to the Pulumi engine; "
+            "deploying it would change what was reviewed\n"
+            "  Hint: write it as 1 (JSON, which every YAML reader reads alike), or as the value you mean in that form"
+        )
+    ]
+
+
+def test_a_reading_without_lines_names_the_file_alone() -> None:
+    """A site that came with no line of its own (not read from a file's text) is placed in
+    the file, not at a line that says `None`."""
+    # agree.disagreement #20
+    found = disagreement(StackFile({"a": 1}), {"a": 2}, "Pulumi.t.yaml", "review", "the Pulumi engine")
+    assert found is not None
+    assert found.source == "review"
+    assert [str(i) for i in found.issues] == [
+        (
+            "a: (Pulumi.t.yaml) is 1 to `check` (what was reviewed) but 2 to the Pulumi engine; deploying it would "
+            "change what was reviewed\n"
+            "  Hint: write it as 1 (JSON, which every YAML reader reads alike), or as the value you mean in that form"
+        )
+    ]
+
+
+def test_an_engine_reading_that_is_no_json_is_refused_as_no_site(stacks: Path) -> None:
+    # agree.engine_site #14
+    with pytest.raises(ConfigError) as info:
+        engine_site("gone", "not json", "stack gone", compare=True)
+    assert info.value.source == "stack gone"
+    assert [str(i) for i in info.value.issues] == [
+        "nixedge:site: must be a mapping with host, network and containers (got: 'not json')"
+    ]
+
+
+def test_an_engine_reading_that_is_no_json_names_the_stack_files_own_refusal(stacks: Path) -> None:
+    """When the stack file is there, what `check` refuses in it is the better message (it
+    names the key), e.g. nesting deeper than Python's JSON reads."""
+    # agree.engine_site #6
+    path = stacks / "Pulumi.t.yaml"
+    path.write_text(HEAD + "    a: yes\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        engine_site("t", "not json", "stack t", compare=True)
+    assert info.value.source == str(path)
+    assert [str(i) for i in info.value.issues] == [
+        (
+            "a: YAML 1.1 (PyYAML, many editors) reads yes as true, Pulumi as the text 'yes' (got: 'yes')\n"
+            "  Hint: write true for a boolean, or quote it ('yes') to keep the text"
+        )
+    ]
+
+
+def test_first_difference_compares_mappings_whose_keys_are_not_all_text() -> None:
+    """Keys are ordered by their text, so a mapping with a number key beside text keys is
+    compared, not refused by Python's ordering."""
+    # agree.first_difference #8
+    assert first_difference({1: 0, "b": 0}, {1: 0, "b": 1}) == ("b",)
+    assert first_difference({1: 0, "b": 0}, {1: 0, "b": 0}) is None
