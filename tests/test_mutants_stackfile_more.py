@@ -6,15 +6,23 @@ an engine reading it cannot parse or that lacks a key of the stack file.
 
 from __future__ import annotations
 
+import locale
+import stat
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import components.stackfile.read as stack_read
 from components.errors import ConfigError
-from components.stackfile import StackFile, read_stack_bytes
+from components.model.modules import Unreadable
+from components.stackfile import StackFile, cli_config, load_hosts, read_stack_bytes
 from components.stackfile.agree import disagreement, engine_site, first_difference
+from components.stackfile.cli_config import engine_reading
+from components.stackfile.read import read_modules
+from components.stackfile.refusal import Refusal, Refused
+from components.stackfile.stack_yaml import read_yaml
 
 SOURCE = "stacks/Pulumi.t.yaml"
 HEAD = "config:\n  nixedge:site:\n"
@@ -73,6 +81,50 @@ def test_a_tab_in_a_block_scalars_indentation_is_refused_without_a_value() -> No
     ]
 
 
+# -- numbers (yaml_scalars._number) and the engine's second pass (engine_pass) --------------------
+
+
+def test_a_signed_leading_zero_number_is_read_as_go_reads_it() -> None:
+    """Go reads a leading 0 as octal, with or without a sign; where octal and decimal agree
+    there is nothing to refuse."""
+    # yaml_scalars._number #64
+    assert read_yaml(b"a: -07\nb: +07\nc: -0\n") == {"a": -7, "b": 7, "c": 0}
+    assert said(site("a: +0755\n")) == [
+        (
+            "a: is the octal number 493 to Pulumi and the number 755 to YAML 1.2 readers (got: '+0755')\n"
+            "  Hint: write 493, 0o755 for octal, or quote it ('+0755') to keep the text"
+        )
+    ]
+
+
+def test_a_leading_line_break_is_refused_saying_what_would_deploy() -> None:
+    # engine_pass.second_pass #21
+    assert said(site('a: "\\nhello"\n')) == [
+        (
+            "a: starts with a line break, which Pulumi drops when it re-reads the file (its second pass writes the "
+            "string as a block), so 'hello' would deploy (got: '\\nhello')\n"
+            "  Hint: remove the leading line break, or start the text with another character"
+        )
+    ]
+
+
+def test_a_leading_tab_before_a_line_break_is_refused_as_pulumi_refuses_it() -> None:
+    # engine_pass.second_pass #32, #36
+    assert said(site('a: "\\tx\\ny"\n')) == [
+        (
+            "a: starts with a tab and holds a line break: Pulumi writes it back as a block and then refuses the file "
+            "(got: '\\tx\\ny')\n"
+            "  Hint: remove the leading tab, or start the text with another character"
+        )
+    ]
+
+
+def test_a_refused_exception_says_every_refusal() -> None:
+    # refusal.Refused.__init__ #4
+    refused = Refused([Refusal(("a",), "is one thing"), Refusal(("b",), "is another")])
+    assert str(refused) == "is one thing; is another"
+
+
 # -- a secret's value that readers read differently (yaml_scalars.hidden_scalar) ------------------
 
 HIDDEN_SCALAR = (
@@ -101,6 +153,53 @@ def test_a_tagged_secret_is_refused_with_a_hint_that_does_not_repeat_it() -> Non
         )
     ]
     assert "hunter2" not in issues[0]
+
+
+# -- config keys beside the site, the stack's name, module files (read, load) ----------------------
+
+
+def test_a_nixedge_key_that_names_a_secret_points_to_the_sites_secrets() -> None:
+    # read._other_keys #31
+    assert said(HEAD.encode() + b"    a: 1\n  nixedge:password: x\n") == [
+        (
+            "config.nixedge:password: is not a key nixedge reads (it reads only nixedge:site); its value would be "
+            "ignored\n"
+            "  Hint: a secret of a container is a file on the host: declare it under nixedge:site's `secrets:` "
+            "(docs/secrets.md) and delete this key"
+        )
+    ]
+
+
+def test_a_plain_text_secret_of_another_namespace_says_how_to_encrypt_it() -> None:
+    # read._other_keys #63
+    assert said(HEAD.encode() + b"    a: 1\n  cloudflare:apiToken: abc\n") == [
+        (
+            "config.cloudflare:apiToken: is a secret in plain text in the stack file, which is committed and "
+            "reviewed\n"
+            "  Hint: set it encrypted instead: scripts/pulumi config set --secret cloudflare:apiToken"
+        )
+    ]
+
+
+@pytest.fixture
+def ascii_locale() -> Iterator[None]:
+    """The C locale, whose text encoding is ASCII (as on a host with no locale set)."""
+    before = locale.setlocale(locale.LC_CTYPE)
+    locale.setlocale(locale.LC_CTYPE, "C")
+    try:
+        yield
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+
+
+def test_a_module_file_is_read_as_utf8_whatever_the_locale(tmp_path: Path, ascii_locale: None) -> None:
+    # read.read_modules #5
+    text = "{ ... }: { users.users.jos\u00e9 = { }; }\n"
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "a.nix").write_bytes(text.encode("utf-8"))
+    (tmp_path / "modules" / "b.nix").write_bytes(b"\xff\n")
+    site = {"containers": {"c": {"imports": ["modules/a.nix", "modules/b.nix"]}}}
+    assert read_modules(site, tmp_path) == {"modules/a.nix": text, "modules/b.nix": Unreadable("not UTF-8 text")}
 
 
 # -- the engine's reading against the stack file (agree) -------------------------------------------
@@ -179,3 +278,27 @@ def test_first_difference_compares_mappings_whose_keys_are_not_all_text() -> Non
     # agree.first_difference #8
     assert first_difference({1: 0, "b": 0}, {1: 0, "b": 1}) == ("b",)
     assert first_difference({1: 0, "b": 0}, {1: 0, "b": 0}) is None
+
+
+def test_load_hosts_reads_the_stack_it_is_named(stacks: Path) -> None:
+    # load.load_hosts #2
+    path = stacks / "Pulumi.t.yaml"
+    path.write_text("config: {}\n", encoding="utf-8")
+    (stacks / "Pulumi.dev.yaml").write_text(HEAD + "    a: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_hosts("t")
+    assert info.value.source == str(path)
+    assert [i.loc for i in info.value.issues] == ["config.nixedge:site"]
+
+
+# -- asking the Pulumi CLI (cli_config) ---------------------------------------------------------------
+
+
+def test_a_cli_that_does_not_answer_in_time_is_given_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`diff` goes on with its own reading rather than wait for a CLI that hangs."""
+    # cli_config._run #32, #39
+    cli = tmp_path / "pulumi-standin"
+    cli.write_text("#!/bin/sh\nexec sleep 3\n", encoding="utf-8")
+    cli.chmod(cli.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setattr(cli_config, "TIMEOUT", 0.2)
+    assert engine_reading(b"config: {}\n", str(cli)) is None
