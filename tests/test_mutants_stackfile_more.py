@@ -81,6 +81,93 @@ def test_a_tab_in_a_block_scalars_indentation_is_refused_without_a_value() -> No
     ]
 
 
+def test_a_byte_order_mark_does_not_hide_a_directive() -> None:
+    # stack_yaml._decode #72
+    assert said(b"\xef\xbb\xbf%YAML 1.2\n---\n" + site("a: 1\n")) == [
+        (
+            f"{SOURCE}: starts with %YAML 1.2 (line 1): Pulumi reads only %YAML 1.1 and refuses the file\n"
+            "  Hint: remove the %YAML line"
+        )
+    ]
+
+
+def test_an_escape_beyond_unicode_is_refused_without_a_value() -> None:
+    # stack_yaml._events #12
+    assert said(site('a: "\\U00110000"\n')) == [
+        (
+            "a: holds an escape that is no Unicode character (chr() arg not in range(0x110000)): Pulumi refuses "
+            "the file\n"
+            "  Hint: escapes go up to \\U0010FFFF"
+        )
+    ]
+
+
+@pytest.mark.parametrize(("key", "text"), [("null", "<nil>"), ("1", "1"), ("true", "true")])
+def test_a_key_that_is_not_text_is_refused_with_the_text_pulumi_makes_of_it(key: str, text: str) -> None:
+    # stack_yaml._Builder.mapping #83, #93, #97
+    assert said(site(f"{key}: x\n")) == [
+        (
+            f"{key}: is a key that is not text: Pulumi turns it into the text {text!r} (got: {key!r})\n"
+            f"  Hint: quote it ({key!r})"
+        )
+    ]
+
+
+def test_a_tagged_list_is_refused_by_its_short_tag_without_a_value() -> None:
+    # stack_yaml._Builder.value #75, #86
+    assert said(site("a: !!seq [1]\n")) == [
+        (
+            "a: has the YAML tag !!seq; Pulumi drops some tags, converts others, and YAML readers differ on them\n"
+            "  Hint: remove the tag: a stack file holds plain data"
+        )
+    ]
+
+
+def test_a_list_key_at_the_deepest_level_is_refused_as_a_key_not_as_nesting() -> None:
+    """A key sits one level below its mapping, as a value does."""
+    # stack_yaml._Builder.mapping #55
+    with pytest.raises(Refused) as info:
+        read_yaml(("{a: " * 62 + "{[x]: 1}" + "}" * 62).encode())
+    assert [(r.parts, r.message) for r in info.value.refusals] == [
+        (("a",) * 62, "has a mapping or list as a key: Pulumi refuses the file")
+    ]
+    with pytest.raises(Refused) as info:
+        read_yaml(("{a: " * 63 + "{[x]: 1}" + "}" * 63).encode())
+    assert [r.message for r in info.value.refusals] == [
+        "is nested more than 64 levels deep (mappings and lists); no site needs that"
+    ]
+
+
+def test_a_key_written_through_an_alias_is_kept_as_any_key_is() -> None:
+    """The engine's second pass writes keys quoted, so a key that starts with a line break
+    keeps it, whether it is written out or comes through an alias."""
+    # stack_yaml._Builder.value #18
+    assert read_yaml(b'&k "\\nx": 1\nb: {*k : 2}\n') == {"\nx": 1, "b": {"\nx": 2}}
+
+
+def aliases(copies: int) -> bytes:
+    """A site whose `c` holds `copies` aliases of a list of 10 aliases of a list of 10."""
+    return site(
+        "a: &a [" + ", ".join(["0"] * 10) + "]\n"
+        "b: &b [" + ", ".join(["*a"] * 10) + "]\n"
+        "c: [" + ", ".join(["*b"] * copies) + "]\n"
+    )
+
+
+def test_aliases_expand_up_to_go_yamls_ratio_and_no_further() -> None:
+    """go-yaml counts every node it decodes and every one that comes from an alias, from
+    zero, and refuses past 99% aliased (in a document under 400,000 nodes). Here 139 copies
+    of `b` (121 nodes each) stay under it, the 140th goes over; the alias is named."""
+    # stack_yaml._Builder.__init__ #4; stack_yaml._Builder.count #32, #35
+    read_stack_bytes(aliases(139), SOURCE)
+    assert said(aliases(140)) == [
+        (
+            "c[139]: expands its aliases too far: Pulumi refuses the file (document contains excessive aliasing)\n"
+            "  Hint: write the repeated values out, or use fewer aliases"
+        )
+    ]
+
+
 # -- numbers (yaml_scalars._number) and the engine's second pass (engine_pass) --------------------
 
 
@@ -123,6 +210,18 @@ def test_a_refused_exception_says_every_refusal() -> None:
     # refusal.Refused.__init__ #4
     refused = Refused([Refusal(("a",), "is one thing"), Refusal(("b",), "is another")])
     assert str(refused) == "is one thing; is another"
+
+
+@pytest.mark.parametrize("text", ["2001-12-14 10:61:00", "2001-12-14 25:00:00"])
+def test_a_date_with_a_clock_go_cannot_read_is_text_to_pulumi(text: str) -> None:
+    """Go's time.Parse refuses an hour past 23 or a minute past 59, so go-yaml keeps the text."""
+    # yaml_scalars._go_timestamp #41
+    assert said(site(f"a: {text}\n")) == [
+        (
+            f"a: YAML 1.1 (PyYAML) reads {text} as a date, Pulumi as the text {text!r} (got: {text!r})\n"
+            f"  Hint: quote it ({text!r}) to keep the text"
+        )
+    ]
 
 
 # -- a secret's value that readers read differently (yaml_scalars.hidden_scalar) ------------------
