@@ -70,6 +70,13 @@ def test_a_key_written_again_through_an_alias_is_refused_as_keeping_the_last_val
     ]
 
 
+def test_a_key_written_through_an_alias_is_placed_at_the_alias() -> None:
+    """The lines named are where the key is written each time, not where its anchor is."""
+    twice = "is defined twice (lines {} and {}, once through an alias)"
+    assert said(site("&k a: 1\nb: 2\n*k : 3\n"))[0].startswith("a: " + twice.format(3, 5))
+    assert said(site("x: &k a\n*k : 1\na: 2\n"))[0].startswith("a: " + twice.format(4, 5))
+
+
 def test_a_tab_in_a_block_scalars_indentation_is_refused_without_a_value() -> None:
     """The value is not what is wrong (and it may be a secret): only the line is named."""
     # source_checks.block_tabs #42
