@@ -165,7 +165,7 @@ def test_aliases_expand_up_to_go_yamls_ratio_and_no_further() -> None:
     """go-yaml counts every node it decodes and every one that comes from an alias, from
     zero, and refuses past 99% aliased (in a document under 400,000 nodes). Here 139 copies
     of `b` (121 nodes each) stay under it, the 140th goes over; the alias is named."""
-    # stack_yaml._Builder.__init__ #4; stack_yaml._Builder.count #32, #35
+    # stack_yaml._Builder.__init__ #4; stack_yaml._Builder.count #9, #32, #35
     read_stack_bytes(aliases(139), SOURCE)
     assert said(aliases(140)) == [
         (
@@ -265,7 +265,7 @@ def test_a_tagged_secret_is_refused_with_a_hint_that_does_not_repeat_it() -> Non
 
 
 def test_a_nixedge_key_that_names_a_secret_points_to_the_sites_secrets() -> None:
-    # read._other_keys #31
+    # read._other_keys #31; read.read_stack_bytes #85 (the source named)
     assert said(HEAD.encode() + b"    a: 1\n  nixedge:password: x\n") == [
         (
             "config.nixedge:password: is not a key nixedge reads (it reads only nixedge:site); its value would be "
