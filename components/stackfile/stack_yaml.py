@@ -294,9 +294,9 @@ class _Builder:
                 ))  # fmt: skip
                 continue
             if key in out:
-                self.refusals.append(_twice((*parts, key), lines[key], target.line, aliased or knode is not target))
+                self.refusals.append(_twice((*parts, key), lines[key], knode.line, aliased or knode is not target))
                 continue
-            lines[key] = target.line
+            lines[key] = knode.line  # an alias key is written at the alias
             aliased = aliased or knode is not target
             out[key] = self.value(vnode, (*parts, key), depth + 1)
         if len(out) == 1 and isinstance(out.get("secure"), str):
