@@ -46,6 +46,48 @@ def test_a_leading_zero_is_refused_as_octal() -> None:
     assert hint == "write 493, 0o755 for octal, or quote it ('0755') to keep the text"
 
 
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        ("-0755", "is the octal number -493 to Pulumi and the number -755 to YAML 1.2 readers",
+         "write -493, -0o755 for octal, or quote it ('-0755') to keep the text"),
+        ("+0755", "is the octal number 493 to Pulumi and the number 755 to YAML 1.2 readers",
+         "write 493, 0o755 for octal, or quote it ('+0755') to keep the text"),
+    ],
+)  # fmt: skip
+def test_a_signed_leading_zero_is_refused_with_octal_of_the_same_sign(text: str, message: str, hint: str) -> None:
+    assert refusal(f"mode: {text}\n") == ("mode", message, hint)
+    assert read_yaml(f"mode: {hint.split(', ')[1].split()[0]}\n".encode()) == {"mode": int(text, 8)}
+
+
+@pytest.mark.parametrize(
+    ("text", "passed"),
+    [
+        ("9_223_372_036_854_775_808", "9223372036854776000"),  # 2**63, a float64 the program gets whole
+        ("1_0000000000000000001", "10000000000000000000"),
+        ("-1_0000000000000000001", "-10000000000000000000"),
+        ("1_000_000_000_000_000_000_000_000", "1e+24"),
+    ],
+)
+def test_an_underscored_integer_beyond_64_bits_names_the_number_pulumi_passes(text: str, passed: str) -> None:
+    assert refusal(f"a: {text}\n") == (
+        "a",
+        f"is beyond 64-bit integers: Pulumi passes {text} rounded to {passed}, YAML 1.2 readers as text",
+        f"use a smaller number, or quote it ('{text}') to keep the text",
+    )
+
+
+def test_an_underscored_integer_within_64_bits_is_refused_with_its_value() -> None:
+    assert refusal("a: 9_223_372_036_854_775_807\n") == (
+        "a",
+        (
+            "YAML 1.1 and Pulumi read 9_223_372_036_854_775_807 as the number 9223372036854775807, "
+            "YAML 1.2 readers as text"
+        ),
+        "write 9223372036854775807, or quote it ('9_223_372_036_854_775_807') to keep the text",
+    )
+
+
 def test_a_second_key_is_refused_with_both_lines() -> None:
     assert refusal("a:\n  b: 1\n  b: 2\n")[:2] == (
         "a.b",

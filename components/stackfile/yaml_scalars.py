@@ -97,7 +97,8 @@ def _number(text: str) -> Any:
         if len(digits) > 1 and digits[0] == "0" and digits[1] in "01234567" and int(plain, 8) != int(plain, 10):
             raise ValueError(
                 f"is the octal number {int(plain, 8)} to Pulumi and the number {int(plain, 10)} to YAML 1.2 readers",
-                f"write {int(plain, 8)}, 0o{digits[1:]} for octal, or " + _QUOTE.format(q=repr(text)),
+                f"write {int(plain, 8)}, {'-' if plain[0] == '-' else ''}0o{digits[1:]} for octal, or "
+                + _QUOTE.format(q=repr(text)),
             )
         # Beyond Go's 64-bit integers go-yaml makes it a float: _through_json rounds it.
         value = int(plain, 8) if digits[:1] == "0" and digits[1:2].isdigit() else int(plain, 0)
@@ -107,6 +108,11 @@ def _number(text: str) -> Any:
             return text  # Go's ParseFloat fails on overflow: go-yaml keeps the text
     if value is None:
         return text
+    if "_" in text and isinstance(value, int) and str(value) != _shown(value):
+        raise ValueError(
+            f"is beyond 64-bit integers: Pulumi passes {text} rounded to {_shown(value)}, YAML 1.2 readers as text",
+            "use a smaller number, or " + _QUOTE.format(q=repr(text)),
+        )
     if "_" in text:
         raise ValueError(
             f"YAML 1.1 and Pulumi read {text} as the number {_shown(value)}, YAML 1.2 readers as text",
@@ -136,7 +142,11 @@ def _signed_prefix(text: str, value: int) -> Any:
 
 
 def _shown(value: float) -> str:
-    return str(_through_json(value, "")) if isinstance(value, float) else str(value)
+    """`value` as the program gets it: Pulumi's JSON rounds integers beyond 64 bits."""
+    if isinstance(value, int) and -_INT64 <= value < _INT64:
+        return str(value)
+    f = float(value)
+    return str(int(Decimal(repr(f)))) if f.is_integer() and abs(f) < 1e21 else str(f)
 
 
 def _through_json(value: float, text: str) -> Any:
