@@ -542,7 +542,7 @@ def test_the_program_stops_where_the_engine_read_the_stack_file_otherwise(stacks
         (
             f"a: (line 3 of {path}) is 1 to `check` (what was reviewed) but 2 to the Pulumi engine; deploying it "
             "would change what was reviewed\n"
-            "  Hint: write it as 1 (JSON, which every YAML reader reads alike), or as the value you mean in that form"
+            "  Hint: write it as 1 in JSON, which every YAML reader reads alike, or as the value you mean in that form"
         )
     ]
     assert engine_site("t", '{"a": 2}', "stack t", compare=False) == {"a": 2}
@@ -699,7 +699,7 @@ def test_diff_stops_where_the_cli_reads_another_value(tmp_path: Path, monkeypatc
         (
             f"a: (line 3 of {SOURCE}) is 1 to `check` (what was reviewed) but '1' to the Pulumi engine; deploying it "
             "would change what was reviewed\n"
-            "  Hint: write it as 1 (JSON, which every YAML reader reads alike), or as the value you mean in that form"
+            "  Hint: write it as 1 in JSON, which every YAML reader reads alike, or as the value you mean in that form"
         )
     ]
     cli, _ = standin(tmp_path, stack={}, config={"stdout": config_json({"a": 1})})

@@ -328,11 +328,26 @@ def test_a_key_the_engine_did_not_read_is_said_to_be_absent(stacks: Path) -> Non
         engine_site("t", "{}", "stack t", compare=True)
     assert [str(i) for i in info.value.issues] == [
         (
-            f"a: (line 3 of {path}) is 1 to `check` (what was reviewed) but '<absent>' to the Pulumi engine; "
+            f"a: (line 3 of {path}) is 1 to `check` (what was reviewed) but absent to the Pulumi engine; "
             "deploying it would change what was reviewed\n"
-            "  Hint: write it as 1 (JSON, which every YAML reader reads alike), or as the value you mean in that form"
+            "  Hint: write it as 1 in JSON, which every YAML reader reads alike, or as the value you mean in that form"
         )
     ]
+
+
+@pytest.mark.parametrize("value", ["<absent>", "absent"])
+def test_a_key_only_the_engine_reads_is_absent_to_check_and_a_value_that_says_absent_is_a_value(value: str) -> None:
+    found = disagreement(StackFile({"b": value}), {"a": 1, "b": value}, "Pulumi.t.yaml", "review", "the Pulumi engine")
+    assert found is not None
+    assert [str(i) for i in found.issues] == [
+        (
+            "a: (Pulumi.t.yaml) is absent to `check` (what was reviewed) but 1 to the Pulumi engine; deploying it "
+            "would change what was reviewed\n"
+            "  Hint: write it in JSON (a quoted string, say), which every YAML reader reads alike, or as the value "
+            "you mean in that form"
+        )
+    ]
+    assert disagreement(StackFile({"b": value}), {"b": value}, "Pulumi.t.yaml", "review", "the engine") is None
 
 
 def test_a_reading_without_lines_names_the_file_alone() -> None:
@@ -346,7 +361,7 @@ def test_a_reading_without_lines_names_the_file_alone() -> None:
         (
             "a: (Pulumi.t.yaml) is 1 to `check` (what was reviewed) but 2 to the Pulumi engine; deploying it would "
             "change what was reviewed\n"
-            "  Hint: write it as 1 (JSON, which every YAML reader reads alike), or as the value you mean in that form"
+            "  Hint: write it as 1 in JSON, which every YAML reader reads alike, or as the value you mean in that form"
         )
     ]
 

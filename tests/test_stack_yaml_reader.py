@@ -215,7 +215,7 @@ def test_a_disagreement_names_the_key_its_line_and_a_way_to_write_it() -> None:
     expected = (
         "a.port: (line 4 of stacks/Pulumi.s.yaml) is 8080 to `check` (what was reviewed) but '8080' to the engine; "
         "deploying it would change what was reviewed\n"
-        "  Hint: write it as 8080 (JSON, which every YAML reader reads alike), or as the value you mean in that form"
+        "  Hint: write it as 8080 in JSON, which every YAML reader reads alike, or as the value you mean in that form"
     )
     assert found is not None and [str(i) for i in found.issues] == [expected]
     missing = disagreement(written, {"a": {"port": 8080}}, "f", "s", "the engine")

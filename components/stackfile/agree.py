@@ -46,13 +46,21 @@ def first_difference(ours: Any, theirs: Any, parts: tuple[int | str, ...] = ()) 
     return None
 
 
+_ABSENT = object()
+"""What `_at` finds where one reading has no such key or item."""
+
+
 def _at(value: Any, parts: tuple[int | str, ...]) -> Any:
     for part in parts:
         try:
             value = value[part]
         except (KeyError, IndexError, TypeError):
-            return "<absent>"
+            return _ABSENT
     return value
+
+
+def _said(loc: str, value: Any) -> str:
+    return "absent" if value is _ABSENT else repr(echoed(loc, value))  # a secret is never repeated
 
 
 def disagreement(written: StackFile, theirs: Any, file: str, source: str, reader: str) -> ConfigError | None:
@@ -65,14 +73,14 @@ def disagreement(written: StackFile, theirs: Any, file: str, source: str, reader
     line = written.line(parts)
     where = f"line {line} of {file}" if line is not None else file
     loc = dotted(parts) or SITE_KEY
-    said, said_engine = echoed(loc, ours), echoed(loc, engine)  # a secret is never repeated
-    form = json.dumps(ours, ensure_ascii=True) if said == ours else "JSON (a quoted string, say)"
+    plain = ours is not _ABSENT and echoed(loc, ours) == ours
+    form = f"as {json.dumps(ours, ensure_ascii=True)} in JSON" if plain else "in JSON (a quoted string, say)"
     issue = Issue(
         loc,
-        f"({where}) is {said!r} to `check` (what was reviewed) but {said_engine!r} to {reader}; "
+        f"({where}) is {_said(loc, ours)} to `check` (what was reviewed) but {_said(loc, engine)} to {reader}; "
         "deploying it would change what was reviewed",
         has_value=False,
-        hint=f"write it as {form} (JSON, which every YAML reader reads alike), or as the value you mean in that form",
+        hint=f"write it {form}, which every YAML reader reads alike, or as the value you mean in that form",
     )
     return ConfigError([issue], source)
 
