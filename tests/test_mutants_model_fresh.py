@@ -1,0 +1,82 @@
+"""Tests written for the survivors of a fresh sample of the model's mutants (docs/testing.md,
+"Mutation testing"), so that the tests hold for the whole package and not only for the
+mutants of the first sample. Each asserts what a stack file's author or the model's caller
+relies on: the exact options Podman gets, the resolved facts the renderer reads, and how
+one deploy target lies to another.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from components.model import site_from_data
+from components.model.targets import overlap, target_identity
+from components.stackfile import read_stack_file
+from tests.paths import REPO
+
+W = "ociContainers.whoami"
+WEB: dict[str, Any] = {
+    "image": "docker.io/library/nginx:1.27",
+    "address": "10.80.0.20",
+    "user": {"name": "web", "uid": 2102, "gid": 2102},
+}
+
+
+def apps() -> dict[str, Any]:
+    """stacks/Pulumi.apps.yaml's site: a NixOS container (uptime) and an OCI app (whoami)."""
+    return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
+
+
+# -- OCI apps: the options Podman gets and the order it starts them in (checks/oci.py) -----
+
+
+@pytest.mark.parametrize(
+    ("cpus", "option"),
+    [(2, "--cpus=2"), (2.0, "--cpus=2"), (1024, "--cpus=1024"), (1.5, "--cpus=1.5"), (0.25, "--cpus=0.25")],
+)
+def test_a_cpu_limit_is_given_to_podman_in_its_shortest_form(cpus: float, option: str) -> None:
+    """A whole number of CPUs reads `--cpus=2`, not `--cpus=2.0`, as the author wrote it.
+
+    Kills checks.oci._options #7."""
+    data = apps()
+    data["ociContainers"]["whoami"]["resources"] = {"memory": "256m", "cpus": cpus}
+    (o,) = site_from_data(data, "apps.yaml").oci_containers
+    assert o.options[-2:] == ("--memory=256m", option)
+
+
+def test_an_oci_app_keeps_the_apps_it_depends_on_in_the_order_written() -> None:
+    """The renderer reads `depends_on` for Podman's `dependsOn`: the names, as written.
+
+    Kills checks.oci.oci_container #47."""
+    data = apps()
+    data["ociContainers"]["web"] = WEB
+    data["ociContainers"]["cache"] = {**WEB, "address": "10.80.0.21", "user": {"name": "c", "uid": 2103, "gid": 2103}}
+    data["ociContainers"]["whoami"]["dependsOn"] = ["web", "cache"]
+    site = site_from_data(data, "apps.yaml")
+    by_name = {o.name: o for o in site.oci_containers}
+    assert by_name["whoami"].depends_on == ("web", "cache")
+    assert by_name["web"].depends_on == ()
+
+
+# -- deploy targets: one inside another (targets.py) ---------------------------------------
+
+
+def _local(path: str) -> Any:
+    return target_identity({"transport": "local", "path": path})
+
+
+@pytest.mark.parametrize("inner", ["/srv/nixedge", "/etc", "/x"])
+def test_every_absolute_target_lies_inside_the_root_directory(inner: str) -> None:
+    """`/` holds every other absolute path: a target there would hold the other's files.
+
+    Kills targets._below #8."""
+    assert overlap(_local(inner), _local("/")) == "inside"
+    assert overlap(_local("/"), _local(inner)) == "holds"
+
+
+def test_a_target_beside_another_with_a_common_prefix_is_apart() -> None:
+    assert overlap(_local("/srv/nixedge2"), _local("/srv/nixedge")) is None
+    assert overlap(_local("/srv/nixedge/a"), _local("/srv/nixedge/")) == "inside"
