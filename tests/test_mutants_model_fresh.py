@@ -8,14 +8,17 @@ one deploy target lies to another.
 from __future__ import annotations
 
 import copy
+from ipaddress import IPv4Network
 from typing import Any
 
 import pytest
 
 from components.model import site_from_data
+from components.model.addresses import allocate
 from components.model.targets import overlap, target_identity
 from components.stackfile import read_stack_file
 from tests.paths import REPO
+from tests.site_mutations import put, report_lines
 
 W = "ociContainers.whoami"
 WEB: dict[str, Any] = {
@@ -80,3 +83,62 @@ def test_every_absolute_target_lies_inside_the_root_directory(inner: str) -> Non
 def test_a_target_beside_another_with_a_common_prefix_is_apart() -> None:
     assert overlap(_local("/srv/nixedge2"), _local("/srv/nixedge")) is None
     assert overlap(_local("/srv/nixedge/a"), _local("/srv/nixedge/")) == "inside"
+
+
+# -- addresses: the Podman network's size, containers without a network (checks/) ----------
+
+
+@pytest.mark.parametrize("subnet", ["10.80.0.0/31", "10.80.0.0/32"])
+def test_a_podman_subnet_below_a_slash_30_is_refused_by_its_type_with_its_size(subnet: str) -> None:
+    """The type of a subnet refuses it, before checks/oci.py's own test of the size could
+    (which is why checks.oci.podman_network #38 is equivalent)."""
+    data = apps()
+    data["network"]["podman"]["subnet"] = subnet
+    data["ociContainers"]["whoami"].pop("address")
+    assert report_lines(lambda: data, put(), "apps.yaml") == [
+        (
+            "network.podman.subnet: is too small: a container needs a host and a local address; use /30 or larger "
+            f"(got: '{subnet}')"
+        )
+    ]
+
+
+def test_a_container_without_a_network_gets_no_addresses_and_takes_none() -> None:
+    """`network: none` is a private network: no veth pair, so no addresses allocated to it,
+    and the slot its name hashes to stays free for the next container.
+
+    Kills checks.addresses._container #18."""
+    data = apps()
+    offline = {"app": "generic", "user": {"name": "offline", "uid": 2003, "gid": 2003}, "stateVersion": "25.05"}
+    data["containers"]["offline"] = {**offline, "network": "none"}
+    site = site_from_data(data, "apps.yaml")
+    c = site.container("offline")
+    assert (c.host_address, c.local_address, c.addresses_allocated) == (None, None, False)
+    data["containers"]["offline"] = offline
+    alone = site_from_data(data, "apps.yaml").container("offline")
+    assert alone.addresses_allocated and alone.host_address is not None
+
+
+def test_addresses_outside_the_usable_slots_leave_every_usable_slot_free() -> None:
+    """A /29 has two usable slots (.2/.3 and .4/.5): the network's and the broadcast's
+    slots are never used, so addresses taken there do not make the network full.
+
+    Kills addresses.allocate #32."""
+    net = IPv4Network("10.0.0.0/29")
+    got = allocate(["a", "b"], net, {"10.0.0.1", "10.0.0.6"})
+    assert sorted(got.values()) == [("10.0.0.2", "10.0.0.3"), ("10.0.0.4", "10.0.0.5")]
+    assert allocate(["a"], net, {"10.0.0.2", "10.0.0.5"}) == {}
+
+
+# -- presets: the key only atticd reads (presets/base.py) ----------------------------------
+
+
+def test_an_environment_file_of_a_generic_app_is_refused_with_its_path() -> None:
+    """Kills presets.base.no_environment_file #7."""
+    assert report_lines(apps, put(("containers.uptime.environmentFile", "/etc/uptime.env")), "apps.yaml") == [
+        (
+            "containers.uptime.environmentFile: is only used by app atticd; give a generic app's secrets file "
+            "under nixos "
+            "(got: '/etc/uptime.env')"
+        )
+    ]
