@@ -15,11 +15,13 @@ import pytest
 
 from components.model import site_from_data
 from components.model.addresses import allocate
+from components.model.paths import in_etc, resolve, sensitive
 from components.model.targets import overlap, target_identity
 from components.stackfile import read_stack_file
 from tests.paths import REPO
-from tests.site_mutations import put, report_lines
+from tests.site_mutations import put, report_lines, seed_site
 
+A = "containers.atticd"
 W = "ociContainers.whoami"
 WEB: dict[str, Any] = {
     "image": "docker.io/library/nginx:1.27",
@@ -142,3 +144,31 @@ def test_an_environment_file_of_a_generic_app_is_refused_with_its_path() -> None
             "(got: '/etc/uptime.env')"
         )
     ]
+
+
+# -- host paths: '.' segments and a leading '//' (paths.py) --------------------------------
+
+
+@pytest.mark.parametrize("path", ["/srv/./nix", "/srv/.", "/./srv"])
+def test_a_dot_segment_in_an_nspawn_flags_path_is_refused(path: str) -> None:
+    """nspawn's flags are checked by checks/nspawn.py, not by a path type: `.` is
+    refused there as `..` is (systemd-nspawn would take it literally).
+
+    Kills paths.syntax_problem #27."""
+    flag = f"--tmpfs={path}"
+    assert report_lines(seed_site, put((f"{A}.extraFlags", [flag])), "seminar.yaml") == [
+        f"{A}.extraFlags[0]: {path} must not contain '.' or '..' segments (got: '{flag}')"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "real"),
+    [("//etc/shadow", "/etc/shadow"), ("//var/run/secrets", "/run/secrets"), ("///srv//x/", "/srv/x")],
+)
+def test_a_path_with_a_leading_double_slash_resolves_as_one_slash(path: str, real: str) -> None:
+    """POSIX keeps a leading `//` through normpath; Linux reads it as `/`, so a mount of
+    `//etc` is as sensitive as one of `/etc`.
+
+    Kills paths.resolve #5."""
+    assert resolve(path) == real
+    assert sensitive("//etc") and in_etc("//etc/nixos")
