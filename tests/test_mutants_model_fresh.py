@@ -16,7 +16,9 @@ import pytest
 from components.model import site_from_data
 from components.model.addresses import allocate
 from components.model.paths import in_etc, resolve, sensitive
+from components.model.site import Site
 from components.model.targets import overlap, target_identity
+from components.model.workloads import workloads
 from components.stackfile import read_stack_file
 from tests.paths import REPO
 from tests.site_mutations import put, report_lines, seed_site
@@ -172,3 +174,27 @@ def test_a_path_with_a_leading_double_slash_resolves_as_one_slash(path: str, rea
     Kills paths.resolve #5."""
     assert resolve(path) == real
     assert sensitive("//etc") and in_etc("//etc/nixos")
+
+
+# -- the registry's facts (workloads.py) ---------------------------------------------------
+
+
+def test_a_containers_bind_mounts_are_host_paths_it_sees_under_their_keys() -> None:
+    """Every host path of a NixOS container, named by the key that gives it: a bind
+    mount's hostPath (or its path without one), the state directory, the environment
+    file, and the host's PostgreSQL socket.
+
+    Kills workloads._nixos #5."""
+    data = seed_site()
+    data["containers"]["atticd"]["bindMounts"] = [
+        {"path": "/cache", "hostPath": "/srv/cache", "readOnly": False},
+        {"path": "/srv/models"},
+    ]
+    facts = {w.name: w for w in workloads(Site.model_validate(data))}
+    assert [(p.key, p.path, p.writable, p.mounted) for p in facts["atticd"].host_paths] == [
+        (f"{A}.bindMounts[0].hostPath", "/srv/cache", True, True),
+        (f"{A}.bindMounts[1].path", "/srv/models", False, True),
+        (f"{A}.stateDir", "/mnt/noa/atticd", True, True),
+        (f"{A}.environmentFile", "/etc/atticd.env", False, True),
+        (f"{A}.postgresql", "/run/postgresql", False, True),
+    ]
