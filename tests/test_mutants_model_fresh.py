@@ -15,6 +15,7 @@ import pytest
 
 from components.model import site_from_data
 from components.model.addresses import allocate
+from components.model.keys import MAX_DEPTH, too_deep
 from components.model.paths import in_etc, resolve, sensitive
 from components.model.site import Site
 from components.model.targets import overlap, target_identity
@@ -198,3 +199,47 @@ def test_a_containers_bind_mounts_are_host_paths_it_sees_under_their_keys() -> N
         (f"{A}.environmentFile", "/etc/atticd.env", False, True),
         (f"{A}.postgresql", "/run/postgresql", False, True),
     ]
+
+
+# -- stored data: where a bad value sits, how deep data may nest (types.py, keys.py) -------
+
+
+H = "<hidden>"
+
+
+@pytest.mark.parametrize(
+    ("nixos", "message", "shape"),
+    [
+        ({"a": [1, 2**63]}, "a[1]: 9223372036854775808 is outside Nix's 64-bit integers", {"a": [H, H]}),
+        ({"a": [{"b": float("nan")}]}, "a[0].b: NaN and infinity have no Nix value", {"a": [{"b": H}]}),
+        (
+            {"a": [[0, [1, "x\x00"]]]},
+            "a[0][1][1]: Nix strings cannot hold NUL characters or lone surrogates",
+            {"a": [[H, [H, H]]]},
+        ),
+    ],
+)
+def test_a_bad_value_in_a_list_of_nixos_data_is_named_by_its_index(
+    nixos: dict[str, Any], message: str, shape: dict[str, Any]
+) -> None:
+    """The value is shown with every leaf hidden (nixos may hold secrets), so the path
+    to the bad one is all that points at it.
+
+    Kills types._nix_data #45."""
+    assert report_lines(seed_site, put((f"{A}.nixos", nixos)), "seminar.yaml") == [
+        f"{A}.nixos: {message} (got: {shape!r})"
+    ]
+
+
+def _nested(depth: int) -> Any:
+    data: Any = "leaf"
+    for _ in range(depth):
+        data = {"k": data}
+    return data
+
+
+def test_data_nested_exactly_max_depth_deep_is_accepted_and_one_more_level_is_not() -> None:
+    """Kills keys.too_deep #3."""
+    assert too_deep(_nested(MAX_DEPTH)) is None
+    assert too_deep([_nested(MAX_DEPTH - 1)]) is None
+    assert too_deep(_nested(MAX_DEPTH + 1)) == ("k",) * MAX_DEPTH
