@@ -1,0 +1,245 @@
+"""Tests written for the survivors of a fresh sample of the model's mutants (docs/testing.md,
+"Mutation testing"), so that the tests hold for the whole package and not only for the
+mutants of the first sample. Each asserts what a stack file's author or the model's caller
+relies on: the exact options Podman gets, the resolved facts the renderer reads, and how
+one deploy target lies to another.
+"""
+
+from __future__ import annotations
+
+import copy
+from ipaddress import IPv4Network
+from typing import Any
+
+import pytest
+
+from components.model import site_from_data
+from components.model.addresses import allocate
+from components.model.keys import MAX_DEPTH, too_deep
+from components.model.paths import in_etc, resolve, sensitive
+from components.model.site import Site
+from components.model.targets import overlap, target_identity
+from components.model.workloads import workloads
+from components.stackfile import read_stack_file
+from tests.paths import REPO
+from tests.site_mutations import put, report_lines, seed_site
+
+A = "containers.atticd"
+W = "ociContainers.whoami"
+WEB: dict[str, Any] = {
+    "image": "docker.io/library/nginx:1.27",
+    "address": "10.80.0.20",
+    "user": {"name": "web", "uid": 2102, "gid": 2102},
+}
+
+
+def apps() -> dict[str, Any]:
+    """stacks/Pulumi.apps.yaml's site: a NixOS container (uptime) and an OCI app (whoami)."""
+    return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
+
+
+# -- OCI apps: the options Podman gets and the order it starts them in (checks/oci.py) -----
+
+
+@pytest.mark.parametrize(
+    ("cpus", "option"),
+    [(2, "--cpus=2"), (2.0, "--cpus=2"), (1024, "--cpus=1024"), (1.5, "--cpus=1.5"), (0.25, "--cpus=0.25")],
+)
+def test_a_cpu_limit_is_given_to_podman_in_its_shortest_form(cpus: float, option: str) -> None:
+    """A whole number of CPUs reads `--cpus=2`, not `--cpus=2.0`, as the author wrote it.
+
+    Kills checks.oci._options #7."""
+    data = apps()
+    data["ociContainers"]["whoami"]["resources"] = {"memory": "256m", "cpus": cpus}
+    (o,) = site_from_data(data, "apps.yaml").oci_containers
+    assert o.options[-2:] == ("--memory=256m", option)
+
+
+def test_an_oci_app_keeps_the_apps_it_depends_on_in_the_order_written() -> None:
+    """The renderer reads `depends_on` for Podman's `dependsOn`: the names, as written.
+
+    Kills checks.oci.oci_container #47."""
+    data = apps()
+    data["ociContainers"]["web"] = WEB
+    data["ociContainers"]["cache"] = {**WEB, "address": "10.80.0.21", "user": {"name": "c", "uid": 2103, "gid": 2103}}
+    data["ociContainers"]["whoami"]["dependsOn"] = ["web", "cache"]
+    site = site_from_data(data, "apps.yaml")
+    by_name = {o.name: o for o in site.oci_containers}
+    assert by_name["whoami"].depends_on == ("web", "cache")
+    assert by_name["web"].depends_on == ()
+
+
+# -- deploy targets: one inside another (targets.py) ---------------------------------------
+
+
+def _local(path: str) -> Any:
+    return target_identity({"transport": "local", "path": path})
+
+
+@pytest.mark.parametrize("inner", ["/srv/nixedge", "/etc", "/x"])
+def test_every_absolute_target_lies_inside_the_root_directory(inner: str) -> None:
+    """`/` holds every other absolute path: a target there would hold the other's files.
+
+    Kills targets._below #8."""
+    assert overlap(_local(inner), _local("/")) == "inside"
+    assert overlap(_local("/"), _local(inner)) == "holds"
+
+
+def test_a_target_beside_another_with_a_common_prefix_is_apart() -> None:
+    assert overlap(_local("/srv/nixedge2"), _local("/srv/nixedge")) is None
+    assert overlap(_local("/srv/nixedge/a"), _local("/srv/nixedge/")) == "inside"
+
+
+# -- addresses: the Podman network's size, containers without a network (checks/) ----------
+
+
+@pytest.mark.parametrize("subnet", ["10.80.0.0/31", "10.80.0.0/32"])
+def test_a_podman_subnet_below_a_slash_30_is_refused_by_its_type_with_its_size(subnet: str) -> None:
+    """The type of a subnet refuses it, before checks/oci.py's own test of the size could
+    (which is why checks.oci.podman_network #38 is equivalent)."""
+    data = apps()
+    data["network"]["podman"]["subnet"] = subnet
+    data["ociContainers"]["whoami"].pop("address")
+    assert report_lines(lambda: data, put(), "apps.yaml") == [
+        (
+            "network.podman.subnet: is too small: a container needs a host and a local address; use /30 or larger "
+            f"(got: '{subnet}')"
+        )
+    ]
+
+
+def test_a_container_without_a_network_gets_no_addresses_and_takes_none() -> None:
+    """`network: none` is a private network: no veth pair, so no addresses allocated to it,
+    and the slot its name hashes to stays free for the next container.
+
+    Kills checks.addresses._container #18."""
+    data = apps()
+    offline = {"app": "generic", "user": {"name": "offline", "uid": 2003, "gid": 2003}, "stateVersion": "25.05"}
+    data["containers"]["offline"] = {**offline, "network": "none"}
+    site = site_from_data(data, "apps.yaml")
+    c = site.container("offline")
+    assert (c.host_address, c.local_address, c.addresses_allocated) == (None, None, False)
+    data["containers"]["offline"] = offline
+    alone = site_from_data(data, "apps.yaml").container("offline")
+    assert alone.addresses_allocated and alone.host_address is not None
+
+
+def test_addresses_outside_the_usable_slots_leave_every_usable_slot_free() -> None:
+    """A /29 has two usable slots (.2/.3 and .4/.5): the network's and the broadcast's
+    slots are never used, so addresses taken there do not make the network full.
+
+    Kills addresses.allocate #32."""
+    net = IPv4Network("10.0.0.0/29")
+    got = allocate(["a", "b"], net, {"10.0.0.1", "10.0.0.6"})
+    assert sorted(got.values()) == [("10.0.0.2", "10.0.0.3"), ("10.0.0.4", "10.0.0.5")]
+    assert allocate(["a"], net, {"10.0.0.2", "10.0.0.5"}) == {}
+
+
+# -- presets: the key only atticd reads (presets/base.py) ----------------------------------
+
+
+def test_an_environment_file_of_a_generic_app_is_refused_with_its_path() -> None:
+    """Kills presets.base.no_environment_file #7."""
+    assert report_lines(apps, put(("containers.uptime.environmentFile", "/etc/uptime.env")), "apps.yaml") == [
+        (
+            "containers.uptime.environmentFile: is only used by app atticd; give a generic app's secrets file "
+            "under nixos "
+            "(got: '/etc/uptime.env')"
+        )
+    ]
+
+
+# -- host paths: '.' segments and a leading '//' (paths.py) --------------------------------
+
+
+@pytest.mark.parametrize("path", ["/srv/./nix", "/srv/.", "/./srv"])
+def test_a_dot_segment_in_an_nspawn_flags_path_is_refused(path: str) -> None:
+    """nspawn's flags are checked by checks/nspawn.py, not by a path type: `.` is
+    refused there as `..` is (systemd-nspawn would take it literally).
+
+    Kills paths.syntax_problem #27."""
+    flag = f"--tmpfs={path}"
+    assert report_lines(seed_site, put((f"{A}.extraFlags", [flag])), "seminar.yaml") == [
+        f"{A}.extraFlags[0]: {path} must not contain '.' or '..' segments (got: '{flag}')"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "real"),
+    [("//etc/shadow", "/etc/shadow"), ("//var/run/secrets", "/run/secrets"), ("///srv//x/", "/srv/x")],
+)
+def test_a_path_with_a_leading_double_slash_resolves_as_one_slash(path: str, real: str) -> None:
+    """POSIX keeps a leading `//` through normpath; Linux reads it as `/`, so a mount of
+    `//etc` is as sensitive as one of `/etc`.
+
+    Kills paths.resolve #5."""
+    assert resolve(path) == real
+    assert sensitive("//etc") and in_etc("//etc/nixos")
+
+
+# -- the registry's facts (workloads.py) ---------------------------------------------------
+
+
+def test_a_containers_bind_mounts_are_host_paths_it_sees_under_their_keys() -> None:
+    """Every host path of a NixOS container, named by the key that gives it: a bind
+    mount's hostPath (or its path without one), the state directory, the environment
+    file, and the host's PostgreSQL socket.
+
+    Kills workloads._nixos #5."""
+    data = seed_site()
+    data["containers"]["atticd"]["bindMounts"] = [
+        {"path": "/cache", "hostPath": "/srv/cache", "readOnly": False},
+        {"path": "/srv/models"},
+    ]
+    facts = {w.name: w for w in workloads(Site.model_validate(data))}
+    assert [(p.key, p.path, p.writable, p.mounted) for p in facts["atticd"].host_paths] == [
+        (f"{A}.bindMounts[0].hostPath", "/srv/cache", True, True),
+        (f"{A}.bindMounts[1].path", "/srv/models", False, True),
+        (f"{A}.stateDir", "/mnt/noa/atticd", True, True),
+        (f"{A}.environmentFile", "/etc/atticd.env", False, True),
+        (f"{A}.postgresql", "/run/postgresql", False, True),
+    ]
+
+
+# -- stored data: where a bad value sits, how deep data may nest (types.py, keys.py) -------
+
+
+H = "<hidden>"
+
+
+@pytest.mark.parametrize(
+    ("nixos", "message", "shape"),
+    [
+        ({"a": [1, 2**63]}, "a[1]: 9223372036854775808 is outside Nix's 64-bit integers", {"a": [H, H]}),
+        ({"a": [{"b": float("nan")}]}, "a[0].b: NaN and infinity have no Nix value", {"a": [{"b": H}]}),
+        (
+            {"a": [[0, [1, "x\x00"]]]},
+            "a[0][1][1]: Nix strings cannot hold NUL characters or lone surrogates",
+            {"a": [[H, [H, H]]]},
+        ),
+    ],
+)
+def test_a_bad_value_in_a_list_of_nixos_data_is_named_by_its_index(
+    nixos: dict[str, Any], message: str, shape: dict[str, Any]
+) -> None:
+    """The value is shown with every leaf hidden (nixos may hold secrets), so the path
+    to the bad one is all that points at it.
+
+    Kills types._nix_data #45."""
+    assert report_lines(seed_site, put((f"{A}.nixos", nixos)), "seminar.yaml") == [
+        f"{A}.nixos: {message} (got: {shape!r})"
+    ]
+
+
+def _nested(depth: int) -> Any:
+    data: Any = "leaf"
+    for _ in range(depth):
+        data = {"k": data}
+    return data
+
+
+def test_data_nested_exactly_max_depth_deep_is_accepted_and_one_more_level_is_not() -> None:
+    """Kills keys.too_deep #3."""
+    assert too_deep(_nested(MAX_DEPTH)) is None
+    assert too_deep([_nested(MAX_DEPTH - 1)]) is None
+    assert too_deep(_nested(MAX_DEPTH + 1)) == ("k",) * MAX_DEPTH
