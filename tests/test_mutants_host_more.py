@@ -1,0 +1,289 @@
+"""Tests written for the survivors of a second, fresh sample of the host engine's mutants
+(docs/testing.md, "Mutation testing"): the local and ssh transports' less common paths
+(a timed-out command, a write failing after a rename, removals over ssh, a master never
+opened), the exact lines of a failed restore or rollback, a rollout's lists of hosts, the
+manifest's owner entry and what a plan cleans or keeps. Real `LocalTransport`s on
+tmp_path throughout; the ssh transport runs through a stand-in `ssh` that runs the remote
+command here with sh.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from components.errors import ActivationError, HostError
+from components.host import outcomes, rollout
+from components.host.apply import apply
+from components.host.local import LocalTransport
+from components.host.manifest import MANIFEST, PENDING, manifest_field
+from components.host.ownership import Owner, canonical_target, check_owner
+from components.host.plan import Activation, Desired, Undo, dirs, make_plan
+from components.host.rollback import fail, restore_note
+from components.host.target import check_target, make_transport
+from components.host.transport import TEMP_PREFIX, FileWrite, TransportError
+from tests.conftest import closed_port
+from tests.test_mutants_host_transport import FAKE_SSH, FakeSsh
+
+DEV = Owner("nixedge", "dev")
+
+# -- the local transport ----------------------------------------------------------------------
+
+
+def test_a_local_command_killed_after_its_timeout_says_so_after_what_it_printed(tmp_path: Path) -> None:
+    t = LocalTransport()
+    silent = t.run(["sleep", "5"], timeout=1)
+    assert (silent.exit_code, silent.output) == (124, "\n(killed after 1 s)")
+    # Bytes that are not UTF-8 are replaced, not a second failure.
+    noisy = t.run(["sh", "-c", "printf 'a\\377b\\n'; sleep 5"], timeout=1)
+    assert (noisy.exit_code, noisy.output) == (124, "a\ufffdb\n\n(killed after 1 s)")
+
+
+def test_a_refused_local_tcp_check_exits_1() -> None:
+    result = LocalTransport().tcp_check("127.0.0.1", closed_port(), 2)
+    assert result.exit_code == 1
+    assert not result.ok
+    assert result.output
+
+
+def test_a_local_write_failing_after_a_rename_names_the_failure_not_the_clean_up(tmp_path: Path) -> None:
+    """The first file is renamed into place, the second cannot be (a directory holds its
+    name): cleaning up the first temp file, already gone, must not hide that."""
+    (tmp_path / "b.nix").mkdir()
+    (tmp_path / "b.nix" / "keep").write_text("x")
+    with pytest.raises(TransportError, match=r"^cannot write .*: Is a directory$"):
+        LocalTransport().write_files(
+            [FileWrite(str(tmp_path / "a.nix"), b"a"), FileWrite(str(tmp_path / "b.nix"), b"b")]
+        )
+    assert (tmp_path / "a.nix").read_bytes() == b"a"
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(TEMP_PREFIX)]
+
+
+# -- where a target lands -----------------------------------------------------------------------
+
+
+def test_a_target_without_transport_is_a_local_directory_on_localhost(tmp_path: Path) -> None:
+    transport, root = make_transport({"path": str(tmp_path / "modules")})
+    assert isinstance(transport, LocalTransport)
+    assert transport.label == "localhost"
+    assert root == str(tmp_path / "modules")
+    assert LocalTransport().label == "localhost"
+
+
+def test_an_ssh_target_directory_ending_in_x_is_a_plain_path() -> None:
+    target = {"transport": "ssh", "destination": "root@seminar", "path": "/X"}
+    assert check_target(target) == []
+    assert check_target({**target, "path": "/X/"}) == []
+
+
+# -- the ssh transport ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ssh(tmp_path: Path) -> FakeSsh:
+    """A stand-in `ssh` that runs the remote command here, with sh (see FAKE_SSH)."""
+    command = tmp_path / "ssh-standin" / "ssh"
+    command.parent.mkdir()
+    command.write_text(FAKE_SSH.format(python=sys.executable))
+    command.chmod(0o755)
+    return FakeSsh(command)
+
+
+def test_ssh_remove_files_removes_exactly_the_files_named(ssh: FakeSsh, tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    for name in ("a.nix", "b.nix", "c.nix"):
+        (tmp_path / "d" / name).write_text(name)
+    t = ssh.transport()
+    t.remove_files([])
+    assert ssh.calls() == []  # nothing to remove: no connection
+    t.remove_files([str(tmp_path / "d" / "a.nix"), str(tmp_path / "d" / "b.nix"), str(tmp_path / "d" / "gone")])
+    assert sorted(os.listdir(tmp_path / "d")) == ["c.nix"]
+    t.close()
+
+
+def test_ssh_remove_empty_dirs_removes_the_empty_ones_deepest_first(ssh: FakeSsh, tmp_path: Path) -> None:
+    (tmp_path / "a" / "b" / "c").mkdir(parents=True)
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    t = ssh.transport()
+    t.remove_empty_dirs([])
+    assert ssh.calls() == []
+    t.remove_empty_dirs(
+        [str(tmp_path / "a"), str(tmp_path / "a" / "b" / "c"), str(tmp_path / "a" / "b"), str(tmp_path / "full")]
+    )
+    assert sorted(os.listdir(tmp_path)) == ["full", "ssh-standin"]
+    with pytest.raises(TransportError):
+        t.remove_empty_dirs(["relative/dir"])
+    t.close()
+
+
+def test_closing_sends_no_exit_request_for_a_master_that_was_never_opened_again(ssh: FakeSsh) -> None:
+    """After one `close`, a command that cannot even start (a NUL in an argument) opens no
+    master; the next `close` has none to end."""
+    t = ssh.transport()
+    t.run(["true"], timeout=30)
+    t.close()
+    with pytest.raises(TransportError, match="null"):
+        t.run(["echo", "a\0b"], timeout=30)
+    t.close()
+    assert [argv for argv in ssh.calls() if "-O" in argv and "exit" in argv].__len__() == 1
+
+
+# -- who owns a directory ---------------------------------------------------------------------
+
+
+def test_a_relative_local_target_is_canonical_from_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert canonical_target({"path": ".dev-host/"}) == f"local:{tmp_path}/.dev-host"
+    assert canonical_target({"path": "./.dev-host"}) == f"local:{tmp_path}/.dev-host"
+
+
+def test_adopting_a_manifest_without_owner_says_so_in_one_line() -> None:
+    manifest = b'{"generator": "nixedge", "host": "seminar", "files": {}}\n'
+    assert check_owner(manifest, DEV, {"path": "/etc/nixos/nixedge"}, "seminar") == (
+        "seminar: adopted the module directory local:/etc/nixos/nixedge "
+        "(its manifest, written by an older nixedge, named no owner)"
+    )
+
+
+# -- what a plan writes, cleans and keeps --------------------------------------------------------
+
+ROOT = "/etc/nixos/nixedge"
+
+
+def desired(**over: object) -> Desired:
+    base: dict[str, object] = {
+        "host": "seminar",
+        "root": ROOT,
+        "files": {"default.nix": "{ imports = [ ./containers/a.nix ]; }\n", "containers/a.nix": "{ }\n"},
+        "activation": Activation(("activate",), ("rollback",)),
+    }
+    base.update(over)
+    return Desired(**base)  # type: ignore[arg-type]
+
+
+def test_the_manifest_records_the_module_directory_as_owner_target_without_a_target() -> None:
+    plan = make_plan(desired(owner=DEV), (), (), {})
+    manifest = next(w.content for w in plan.writes if w.path == f"{ROOT}/{MANIFEST}")
+    assert manifest_field(manifest, "owner") == {"project": "nixedge", "stack": "dev", "target": f"local:{ROOT}"}
+
+
+def test_a_foreign_file_is_refused_with_the_whole_advice() -> None:
+    before = {f"{ROOT}/containers/a.nix": b"someone else's\n"}
+    with pytest.raises(HostError) as caught:
+        make_plan(desired(), (), (), before)
+    assert str(caught.value) == (
+        f"Refusing to overwrite containers/a.nix in {ROOT} on seminar: nixedge did not write it "
+        "(not in its manifest). Move it away, or point host.target.path at a directory of "
+        "nixedge's own; nothing was changed."
+    )
+
+
+def test_a_leaving_module_that_is_not_text_does_not_stop_the_next_one_from_staying() -> None:
+    before = {f"{ROOT}/a-old.nix": b"\xff\xfe", f"{ROOT}/b-old.nix": b"{ }\n"}
+    plan = make_plan(desired(retain_removed=True), ["a-old.nix", "b-old.nix"], (), before)
+    assert plan.retained == ("b-old.nix",)
+    assert plan.removed == ("a-old.nix",)
+
+
+def test_an_index_that_is_not_utf8_on_the_host_is_compared_and_rewritten() -> None:
+    d = desired()
+    before = {
+        f"{ROOT}/default.nix": b"{ imports = [ ./containers/a.nix ]; }\xff\n",
+        f"{ROOT}/containers/a.nix": b"{ }\n",
+    }
+    plan = make_plan(d, ["default.nix", "containers/a.nix"], (), before)
+    assert plan.changed == ("default.nix",)
+    assert plan.activate
+
+
+def test_dirs_are_the_parents_of_the_paths_once_each_sorted() -> None:
+    assert dirs(["/a/b/c.nix", "/a/d.nix", "/a/b/e.nix"]) == ["/a", "/a/b"]
+    assert dirs([]) == []
+
+
+def test_an_update_cleans_leftover_temp_files_beside_a_module_already_in_place(tmp_path: Path) -> None:
+    """A module already identical on the host (adopted: nothing writes it now) and its
+    directory: a temp file an interrupted run left there goes too."""
+    root = tmp_path / "nixedge"
+    (root / "containers").mkdir(parents=True)
+    (root / "containers" / "a.nix").write_text("{ }\n")
+    (root / "containers" / f"{TEMP_PREFIX}1234.0").write_text("half")
+    report = apply(LocalTransport(), desired(root=str(root), activation=Activation()), (), ())
+    assert report.changed == ["default.nix"]
+    assert sorted(os.listdir(root / "containers")) == ["a.nix"]
+
+
+# -- a failed restore or rollback ---------------------------------------------------------------
+
+
+class RefusingTransport(LocalTransport):
+    """A real local transport that cannot write the paths ending in one of `refused`."""
+
+    def __init__(self, refused: Sequence[str]) -> None:
+        super().__init__()
+        self.refused = tuple(refused)
+
+    def write_files(self, files: Sequence[FileWrite]) -> None:
+        if any(f.path.endswith(self.refused) for f in files):
+            raise TransportError("read-only file system")
+        super().write_files(files)
+
+
+def test_a_restore_that_fails_says_the_host_may_hold_a_mix(tmp_path: Path) -> None:
+    d = desired(root=str(tmp_path))
+    undo = Undo({str(tmp_path / "a.nix"): b"old"}, (str(tmp_path / "a.nix"),), frozenset())
+    assert restore_note(RefusingTransport(["a.nix"]), d, undo) == (
+        "COULD NOT RESTORE the previous modules either (read-only file system); seminar may have a "
+        "mix of previous and new files (each one complete); run `scripts/pulumi up` again"
+    )
+
+
+def test_a_failed_rollback_whose_marker_cannot_be_written_does_not_claim_it(tmp_path: Path) -> None:
+    d = desired(root=str(tmp_path), activation=Activation(("true",), ("false",)))
+    undo = Undo({str(tmp_path / "a.nix"): b"old"}, (str(tmp_path / "a.nix"),), frozenset())
+    with pytest.raises(ActivationError) as caught:
+        fail(RefusingTransport([PENDING]), d, undo, "`true` exited with status 1", "")
+    assert (
+        str(caught.value)
+        .splitlines()[-1]
+        .endswith(
+            "repair it on the host (e.g. `nixos-rebuild switch --rollback` there) before the next `scripts/pulumi up`."
+        )
+    )
+    assert "pending-activation marker" not in str(caught.value)
+    assert (tmp_path / "a.nix").read_bytes() == b"old"
+    assert not (tmp_path / PENDING).exists()
+
+
+# -- the message of a host failing among others --------------------------------------------------
+
+
+def test_the_note_of_a_failure_lists_several_hosts_per_line_comma_separated() -> None:
+    plan = [["alpha", "beta", "gamma", "delta", "epsilon"]]
+    for host in ("alpha", "beta", "gamma", "delta", "epsilon"):
+        rollout.started(host)
+    rollout.note("alpha", plan, ActivationError("x"))
+    rollout.note("beta", plan, ActivationError("x"))
+    assert rollout.note("gamma", plan, HostError("x")).splitlines() == [
+        "Rollout stopped in batch 1 of 1: gamma failed.",
+        "  deployed by this update: none",
+        "  still deploying (their own result follows): delta, epsilon",
+        "  rolled back: alpha, beta",
+        "  failed: gamma",
+    ]
+
+
+def test_a_failure_outside_a_rollout_names_the_hosts_that_stay_deployed() -> None:
+    outcomes.deployed("beta")
+    outcomes.deployed("alpha")
+    assert outcomes.others_note("gamma") == (
+        "Only gamma was rolled back: this update deployed alpha, beta before it failed, "
+        "and they stay deployed (separate resources)."
+    )
