@@ -20,13 +20,20 @@ from components.errors import ActivationError, HostError
 from components.host import outcomes, rollout
 from components.host.apply import apply
 from components.host.local import LocalTransport
-from components.host.manifest import MANIFEST, PENDING, manifest_field
+from components.host.manifest import MANIFEST, PENDING, manifest_field, manifest_host, manifest_text, relpath_problem
+from components.host.move import moved
 from components.host.ownership import Owner, canonical_target, check_owner
 from components.host.plan import Activation, Desired, Undo, dirs, make_plan
+from components.host.preflight import foreign_owner
+from components.host.props import UNKNOWN, has_unknown
+from components.host.provider_base import HostProvider
+from components.host.prune import HostPruneProvider
 from components.host.rollback import fail, restore_note
 from components.host.target import check_target, make_transport
 from components.host.transport import TEMP_PREFIX, FileWrite, TransportError
+from tests import test_host_prune_provider as prune_helpers
 from tests.conftest import closed_port
+from tests.test_host_provider import Host
 from tests.test_mutants_host_transport import FAKE_SSH, FakeSsh
 
 DEV = Owner("nixedge", "dev")
@@ -287,3 +294,96 @@ def test_a_failure_outside_a_rollout_names_the_hosts_that_stay_deployed() -> Non
         "Only gamma was rolled back: this update deployed alpha, beta before it failed, "
         "and they stay deployed (separate resources)."
     )
+
+
+# -- the manifest, read back -----------------------------------------------------------------
+
+
+def test_a_manifest_that_is_json_but_not_an_object_has_no_fields() -> None:
+    for data in (b"[1, 2]\n", b'"nixedge"\n', b"5\n"):
+        assert manifest_field(data, "host") is None
+        assert manifest_host(data) is None
+    assert manifest_field(b'{"host": "seminar"}', "host") == "seminar"
+
+
+def test_a_manifest_whose_host_is_not_a_string_names_no_host() -> None:
+    assert manifest_host(b'{"host": 5}') is None
+    assert manifest_host(b'{"host": ["seminar"]}') is None
+    assert manifest_host(b'{"host": "seminar"}') == "seminar"
+
+
+def test_a_module_path_with_a_dot_part_is_not_normalised() -> None:
+    expected = "must be normalised, without '.', '..' or '//' (expected e.g. 'containers/forgejo.nix')"
+    assert relpath_problem("containers/./forgejo.nix") == expected
+    assert relpath_problem("./forgejo.nix") == expected
+    assert relpath_problem(".forgejo.nix") is None
+
+
+# -- moves, unknowns and the base provider ----------------------------------------------------
+
+
+def test_naming_the_local_transport_or_leaving_it_out_is_no_move() -> None:
+    assert not moved({"path": "/srv/nixedge"}, {"transport": "local", "path": "/srv/nixedge"})
+    assert not moved({"transport": "local", "path": "/srv/nixedge"}, {"path": "/srv/nixedge"})
+    assert moved({"path": "/srv/nixedge"}, {"transport": "ssh", "path": "/srv/nixedge", "destination": "h"})
+    assert moved({"path": "/srv/nixedge"}, {"path": "/srv/other"})
+
+
+def test_an_unknown_value_under_a_known_key_is_unknown() -> None:
+    assert has_unknown({"containers/a.nix": UNKNOWN})
+    assert has_unknown({"files": {"containers/a.nix": UNKNOWN}})
+    assert not has_unknown({"containers/a.nix": "{ }"})
+
+
+def test_an_input_not_known_yet_is_a_change_even_against_the_same_placeholder() -> None:
+    """diff assumes an input not known during a preview changes, whatever the old output."""
+    olds = {"host": "seminar", "files": UNKNOWN}
+    assert HostProvider.partial_diff(olds, dict(olds), ["host", "files"]).changes is True
+    assert HostProvider.partial_diff(olds, {"host": "seminar", "files": UNKNOWN}, ["host"]).changes is False
+
+
+def test_the_prune_provider_reads_its_state_back_unchanged_under_its_id() -> None:
+    props = {"host": "seminar", "keep": {"default.nix": True}}
+    result = HostPruneProvider().read("seminar:prune", props)
+    assert (result.id, result.outs) == ("seminar:prune", props)
+
+
+# -- the prune step's diff and update ---------------------------------------------------------
+
+
+def test_a_prune_with_leaving_not_known_yet_changes_only_if_modules_were_leaving() -> None:
+    olds = {"host": "seminar", "target": {"path": "/srv/x"}, "keep": {"default.nix": True}}
+    news = {**olds, "leaving": UNKNOWN}
+    provider = HostPruneProvider()
+    assert provider.diff("p", {**olds, "leaving": {"containers/a.nix": {}}}, news).changes is True
+    assert provider.diff("p", {**olds, "leaving": {}}, news).changes is False
+
+
+def test_a_prune_whose_keep_is_unchanged_still_removes_modules_the_host_step_kept_back(tmp_path: Path) -> None:
+    """An earlier prune that failed or was skipped recorded the smaller `keep` already; the
+    host step keeping a module back (`leaving`) is what makes this one remove it."""
+    host = Host(tmp_path)
+    mods = host.provider.create(prune_helpers.modules(host, "forgejo", "uptime")).outs or {}
+    provider, props = prune_helpers.pruner(host, "forgejo", "uptime")
+    olds = provider.create(props).outs or {}
+    host.provider.update("id", mods, prune_helpers.modules(host, "forgejo"))
+    assert (host.root / "containers/uptime.nix").exists()
+    _, props = prune_helpers.pruner(host, "forgejo")
+    olds = {**olds, "keep": props["keep"]}
+    outs = provider.update("prune", olds, {**props, "leaving": {"containers/uptime.nix": {}}}).outs or {}
+    assert outs["removed"] == ["containers/uptime.nix"]
+    assert not (host.root / "containers/uptime.nix").exists()
+
+
+# -- whose directory `check` finds -------------------------------------------------------------
+
+
+def test_a_foreign_owner_found_by_check_names_the_host_or_a_question_mark(tmp_path: Path) -> None:
+    root = tmp_path / "nixedge"
+    root.mkdir()
+    theirs = {"project": "nixedge", "stack": "other", "target": f"local:{root}"}
+    (root / MANIFEST).write_bytes(manifest_text("seminar", {}, [], theirs))
+    props: dict[str, object] = {"target": {"transport": "local", "path": str(root)}, "owner": DEV.to_props()}
+    refusal = f"Refusing to touch local:{root} for seminar: it belongs to stack 'other' (project nixedge)"
+    assert (foreign_owner({**props, "host": "seminar"}) or "").startswith(refusal)
+    assert (foreign_owner(props) or "").startswith(refusal.replace("for seminar", "for ?"))
