@@ -387,3 +387,12 @@ def test_a_foreign_owner_found_by_check_names_the_host_or_a_question_mark(tmp_pa
     refusal = f"Refusing to touch local:{root} for seminar: it belongs to stack 'other' (project nixedge)"
     assert (foreign_owner({**props, "host": "seminar"}) or "").startswith(refusal)
     assert (foreign_owner(props) or "").startswith(refusal.replace("for seminar", "for ?"))
+
+
+def test_a_kept_back_module_without_claims_is_retained_with_no_claims(tmp_path: Path) -> None:
+    host = Host(tmp_path)
+    both = host.props(prune_helpers.files("forgejo", "uptime"), retain_removed=True, claims={})
+    outs = host.provider.create(both).outs or {}
+    one = host.props(prune_helpers.files("forgejo"), retain_removed=True, claims={})
+    after = host.provider.update("id", outs, one).outs or {}
+    assert after["retained"] == {"containers/uptime.nix": {}}
