@@ -25,7 +25,7 @@ from components.host.move import moved
 from components.host.ownership import Owner, canonical_target, check_owner
 from components.host.plan import Activation, Desired, Undo, dirs, make_plan
 from components.host.preflight import foreign_owner
-from components.host.props import UNKNOWN, has_unknown
+from components.host.props import UNKNOWN, HostProps, has_unknown
 from components.host.provider_base import HostProvider
 from components.host.prune import HostPruneProvider
 from components.host.rollback import fail, restore_note
@@ -192,11 +192,11 @@ def test_a_foreign_file_is_refused_with_the_whole_advice() -> None:
     )
 
 
-def test_a_leaving_module_that_is_not_text_does_not_stop_the_next_one_from_staying() -> None:
-    before = {f"{ROOT}/a-old.nix": b"\xff\xfe", f"{ROOT}/b-old.nix": b"{ }\n"}
-    plan = make_plan(desired(retain_removed=True), ["a-old.nix", "b-old.nix"], (), before)
-    assert plan.retained == ("b-old.nix",)
-    assert plan.removed == ("a-old.nix",)
+def test_a_leaving_module_gone_from_the_host_or_not_text_does_not_stop_the_next_one_from_staying() -> None:
+    before = {f"{ROOT}/b-old.nix": b"\xff\xfe", f"{ROOT}/c-old.nix": b"{ }\n"}
+    plan = make_plan(desired(retain_removed=True), ["a-gone.nix", "b-old.nix", "c-old.nix"], (), before)
+    assert plan.retained == ("c-old.nix",)
+    assert plan.removed == ("b-old.nix",)
 
 
 def test_an_index_that_is_not_utf8_on_the_host_is_compared_and_rewritten() -> None:
@@ -396,3 +396,9 @@ def test_a_kept_back_module_without_claims_is_retained_with_no_claims(tmp_path: 
     one = host.props(prune_helpers.files("forgejo"), retain_removed=True, claims={})
     after = host.provider.update("id", outs, one).outs or {}
     assert after["retained"] == {"containers/uptime.nix": {}}
+
+
+def test_the_activation_timeout_given_is_the_one_the_engine_uses() -> None:
+    props = {"host": "seminar", "target": {"path": "/srv/x"}, "activation_config": {"command": ["x"], "timeout": 5}}
+    assert HostProps.read(props).activation == Activation(("x",), (), 5.0)
+    assert HostProps.read({**props, "activation_config": {"command": ["x"]}}).activation.timeout == 3600.0
