@@ -20,12 +20,11 @@ from components.errors import ActivationError, HostError
 from components.host import outcomes, rollout
 from components.host.apply import apply
 from components.host.local import LocalTransport
-from components.host.manifest import MANIFEST, PENDING, manifest_field, manifest_host, manifest_text, relpath_problem
+from components.host.manifest import MANIFEST, PENDING, manifest_field, manifest_host
 from components.host.move import moved
 from components.host.ownership import Owner, canonical_target, check_owner
 from components.host.plan import Activation, Desired, Undo, dirs, make_plan
-from components.host.preflight import foreign_owner
-from components.host.props import UNKNOWN, HostProps, has_unknown
+from components.host.props import UNKNOWN, HostProps
 from components.host.provider_base import HostProvider
 from components.host.prune import HostPruneProvider
 from components.host.rollback import fail, restore_note
@@ -312,14 +311,7 @@ def test_a_manifest_whose_host_is_not_a_string_names_no_host() -> None:
     assert manifest_host(b'{"host": "seminar"}') == "seminar"
 
 
-def test_a_module_path_with_a_dot_part_is_not_normalised() -> None:
-    expected = "must be normalised, without '.', '..' or '//' (expected e.g. 'containers/forgejo.nix')"
-    assert relpath_problem("containers/./forgejo.nix") == expected
-    assert relpath_problem("./forgejo.nix") == expected
-    assert relpath_problem(".forgejo.nix") is None
-
-
-# -- moves, unknowns and the base provider ----------------------------------------------------
+# -- moves and the base provider --------------------------------------------------------------
 
 
 def test_naming_the_local_transport_or_leaving_it_out_is_no_move() -> None:
@@ -327,12 +319,6 @@ def test_naming_the_local_transport_or_leaving_it_out_is_no_move() -> None:
     assert not moved({"transport": "local", "path": "/srv/nixedge"}, {"path": "/srv/nixedge"})
     assert moved({"path": "/srv/nixedge"}, {"transport": "ssh", "path": "/srv/nixedge", "destination": "h"})
     assert moved({"path": "/srv/nixedge"}, {"path": "/srv/other"})
-
-
-def test_an_unknown_value_under_a_known_key_is_unknown() -> None:
-    assert has_unknown({"containers/a.nix": UNKNOWN})
-    assert has_unknown({"files": {"containers/a.nix": UNKNOWN}})
-    assert not has_unknown({"containers/a.nix": "{ }"})
 
 
 def test_an_input_not_known_yet_is_a_change_even_against_the_same_placeholder() -> None:
@@ -375,27 +361,7 @@ def test_a_prune_whose_keep_is_unchanged_still_removes_modules_the_host_step_kep
     assert not (host.root / "containers/uptime.nix").exists()
 
 
-# -- whose directory `check` finds -------------------------------------------------------------
-
-
-def test_a_foreign_owner_found_by_check_names_the_host_or_a_question_mark(tmp_path: Path) -> None:
-    root = tmp_path / "nixedge"
-    root.mkdir()
-    theirs = {"project": "nixedge", "stack": "other", "target": f"local:{root}"}
-    (root / MANIFEST).write_bytes(manifest_text("seminar", {}, [], theirs))
-    props: dict[str, object] = {"target": {"transport": "local", "path": str(root)}, "owner": DEV.to_props()}
-    refusal = f"Refusing to touch local:{root} for seminar: it belongs to stack 'other' (project nixedge)"
-    assert (foreign_owner({**props, "host": "seminar"}) or "").startswith(refusal)
-    assert (foreign_owner(props) or "").startswith(refusal.replace("for seminar", "for ?"))
-
-
-def test_a_kept_back_module_without_claims_is_retained_with_no_claims(tmp_path: Path) -> None:
-    host = Host(tmp_path)
-    both = host.props(prune_helpers.files("forgejo", "uptime"), retain_removed=True, claims={})
-    outs = host.provider.create(both).outs or {}
-    one = host.props(prune_helpers.files("forgejo"), retain_removed=True, claims={})
-    after = host.provider.update("id", outs, one).outs or {}
-    assert after["retained"] == {"containers/uptime.nix": {}}
+# -- the activation settings, read ---------------------------------------------------------
 
 
 def test_the_activation_timeout_given_is_the_one_the_engine_uses() -> None:
