@@ -9,8 +9,11 @@ command here with sh.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,7 +32,7 @@ from components.host.provider_base import HostProvider
 from components.host.prune import HostPruneProvider
 from components.host.rollback import fail, restore_note
 from components.host.target import check_target, make_transport
-from components.host.transport import TEMP_PREFIX, FileWrite, TransportError
+from components.host.transport import TEMP_PREFIX, CommandResult, FileWrite, TransportError
 from tests import test_host_prune_provider as prune_helpers
 from tests.conftest import closed_port
 from tests.test_host_provider import Host
@@ -49,11 +52,33 @@ def test_a_local_command_killed_after_its_timeout_says_so_after_what_it_printed(
     assert (noisy.exit_code, noisy.output) == (124, "a\ufffdb\n\n(killed after 1 s)")
 
 
-def test_a_refused_local_tcp_check_exits_1() -> None:
-    result = LocalTransport().tcp_check("127.0.0.1", closed_port(), 2)
-    assert result.exit_code == 1
-    assert not result.ok
-    assert result.output
+def test_a_local_tcp_check_says_nothing_on_success_and_the_reason_on_refusal() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        assert LocalTransport().tcp_check("127.0.0.1", listener.getsockname()[1], 2) == CommandResult(0, "")
+    assert LocalTransport().tcp_check("127.0.0.1", closed_port(), 2) == CommandResult(1, "Connection refused")
+
+
+def test_a_local_tcp_check_to_a_port_that_never_answers_gives_up_after_its_timeout() -> None:
+    """A listener whose queue is full drops new connections: no answer, no refusal."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        waiting = [socket.socket() for _ in range(3)]
+        for s in waiting:
+            s.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                s.connect(("127.0.0.1", port))
+        time.sleep(0.2)
+        started = time.monotonic()
+        result = LocalTransport().tcp_check("127.0.0.1", port, 0.5)
+        took = time.monotonic() - started
+        for s in waiting:
+            s.close()
+    assert result == CommandResult(1, "timed out")
+    assert took < 5
 
 
 def test_a_local_write_failing_after_a_rename_names_the_failure_not_the_clean_up(tmp_path: Path) -> None:
@@ -242,13 +267,52 @@ class RefusingTransport(LocalTransport):
         super().write_files(files)
 
 
-def test_a_restore_that_fails_says_the_host_may_hold_a_mix(tmp_path: Path) -> None:
+def test_a_restore_after_a_failed_write_says_whether_it_worked(tmp_path: Path) -> None:
     d = desired(root=str(tmp_path))
     undo = Undo({str(tmp_path / "a.nix"): b"old"}, (str(tmp_path / "a.nix"),), frozenset())
     assert restore_note(RefusingTransport(["a.nix"]), d, undo) == (
         "COULD NOT RESTORE the previous modules either (read-only file system); seminar may have a "
         "mix of previous and new files (each one complete); run `scripts/pulumi up` again"
     )
+    assert restore_note(LocalTransport(), d, undo) == "restored the previous modules; nothing was activated"
+    assert (tmp_path / "a.nix").read_bytes() == b"old"
+
+
+def failure(t: LocalTransport, root: Path, activation: Activation, output: str = "") -> list[str]:
+    """The lines of the error `fail` raises after a failed activation in `root`."""
+    d = desired(root=str(root), activation=activation)
+    undo = Undo({str(root / "a.nix"): b"old"}, (str(root / "a.nix"),), frozenset())
+    with pytest.raises(ActivationError) as caught:
+        fail(t, d, undo, "`activate` exited with status 1", output)
+    return str(caught.value).splitlines()
+
+
+NO_ROLLBACK = "no rollback command is configured, so the host may still run what the failed activation left behind."
+
+
+def test_a_failure_without_rollback_command_says_whether_the_files_were_restored(tmp_path: Path) -> None:
+    assert failure(LocalTransport(), tmp_path, Activation(("activate",))) == [
+        "Activation of seminar failed: `activate` exited with status 1.",
+        f"Restored the previous modules; {NO_ROLLBACK}",
+    ]
+    assert failure(RefusingTransport(["a.nix"]), tmp_path, Activation(("activate",))) == [
+        "Activation of seminar failed: `activate` exited with status 1.",
+        (
+            "COULD NOT RESTORE the previous modules (read-only file system): seminar has the new "
+            "modules on disk (each file complete)."
+        ),
+        NO_ROLLBACK,
+    ]
+
+
+def test_a_rollback_after_a_failed_restore_says_the_files_are_the_new_ones(tmp_path: Path) -> None:
+    lines = failure(RefusingTransport(["a.nix"]), tmp_path, Activation(("activate",), ("true",)))
+    assert lines[-1] == "Rolled back (`true`), but the files on disk are the new ones."
+
+
+def test_the_output_of_a_failed_activation_is_quoted_line_by_line_indented(tmp_path: Path) -> None:
+    lines = failure(LocalTransport(), tmp_path, Activation(("activate",), ("true",)), "building\nerror: x\n")
+    assert lines[-3:] == ["Output of `activate` (last 40 lines):", "    building", "    error: x"]
 
 
 def test_a_failed_rollback_whose_marker_cannot_be_written_does_not_claim_it(tmp_path: Path) -> None:
@@ -272,7 +336,7 @@ def test_a_failed_rollback_whose_marker_cannot_be_written_does_not_claim_it(tmp_
 
 
 def test_the_note_of_a_failure_lists_several_hosts_per_line_comma_separated() -> None:
-    plan = [["alpha", "beta", "gamma", "delta", "epsilon"]]
+    plan = [["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta"]]
     for host in ("alpha", "beta", "gamma", "delta", "epsilon"):
         rollout.started(host)
     rollout.note("alpha", plan, ActivationError("x"))
@@ -280,6 +344,7 @@ def test_the_note_of_a_failure_lists_several_hosts_per_line_comma_separated() ->
     assert rollout.note("gamma", plan, HostError("x")).splitlines() == [
         "Rollout stopped in batch 1 of 1: gamma failed.",
         "  deployed by this update: none",
+        "  not touched by this update: zeta, eta",
         "  still deploying (their own result follows): delta, epsilon",
         "  rolled back: alpha, beta",
         "  failed: gamma",
@@ -357,7 +422,7 @@ def test_a_prune_whose_keep_is_unchanged_still_removes_modules_the_host_step_kep
     _, props = prune_helpers.pruner(host, "forgejo")
     olds = {**olds, "keep": props["keep"]}
     outs = provider.update("prune", olds, {**props, "leaving": {"containers/uptime.nix": {}}}).outs or {}
-    assert outs["removed"] == ["containers/uptime.nix"]
+    assert (outs["removed"], outs["path"]) == (["containers/uptime.nix"], str(host.root))
     assert not (host.root / "containers/uptime.nix").exists()
 
 
