@@ -433,3 +433,61 @@ def test_the_activation_timeout_given_is_the_one_the_engine_uses() -> None:
     props = {"host": "seminar", "target": {"path": "/srv/x"}, "activation_config": {"command": ["x"], "timeout": 5}}
     assert HostProps.read(props).activation == Activation(("x",), (), 5.0)
     assert HostProps.read({**props, "activation_config": {"command": ["x"]}}).activation.timeout == 3600.0
+
+
+# -- checks and messages of the plan and the target --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"project": "", "stack": "dev"},
+        {"project": "nixedge", "stack": ""},
+        {"project": 5, "stack": "dev"},
+        {"project": "nixedge", "stack": 5},
+        {"project": "nixedge"},
+        ["nixedge", "dev"],
+    ],
+)
+def test_an_owner_needs_a_project_and_a_stack_both_non_empty_strings(value: object) -> None:
+    assert Owner.from_props(value) is None
+    assert Owner.from_props({"project": "nixedge", "stack": "dev"}) == DEV
+
+
+def test_each_problem_of_a_target_is_said_exactly() -> None:
+    assert check_target("root@seminar") == ["must be a mapping with 'transport' and 'path'"]
+    assert check_target({"transport": "scp", "path": "/srv/x"}) == ["transport must be 'local' or 'ssh' (got: 'scp')"]
+    assert check_target({"transport": "local", "path": 5}) == [
+        "path must be the module directory (e.g. '/etc/nixos/nixedge')"
+    ]
+    assert check_target({"transport": "ssh", "destination": "root@seminar", "path": "srv/x"}) == [
+        "path must be an absolute plain path on the host (got: 'srv/x')"
+    ]
+
+
+def test_several_foreign_files_are_refused_together() -> None:
+    before = {f"{ROOT}/containers/a.nix": b"theirs\n", f"{ROOT}/default.nix": b"theirs too\n"}
+    with pytest.raises(HostError) as caught:
+        make_plan(desired(), (), (), before)
+    assert str(caught.value) == (
+        f"Refusing to overwrite containers/a.nix, default.nix in {ROOT} on seminar: nixedge did not write "
+        "them (not in its manifest). Move them away, or point host.target.path at a directory of "
+        "nixedge's own; nothing was changed."
+    )
+
+
+def test_a_new_index_module_alone_activates() -> None:
+    plan = make_plan(desired(files={"default.nix": "{ imports = [ ]; }\n"}), (), (), {})
+    assert plan.changed == ("default.nix",)
+    assert plan.activate
+
+
+def test_an_index_whose_comments_alone_change_even_with_two_hashes_does_not_activate() -> None:
+    files = {"default.nix": "{\n  imports = [\n    ./containers/a.nix # kept\n  ];\n}\n", "containers/a.nix": "{ }\n"}
+    before = {
+        f"{ROOT}/default.nix": b"{\n  imports = [\n    ./containers/a.nix # left # the stack\n  ];\n}\n",
+        f"{ROOT}/containers/a.nix": b"{ }\n",
+    }
+    plan = make_plan(desired(files=files), ["default.nix", "containers/a.nix"], (), before)
+    assert plan.changed == ("default.nix",)
+    assert not plan.activate
