@@ -36,7 +36,7 @@ from components.host.transport import TEMP_PREFIX, CommandResult, FileWrite, Tra
 from tests import test_host_prune_provider as prune_helpers
 from tests.conftest import closed_port
 from tests.test_host_provider import Host
-from tests.test_mutants_host_transport import FAKE_SSH, FakeSsh
+from tests.test_mutants_host_transport import FAKE_SSH, FakeSsh, control_path
 
 DEV = Owner("nixedge", "dev")
 
@@ -491,3 +491,63 @@ def test_an_index_whose_comments_alone_change_even_with_two_hashes_does_not_acti
     plan = make_plan(desired(files=files), ["default.nix", "containers/a.nix"], (), before)
     assert plan.changed == ("default.nix",)
     assert not plan.activate
+
+
+def test_a_directory_of_another_stack_is_refused_with_the_way_to_hand_it_over() -> None:
+    other = b'{"owner": {"project": "nixedge", "stack": "other"}, "host": "seminar", "files": {}}\n'
+    with pytest.raises(HostError) as caught:
+        check_owner(other, DEV, {"path": ROOT}, "seminar")
+    assert str(caught.value) == (
+        f"Refusing to touch local:{ROOT} for seminar: it belongs to stack 'other' (project nixedge), "
+        "which deployed its modules there; nothing was changed. Point host.target.path at a directory "
+        "of this stack's own, or, if other no longer deploys there, hand the directory over with "
+        "`nixedge handover --stack dev` (its modules become this stack's, and the next `up` replaces them)."
+    )
+    # Without an owner of its own (no check asked), nothing is refused or adopted.
+    assert check_owner(other, None, {"path": ROOT}, "seminar") is None
+    assert check_owner(b'{"files": {}}', None, {"path": ROOT}, "seminar") is None
+
+
+# -- more of the transports -----------------------------------------------------------------------
+
+
+def test_a_local_command_runs_where_it_was_started_when_its_directory_is_missing(tmp_path: Path) -> None:
+    result = LocalTransport().run(["sh", "-c", "echo ran"], 10, cwd=str(tmp_path / "missing"))
+    assert result == CommandResult(0, "ran\n")
+    assert LocalTransport().run(["pwd"], 10, cwd=str(tmp_path)) == CommandResult(0, f"{tmp_path}\n")
+
+
+def test_a_local_write_names_the_path_the_failure_is_about(tmp_path: Path) -> None:
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(TransportError) as caught:
+        LocalTransport().write_files([FileWrite(str(tmp_path / "file.txt" / "sub" / "a.nix"), b"a")])
+    assert str(caught.value) == f"cannot write {tmp_path}/file.txt/sub: Not a directory"
+    # No file named by the OS (a NUL in the name): the file being written is named.
+    bad = str(tmp_path / "a\0b.nix")
+    with pytest.raises(TransportError) as caught:
+        LocalTransport().write_files([FileWrite(bad, b"a")])
+    assert str(caught.value) == f"cannot write {bad}: embedded null byte"
+    assert sorted(os.listdir(tmp_path)) == ["file.txt"]
+
+
+def test_an_ssh_target_without_a_client_named_runs_ssh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no ssh here
+    transport, root = make_transport({"transport": "ssh", "destination": "root@seminar", "path": "/srv/x"})
+    assert root == "/srv/x"
+    with pytest.raises(TransportError) as caught:
+        transport.run(["true"], 10)
+    assert str(caught.value) == "cannot run 'ssh': not found"
+    transport.close()
+
+
+def test_after_close_the_next_command_opens_a_fresh_private_socket_directory(ssh: FakeSsh) -> None:
+    t = ssh.transport()
+    t.run(["true"], timeout=30)
+    t.close()
+    t.run(["true"], timeout=30)
+    first, second = (control_path(argv) for argv in ssh.calls() if "-O" not in argv)
+    assert first != second
+    assert os.path.basename(os.path.dirname(second)).startswith("nixedge-ssh-")
+    assert os.path.isdir(os.path.dirname(second))
+    t.close()
+    assert not os.path.exists(os.path.dirname(second))
