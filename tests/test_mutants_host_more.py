@@ -1,8 +1,10 @@
 """Tests written for the survivors of a second, fresh sample of the host engine's mutants
-(docs/testing.md, "Mutation testing"): the local and ssh transports' less common paths
-(a timed-out command, a write failing after a rename, removals over ssh, a master never
-opened), the exact lines of a failed restore or rollback, a rollout's lists of hosts, the
-manifest's owner entry and what a plan cleans or keeps. Real `LocalTransport`s on
+(docs/testing.md, "Mutation testing"), and of a run over every mutant of the functions
+that sample showed weak: the local and ssh transports' less common paths (a timed-out
+command, a port that never answers, a write failing after a rename or naming no file,
+removals over ssh, a master never reopened), the exact lines of a failed restore or
+rollback, a rollout's lists of hosts, owners and targets as checked, the manifest's owner
+entry, and what a plan cleans, keeps and activates for. Real `LocalTransport`s on
 tmp_path throughout; the ssh transport runs through a stand-in `ssh` that runs the remote
 command here with sh.
 """
