@@ -33,7 +33,7 @@ from components.host.props import UNKNOWN, HostProps
 from components.host.provider_base import HostProvider
 from components.host.prune import HostPruneProvider
 from components.host.rollback import fail, restore_note
-from components.host.target import check_target, make_transport
+from components.host.target import check_target, location, make_transport
 from components.host.transport import TEMP_PREFIX, CommandResult, FileWrite, TransportError
 from tests import test_host_prune_provider as prune_helpers
 from tests.conftest import closed_port
@@ -553,3 +553,12 @@ def test_after_close_the_next_command_opens_a_fresh_private_socket_directory(ssh
     assert os.path.isdir(os.path.dirname(second))
     t.close()
     assert not os.path.exists(os.path.dirname(second))
+
+
+@pytest.mark.parametrize("path", ["/etc/nixos/nixedge/", "/etc/nixos/nixedge//", "/etc/nixos/nixedge"])
+def test_an_ssh_target_path_with_a_trailing_slash_opens_that_directory(path: str) -> None:
+    target = {"transport": "ssh", "destination": "root@seminar", "path": path}
+    assert check_target(target) == []
+    _, root = make_transport(target)
+    assert root == "/etc/nixos/nixedge"
+    assert location(target, root) == "root@seminar:/etc/nixos/nixedge"

@@ -61,7 +61,7 @@ def make_transport(target: Mapping[str, object]) -> tuple[Transport, str]:
             ssh_options=[str(o) for o in _as_list(target.get("ssh_options"))],
             ssh_command=[str(c) for c in _as_list(target.get("ssh_command"))] or ["ssh"],
         )
-        return ssh, check_path(path)
+        return ssh, check_path(path.rstrip("/"))  # `/etc/nixos/nixedge/` is that directory, as check_target says
     raise TransportError(f"unknown transport {kind!r}: expected 'local' or 'ssh'")
 
 
