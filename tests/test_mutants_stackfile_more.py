@@ -15,14 +15,16 @@ from pathlib import Path
 import pytest
 
 import components.stackfile.read as stack_read
-from components.errors import ConfigError
+from components.errors import ConfigError, Issue
 from components.model.modules import Unreadable
 from components.stackfile import StackFile, cli_config, load_hosts, read_stack_bytes
 from components.stackfile.agree import disagreement, engine_site, first_difference
 from components.stackfile.cli_config import engine_reading
 from components.stackfile.read import read_modules
 from components.stackfile.refusal import Refusal, Refused
+from components.stackfile.source_checks import block_tabs
 from components.stackfile.stack_yaml import read_yaml
+from components.stackfile.yaml_errors import indentation
 
 SOURCE = "stacks/Pulumi.t.yaml"
 HEAD = "config:\n  nixedge:site:\n"
@@ -423,3 +425,96 @@ def test_a_cli_that_does_not_answer_in_time_is_given_up(tmp_path: Path, monkeypa
     cli.chmod(cli.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setattr(cli_config, "TIMEOUT", 0.2)
     assert engine_reading(b"config: {}\n", str(cli)) is None
+
+
+# -- the final sample: issues without a value, second escapes, lines past the end ---------------------
+
+
+def refused(data: bytes) -> list[Issue]:
+    """The issues `check` reports for the stack file `data`, as the program gets them."""
+    with pytest.raises(ConfigError) as info:
+        read_stack_bytes(data, SOURCE)
+    return list(info.value.issues)
+
+
+def test_an_empty_stack_file_is_one_issue_that_shows_no_value() -> None:
+    # read._missing #7
+    assert refused(b"") == [
+        Issue(
+            "config",
+            "is missing: the file is empty",
+            hint="start from stacks/Pulumi.dev.yaml; the site goes under config: nixedge:site:",
+            has_value=False,
+        )
+    ]
+
+
+def test_refusals_that_show_no_value_say_so_plainly() -> None:
+    """An alias bomb and a tagged list are refused by where they are, never by a value:
+    the issue says it has none (False, not merely something falsy)."""
+    # stack_yaml._Builder.count #26; stack_yaml._Builder.value #80
+    assert [issue.has_value for issue in refused(aliases(140))] == [False]
+    assert [issue.has_value for issue in refused(site("a: !!seq [1]\n"))] == [False]
+
+
+def test_an_escaped_slash_after_another_escape_is_refused() -> None:
+    # source_checks.escapes #34
+    assert said(site('a: "x\\ty\\/z"\n')) == [
+        (
+            "a: holds the escape \\/, which Pulumi's YAML reader does not know: it refuses the file\n"
+            "  Hint: write / without the backslash"
+        )
+    ]
+
+
+def test_a_block_scalars_indicator_counts_from_its_parents_indentation() -> None:
+    """`|2` under a block at column 3 sets the indentation at 4 spaces: a tab after 3 is refused."""
+    # source_checks.block_tabs #10
+    assert block_tabs("|2\n   \tx", ("a",), 1, 2) == [
+        Refusal(
+            ("a",),
+            "is a block scalar with a tab in its indentation (line 2): Pulumi refuses the file",
+            has_value=False,
+            hint="indent with spaces; write a tab of the text as \\t in a double-quoted string",
+        )
+    ]
+
+
+def test_a_line_past_the_files_end_is_no_indentation_mistake() -> None:
+    # yaml_errors._content #3
+    assert indentation(["a: 1", "  b: 2"], 3) is None
+
+
+def test_an_indentation_mistake_hides_a_secrets_whole_value_even_with_a_colon_in_it() -> None:
+    # yaml_errors._shown #15
+    assert said(b"config:\n  nixedge:site:\n    name: x\n   password: a:b\n") == [
+        (
+            f"{SOURCE}: is not valid YAML: an indentation mistake at line 4 (`password: <hidden>`): line 3 starts "
+            "in column 5 and line 4 in column 4; keys of one mapping start in the same column, two spaces right of "
+            "their parent key (line 2)\n"
+            "  Hint: indent each key two spaces right of the key it belongs to"
+        )
+    ]
+
+
+def test_a_date_with_a_lowercase_t_and_a_zone_is_read_as_a_date() -> None:
+    """go-yaml takes `t` as it takes `T` between a date and its clock."""
+    # yaml_scalars._go_timestamp #10
+    assert said(site("a: 2001-12-14t21:59:43Z\n")) == [
+        (
+            "a: is read as a date; Pulumi passes the program a reformatted text, not '2001-12-14t21:59:43Z' "
+            "(got: '2001-12-14t21:59:43Z')\n"
+            "  Hint: quote it ('2001-12-14t21:59:43Z') to keep the text"
+        )
+    ]
+
+
+def test_an_integer_beyond_64_bits_is_refused_with_the_text_to_quote() -> None:
+    # yaml_scalars._through_json #31
+    assert said(site("a: 9223372036854775809\n")) == [
+        (
+            "a: is beyond 64-bit integers: Pulumi passes it rounded to 9223372036854776000 "
+            "(got: '9223372036854775809')\n"
+            "  Hint: use a smaller number, or quote it ('9223372036854775809') to keep the text"
+        )
+    ]
