@@ -562,3 +562,96 @@ def test_an_ssh_target_path_with_a_trailing_slash_opens_that_directory(path: str
     _, root = make_transport(target)
     assert root == "/etc/nixos/nixedge"
     assert location(target, root) == "root@seminar:/etc/nixos/nixedge"
+
+
+# -- final sample: owners, plans, prune checks, targets and the ssh transport -------------------
+
+
+def test_an_owner_needs_both_project_and_stack_as_strings() -> None:
+    # Kills host.ownership.Owner.from_props #11.
+    assert Owner.from_props({"project": "nixedge", "stack": 5}) is None
+    assert Owner.from_props({"project": 5, "stack": "dev"}) is None
+    assert Owner.from_props({"project": "nixedge", "stack": "dev"}) == DEV
+
+
+def test_adopting_a_manifest_without_owner_names_the_root_when_no_target_is_given() -> None:
+    # Kills host.plan.make_plan #25.
+    before = {f"{ROOT}/{MANIFEST}": b'{"host": "seminar", "files": []}\n'}
+    plan = make_plan(desired(owner=DEV), (), (), before)
+    assert plan.adopted == (
+        f"seminar: adopted the module directory local:{ROOT} "
+        "(its manifest, written by an older nixedge, named no owner)"
+    )
+
+
+def test_a_prune_with_a_target_unknown_during_preview_passes_its_check() -> None:
+    # Kills host.prune.HostPruneProvider.check #16, #17.
+    props = {
+        "host": "seminar",
+        "target": UNKNOWN,
+        "keep": {"default.nix": True},
+        "activation_config": {"command": ["true"], "rollback": ["true"]},
+    }
+    result = HostPruneProvider().check({}, props)
+    assert [f.reason for f in result.failures] == []
+
+
+def test_a_target_without_transport_is_a_local_directory(tmp_path: Path) -> None:
+    # Kills host.target.make_transport #3.
+    transport, root = make_transport({"path": str(tmp_path)})
+    assert isinstance(transport, LocalTransport)
+    assert root == str(tmp_path)
+    assert location({"path": str(tmp_path)}, root) == str(tmp_path)
+
+
+def test_after_a_command_closing_the_ssh_transport_ends_its_master(ssh: FakeSsh) -> None:
+    # Kills host.ssh.SshTransport.run #22.
+    t = ssh.transport()
+    assert t.run(["true"], timeout=30).exit_code == 0
+    t.close()
+    assert ssh.calls()[-1][-3:] == ["-O", "exit", "root@seminar"]
+
+
+def test_a_command_the_ssh_client_cannot_be_given_is_refused_with_the_reason(ssh: FakeSsh) -> None:
+    # Kills host.ssh.SshTransport.run #18.
+    t = ssh.transport()
+    with pytest.raises(TransportError) as caught:
+        t.run(["echo", "a\0b"], timeout=30)
+    assert str(caught.value) == f"cannot run {str(ssh.command)!r} for root@seminar: embedded null byte"
+    t.close()
+
+
+def test_an_ssh_refusal_shows_its_last_ten_lines(ssh: FakeSsh) -> None:
+    # Kills host.ssh.SshTransport._ssh #35.
+    ssh.refuse(b"".join(b"line %d\n" % i for i in range(1, 13)))
+    t = ssh.transport()
+    with pytest.raises(TransportError) as caught:
+        t.remove_empty_dirs(["/srv/x/a"])
+    message = str(caught.value)
+    assert message.startswith("ssh to root@seminar failed: line 3\n")
+    assert "line 2\n" not in message
+    assert message.endswith("line 12")
+    t.close()
+
+
+def test_a_failed_file_operation_shows_undecodable_output_replaced(ssh: FakeSsh) -> None:
+    # Kills host.ssh.SshTransport._script #23.
+    Path(f"{ssh.command}.banner").write_bytes(b"\xff motd\n")
+    ssh.remote_command("head", "exit 1")
+    t = ssh.transport()
+    with pytest.raises(TransportError) as caught:
+        t.remove_empty_dirs(["/srv/x/a"])
+    assert str(caught.value) == "file operation on root@seminar failed (exit 3): \ufffd motd"
+    t.close()
+
+
+def test_removing_empty_directories_over_ssh_keeps_those_with_files(ssh: FakeSsh, tmp_path: Path) -> None:
+    # Kills host.ssh.SshTransport.remove_empty_dirs #6.
+    (tmp_path / "mods" / "a" / "b").mkdir(parents=True)
+    (tmp_path / "mods" / "c").mkdir()
+    (tmp_path / "mods" / "c" / "keep.nix").write_text("{ }\n")
+    t = ssh.transport()
+    t.remove_empty_dirs([str(tmp_path / "mods" / "a" / "b"), str(tmp_path / "mods" / "c")])
+    t.close()
+    assert not (tmp_path / "mods" / "a" / "b").exists()
+    assert sorted(os.listdir(tmp_path / "mods" / "c")) == ["keep.nix"]
