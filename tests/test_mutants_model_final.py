@@ -15,6 +15,7 @@ from components.model.load import _sorted_keys
 from components.model.secret_keys import _assigns_secret, secret_at
 from components.model.targets import normal_path
 from components.model.types import AbsPath, Capability, ContainerName, CpuQuota, MemorySize, NixData
+from tests.site_mutations import put, report_lines, seed_site
 
 
 def _message(adapter: TypeAdapter[Any], value: Any) -> str:
@@ -121,3 +122,15 @@ def test_a_key_under_a_nested_secrets_mapping_names_a_secret_not_a_value() -> No
     assert not secret_at("site.secrets.api_token")
     assert not secret_at("secrets.api_token")
     assert secret_at("containers.app.settings.api_token")
+
+
+def test_an_idle_ssh_allowance_lists_every_ssh_port_of_the_host() -> None:
+    """allowHostSsh without a grant of an SSH port names the ports it could grant, all of them.
+
+    Kills host_access.ssh_grant_issues #41."""
+    mutation = put(("host.target.port", 2222), ("containers.atticd.hostFirewall", {"allowHostSsh": True}))
+    lines = report_lines(seed_site, mutation, "site.yaml")
+    assert (
+        "containers.atticd.hostFirewall.allowHostSsh: is set, but containers.atticd.hostFirewall.allowedTcpPorts "
+        "grants no SSH port of the host (tcp 22, 2222) (got: True)"
+    ) in lines
