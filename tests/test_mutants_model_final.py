@@ -15,6 +15,7 @@ from components.model.load import _sorted_keys
 from components.model.secret_keys import _assigns_secret, secret_at
 from components.model.targets import normal_path
 from components.model.types import AbsPath, Capability, ContainerName, CpuQuota, MemorySize, NixData
+from tests.model_cases import PG, multiservice_site
 from tests.site_mutations import put, report_lines, seed_site
 
 
@@ -134,3 +135,9 @@ def test_an_idle_ssh_allowance_lists_every_ssh_port_of_the_host() -> None:
         "containers.atticd.hostFirewall.allowHostSsh: is set, but containers.atticd.hostFirewall.allowedTcpPorts "
         "grants no SSH port of the host (tcp 22, 2222) (got: True)"
     ) in lines
+
+
+def test_an_environment_file_of_the_postgresql_app_is_refused_under_its_key() -> None:
+    """Kills presets.postgresql.check #2."""
+    lines = report_lines(multiservice_site, put((f"{PG}.environmentFile", "/etc/pg.env")), "site.yaml")
+    assert lines[0].startswith(f"{PG}.environmentFile: is only used by app atticd")
