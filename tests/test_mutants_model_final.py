@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from components.model.hosts import hosts_from_data
 from components.model.keys import dotted
 from components.model.load import _sorted_keys
 from components.model.secret_keys import _assigns_secret, secret_at
@@ -141,3 +142,12 @@ def test_an_environment_file_of_the_postgresql_app_is_refused_under_its_key() ->
     """Kills presets.postgresql.check #2."""
     lines = report_lines(multiservice_site, put((f"{PG}.environmentFile", "/etc/pg.env")), "site.yaml")
     assert lines[0].startswith(f"{PG}.environmentFile: is only used by app atticd")
+
+
+def test_each_host_of_a_site_reads_the_modules_its_containers_import() -> None:
+    """Kills hosts.hosts_from_data #66."""
+    module = "{ ... }:\n{\n}\n"
+    host = seed_site()
+    host["containers"]["atticd"]["imports"] = ["modules/extra.nix"]
+    hosts = hosts_from_data({"hosts": {"seminar": host}}, "site.yaml", {"modules/extra.nix": module})
+    assert hosts.hosts[0].module_files == (("modules/extra.nix", module),)
