@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from components.model import site_from_data
 from components.model.hosts import hosts_from_data
 from components.model.keys import dotted
 from components.model.load import _sorted_keys
 from components.model.secret_keys import _assigns_secret, secret_at
 from components.model.targets import normal_path
 from components.model.types import AbsPath, Capability, ContainerName, CpuQuota, MemorySize, NixData
-from tests.model_cases import PG, multiservice_site
+from tests.model_cases import FJ, PG, multiservice_site
 from tests.site_mutations import put, report_lines, seed_site
 
 
@@ -151,3 +152,20 @@ def test_each_host_of_a_site_reads_the_modules_its_containers_import() -> None:
     host["containers"]["atticd"]["imports"] = ["modules/extra.nix"]
     hosts = hosts_from_data({"hosts": {"seminar": host}}, "site.yaml", {"modules/extra.nix": module})
     assert hosts.hosts[0].module_files == (("modules/extra.nix", module),)
+
+
+def test_forgejo_with_an_ssh_route_before_its_web_route_keeps_both_servers() -> None:
+    # presets.forgejo._server #15: the web route's keys were put over the SSH route's
+    ssh = {"hostname": "ssh.example.org", "port": 2222, "protocol": "ssh"}
+    web = {"hostname": "git.example.org", "port": 8080, "protocol": "http"}
+    data = multiservice_site()
+    put((f"{FJ}.routes", [ssh, web]))(data)
+    site = site_from_data(data, "site.yaml")
+    assert site.container("forgejo").service["settings"]["server"] == {
+        "SSH_PORT": 2222,
+        "SSH_DOMAIN": "ssh.example.org",
+        "START_SSH_SERVER": True,
+        "HTTP_PORT": 8080,
+        "DOMAIN": "git.example.org",
+        "ROOT_URL": "https://git.example.org/",
+    }
