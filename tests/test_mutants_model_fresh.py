@@ -406,3 +406,16 @@ def test_a_reference_to_an_unknown_secret_is_reported_and_gets_no_path() -> None
     assert [(i.loc, i.message) for i in report.issues] == [
         ("x.a._secret", "names no secret of the site's secrets (whoami-env)")
     ]
+
+
+def test_a_literal_secret_in_a_mapping_inside_a_list_is_refused_under_its_index() -> None:
+    """A list of mappings (users, peers) is walked like any mapping: its secrets are found.
+
+    Kills checks.literal_secrets._walk #46."""
+    data = apps()
+    users = [{"name": "a"}, {"name": "b", "password": "hunter2"}]
+    data["containers"]["uptime"]["nixos"]["services"]["demo"] = {"users": users}
+    lines = report_lines(lambda: data, put(), "apps.yaml")
+    assert [line.split(":")[0] for line in lines if not line.startswith(" ")] == [
+        "containers.uptime.nixos.services.demo.users[1].password"
+    ]
