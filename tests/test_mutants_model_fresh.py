@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 
+from components.errors import ConfigError, Issue
 from components.model import site_from_data
 from components.model.addresses import allocate
+from components.model.checks.report import Report
+from components.model.checks.secrets import substitute
 from components.model.keys import MAX_DEPTH, too_deep
 from components.model.paths import in_etc, resolve, sensitive
 from components.model.site import Site
@@ -243,3 +246,176 @@ def test_data_nested_exactly_max_depth_deep_is_accepted_and_one_more_level_is_no
     assert too_deep(_nested(MAX_DEPTH)) is None
     assert too_deep([_nested(MAX_DEPTH - 1)]) is None
     assert too_deep(_nested(MAX_DEPTH + 1)) == ("k",) * MAX_DEPTH
+
+
+# -- the final sample: checks/ (addresses, dns, host, identities, oci, routes, secrets) ---
+
+
+def test_a_container_left_without_a_free_address_pair_is_named_with_the_subnet_and_no_value() -> None:
+    """The issue names the container (not a key of it, which was left out) and shows no value.
+
+    Kills checks.addresses.check_addresses #35, #36, #37."""
+    data = apps()
+    data["network"]["subnet"] = "10.50.0.0/30"
+    for key in ("hostAddress", "localAddress"):
+        data["containers"]["uptime"].pop(key)
+    with pytest.raises(ConfigError) as info:
+        site_from_data(data, "apps.yaml")
+    assert info.value.issues == [
+        Issue(
+            "containers.uptime",
+            "needs addresses but network.subnet 10.50.0.0/30 has no free pair left",
+            hint="use a larger subnet, or give hostAddress and localAddress",
+            has_value=False,
+        )
+    ]
+
+
+@pytest.mark.parametrize("tune", [True, False])
+def test_the_tunnels_udp_buffer_tuning_reaches_the_resolved_tunnel(tune: bool) -> None:
+    """The renderer reads it to raise the host's UDP buffers for cloudflared's QUIC.
+
+    Kills checks.dns.resolved_tunnel #45."""
+    data = apps()
+    data["tunnel"]["tuneUdpBuffers"] = tune
+    tunnel = site_from_data(data, "apps.yaml").tunnel
+    assert tunnel is not None and tunnel.tune_udp_buffers is tune
+
+
+@pytest.mark.parametrize(
+    ("activation", "checked"),
+    [
+        ({}, True),
+        ({"mode": "test"}, True),
+        ({"check": False}, False),
+        ({"mode": "boot"}, False),
+        ({"mode": "none"}, False),
+        ({"mode": "none", "command": ["deploy-now"]}, True),
+    ],
+)
+def test_origins_are_checked_only_after_an_activation_that_runs_the_new_system(
+    activation: dict[str, Any], checked: bool
+) -> None:
+    """No check when asked not to, after `boot` (it takes a reboot), or without any command.
+
+    Kills checks.host.check_origins #2."""
+    data = apps()
+    data["host"]["activation"] = activation
+    assert site_from_data(data, "apps.yaml").check_origins is checked
+
+
+def test_two_oci_apps_without_a_user_both_run_as_the_images_user_without_colliding() -> None:
+    """An app without `user` is root to every rule: warned about, never a uid taken twice.
+
+    Kills checks.identities.users #16."""
+    data = apps()
+    data["ociContainers"]["whoami"].pop("user")
+    data["ociContainers"]["other"] = {"image": "docker.io/traefik/whoami:v1.10.3", "address": "10.80.0.11"}
+    site = site_from_data(data, "apps.yaml")
+    assert [(o.name, o.user) for o in site.oci_containers] == [("other", None), ("whoami", None)]
+    assert [w.split(":")[0] for w in site.warnings] == ["ociContainers.other.user", "ociContainers.whoami.user"]
+
+
+@pytest.mark.parametrize(("arg", "refused"), [("--key=abc", True), ("--Xkey=abc", False), ("-Xkey=abc", False)])
+def test_only_the_dashes_of_a_flag_are_dropped_before_its_name_is_judged(arg: str, refused: bool) -> None:
+    """`--key=abc` holds a key; `--Xkey` is one word, no secret, and is kept as written.
+
+    Kills checks.literal_secrets._arguments #11."""
+    data = apps()
+    data["ociContainers"]["whoami"]["cmd"] = [arg]
+    if refused:
+        lines = report_lines(lambda: data, put(), "apps.yaml")
+        assert [line.split(":")[0] for line in lines if not line.startswith(" ")] == [f"{W}.cmd[0]"]
+    else:
+        (o,) = site_from_data(data, "apps.yaml").oci_containers
+        assert o.cmd == (arg,)
+
+
+def test_every_route_of_an_oci_app_that_does_not_start_is_refused() -> None:
+    """Each route is named, not only the first.
+
+    Kills checks.oci._routes #17."""
+    data = apps()
+    data["ociContainers"]["whoami"]["autoStart"] = False
+    data["ociContainers"]["whoami"]["routes"].append({"hostname": "who2.example.org", "port": 8080})
+    lines = report_lines(lambda: data, put(), "apps.yaml")
+    refused = "would point at a container that does not start: autoStart is false"
+    hint = f"  Hint: set {W}.autoStart: true, or remove the route"
+    assert lines == [
+        f"{W}.routes[0]: {refused} (got: 'whoami.example.org')",
+        hint,
+        f"{W}.routes[1]: {refused} (got: 'who2.example.org')",
+        hint,
+    ]
+
+
+@pytest.mark.parametrize("auto_start", [True, False])
+def test_an_oci_apps_auto_start_is_kept(auto_start: bool) -> None:
+    """Kills checks.oci.oci_container #71."""
+    data = apps()
+    data["ociContainers"]["whoami"]["autoStart"] = auto_start
+    data["ociContainers"]["whoami"].pop("routes")
+    (o,) = site_from_data(data, "apps.yaml").oci_containers
+    assert o.auto_start is auto_start
+
+
+def test_an_oci_app_requires_the_units_it_lists_after_its_secrets_unit() -> None:
+    """The secret's unit first, then the listed ones, each once.
+
+    Kills checks.oci.oci_container #113."""
+    data = apps()
+    data["secrets"]["whoami-env"]["unit"] = "sops-install-secrets.service"
+    units = ["network-online.target", "sops-install-secrets.service"]
+    data["ociContainers"]["whoami"]["requires"] = units
+    (o,) = site_from_data(data, "apps.yaml").oci_containers
+    assert o.requires == ("sops-install-secrets.service", "network-online.target")
+
+
+def test_an_origins_route_is_published_in_its_zone() -> None:
+    """Kills checks.routes.origin_routes #43."""
+    data = apps()
+    route = {"hostname": "grafana.example.org", "port": 3000}
+    data["origins"] = {"grafana": {"kind": "host", "address": "127.0.0.1", "routes": [route]}}
+    (r,) = site_from_data(data, "apps.yaml").origin_routes
+    assert (r.hostname, r.zone, r.container, r.address, r.kind) == (
+        "grafana.example.org",
+        "example.org",
+        "grafana",
+        "127.0.0.1",
+        "host",
+    )
+
+
+def test_a_container_starts_after_and_requires_the_unit_that_installs_its_secret() -> None:
+    """Kills checks.secrets.units #2."""
+    data = apps()
+    data["secrets"]["uk"] = {"provider": "agenix", "path": "/run/agenix/uk", "unit": "agenix.service"}
+    data["containers"]["uptime"]["secrets"] = ["uk"]
+    c = site_from_data(data, "apps.yaml").container("uptime")
+    assert (c.after, c.requires) == (("agenix.service",), ("agenix.service",))
+
+
+def test_a_reference_to_an_unknown_secret_is_reported_and_gets_no_path() -> None:
+    """The reference is replaced by an empty path, never by a made-up one.
+
+    Kills checks.secrets._path #13."""
+    site = Site.model_validate(apps())
+    report = Report()
+    got = substitute(site, report, "x", {"a": {"_secret": "nope"}}, "containers.uptime", [])
+    assert got == {"a": ""}
+    assert [(i.loc, i.message) for i in report.issues] == [
+        ("x.a._secret", "names no secret of the site's secrets (whoami-env)")
+    ]
+
+
+def test_a_literal_secret_in_a_mapping_inside_a_list_is_refused_under_its_index() -> None:
+    """A list of mappings (users, peers) is walked like any mapping: its secrets are found.
+
+    Kills checks.literal_secrets._walk #46."""
+    data = apps()
+    users = [{"name": "a"}, {"name": "b", "password": "hunter2"}]
+    data["containers"]["uptime"]["nixos"]["services"]["demo"] = {"users": users}
+    lines = report_lines(lambda: data, put(), "apps.yaml")
+    assert [line.split(":")[0] for line in lines if not line.startswith(" ")] == [
+        "containers.uptime.nixos.services.demo.users[1].password"
+    ]
