@@ -169,3 +169,16 @@ def test_forgejo_with_an_ssh_route_before_its_web_route_keeps_both_servers() -> 
         "DOMAIN": "git.example.org",
         "ROOT_URL": "https://git.example.org/",
     }
+
+
+def test_forgejo_without_an_ssh_route_still_checks_its_nixos_server_settings() -> None:
+    # presets.forgejo._dead_routes #63: the settings' server section ended the check early
+    nixos = {"services": {"forgejo": {"settings": {"server": {"PROTOCOL": "http+unix"}}}}}
+    settings = {"server": {"LANDING_PAGE": "explore"}}
+    mutation = put((f"{FJ}.settings", settings), (f"{FJ}.nixos", nixos))
+    assert report_lines(multiservice_site, mutation, "site.yaml") == [
+        (
+            f"{FJ}.nixos.services.forgejo.settings.server.PROTOCOL: makes Forgejo listen on a Unix socket, not on "
+            f"a port: {FJ}.routes[0] would be dead (got: 'http+unix')"
+        )
+    ]
