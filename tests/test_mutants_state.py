@@ -379,6 +379,15 @@ def test_a_live_process_is_the_holder_only_when_it_started_before_the_lock_withi
     assert here(os.getpid(), start - 1.5).gone(), "the pid is a process that started after the lock"
 
 
+@pytest.mark.parametrize(("started", "gone"), [(1_700_000_001.0, False), (1_700_000_001.5, True)])
+def test_a_process_that_started_a_second_after_the_lock_may_still_hold_it(
+    monkeypatch: pytest.MonkeyPatch, started: float, gone: bool
+) -> None:
+    """Clocks agree to a second: only a start more than a second after the lock is a reused pid."""
+    monkeypatch.setattr(machine, "started_at", lambda pid: started)
+    assert here(os.getpid(), 1_700_000_000.0).gone() is gone
+
+
 @pytest.mark.parametrize(
     "content", ["{", '{"pid": 1}', '{"pid": "x", "username": "a", "hostname": "h", "timestamp": "t"}']
 )
