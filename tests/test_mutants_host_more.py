@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,7 +37,7 @@ from components.host.transport import TEMP_PREFIX, CommandResult, FileWrite, Tra
 from tests import test_host_prune_provider as prune_helpers
 from tests.conftest import closed_port
 from tests.test_host_provider import Host
-from tests.test_mutants_host_transport import FAKE_SSH, FakeSsh, control_path
+from tests.test_mutants_host_transport import FakeSsh, control_path
 
 DEV = Owner("nixedge", "dev")
 
@@ -119,11 +118,7 @@ def test_an_ssh_target_directory_ending_in_x_is_a_plain_path() -> None:
 @pytest.fixture
 def ssh(tmp_path: Path) -> FakeSsh:
     """A stand-in `ssh` that runs the remote command here, with sh (see FAKE_SSH)."""
-    command = tmp_path / "ssh-standin" / "ssh"
-    command.parent.mkdir()
-    command.write_text(FAKE_SSH.format(python=sys.executable))
-    command.chmod(0o755)
-    return FakeSsh(command)
+    return FakeSsh.install(tmp_path)
 
 
 def test_ssh_remove_files_removes_exactly_the_files_named(ssh: FakeSsh, tmp_path: Path) -> None:

@@ -77,6 +77,15 @@ os.execvp("sh", ["sh", "-c", args[-1]])
 class FakeSsh:
     command: Path
 
+    @classmethod
+    def install(cls, directory: Path) -> FakeSsh:
+        """The stand-in written to `directory`/ssh-standin/ssh."""
+        command = directory / "ssh-standin" / "ssh"
+        command.parent.mkdir()
+        command.write_text(FAKE_SSH.format(python=sys.executable))
+        command.chmod(0o755)
+        return cls(command)
+
     def calls(self) -> list[list[str]]:
         log = Path(f"{self.command}.log")
         return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
@@ -100,11 +109,7 @@ class FakeSsh:
 
 @pytest.fixture
 def fake_ssh(tmp_path: Path) -> FakeSsh:
-    command = tmp_path / "ssh-standin" / "ssh"
-    command.parent.mkdir()
-    command.write_text(FAKE_SSH.format(python=sys.executable))
-    command.chmod(0o755)
-    return FakeSsh(command)
+    return FakeSsh.install(tmp_path)
 
 
 def control_path(argv: Sequence[str]) -> str:
