@@ -16,6 +16,7 @@ from typing import Any
 
 from pulumi.output import Unknown
 
+from components.host.manifest import abspath_problem
 from components.host.ownership import Owner
 from components.host.plan import Activation, Desired
 from components.host.wire import checks_from_props, claims_from_props
@@ -48,6 +49,22 @@ def check_activation(activation: object) -> list[str]:
         for key in ("command", "rollback")
         if not isinstance(activation.get(key, []), list) or not all(isinstance(a, str) for a in activation.get(key, []))
     ]
+
+
+def check_secrets(secrets: object, target: object) -> list[str]:
+    """What is wrong with a `secrets` property: absolute paths outside the module directory."""
+    if not isinstance(secrets, Mapping):
+        return ["must map absolute paths on the host to contents"]
+    # Without a module directory (the target's own error says so) no secret is inside it.
+    root = target.get("path") if isinstance(target, Mapping) else None
+    root = root.rstrip("/") if isinstance(root, str) else ""
+    problems = []
+    for path in secrets:
+        if problem := abspath_problem(path):
+            problems.append(f"{path!r} {problem}")
+        elif root and path.startswith(root + "/"):
+            problems.append(f"{path!r} must lie outside the module directory")
+    return problems
 
 
 def check_checks(checks: object, files: Mapping[str, Any]) -> list[str]:

@@ -29,7 +29,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from components.errors import HostError
 from components.host import outcomes, rollout
 from components.host.apply import apply, read_back, remove
-from components.host.manifest import abspath_problem, relpath_problem
+from components.host.manifest import relpath_problem
 from components.host.move import move, moved
 from components.host.ownership import Owner
 from components.host.plan import Report
@@ -39,6 +39,7 @@ from components.host.props import (
     check_activation,
     check_checks,
     check_claims,
+    check_secrets,
     desired,
     has_unknown,
     is_unknown,
@@ -148,21 +149,8 @@ class HostModulesProvider(HostProvider):
                     fail("files", [f"{rel!r} {problem}"])
                 elif not isinstance(text, str) and not is_unknown(text):  # (unknown until an earlier resource exists)
                     fail("files", [f"{rel!r} must be Nix text"])
-        secrets = inputs.get("secrets")
-        if is_unknown(secrets):
-            pass  # e.g. a tunnel token that the same `up` creates
-        elif not isinstance(secrets, Mapping):
-            fail("secrets", ["must map absolute paths on the host to contents"])
-        else:
-            # Without a module directory (the target's own error says so) no secret is inside it.
-            root = target.get("path") if isinstance(target, Mapping) else None
-            root = root.rstrip("/") if isinstance(root, str) else ""
-            for path in secrets:
-                problem = abspath_problem(path)
-                if problem:
-                    fail("secrets", [f"{path!r} {problem}"])
-                elif root and path.startswith(root + "/"):
-                    fail("secrets", [f"{path!r} must lie outside the module directory"])
+        if not is_unknown(inputs["secrets"]):  # (unknown: e.g. a tunnel token the same `up` creates)
+            fail("secrets", check_secrets(inputs["secrets"], target))
         if not has_unknown(inputs["activation_config"]):
             fail("activation", check_activation(inputs["activation_config"]))
         if files is not None and not has_unknown(inputs["checks"]):
