@@ -108,15 +108,16 @@ def _number(text: str) -> Any:
             return text  # Go's ParseFloat fails on overflow: go-yaml keeps the text
     if value is None:
         return text
-    if "_" in text and isinstance(value, int) and str(value) != _shown(value):
-        raise ValueError(
-            f"is beyond 64-bit integers: Pulumi passes {text} rounded to {_shown(value)}, YAML 1.2 readers as text",
-            "use a smaller number, or " + _QUOTE.format(q=repr(text)),
-        )
     if "_" in text:
+        shown = str(_as_passed(value))
+        if isinstance(value, int) and str(value) != shown:
+            raise ValueError(
+                f"is beyond 64-bit integers: Pulumi passes {text} rounded to {shown}, YAML 1.2 readers as text",
+                "use a smaller number, or " + _QUOTE.format(q=repr(text)),
+            )
         raise ValueError(
-            f"YAML 1.1 and Pulumi read {text} as the number {_shown(value)}, YAML 1.2 readers as text",
-            f"write {_shown(value)}, or " + _QUOTE.format(q=repr(text)),
+            f"YAML 1.1 and Pulumi read {text} as the number {shown}, YAML 1.2 readers as text",
+            f"write {shown}, or " + _QUOTE.format(q=repr(text)),
         )
     return _through_json(value, text)
 
@@ -141,34 +142,29 @@ def _signed_prefix(text: str, value: int) -> Any:
     )
 
 
-def _shown(value: float) -> str:
-    """`value` as the program gets it: Pulumi's JSON rounds integers beyond 64 bits."""
-    if isinstance(value, int) and -_INT64 <= value < _INT64:
-        return str(value)
-    f = float(value)
-    return str(int(Decimal(repr(f)))) if f.is_integer() and abs(f) < 1e21 else str(f)
-
-
-def _through_json(value: float, text: str) -> Any:
-    """What the program gets after Pulumi's JSON: integers beyond int64 and whole floats
-    below 1e21 come out as (rounded) integers."""
+def _as_passed(value: float) -> int | float:
+    """What the program gets of `value` after Pulumi's JSON: integers beyond int64 and
+    whole floats below 1e21 come out as (rounded) integers."""
     if isinstance(value, int) and -_INT64 <= value < _INT64:
         return value
     f = float(value)
-    if f.is_integer() and abs(f) < 1e21:
-        whole = int(Decimal(repr(f)))
-        if isinstance(value, float) and text:
-            raise ValueError(
-                f"Pulumi passes {text} to the program as the integer {whole}; a float cannot stay whole",
-                f"write {whole} for an integer, or " + _QUOTE.format(q=repr(text)),
-            )
-        if whole != value:
-            raise ValueError(
-                f"is beyond 64-bit integers: Pulumi passes it rounded to {whole}",
-                "use a smaller number, or " + _QUOTE.format(q=repr(text)),
-            )
-        return whole
-    return f
+    return int(Decimal(repr(f))) if f.is_integer() and abs(f) < 1e21 else f
+
+
+def _through_json(value: float, text: str) -> Any:
+    """`_as_passed`, refused where Pulumi's JSON changes the value written as `text`."""
+    passed = _as_passed(value)
+    if isinstance(passed, int) and isinstance(value, float) and text:
+        raise ValueError(
+            f"Pulumi passes {text} to the program as the integer {passed}; a float cannot stay whole",
+            f"write {passed} for an integer, or " + _QUOTE.format(q=repr(text)),
+        )
+    if isinstance(passed, int) and passed != value:
+        raise ValueError(
+            f"is beyond 64-bit integers: Pulumi passes it rounded to {passed}",
+            "use a smaller number, or " + _QUOTE.format(q=repr(text)),
+        )
+    return passed
 
 
 def hidden_scalar(text: str, tag: str | None, message: str, hint: str | None) -> tuple[str, str | None]:
