@@ -2,6 +2,7 @@
 every mutation starts from, the keys of their containers, and the report of a mutation.
 
 Not a test module. `seed_site` (tests/site_mutations.py) is the seed's home server;
+`apps_site` stacks/Pulumi.apps.yaml's, with `SECOND_APP` an OCI app to add beside whoami;
 `multiservice_site` a small cousin of stacks/Pulumi.homelab.yaml: PostgreSQL in a
 container with network none, a client of it, two CI runners sharing a user, a VPN
 forwarding a UDP port, secrets by reference, a host and a guest origin, an extra DNS
@@ -10,14 +11,30 @@ record.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from components.errors import Issue
+from components.stackfile import read_stack_file
 from tests import site_mutations
+from tests.paths import REPO
 from tests.site_mutations import Mutation, put, seed_site
+
+
+def apps_site() -> dict[str, Any]:
+    """stacks/Pulumi.apps.yaml's site, a fresh copy: a NixOS container (uptime) and an OCI app (whoami)."""
+    return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
+
+
+SECOND_APP: dict[str, Any] = {
+    "image": "docker.io/library/nginx:1.27",
+    "address": "10.80.0.20",
+    "user": {"name": "web", "uid": 2102, "gid": 2102},
+}
+"""An OCI app that fits beside whoami in `apps_site`."""
 
 SEED = "seminar.yaml"  # the source each report names
 HOMELAB = "homelab.yaml"

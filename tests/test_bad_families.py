@@ -22,7 +22,7 @@ import pytest
 from components.errors import ConfigError
 from components.model import site_from_data
 from components.model.hosts import hosts_from_data
-from components.stackfile import read_stack_file
+from tests.model_cases import apps_site as apps
 from tests.model_cases import multiservice_site
 from tests.paths import REPO
 from tests.site_mutations import Mutation, as_storage_host, put, seed_site
@@ -40,11 +40,6 @@ Z2 = "d4" * 16
 UUID = "6ff42ae2-765d-4adf-8112-31c55c1551ef"
 PROJECT = Path("/srv/project")
 FAMILIES = ("OCI", "sites", "host access", "paths", "edge")
-
-
-def apps() -> dict[str, Any]:
-    """stacks/Pulumi.apps.yaml: NixOS containers and an OCI app, whoami."""
-    return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
 
 
 def seminar_host() -> dict[str, Any]:

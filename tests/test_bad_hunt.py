@@ -31,9 +31,10 @@ from components.model.secret_keys import secret_like
 from components.nixos.render import render
 from components.stackfile import agree
 from components.stackfile.read import StackFile
+from tests.model_cases import apps_site as apps
 from tests.model_cases import multiservice_site as homelab
 from tests.site_mutations import DELETE, Mutation, put
-from tests.test_bad_families import apps, report, site
+from tests.test_bad_families import report, site
 
 W = "ociContainers.whoami"
 U = "containers.uptime"

@@ -15,9 +15,8 @@ from components.model import site_from_data
 from components.model.modules import module_refs
 from components.model.releases import cloudflared_token_file_option, postgresql_unit
 from components.model.validation import plain
-from components.stackfile import read_stack_file
 from tests.model_cases import SEED, A, err, seed_lines
-from tests.paths import REPO
+from tests.model_cases import apps_site as apps
 from tests.site_mutations import DELETE, put, report_lines, seed_site, set_key
 
 # -- pydantic's errors in plain words (validation.plain) --------------------------------------
@@ -137,10 +136,6 @@ CACHE: dict[str, Any] = {**WEB, "user": {"name": "cache", "uid": 2103, "gid": 21
 
 def apps_lines(*pairs: tuple[str, Any]) -> list[str]:
     return report_lines(apps, put(*pairs), "apps.yaml")
-
-
-def apps() -> dict[str, Any]:
-    return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
 
 
 @pytest.mark.parametrize("address", ["10.80.0.0", "10.80.0.255"])

@@ -7,7 +7,6 @@ one deploy target lies to another.
 
 from __future__ import annotations
 
-import copy
 from ipaddress import IPv4Network
 from typing import Any
 
@@ -23,22 +22,12 @@ from components.model.paths import in_etc, resolve, sensitive
 from components.model.site import Site
 from components.model.targets import overlap, target_identity
 from components.model.workloads import workloads
-from components.stackfile import read_stack_file
-from tests.paths import REPO
+from tests.model_cases import SECOND_APP as WEB
+from tests.model_cases import apps_site as apps
 from tests.site_mutations import put, report_lines, seed_site
 
 A = "containers.atticd"
 W = "ociContainers.whoami"
-WEB: dict[str, Any] = {
-    "image": "docker.io/library/nginx:1.27",
-    "address": "10.80.0.20",
-    "user": {"name": "web", "uid": 2102, "gid": 2102},
-}
-
-
-def apps() -> dict[str, Any]:
-    """stacks/Pulumi.apps.yaml's site: a NixOS container (uptime) and an OCI app (whoami)."""
-    return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
 
 
 # -- OCI apps: the options Podman gets and the order it starts them in (checks/oci.py) -----

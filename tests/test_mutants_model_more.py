@@ -25,21 +25,13 @@ from components.model.validation import plain, unknown_key
 from components.model.workloads import Identity, root_identity, workloads
 from components.stackfile import read_stack_file
 from tests.model_cases import FJ, PG, R1, R2, REC, VPN, A, F, multiservice_site
+from tests.model_cases import SECOND_APP as WEB
+from tests.model_cases import apps_site as apps
 from tests.paths import REPO
 from tests.site_mutations import DELETE, Mutation, put, report_lines, seed_site, set_key
 
 W = "ociContainers.whoami"
-WEB: dict[str, Any] = {
-    "image": "docker.io/library/nginx:1.27",
-    "address": "10.80.0.20",
-    "user": {"name": "web", "uid": 2102, "gid": 2102},
-}
 CACHE: dict[str, Any] = {**WEB, "address": "10.80.0.21", "user": {"name": "cache", "uid": 2103, "gid": 2103}}
-
-
-def apps() -> dict[str, Any]:
-    """stacks/Pulumi.apps.yaml's site: a NixOS container (uptime) and an OCI app (whoami)."""
-    return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
 
 
 def apps_lines(*pairs: tuple[str, Any]) -> list[str]:

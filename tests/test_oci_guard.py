@@ -12,7 +12,6 @@ cannot run; the host's PostgreSQL; the module system's keys in `nixos` data.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -20,8 +19,8 @@ import pytest
 from components.model import podman, site_from_data
 from components.model.checks.isolation import MODULE_SYSTEM_KEYS
 from components.nixos.render import render
-from components.stackfile import read_stack_file
-from tests.paths import REPO
+from tests.model_cases import SECOND_APP as SECOND
+from tests.model_cases import apps_site as base
 from tests.site_mutations import DELETE, Mutation, put, report_lines
 
 W = "ociContainers.whoami"
@@ -43,15 +42,6 @@ RANGE_HINT = "  Hint: use a private range such as 10.80.0.0/24"
 LOOP = "is part of a start-order loop ({0}); systemd breaks it by dropping a job (got: '{1}')"
 MODULE_KEY = "is a key of the NixOS module system, not an option: `nixos` holds option values as data"
 NO_RWX = "does not give the owner ({0}, uid {1}) read, write and search: the app could not use its own state directory"
-SECOND: dict[str, Any] = {
-    "image": "docker.io/library/nginx:1.27",
-    "address": "10.80.0.20",
-    "user": {"name": "web", "uid": 2102, "gid": 2102},
-}
-
-
-def base() -> dict[str, Any]:
-    return copy.deepcopy(read_stack_file(REPO / "stacks" / "Pulumi.apps.yaml"))
 
 
 def rename(old: str, new: str) -> Mutation:
