@@ -66,9 +66,12 @@ def sha(text: str) -> str:
 
 
 def reasons(place: Host, **over: Any) -> list[tuple[str, str]]:
-    """`check`'s failures, (property, reason), for the host's valid props with `over`."""
+    """`check`'s failures, (the key the reason names, reason), for the host's valid props
+    with `over`. No failure names a property: the engine would print its value too."""
     props = {**place.props(), **over}
-    return [(f.property, f.reason) for f in HostModulesProvider().check({}, props).failures]
+    failures = HostModulesProvider().check({}, props).failures
+    assert [f.property for f in failures] == [""] * len(failures)
+    return [(f.reason.split(":", 1)[0], f.reason) for f in failures]
 
 
 def created(host: Host, props: dict[str, Any]) -> dict[str, Any]:

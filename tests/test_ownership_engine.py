@@ -63,6 +63,7 @@ def test_second_stack_on_the_same_target_is_refused(project: Path) -> None:
     assert previewed.returncode != 0, said
     assert "belongs to stack 'dev' (project nixedge)" in said, said
     assert "nixedge handover --stack other" in said, said
+    assert "map[" not in said, said  # the refusal alone, not the engine's dump of the target's value
     assert files(target) == before
 
     refused = up(project, "other", check=False)

@@ -40,8 +40,10 @@ class HostProvider(ResourceProvider):
 
     @staticmethod
     def failures(prop: str, problems: Iterable[str]) -> list[CheckFailure]:
-        """`check`'s report: one failure per problem, as `prop: problem`."""
-        return [CheckFailure(prop, f"{prop}: {problem}") for problem in problems]
+        """`check`'s report: one failure per problem, as `prop: problem`. The reason names
+        the property itself: given a property, the engine also prints its whole value
+        in Go's map syntax (every module's text, for `files`) before the reason."""
+        return [CheckFailure("", f"{prop}: {problem}") for problem in problems]
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Nothing of its own to read: the state stays as it is. Never fails."""
