@@ -88,7 +88,7 @@ def backend_url(bucket: str, endpoint: str) -> str:
     )
 
 
-def _free_ports(count: int) -> list[int]:
+def free_ports(count: int) -> list[int]:
     sockets = [socket.socket() for _ in range(count)]
     try:
         for s in sockets:
@@ -99,7 +99,7 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
-def _command(data: Path, config: Path, ports: list[int]) -> list[str]:
+def weed_command(data: Path, config: Path, ports: list[int]) -> list[str]:
     master, volume, filer, s3, admin, *grpc = ports
     args = [
         str(WEED), "-logtostderr", "mini",
@@ -130,7 +130,7 @@ def _s3_answers(endpoint: str) -> bool:
     return True
 
 
-def _stop(proc: subprocess.Popen[bytes], ports: list[int]) -> None:
+def stop(proc: subprocess.Popen[bytes], ports: list[int]) -> None:
     """Stops the server's process group; removes the gRPC sockets it leaves in /tmp
     whatever TMPDIR says (`seaweedfs-<service>-grpc-<port>.sock`, ours by port)."""
     if proc.poll() is None:
@@ -159,11 +159,11 @@ def _start(d: Path) -> S3Server:
         data = d / "data"
         shutil.rmtree(data, ignore_errors=True)
         data.mkdir()
-        ports = _free_ports(10)
+        ports = free_ports(10)
         endpoint = f"http://127.0.0.1:{ports[3]}"
         with open(log, "ab") as out:
             proc = subprocess.Popen(
-                _command(data, config, ports), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                weed_command(data, config, ports), stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                 env=os.environ | {"TMPDIR": str(data)}, start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + START_TIMEOUT
@@ -173,7 +173,7 @@ def _start(d: Path) -> S3Server:
                 if _can_create_bucket(server):
                     return server
             time.sleep(0.2)
-        _stop(proc, ports)
+        stop(proc, ports)
     raise RuntimeError(f"SeaweedFS did not serve S3 within {START_TIMEOUT:.0f} s:\n{log.read_text()[-3000:]}")
 
 
@@ -196,5 +196,5 @@ def seaweedfs() -> Iterator[S3Server]:
         yield server
     finally:
         if server is not None:
-            _stop(server.process, server.ports)
+            stop(server.process, server.ports)
         shutil.rmtree(d, ignore_errors=True)

@@ -52,16 +52,16 @@ def server() -> Iterator[tuple[str, dict[str, Any]]]:
     (d / "data").mkdir()
     config = d / "s3.json"
     config.write_text(json.dumps({"identities": [identity, old]}))
-    ports = s3server._free_ports(10)
+    ports = s3server.free_ports(10)
     with open(d / "weed.log", "ab") as out:
         proc = subprocess.Popen(
-            s3server._command(d / "data", config, ports), stdin=subprocess.DEVNULL, stdout=out,
+            s3server.weed_command(d / "data", config, ports), stdin=subprocess.DEVNULL, stdout=out,
             stderr=subprocess.STDOUT, env=os.environ | {"TMPDIR": str(d / "data")}, start_new_session=True,
         )  # fmt: skip
     try:
         yield f"http://127.0.0.1:{ports[3]}", identity
     finally:
-        s3server._stop(proc, ports)
+        s3server.stop(proc, ports)
         shutil.rmtree(d, ignore_errors=True)
 
 
