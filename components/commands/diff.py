@@ -277,7 +277,9 @@ def settings(site: ResolvedSite | None) -> dict[str, str]:
     if site is None:
         return {}
     target = ", ".join(f"{k} {v}" for k, v in sorted(site.target.items()))
-    out = {"host": site.host, "target": target, "activation": " ".join(site.activation_command)}
+    # No command is activation mode none: say so, not an empty value.
+    activation = " ".join(site.activation_command) or "none (mode none: nothing activated)"
+    out = {"host": site.host, "target": target, "activation": activation}
     if site.tunnel is not None:
         t = site.tunnel
         zones = ", ".join(f"{name} ({zone_id or 'looked up by name'})" for name, zone_id in sorted(t.zones.items()))
