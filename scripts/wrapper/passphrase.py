@@ -75,7 +75,8 @@ def give(env: dict[str, str], stack: str | None) -> None:
             else "it has no salt yet"
         )
         print(
-            f"scripts/pulumi: stack dev uses its public passphrase {DEV_PASSPHRASE!r}, not {brought[0]}: {why}",
+            f"scripts/pulumi: stack dev uses its public passphrase {DEV_PASSPHRASE!r}, "
+            f"not {brought[0].split(' (')[0]}: {why}",
             file=sys.stderr,
         )
 
