@@ -75,11 +75,24 @@ def init_on_first_use(line: CommandLine, env: dict[str, str], stack: str | None)
     return subprocess.run(command, cwd=REPO, env=env, stdout=sys.stderr, check=False).returncode
 
 
+def held(env: dict[str, str], stack: str) -> bool | None:
+    """Whether the backend holds `stack`: a file backend's checkpoint, an S3 backend's
+    listing; None when that cannot be told (another backend, an S3 error)."""
+    url = env["PULUMI_BACKEND_URL"]
+    root = backend.directory(url)
+    if root is not None:
+        return backend.has_stack(root, stack)
+    if url.startswith("s3://"):
+        from scripts.wrapper import s3_stacks
+
+        return s3_stacks.holds(url, stack, project_name())
+    return None
+
+
 def unknown(env: dict[str, str], stack: str | None) -> str | None:
-    """What to say of a stack that neither stacks/ describes nor the file backend holds
-    (a typo, `--stack Dev`): what there is, and the closest name; None for a known one."""
-    root = backend.directory(env["PULUMI_BACKEND_URL"])
-    if stack is None or "/" in stack or root is None or stack_file(stack).is_file() or backend.has_stack(root, stack):
+    """What to say of a stack that neither stacks/ describes nor the backend holds (a
+    typo, `--stack Dev`): what there is, and the closest name; None for a known one."""
+    if stack is None or "/" in stack or stack_file(stack).is_file() or held(env, stack) is not False:
         return None
     described = sorted(
         p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stack_file(stack).parent.glob("Pulumi.*.yaml")
@@ -90,10 +103,27 @@ def unknown(env: dict[str, str], stack: str | None) -> str | None:
     )
 
 
+def not_created(env: dict[str, str], stack: str | None) -> str | None:
+    """A stack described in stacks/ that a shared (S3) backend does not hold: there, no
+    stack is created on first use (docs/team-state.md), so name the command that does."""
+    url = env["PULUMI_BACKEND_URL"]
+    if stack is None or "/" in stack or not url.startswith("s3://") or not stack_file(stack).is_file():
+        return None
+    if held(env, stack) is not False:
+        return None
+    return (
+        f"stack {stack} is described in stacks/{stack_file(stack).name} but not created in {url.split('?')[0]}: "
+        f"a shared backend gets its stacks on purpose, once: scripts/pulumi stack init --stack {stack} "
+        "(docs/team-state.md)"
+    )
+
+
 def say_unknown(line: CommandLine, env: dict[str, str], stack: str | None) -> None:
     """Before the CLI's bare "no stack named 'prod' found" for an unknown stack, list
-    what there is."""
-    said = unknown(env, stack) if line.command in _CREATING or line.is_("stack", "select") else None
+    what there is; for one not created in a shared backend, how to create it."""
+    if not (line.command in _CREATING or line.is_("stack", "select")):
+        return
+    said = unknown(env, stack) or not_created(env, stack)
     if said is not None:
         print(f"scripts/pulumi: {said}", file=sys.stderr)
 
@@ -102,9 +132,11 @@ def refuse_unknown(env: dict[str, str], stack: str | None) -> int:
     """`recover` of an unknown stack: 2 and what there is (the check would find nothing
     to recover in a stack that is not there). A stack whose checkpoint is gone but whose
     leftovers are there (`.tmp`, `.bak`) is the check's to look at."""
-    said = unknown(env, stack)
     root = backend.directory(env["PULUMI_BACKEND_URL"])
-    if said is None or root is None or any((root / ".pulumi" / "stacks").rglob(f"{stack}.json*")):
+    if root is None or any((root / ".pulumi" / "stacks").rglob(f"{stack}.json*")):
+        return 0  # a shared backend: recover says what it does there
+    said = unknown(env, stack)
+    if said is None:
         return 0
     print(f"scripts/pulumi: error: {said}", file=sys.stderr)
     return 2
