@@ -13,8 +13,11 @@ with the command to run, and is all that `scripts/pulumi recover` does (on a sta
 that exists); the Cloudflare provider plugin for a stack that publishes at Cloudflare;
 the lock directory of an S3 backend; a warning when the stack's file was copied with
 another stack's `encryptionsalt` (Pulumi says only "incorrect passphrase"), else when
-the exported passphrase does not open the stack's salt; the stack's creation on first
-use when `stacks/Pulumi.<stack>.yaml` exists; `stack rm` keeping that file. Then the CLI.
+the exported passphrase does not open the stack's salt; the bad YAML of the stack
+file, at its line; a stack no one has (the stacks there, the one meant) or, in an S3
+backend, one not created yet (the `stack init` that creates it); the stack's creation
+on first use when `stacks/Pulumi.<stack>.yaml` exists in a file backend; `stack rm`
+keeping that file. Then the CLI.
 
 Ctrl-C before the CLI starts ends with one line and exit code 130: the CLI has not run,
 so nothing was deployed, and each job above starts over on the next run.
