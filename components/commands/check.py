@@ -18,7 +18,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         sub,
         "check",
         "validate a stack config and print its containers and routes",
-        "  nixedge check --stack dev\n  nixedge check --config stacks/Pulumi.seminar.yaml --json | jq .hosts",
+        "  .venv/bin/nixedge check --stack dev\n"
+        "  .venv/bin/nixedge check --config stacks/Pulumi.seminar.yaml --json | jq .hosts",
         EXITS_PLAIN,
     )
     add_stack_args(parser)

@@ -70,9 +70,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         sub,
         "diff",
         "show what a stack config change does to the Nix modules, routes and DNS",
-        "  nixedge diff --stack dev                 working tree against HEAD\n"
-        "  nixedge diff --stack seminar --base main --color auto\n"
-        "  nixedge diff --stack dev --json | jq .changed",
+        "  .venv/bin/nixedge diff --stack dev                 working tree against HEAD\n"
+        "  .venv/bin/nixedge diff --stack seminar --base main --color auto\n"
+        "  .venv/bin/nixedge diff --stack dev --json | jq .changed",
         "  0  no change\n  1  the config changes something (shown)\n"
         "  2  an error (no git, a bad revision, a bad stack file)",
     )
