@@ -122,23 +122,33 @@ OTHER_SALT = "v1:5s3Wb8Lc9s4=:v1:RPM5XWNJZ9mwFXye:ZxC0PcIrq1A2t4C7L79IuOupvH0Mng
 """A salt made with some other passphrase (nixedge-dev does not open it)."""
 
 
-def test_the_salt_check_is_pulumis() -> None:
-    """AES-256 on FIPS-197's vector, GCM on NIST's test case 14, and the dev stack's
-    tracked salt (written by the CLI) opened by its public passphrase alone."""
-    from scripts.wrapper import aes_gcm
+@pytest.mark.parametrize(
+    ("salt", "why"),
+    [
+        ("v1:not base64", "not five parts"),
+        ("v2:z1D3L4OQxbw=:v1:OrELLPtmTBPrSay2:Ra8gPcPUO63ZiR0Vfvgjl9wOTJEXBQ==", "another version"),
+        ("v1:z1D3L4OQxbw=:v1:OrELLPtm:Ra8gPcPUO63ZiR0Vfvgjl9wOTJEXBQ==", "a nonce not of 12 bytes"),
+        ("v1:z1D3L4OQxbw=:v1:OrELLPtmTBPrSay2:Ra8g", "shorter than a tag"),
+        ("v1:z1D3L4OQxbw=:v1:OrELLPtmTBPrSay2:!!!!", "not base64"),
+    ],
+)
+def test_a_salt_pulumi_cannot_read_is_left_to_pulumi(salt: str, why: str) -> None:
+    from scripts.wrapper import salt_check
 
-    key = bytes(range(32))
-    assert aes_gcm.encrypt_block(key, bytes.fromhex("00112233445566778899aabbccddeeff")).hex() == (
-        "8ea2b7ca516745bfeafc49904b496089"
-    )
-    sealed = bytes.fromhex("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919")
-    assert aes_gcm.gcm_open(bytes(32), bytes(12), sealed) == bytes(16)
-    assert aes_gcm.gcm_open(bytes(32), bytes(12), sealed[:-1] + b"\0") is None
+    assert salt_check.opens(passphrase.DEV_PASSPHRASE, salt) is None, why
+
+
+def test_the_salt_check_is_pulumis() -> None:
+    """The dev stack's tracked salt (written by the CLI) is opened by its public
+    passphrase alone; a salt of another passphrase is not."""
+    from scripts.wrapper import salt_check
+
     assert f"encryptionsalt: {passphrase.DEV_SALT}\n" in (REPO / "stacks" / "Pulumi.dev.yaml").read_text()
-    assert aes_gcm.opens(passphrase.DEV_PASSPHRASE, passphrase.DEV_SALT) is True
-    assert aes_gcm.opens("x", passphrase.DEV_SALT) is False
-    assert aes_gcm.opens(passphrase.DEV_PASSPHRASE, OTHER_SALT) is False
-    assert aes_gcm.opens(passphrase.DEV_PASSPHRASE, "v1:not base64") is None
+    assert salt_check.opens(passphrase.DEV_PASSPHRASE, passphrase.DEV_SALT) is True
+    assert salt_check.opens("x", passphrase.DEV_SALT) is False
+    assert salt_check.opens(passphrase.DEV_PASSPHRASE, OTHER_SALT) is False
+    tampered = passphrase.DEV_SALT[:-4] + ("A" if passphrase.DEV_SALT[-4] != "A" else "B") + passphrase.DEV_SALT[-3:]
+    assert salt_check.opens(passphrase.DEV_PASSPHRASE, tampered) is False  # the tag no longer matches
 
 
 def run_wrapper(

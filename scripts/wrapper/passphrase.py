@@ -8,7 +8,7 @@ manager: incorrect passphrase", which names neither the variable nor the salt. A
 stack whose salt was made with another passphrase (re-keyed by hand) keeps the user's.
 
 For any stack, a passphrase that does not open its file's `encryptionsalt` (checked as
-the CLI checks it, scripts/wrapper/aes_gcm.py) is named with the salt's line before the
+the CLI checks it, scripts/wrapper/salt_check.py) is named with the salt's line before the
 CLI says only "incorrect passphrase".
 """
 
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from components.commands.salt import salt_line
-from scripts.wrapper import aes_gcm
+from scripts.wrapper import salt_check
 from scripts.wrapper.command_line import CommandLine
 from scripts.wrapper.copied_salt import shown
 from scripts.wrapper.paths import stack_file
@@ -53,7 +53,7 @@ def is_dev(stack: str | None) -> bool:
 
 
 def made_with_dev_passphrase(salt: str) -> bool:
-    return salt == DEV_SALT or aes_gcm.opens(DEV_PASSPHRASE, salt) is True
+    return salt == DEV_SALT or salt_check.opens(DEV_PASSPHRASE, salt) is True
 
 
 def give(env: dict[str, str], stack: str | None) -> None:
@@ -95,7 +95,7 @@ def warn(line: CommandLine, env: dict[str, str], stack: str | None) -> None:
     if found is None or (env.get("PULUMI_CONFIG_PASSPHRASE") == DEV_PASSPHRASE and found[1] == DEV_SALT):
         return
     brought = exported(env)
-    if brought is None or brought[1] is None or aes_gcm.opens(brought[1], found[1]) is not False:
+    if brought is None or brought[1] is None or salt_check.opens(brought[1], found[1]) is not False:
         return
     source = brought[0]
     if is_dev(stack) and brought[1] == DEV_PASSPHRASE:
