@@ -19,7 +19,7 @@ from tests.paths import REPO
 def test_committed_reference_is_current() -> None:
     assert REFERENCE_PATH == REPO / "docs" / "config-reference.md"
     committed = REFERENCE_PATH.read_text(encoding="utf-8") if REFERENCE_PATH.exists() else ""
-    assert committed == reference_text(), f"docs/config-reference.md is stale: run `.venv/bin/{COMMAND}` and commit it"
+    assert committed == reference_text(), f"docs/config-reference.md is stale: run `{COMMAND}` and commit it"
 
 
 def test_every_key_of_every_model_has_a_row() -> None:

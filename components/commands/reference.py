@@ -38,7 +38,7 @@ given when its parent is; "optional" means the key may be left out. Run
 Regenerate this file after changing `components/model/site.py`:
 
 ```sh
-.venv/bin/{COMMAND}
+{COMMAND}
 ```
 """
 
