@@ -192,7 +192,8 @@ class _Resolver:
         )
 
 
-def resolve(site: Site, modules: ModuleTexts | None = None) -> ResolvedSite:
+def resolve(site: Site, modules: ModuleTexts) -> ResolvedSite:
     """The complete resolved site, or ConfigError listing every invariant the site breaks.
-    `modules`: the texts of the module files containers import by path."""
-    return _Resolver(site, modules or {}).run()
+    `modules`: the texts of the module files containers import by path (no default: a
+    resolve without them would call every imported file missing)."""
+    return _Resolver(site, modules).run()
