@@ -145,6 +145,8 @@ def known_keys(parts: tuple[int | str, ...]) -> list[str]:
                 found += _nodes(node["properties"][part])
             elif isinstance(node.get("additionalProperties"), dict):
                 found += _nodes(node["additionalProperties"])
+            else:  # a mapping of named entries (`secrets:`): each name's pattern
+                found += [n for p in node.get("patternProperties", {}).values() for n in _nodes(p)]
         nodes = found
     return sorted({key for node in nodes for key in node.get("properties", {})})
 
@@ -180,6 +182,14 @@ def errors_of(exc: ValidationError) -> list[ErrorDetails]:
     beside it nearly spells it (`usr:` for `user:`): that key is reported once, as unknown."""
     errors = exc.errors(include_url=False)
     meant_here = {(*_loc(e)[:-1], close) for e in errors if e["type"] == "extra_forbidden" if (close := meant(_loc(e)))}
+    missing = {_loc(e) for e in errors if e["type"] == "missing"}
+    for e in errors:
+        parts = _loc(e)
+        # `gid:` written one level too far left, after the rest of `user:`: it is what user lacks.
+        under = [m[-2] for m in missing if m[:-2] == parts[:-1] and m[-1] == parts[-1] and len(m) == len(parts) + 1]
+        if e["type"] == "extra_forbidden" and len(under) == 1:
+            e["type"], e["ctx"] = "dedented_key", {"under": under[0]}
+            meant_here.add((*parts[:-1], under[0], parts[-1]))
     return [e for e in errors if not (e["type"] == "missing" and _loc(e) in meant_here)]
 
 
@@ -205,6 +215,15 @@ def issues(errors: list[ErrorDetails], prefix: tuple[int | str, ...] = ()) -> li
         if err["type"] in ("union_tag_not_found", "union_tag_invalid"):
             out.append(_tag_issue(err, (*prefix, *parts)))
             continue
+        if err["type"] == "dedented_key":
+            under, name = (err.get("ctx") or {})["under"], parts[-1]
+            out.append(Issue(
+                dotted((*prefix, *parts)),
+                f"is a key of `{under}:` (which lacks it), indented one level too little: it reads as a key "
+                f"of {dotted((*prefix, *parts[:-1])) or 'the site'}",
+                has_value=False, hint=f"indent `{name}:` two more spaces, under `{under}:`",
+            ))  # fmt: skip
+            continue
         message = unknown_key(parts) if err["type"] == "extra_forbidden" else plain(err)
         out.append(Issue(dotted((*prefix, *parts)), message, err.get("input"), has_value=err["type"] != "missing"))
     return out
@@ -225,9 +244,10 @@ def _tag_issue(err: ErrorDetails, parts: tuple[int | str, ...]) -> Issue:
 
 
 Parts = tuple[int | str, ...]
+_UNKNOWN = ("extra_forbidden", "dedented_key")  # keys the rest of the site is checked without
 
 
-def _as_meant(data: Any, parts: Parts) -> Parts | None:
+def _as_meant(data: Any, parts: Parts, under: str | None = None) -> Parts | None:
     """In place: the unknown key at `parts` renamed to the key it nearly spells (when
     that key is not written too), else removed; so the rest of the site is checked as
     the author meant it, and a misspelt `podmn` does not also report `podman` missing.
@@ -240,6 +260,9 @@ def _as_meant(data: Any, parts: Parts) -> Parts | None:
     if not isinstance(data, dict) or parts[-1] not in data:
         return None
     value = data.pop(parts[-1])
+    if under is not None and isinstance(data.get(under), dict):  # a dedented key, put back under its mapping
+        data[under][parts[-1]] = value
+        return (*parts[:-1], under, parts[-1])
     close = meant(parts)
     if close is not None and close not in data:
         data[close] = value
@@ -289,7 +312,8 @@ class _Renames:
     def rename(self, rest: Any, errors: list[ErrorDetails]) -> None:
         for err in errors:
             written = self.written(_loc(err))
-            now = _as_meant(rest, _loc(err))
+            under = (err.get("ctx") or {}).get("under") if err["type"] == "dedented_key" else None
+            now = _as_meant(rest, _loc(err), under)
             if now is not None:
                 self.paths[now] = written
 
@@ -300,7 +324,7 @@ class _Renames:
         bad: set[Parts] = set()
         for e in errors:
             parts = _loc(e)
-            if e["type"] == "extra_forbidden":
+            if e["type"] in _UNKNOWN:
                 continue
             held = parts[:-1] if self.under_dropped(parts) else self.holding(parts)
             if not held:
@@ -323,7 +347,7 @@ def validated(data: dict[str, Any], source: str, resolve: Callable[[Site], objec
     except ValidationError as exc:
         errors = errors_of(exc)
         found = issues(errors)
-        if any(e["type"] != "extra_forbidden" for e in errors):
+        if any(e["type"] not in _UNKNOWN for e in errors):
             raise ConfigError(found, source) from None
     rest, renames = _copy(data), _Renames()
     for _ in range(MAX_DEPTH):  # a round reads the misspelt keys inside a misspelt key's value
@@ -335,7 +359,7 @@ def validated(data: dict[str, Any], source: str, resolve: Callable[[Site], objec
             found += [renames.issue(i) for i in issues(errors) if not renames.about_dropped(i)]
             if not renames.drop(rest, errors):
                 break
-            errors = [e for e in errors if e["type"] == "extra_forbidden" and not renames.under_dropped(_loc(e))]
+            errors = [e for e in errors if e["type"] in _UNKNOWN and not renames.under_dropped(_loc(e))]
             continue
         try:
             resolve(site)
