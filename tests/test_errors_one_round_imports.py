@@ -128,3 +128,17 @@ def test_nixedge_check_from_the_command_line(tmp_path: Path) -> None:
     )
     assert done.returncode == 2, done
     assert "stateDirMod" in done.stderr and "cannot be read" not in done.stderr, done.stderr
+
+
+def test_a_site_of_hosts_reads_the_module_behind_a_typo(tmp_path: Path) -> None:
+    import yaml
+
+    from components.stackfile import hosts_in_project
+
+    path = project(tmp_path, TYPOS[0].values[0])
+    site = yaml.safe_load(path.read_text())["config"]["nixedge:site"]
+    with pytest.raises(ConfigError) as caught:
+        hosts_in_project({"hosts": {"devhost": site}}, "a site", tmp_path)
+    said = str(caught.value)
+    assert "hosts.devhost.containers.vault.stateDirMod: is not a known key" in said, said
+    assert "cannot be read from the project" not in said, said
