@@ -19,14 +19,14 @@ COMMANDS = ("check", "render", "diff", "ssh_config", "status", "importer", "hand
 
 EPILOG = """\
 examples:
-  nixedge check --stack dev              validate a stack, list its containers and routes
-  nixedge check --stack dev --json       the same as JSON, for scripts
-  nixedge render --stack dev --out out/  write the generated modules to out/
-  nixedge diff --stack dev --base main   what a config change does to the Nix, routes, DNS
-  nixedge status --stack dev             what each host runs, and what drifted from the state
-  nixedge import --out stacks/Pulumi.lab.yaml container-network.nix forgejo.nix
-  nixedge destroy --stack dev --yes      scripts/pulumi destroy, then what went, what stayed, what next
-  nixedge <command> --help               a command's own options and examples
+  .venv/bin/nixedge check --stack dev              validate a stack, list its containers and routes
+  .venv/bin/nixedge check --stack dev --json       the same as JSON, for scripts
+  .venv/bin/nixedge render --stack dev --out out/  write the generated modules to out/
+  .venv/bin/nixedge diff --stack dev --base main   what a config change does to the Nix, routes, DNS
+  .venv/bin/nixedge status --stack dev             what each host runs, and what drifted from the state
+  .venv/bin/nixedge import --out stacks/Pulumi.lab.yaml container-network.nix forgejo.nix
+  .venv/bin/nixedge destroy --stack dev --yes      scripts/pulumi destroy, then what went, what stayed, what next
+  .venv/bin/nixedge <command> --help               a command's own options and examples
 
 exit codes:
   0  success (diff: no change; status: no drift)
@@ -48,7 +48,10 @@ class Parser(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     top = Parser(
-        prog="nixedge", description=__doc__, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog=".venv/bin/nixedge",  # as the docs type it: nothing puts nixedge on PATH
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = top.add_subparsers(required=True, metavar="COMMAND", dest="command")
     for name in COMMANDS:

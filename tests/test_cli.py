@@ -118,7 +118,7 @@ def test_warnings_go_to_stderr_and_do_not_fail(tmp_path: Path) -> None:
 def test_bad_arguments_exit_2_with_usage() -> None:
     none = run()
     assert none.returncode == 2 and none.stdout == ""
-    assert none.stderr.startswith("usage: nixedge") and "examples:" in none.stderr  # the help, not one line
+    assert none.stderr.startswith("usage: .venv/bin/nixedge") and "examples:" in none.stderr  # the help, not one line
     both = run("check", "--stack", "seminar", "--config", "x.yaml")
     assert both.returncode == 2
     assert "not allowed with argument" in both.stderr

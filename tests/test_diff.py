@@ -128,6 +128,24 @@ def test_change_that_reaches_only_cloudflare_exits_1_without_a_nix_diff(
     assert "  ~ tunnel.zones: ncaq.net (<your-ncaq.net-zone-id>) -> ncaq.net (0123456789abcdef0123456789abcdef)" in out
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "line"),
+    [
+        ("switch", "none", "  ~ activation: nixos-rebuild switch -> none (mode none: nothing activated)"),
+        ("none", "boot", "  ~ activation: none (mode none: nothing activated) -> nixos-rebuild boot"),
+    ],
+)
+def test_activation_mode_none_is_named_not_left_empty(
+    repo: Path, capsys: pytest.CaptureFixture[str], before: str, after: str, line: str
+) -> None:
+    _edit(repo, lambda site: site["host"].update(activation={"mode": before}))
+    _git(repo, "commit", "--quiet", "-am", f"activation {before}")
+    _edit(repo, lambda site: site["host"].update(activation={"mode": after}))
+    code, out, _ = _diff(repo, capsys)
+    assert code == 1
+    assert line in out.splitlines(), out
+
+
 def test_color_is_off_by_default_and_on_when_asked(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _edit(repo, _forgejo_port(8081))
     _, plain, _ = _diff(repo, capsys)

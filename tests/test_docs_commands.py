@@ -23,9 +23,9 @@ Conventions in the documents:
   that needs what this machine may not have (a download from outside a package
   registry). The reason in parentheses is required.
 
-docs/sites.md and docs/migrating.md run with the stand-in Cloudflare plugin
-(tests.cloudflare_plugin_standin) first on PATH, so their recipes publish at its
-account; docs/sites.md's lab keeps its hosts' credentials below /run/nixedge-lab (the
+docs/sites.md and docs/migrating.md put the stand-in Cloudflare plugin
+(tests.cloudflare_plugin_standin) first on PATH themselves, as a reader rehearses their
+recipes, so those publish at its account; docs/sites.md's lab keeps its hosts' credentials below /run/nixedge-lab (the
 model refuses a secrets directory in /tmp), which the test empties before and after.
 
 docs/ssh-hosts.md runs against a real OpenSSH server on 127.0.0.1 (tests.sshd) that it
@@ -71,7 +71,6 @@ REHEARSAL = Path("/tmp/nixedge-rehearsal")
 """Where docs/ssh-hosts.md writes on the "host"; the test owns it."""
 STANDIN_DOCS = frozenset({"docs/sites.md", "docs/migrating.md"})
 """Documents whose commands publish at the stand-in Cloudflare account."""
-STANDIN_ZONES = {"example.net": "fedcba9876543210fedcba9876543210"}
 LAB_SECRETS = Path("/run/nixedge-lab")
 """Where docs/sites.md's lab hosts keep their credentials; the test owns it."""
 TIMEOUT = 300.0
@@ -328,7 +327,10 @@ def test_document_commands_run(document: Path, tmp_path: Path, request: pytest.F
     # path may not exceed 107 bytes (pytest's tmp_path is long).
     tmp = Path(tempfile.mkdtemp(prefix="nixedge-doc-", dir="/tmp" if os.path.isdir("/tmp") else None))
     request.addfinalizer(lambda: shutil.rmtree(tmp, ignore_errors=True))
-    env = _clean_env() | {"HOME": str(home), "TMPDIR": str(tmp)}
+    # A home of its own, but the user's cache: `scripts/setup` in a guide finds the Pulumi
+    # CLI built there (set-up keeps it in $XDG_CACHE_HOME/nixedge, else ~/.cache/nixedge).
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    env = _clean_env() | {"HOME": str(home), "TMPDIR": str(tmp), "XDG_CACHE_HOME": cache}
     guard: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
     if name == SSH_DOC:
         server: SshServer = request.getfixturevalue("sshd")
@@ -336,12 +338,7 @@ def test_document_commands_run(document: Path, tmp_path: Path, request: pytest.F
         env["PATH"] = f"{tmp_path / 'ssh-bin'}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}"
         guard = rehearsal_dir()
     if name in STANDIN_DOCS:
-        from tests.cloudflare_plugin_standin import install
-
-        standin = install(tmp_path / "standin-bin", tmp_path / "cloudflare.json", STANDIN_ZONES)
-        env["PATH"] = f"{standin.bin}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}"
-        env.update(standin.env)
-        guard = owned_dir(LAB_SECRETS)
+        guard = owned_dir(LAB_SECRETS)  # (the document puts the stand-in in place itself)
     with guard:
         shell = Shell(root, env, scratch)
         try:

@@ -44,7 +44,7 @@ def test_another_stack_is_refused_before_anything_changes() -> None:
     message = str(caught.value)
     assert "belongs to stack 'dev' (project nixedge)" in message
     assert "nothing was changed" in message
-    assert "`nixedge handover --stack other`" in message
+    assert "`.venv/bin/nixedge handover --stack other`" in message
 
 
 def test_the_owner_writes_and_keeps_its_name() -> None:
@@ -129,7 +129,7 @@ def test_check_refuses_a_new_target_another_stack_owns(tmp_path: Path) -> None:
         (reason,) = _reasons({}, _check_props(Path(spelling), OTHER))
         assert reason.startswith("target: Refusing to touch "), reason
         assert "belongs to stack 'dev' (project nixedge)" in reason
-        assert "`nixedge handover --stack other`" in reason
+        assert "`.venv/bin/nixedge handover --stack other`" in reason
     assert sorted(p.name for p in root.iterdir()) == [MANIFEST]
     assert (root / MANIFEST).read_bytes() == before  # check wrote nothing
 

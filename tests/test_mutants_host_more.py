@@ -498,7 +498,7 @@ def test_a_directory_of_another_stack_is_refused_with_the_way_to_hand_it_over() 
         f"Refusing to touch local:{ROOT} for seminar: it belongs to stack 'other' (project nixedge), "
         "which deployed its modules there; nothing was changed. Point host.target.path at a directory "
         "of this stack's own, or, if other no longer deploys there, hand the directory over with "
-        "`nixedge handover --stack dev` (its modules become this stack's, and the next `up` replaces them)."
+        "`.venv/bin/nixedge handover --stack dev` (its modules become this stack's, and the next `up` replaces them)."
     )
     # Without an owner of its own (no check asked), nothing is refused or adopted.
     assert check_owner(other, None, {"path": ROOT}, "seminar") is None

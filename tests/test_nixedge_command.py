@@ -116,6 +116,6 @@ def test_a_stray_argument_shows_the_command_usage(
         main(argv)
     err = capsys.readouterr().err
     assert exited.value.code == 2
-    assert err.startswith(f"usage: nixedge {command} "), err
-    assert f"nixedge {command}: error: unrecognized arguments: {argv[-1]}" in err, err
+    assert err.startswith(f"usage: .venv/bin/nixedge {command} "), err
+    assert f".venv/bin/nixedge {command}: error: unrecognized arguments: {argv[-1]}" in err, err
     assert "COMMAND" not in err, err

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.wrapper import command_line, main, stacks
+from scripts.wrapper import command_line, main, passphrase, stacks
 from tests.conftest import REPO
 
 
@@ -56,7 +56,7 @@ def test_a_selected_dev_stack_gets_its_passphrase(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(main, "cli", cli)
     with pytest.raises(_Ran):
         main.run(["preview", "--non-interactive"])
-    assert jobs == {"created": "dev", "args": ["preview", "--non-interactive"], "passphrase": stacks.DEV_PASSPHRASE}
+    assert jobs == {"created": "dev", "args": ["preview", "--non-interactive"], "passphrase": passphrase.DEV_PASSPHRASE}
 
 
 @pytest.mark.parametrize(
@@ -114,3 +114,168 @@ def test_deploying_installs_no_test_tools() -> None:
     dev, dev_includes = requirement_names(REPO / "requirements-dev.txt")
     assert runtime_includes == [] and runtime & TEST_TOOLS == set(), runtime
     assert dev_includes == ["requirements.txt"] and dev >= TEST_TOOLS, dev
+
+
+# -- the newcomer's loop: an exported passphrase, recover's help and a mistyped stack ------
+
+OTHER_SALT = "v1:5s3Wb8Lc9s4=:v1:RPM5XWNJZ9mwFXye:ZxC0PcIrq1A2t4C7L79IuOupvH0Mng=="
+"""A salt made with some other passphrase (nixedge-dev does not open it)."""
+
+
+@pytest.mark.parametrize(
+    ("salt", "why"),
+    [
+        ("v1:not base64", "not five parts"),
+        ("v2:z1D3L4OQxbw=:v1:OrELLPtmTBPrSay2:Ra8gPcPUO63ZiR0Vfvgjl9wOTJEXBQ==", "another version"),
+        ("v1:z1D3L4OQxbw=:v1:OrELLPtm:Ra8gPcPUO63ZiR0Vfvgjl9wOTJEXBQ==", "a nonce not of 12 bytes"),
+        ("v1:z1D3L4OQxbw=:v1:OrELLPtmTBPrSay2:Ra8g", "shorter than a tag"),
+        ("v1:z1D3L4OQxbw=:v1:OrELLPtmTBPrSay2:!!!!", "not base64"),
+    ],
+)
+def test_a_salt_pulumi_cannot_read_is_left_to_pulumi(salt: str, why: str) -> None:
+    from scripts.wrapper import salt_check
+
+    assert salt_check.opens(passphrase.DEV_PASSPHRASE, salt) is None, why
+
+
+def test_the_salt_check_is_pulumis() -> None:
+    """The dev stack's tracked salt (written by the CLI) is opened by its public
+    passphrase alone; a salt of another passphrase is not."""
+    from scripts.wrapper import salt_check
+
+    assert f"encryptionsalt: {passphrase.DEV_SALT}\n" in (REPO / "stacks" / "Pulumi.dev.yaml").read_text()
+    assert salt_check.opens(passphrase.DEV_PASSPHRASE, passphrase.DEV_SALT) is True
+    assert salt_check.opens("x", passphrase.DEV_SALT) is False
+    assert salt_check.opens(passphrase.DEV_PASSPHRASE, OTHER_SALT) is False
+    tampered = passphrase.DEV_SALT[:-4] + ("A" if passphrase.DEV_SALT[-4] != "A" else "B") + passphrase.DEV_SALT[-3:]
+    assert salt_check.opens(passphrase.DEV_PASSPHRASE, tampered) is False  # the tag no longer matches
+
+
+def run_wrapper(
+    args: list[str], env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, object]:
+    """`main.run(args)` in this checkout with a file backend in `tmp_path` and `env`
+    exported, up to where it would exec the CLI: what the CLI would get."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PULUMI_HOME": str(tmp_path / "home"),
+           "PULUMI_BACKEND_URL": f"file://{tmp_path / 'state'}", "PWD": str(REPO), **env}  # fmt: skip
+    monkeypatch.setattr(os, "environ", env)
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(stacks, "init_on_first_use", lambda *_: 0)
+    seen: dict[str, object] = {}
+
+    def cli(args: list[str]) -> None:
+        seen.update({k: v for k, v in os.environ.items() if k.startswith("PULUMI_CONFIG_PASSPHRASE")})
+        raise _Ran
+
+    monkeypatch.setattr(main, "cli", cli)
+    with pytest.raises(_Ran):
+        main.run(args)
+    return seen
+
+
+@pytest.mark.parametrize("exported", ["file", "x"])
+def test_an_exported_passphrase_gives_way_to_the_dev_stacks(
+    exported: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ssh-hosts.md, secrets.md and team-state.md export PULUMI_CONFIG_PASSPHRASE_FILE; in
+    that shell `up --stack dev` stopped with "incorrect passphrase": the user's passphrase
+    won over the public one the dev stack's salt was made with."""
+    secret = tmp_path / "passphrase"
+    secret.write_text("a real stack's passphrase\n")
+    env = {"PULUMI_CONFIG_PASSPHRASE_FILE": str(secret)} if exported == "file" else {"PULUMI_CONFIG_PASSPHRASE": "x"}
+    seen = run_wrapper(["up", "--stack", "dev", "--yes"], env, tmp_path, monkeypatch)
+    assert seen == {"PULUMI_CONFIG_PASSPHRASE": passphrase.DEV_PASSPHRASE}
+    variable = "PULUMI_CONFIG_PASSPHRASE_FILE" if exported == "file" else "PULUMI_CONFIG_PASSPHRASE"
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 1 and said[0].startswith(
+        f"scripts/pulumi: stack dev uses its public passphrase 'nixedge-dev', not {variable}"
+    ), said
+    assert "stacks/Pulumi.dev.yaml:7's encryptionsalt" in said[0]
+
+
+def stack_with_salt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, salt: str) -> None:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / f"Pulumi.{name}.yaml").write_text(f"# {name}\nencryptionsalt: {salt}\nconfig: {{}}\n")
+    monkeypatch.setattr(passphrase, "stack_file", lambda stack: tmp_path / "stacks" / f"Pulumi.{stack}.yaml")
+
+
+def test_a_dev_stack_rekeyed_by_hand_keeps_the_users_passphrase(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack_with_salt(tmp_path, monkeypatch, "dev", OTHER_SALT)
+    env = {"PULUMI_CONFIG_PASSPHRASE": "mine"}
+    passphrase.give(env, "dev")
+    assert env == {"PULUMI_CONFIG_PASSPHRASE": "mine"} and capsys.readouterr().err == ""
+    bare: dict[str, str] = {}
+    passphrase.give(bare, "dev")  # no passphrase exported: the public one, as before
+    assert bare == {"PULUMI_CONFIG_PASSPHRASE": passphrase.DEV_PASSPHRASE}
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"PULUMI_CONFIG_PASSPHRASE": "wrong"}, "the passphrase in PULUMI_CONFIG_PASSPHRASE does not open"),
+        ({"PULUMI_CONFIG_PASSPHRASE_FILE": "FILE"}, "the passphrase in PULUMI_CONFIG_PASSPHRASE_FILE (FILE) does not"),
+        ({"PULUMI_CONFIG_PASSPHRASE": "nixedge-dev"}, None),  # it fits
+        ({}, None),  # none: the CLI asks for one by name
+    ],
+)
+def test_a_passphrase_that_does_not_open_the_salt_is_named(
+    env: dict[str, str],
+    said: str | None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The CLI says only "incorrect passphrase": the wrapper names the variable, and the
+    salt at its line, first."""
+    stack_with_salt(tmp_path, monkeypatch, "lab", passphrase.DEV_SALT)  # made with nixedge-dev
+    (tmp_path / "FILE").write_text("wrong\n")
+    monkeypatch.chdir(tmp_path)
+    passphrase.warn(command_line.parse(["preview", "--stack", "lab"]), env, "lab")
+    err = capsys.readouterr().err
+    if said is None:
+        assert err == ""
+    else:
+        assert err.startswith(f"scripts/pulumi: error: {said}"), err
+        assert f"`encryptionsalt: {passphrase.DEV_SALT}` at stacks/Pulumi.lab.yaml:2" in err
+        assert "`incorrect passphrase`" in err
+
+
+def test_recover_has_its_own_help(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pulumi knows no `recover`: `recover --help` printed Pulumi's root help."""
+    monkeypatch.setattr(main, "cli", lambda args: pytest.fail(f"the CLI ran: {args}"))
+    assert main.run(["recover", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Repair what a killed") and "scripts/pulumi recover [--stack NAME]" in out
+
+
+UNKNOWN = "scripts/pulumi: error: no stack 'devv': stacks/ describes apps, dev, homelab, seminar"
+
+
+@pytest.mark.parametrize(
+    ("stack", "code", "said"),
+    [
+        (
+            "devv",
+            2,
+            UNKNOWN + "; did you mean --stack dev?\n",
+        ),
+        ("dev", 0, "scripts/pulumi: nothing to recover in stack dev\n"),  # described: not created yet
+    ],
+)
+def test_recover_of_an_unknown_stack_says_so(
+    stack: str,
+    code: int,
+    said: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Before: "nothing to recover in stack devv", exit 0, for a stack that is not there."""
+    monkeypatch.setattr(os, "environ", {"PATH": os.environ["PATH"], "PULUMI_BACKEND_URL": f"file://{tmp_path}"})
+    (tmp_path / ".pulumi" / "stacks" / "nixedge").mkdir(parents=True)
+    assert main.run(["recover", "--stack", stack]) == code
+    assert capsys.readouterr().err == said

@@ -62,7 +62,7 @@ def test_second_stack_on_the_same_target_is_refused(project: Path) -> None:
     said = previewed.stdout + previewed.stderr
     assert previewed.returncode != 0, said
     assert "belongs to stack 'dev' (project nixedge)" in said, said
-    assert "nixedge handover --stack other" in said, said
+    assert ".venv/bin/nixedge handover --stack other" in said, said
     assert "map[" not in said, said  # the refusal alone, not the engine's dump of the target's value
     assert files(target) == before
 
@@ -70,7 +70,7 @@ def test_second_stack_on_the_same_target_is_refused(project: Path) -> None:
     said = refused.stdout + refused.stderr
     assert refused.returncode != 0, said
     assert "belongs to stack 'dev' (project nixedge)" in said, said
-    assert "nixedge handover --stack other" in said, said
+    assert ".venv/bin/nixedge handover --stack other" in said, said
     assert files(target) == before  # not one byte of the dev stack's directory changed
     again = run(project, "scripts/pulumi", "preview", "--stack", "dev", "--non-interactive")
     assert "2 unchanged" in again.stdout, again.stdout

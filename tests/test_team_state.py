@@ -264,3 +264,27 @@ def test_a_stale_lock_is_named_and_cancel_removes_it(seaweedfs: S3Server, checko
     expected = render(load_stack(config_file=checkout / "stacks/Pulumi.team.yaml"))
     assert {p.relative_to(host).as_posix(): p.read_text() for p in host.rglob("*.nix")} == expected
     pulumi(checkout, env, "preview", "--stack", "team", "--expect-no-changes")
+
+
+def test_a_stack_not_created_in_the_bucket_is_told_how(seaweedfs: S3Server, checkout: Path) -> None:
+    """docs/team-state.md: a shared backend gets no stack on first use. Pulumi says only
+    "no stack named 'teamtwo' found"; the wrapper names `stack init --stack teamtwo`
+    first, and for a mistyped name the stack meant, as on the local backend."""
+    url = seaweedfs.bucket()
+    env = _env(url, seaweedfs, PULUMI_CONFIG_PASSPHRASE="team")
+    dev = (checkout / "stacks/Pulumi.dev.yaml").read_text()
+    team = "".join(line for line in dev.splitlines(keepends=True) if not line.startswith("encryptionsalt:"))
+    (checkout / "stacks/Pulumi.teamtwo.yaml").write_text(team.replace("name: devhost", "name: teamtwo"))
+    absent = pulumi(checkout, env, "preview", "--stack", "teamtwo", check=False)
+    assert absent.returncode != 0
+    hint = absent.stderr.index(
+        f"scripts/pulumi: stack teamtwo is described in stacks/Pulumi.teamtwo.yaml but not created in "
+        f"s3://{_bucket(url)}: a shared backend gets its stacks on purpose, once: "
+        "scripts/pulumi stack init --stack teamtwo (docs/team-state.md)"
+    )
+    assert hint < absent.stderr.index("no stack named 'teamtwo' found"), absent.stderr
+    typo = pulumi(checkout, env, "preview", "--stack", "teamtow", check=False)
+    assert typo.returncode != 0 and "did you mean --stack teamtwo?" in typo.stderr, typo.stderr
+    pulumi(checkout, env, "stack", "init", "--stack", "teamtwo")
+    created = pulumi(checkout, env, "preview", "--stack", "teamtwo")
+    assert "scripts/pulumi: stack teamtwo" not in created.stderr, created.stderr

@@ -6,6 +6,7 @@ command a user runs. The same under the real CLI: tests/test_wrapper_engine.py.
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -198,30 +199,35 @@ def test_generated_files_name_the_command_a_user_runs() -> None:
     assert all("# `scripts/pulumi up --refresh` puts it back.\n" in text for text in files.values())
 
 
+SUBCOMMANDS = "<command>|check|render|diff|status|import|destroy|handover|ssh-config|schema|reference"
+BARE_COMMAND = re.compile(rf"`pulumi |(?<![\w/.-])nixedge (?:{SUBCOMMANDS})\b")
+"""A bare `pulumi ...` (the wrapper is scripts/pulumi) or `nixedge <command>` (the docs
+type .venv/bin/nixedge: nothing puts it on PATH)."""
+
+
 def test_messages_name_the_command_a_user_runs() -> None:
-    """No message of components/ tells a user to run a bare `pulumi ...`, which is not
-    on PATH where the CLI was built from Go modules."""
+    """No message, help text or generated file of components/ or scripts/ tells a user to
+    run a bare `pulumi ...` (not on PATH where the CLI was built from Go modules, and
+    never the wrapper) or a bare `nixedge ...` (the ownership refusal's `nixedge handover`
+    and the importer's header named one)."""
     import ast
 
     bare = []
-    for path in sorted((REPO / "components").rglob("*.py")):
+    for path in sorted([*(REPO / "components").rglob("*.py"), *(REPO / "scripts").rglob("*.py")]):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        docstrings = {
-            id(node.body[0].value)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
-            and node.body
-            and isinstance(node.body[0], ast.Expr)
-        }
+        docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
         bare += [
-            f"{path.name}:{node.lineno}"
+            f"{path.name}:{node.lineno}: {found[0]}"
             for node in ast.walk(tree)
             if isinstance(node, ast.Constant)
             and isinstance(node.value, str)
             and id(node) not in docstrings
-            and "`pulumi " in node.value
+            and (found := BARE_COMMAND.search(node.value))
         ]
     assert bare == []
+    from components.commands.importer import HEADER
+
+    assert "Check it with `.venv/bin/nixedge check --config {out}`" in HEADER
 
 
 # -- a stack file copied with its salt, told apart from its source by the checkpoints -------

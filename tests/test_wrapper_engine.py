@@ -25,14 +25,21 @@ DEV_FILE = Path("stacks/Pulumi.dev.yaml")
 
 
 def wrapper(
-    root: Path, home: Path, *args: str, timeout: float = 300, passphrase: str | None = None
+    root: Path,
+    home: Path,
+    *args: str,
+    timeout: float = 300,
+    passphrase: str | None = None,
+    passphrase_file: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`scripts/pulumi ARGS` in `root`, from a shell with no PULUMI_* variables but the
-    stack's own `passphrase`, if given."""
+    stack's own `passphrase` (or `passphrase_file`), if given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "GIT_"))}
     env["PULUMI_HOME"] = str(home)
     if passphrase is not None:
         env["PULUMI_CONFIG_PASSPHRASE"] = passphrase
+    if passphrase_file is not None:
+        env["PULUMI_CONFIG_PASSPHRASE_FILE"] = str(passphrase_file)
     return subprocess.run(
         [str(root / "scripts" / "pulumi"), *args],
         cwd=root,
@@ -55,10 +62,19 @@ def checkout(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("args", [["--help"], ["-h"], ["up", "--help"], ["--stack", "dev", "preview", "-h"]])
 def test_help_is_pulumis(args: list[str], tmp_path: Path) -> None:
+    """Pulumi's help; the root help ends with what the wrapper adds (recover, stacks made
+    from stacks/, the dev passphrase, `stack rm`), a command's help is Pulumi's alone."""
     result = wrapper(REPO, tmp_path, *args, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "Usage:\n  pulumi" in result.stdout, result.stdout
     assert "scripts/pulumi" not in result.stderr, result.stderr  # no job ran, nothing was said
+    additions = result.stdout.partition("\nscripts/pulumi adds to the Pulumi CLI")[2]
+    if args in (["--help"], ["-h"]):
+        for said in ("scripts/pulumi recover", "stacks/Pulumi.<stack>.yaml is created", '"nixedge-dev"', "stack rm"):
+            assert said in additions, result.stdout
+        assert result.stdout.index("Usage:") < result.stdout.index("scripts/pulumi adds")
+    else:
+        assert additions == "", result.stdout
 
 
 # -- the stack: named anywhere, or selected -------------------------------------------------
@@ -224,3 +240,39 @@ def test_a_selected_stack_given_a_copied_salt_is_told_its_own(checkout: Path, tm
         f"Put back `{own_salt}`."
     )
     assert "error: getting stack configuration: get stack secrets manager: incorrect passphrase" in refused.stderr
+
+
+# -- an exported passphrase ----------------------------------------------------------------
+
+
+def test_the_dev_stack_runs_in_a_shell_that_exports_another_passphrase(checkout: Path, tmp_path: Path) -> None:
+    """ssh-hosts.md, secrets.md and team-state.md export PULUMI_CONFIG_PASSPHRASE_FILE; in
+    that shell the dev stack stopped with "incorrect passphrase". Now it runs on its
+    public passphrase, said in one line."""
+    secret = tmp_path / "passphrase"
+    secret.write_text("a real stack's passphrase\n")
+    up = wrapper(checkout, tmp_path / "home", "up", "--stack", "dev", "--yes", passphrase_file=secret)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert up.stderr.startswith(
+        "scripts/pulumi: stack dev uses its public passphrase 'nixedge-dev', not PULUMI_CONFIG_PASSPHRASE_FILE"
+    ), up.stderr
+    assert "Resources:\n    + 2 created" in up.stdout, up.stdout
+
+
+def test_a_passphrase_that_does_not_open_the_salt_is_named_before_pulumis_message(
+    checkout: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    dev = (checkout / DEV_FILE).read_text()
+    (checkout / LAB_FILE).write_text(dev.replace(dev.splitlines()[salt_number(dev) - 1] + "\n", ""))
+    made = wrapper(checkout, home, "preview", "--stack", "lab", "--non-interactive", passphrase="lab's own")
+    assert made.returncode == 0, made.stderr
+    text = (checkout / LAB_FILE).read_text()
+    wrong = wrapper(checkout, home, "preview", "--stack", "lab", "--non-interactive", passphrase="not lab's")
+    assert wrong.returncode != 0
+    ours = wrong.stderr.index(
+        "scripts/pulumi: error: the passphrase in PULUMI_CONFIG_PASSPHRASE does not open "
+        f"`{text.splitlines()[salt_number(text) - 1]}` "
+        f"at {LAB_FILE}:{salt_number(text)}"
+    )
+    assert ours < wrong.stderr.index("incorrect passphrase`. Export") < wrong.stderr.index("error: getting stack")

@@ -23,8 +23,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         sub,
         "check",
         "validate a stack config and print its containers and routes",
-        "  nixedge check --stack dev\n  nixedge check --config stacks/Pulumi.seminar.yaml --json | jq .hosts\n"
-        "  nixedge check --stack dev --json | jq -r '.errors[] | \"\\(.line): \\(.key) \\(.message)\"'",
+        "  .venv/bin/nixedge check --stack dev\n"
+        "  .venv/bin/nixedge check --config stacks/Pulumi.seminar.yaml --json | jq .hosts\n"
+        "  .venv/bin/nixedge check --stack dev --json | jq -r '.errors[] | \"\\(.line): \\(.key) \\(.message)\"'",
         EXITS_PLAIN + "; with --json, an error in the stack file is in the JSON on stdout",
     )
     add_stack_args(parser)

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         sub,
         "destroy",
         "remove a stack's modules, tunnel routes and records, then say what went, what stayed and what is next",
-        "  nixedge destroy --stack dev --yes",
+        "  .venv/bin/nixedge destroy --stack dev --yes",
         "  0  destroyed\n  1  scripts/pulumi destroy failed (its output says why; nothing is summarised)\n"
         "  2  an error (no state for the stack)\n"
         "  130  interrupted (Ctrl-C): scripts/pulumi destroy stopped as Pulumi cancels; run the command again",

@@ -70,9 +70,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         sub,
         "diff",
         "show what a stack config change does to the Nix modules, routes and DNS",
-        "  nixedge diff --stack dev                 working tree against HEAD\n"
-        "  nixedge diff --stack seminar --base main --color auto\n"
-        "  nixedge diff --stack dev --json | jq .changed",
+        "  .venv/bin/nixedge diff --stack dev                 working tree against HEAD\n"
+        "  .venv/bin/nixedge diff --stack seminar --base main --color auto\n"
+        "  .venv/bin/nixedge diff --stack dev --json | jq .changed",
         "  0  no change\n  1  the config changes something (shown)\n"
         "  2  an error (no git, a bad revision, a bad stack file)",
     )
@@ -277,7 +277,9 @@ def settings(site: ResolvedSite | None) -> dict[str, str]:
     if site is None:
         return {}
     target = ", ".join(f"{k} {v}" for k, v in sorted(site.target.items()))
-    out = {"host": site.host, "target": target, "activation": " ".join(site.activation_command)}
+    # No command is activation mode none: say so, not an empty value.
+    activation = " ".join(site.activation_command) or "none (mode none: nothing activated)"
+    out = {"host": site.host, "target": target, "activation": activation}
     if site.tunnel is not None:
         t = site.tunnel
         zones = ", ".join(f"{name} ({zone_id or 'looked up by name'})" for name, zone_id in sorted(t.zones.items()))

@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         sub,
         "handover",
         "give the module directory of a stack's hosts to that stack (rewrites the manifest's owner)",
-        "  nixedge handover --stack lab          the directories stacks/Pulumi.lab.yaml targets become lab's\n"
-        "  nixedge handover --stack lab --host seminar",
+        "  .venv/bin/nixedge handover --stack lab   the directories stacks/Pulumi.lab.yaml targets become lab's\n"
+        "  .venv/bin/nixedge handover --stack lab --host seminar",
         EXITS_PLAIN,
     )
     add_stack_args(parser)

@@ -20,8 +20,8 @@ from components.importer.site import import_site
 from components.model import site_from_data
 
 HEADER = """\
-# Written by `nixedge import` from {sources}.
-# Check it with `nixedge check --config {out}` and compare what it renders with the
+# Written by `.venv/bin/nixedge import` from {sources}.
+# Check it with `.venv/bin/nixedge check --config {out}` and compare what it renders with the
 # hand-written modules before the first `scripts/pulumi up`. Values in <angle brackets>
 # are placeholders: put your own Cloudflare ids there.
 """
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         sub,
         "import",
         "write the stack file of a hand-written NixOS container setup (containers.<name>, cloudflared ingress)",
-        "  nixedge import container-network.nix forgejo.nix atticd.nix cloudflare.nix postgresql.nix \\\n"
+        "  .venv/bin/nixedge import container-network.nix forgejo.nix atticd.nix cloudflare.nix postgresql.nix \\\n"
         "      --out stacks/Pulumi.seminar.yaml --nixos-release 25.11",
         "  0  written (or printed)\n  2  the modules cannot be evaluated or imported, or --out exists",
     )

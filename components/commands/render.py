@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         sub,
         "render",
         "write a stack's generated Nix modules to a directory",
-        "  nixedge render --stack dev --out /tmp/dev-modules\n"
-        "  nixedge render --config stacks/Pulumi.seminar.yaml -o out/   # a site: out/<host>/ per host",
+        "  .venv/bin/nixedge render --stack dev --out /tmp/dev-modules\n"
+        "  .venv/bin/nixedge render --config stacks/Pulumi.seminar.yaml -o out/   # a site: out/<host>/ per host",
         EXITS_PLAIN,
     )
     add_stack_args(parser)

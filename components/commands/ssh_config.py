@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         sub,
         "ssh-config",
         "print the ~/.ssh/config snippet that reaches a stack's ssh routes through the tunnel",
-        "  nixedge ssh-config --stack seminar > ~/.ssh/nixedge-seminar.conf",
+        "  .venv/bin/nixedge ssh-config --stack seminar > ~/.ssh/nixedge-seminar.conf",
         EXITS_PLAIN + "\n  (a stack without ssh routes prints nothing, says so on stderr, and exits 0)",
     )
     add_stack_args(parser)

@@ -36,9 +36,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "status",
         "show per host the deployed modules against the state, the last activation, and the hostnames' DNS "
         "and tunnel rules",
-        "  nixedge status --stack dev\n"
-        "  CLOUDFLARE_API_TOKEN=... nixedge status --stack seminar     also the tunnel's live status and DNS\n"
-        "  nixedge status --stack dev --json | jq '.hosts[].files'",
+        "  .venv/bin/nixedge status --stack dev\n"
+        "  CLOUDFLARE_API_TOKEN=... .venv/bin/nixedge status --stack seminar   also the tunnel's live status and DNS\n"
+        "  .venv/bin/nixedge status --stack dev --json | jq '.hosts[].files'",
         "  0  every host holds what the state says, and every checked hostname points where the stack says\n"
         "  1  drift: a module edited or deleted on the host, or a hostname that points elsewhere\n"
         "  2  an error (a bad stack file, no state for the stack, a host that cannot be read)",

@@ -56,7 +56,7 @@ def manifest_owner(data: bytes | None) -> Owner | None:
 
 def handover_command(target: Mapping[str, Any], new: Owner) -> str:
     """The command that hands the module directory over to `new`."""
-    return f"nixedge handover --stack {new.stack}"
+    return f".venv/bin/nixedge handover --stack {new.stack}"
 
 
 def check_owner(manifest: bytes | None, ours: Owner | None, target: Mapping[str, Any], host: str) -> str | None:

@@ -28,14 +28,15 @@ DELETE = (
 )
 
 
-def warn(line: CommandLine, env: dict[str, str], stack: str | None) -> None:
+def warn(line: CommandLine, env: dict[str, str], stack: str | None) -> bool:
     """Print the warning on stderr when the stack's file shares its salt with another
-    stack file and the stack was not created with that salt."""
+    stack file and the stack was not created with that salt; whether it did."""
     if stack is None or line.is_("stack", "rm"):
-        return
+        return False
     said = warning(stack_file(stack), backend.directory(env["PULUMI_BACKEND_URL"]))
     if said is not None:
         print(f"scripts/pulumi: warning: {said}", file=sys.stderr)
+    return said is not None
 
 
 def warning(path: Path, root: Path | None) -> str | None:

@@ -11,7 +11,7 @@ from scripts.wrapper.command_line import CommandLine
 from scripts.wrapper.paths import stack_file
 
 # Commands whose first step is reading the stack's config (the CLI stops there on bad YAML).
-_READ_CONFIG = {"preview", "up", "update", "refresh", "destroy", "import", "config", "watch"}
+READ_CONFIG = {"preview", "up", "update", "refresh", "destroy", "import", "config", "watch"}
 
 
 def read_site(path: Path) -> Any:
@@ -46,7 +46,7 @@ def yaml_problem(path: Path) -> str | None:
 def explain_bad_yaml(line: CommandLine, stack: str | None) -> None:
     """Before the CLI says only "invalid YAML file: yaml: line 34: mapping values are not
     allowed in this context", name the line and the mistake (an indentation off by two)."""
-    if stack is None or "/" in stack or line.command not in _READ_CONFIG:
+    if stack is None or "/" in stack or line.command not in READ_CONFIG:
         return
     path = stack_file(stack)
     if not path.is_file():

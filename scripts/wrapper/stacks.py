@@ -1,5 +1,5 @@
 """The stack a command runs on and what the wrapper does for it: the selected stack when
-none is named, the dev stack's public passphrase, the stack's creation on first use
+none is named, the stack's creation on first use
 (without selecting it), and the stack file that `stack rm` keeps."""
 
 from __future__ import annotations
@@ -15,9 +15,6 @@ from pathlib import Path
 from scripts.wrapper import backend
 from scripts.wrapper.command_line import CommandLine
 from scripts.wrapper.paths import REPO, project_name, stack_file
-
-DEV_PASSPHRASE = "nixedge-dev"
-"""The dev stack's passphrase is public (README): it guards nothing but the dev target."""
 
 
 def project_file(line: CommandLine, env: dict[str, str]) -> Path | None:
@@ -58,14 +55,6 @@ def selected(line: CommandLine, env: dict[str, str]) -> str | None:
     return stack.removeprefix(f"organization/{name}/")
 
 
-def give_passphrase(env: dict[str, str], stack: str | None) -> None:
-    """The dev stack's public passphrase, unless the user brings one. Every other stack
-    brings its own PULUMI_CONFIG_PASSPHRASE(_FILE)."""
-    brings_one = "PULUMI_CONFIG_PASSPHRASE" in env or "PULUMI_CONFIG_PASSPHRASE_FILE" in env
-    if stack is not None and stack.rsplit("/", 1)[-1] == "dev" and not brings_one:
-        env["PULUMI_CONFIG_PASSPHRASE"] = DEV_PASSPHRASE
-
-
 # Commands that work on a stack's state: a stack described in stacks/ is created for them.
 # Commands that only read (`stack export`, `stack output`, `stack history`, ...) are not:
 # for a stack never deployed, the CLI's "no stack named" is the truth.
@@ -86,23 +75,71 @@ def init_on_first_use(line: CommandLine, env: dict[str, str], stack: str | None)
     return subprocess.run(command, cwd=REPO, env=env, stdout=sys.stderr, check=False).returncode
 
 
-def say_unknown(line: CommandLine, env: dict[str, str], stack: str | None) -> None:
-    """A stack named that neither stacks/ describes nor the file backend holds: before the
-    CLI's bare "no stack named 'prod' found", list what there is (a typo, `--stack Dev`)."""
-    root = backend.directory(env["PULUMI_BACKEND_URL"])
-    if stack is None or "/" in stack or root is None or stack_file(stack).is_file() or backend.has_stack(root, stack):
-        return
-    if not (line.command in _CREATING or line.is_("stack", "select")):
-        return
+def held(env: dict[str, str], stack: str) -> bool | None:
+    """Whether the backend holds `stack`: a file backend's checkpoint, an S3 backend's
+    listing; None when that cannot be told (another backend, an S3 error)."""
+    url = env["PULUMI_BACKEND_URL"]
+    root = backend.directory(url)
+    if root is not None:
+        return backend.has_stack(root, stack)
+    if url.startswith("s3://"):
+        from scripts.wrapper import s3_stacks
+
+        return s3_stacks.holds(url, stack, project_name())
+    return None
+
+
+def unknown(env: dict[str, str], stack: str | None) -> str | None:
+    """What to say of a stack that neither stacks/ describes nor the backend holds (a
+    typo, `--stack Dev`): what there is, and the closest name; None for a known one."""
+    if stack is None or "/" in stack or stack_file(stack).is_file() or held(env, stack) is not False:
+        return None
     described = sorted(
         p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in stack_file(stack).parent.glob("Pulumi.*.yaml")
     )
     close = difflib.get_close_matches(stack.lower(), described, n=1, cutoff=0.6)
-    print(
-        f"scripts/pulumi: no stack {stack!r}: stacks/ describes {', '.join(described) or 'none'}"
-        + (f"; did you mean --stack {close[0]}?" if close else ""),
-        file=sys.stderr,
+    return f"no stack {stack!r}: stacks/ describes {', '.join(described) or 'none'}" + (
+        f"; did you mean --stack {close[0]}?" if close else ""
     )
+
+
+def not_created(env: dict[str, str], stack: str | None) -> str | None:
+    """A stack described in stacks/ that a shared (S3) backend does not hold: there, no
+    stack is created on first use (docs/team-state.md), so name the command that does."""
+    url = env["PULUMI_BACKEND_URL"]
+    if stack is None or "/" in stack or not url.startswith("s3://") or not stack_file(stack).is_file():
+        return None
+    if held(env, stack) is not False:
+        return None
+    return (
+        f"stack {stack} is described in stacks/{stack_file(stack).name} but not created in {url.split('?')[0]}: "
+        f"a shared backend gets its stacks on purpose, once: scripts/pulumi stack init --stack {stack} "
+        "(docs/team-state.md)"
+    )
+
+
+def say_unknown(line: CommandLine, env: dict[str, str], stack: str | None) -> None:
+    """Before the CLI's bare "no stack named 'prod' found" for an unknown stack, list
+    what there is; for one not created in a shared backend, how to create it."""
+    if not (line.command in _CREATING or line.is_("stack", "select")):
+        return
+    said = unknown(env, stack) or not_created(env, stack)
+    if said is not None:
+        print(f"scripts/pulumi: {said}", file=sys.stderr)
+
+
+def refuse_unknown(env: dict[str, str], stack: str | None) -> int:
+    """`recover` of an unknown stack: 2 and what there is (the check would find nothing
+    to recover in a stack that is not there). A stack whose checkpoint is gone but whose
+    leftovers are there (`.tmp`, `.bak`) is the check's to look at."""
+    root = backend.directory(env["PULUMI_BACKEND_URL"])
+    if root is None or any((root / ".pulumi" / "stacks").rglob(f"{stack}.json*")):
+        return 0  # a shared backend: recover says what it does there
+    said = unknown(env, stack)
+    if said is None:
+        return 0
+    print(f"scripts/pulumi: error: {said}", file=sys.stderr)
+    return 2
 
 
 def keeping_the_stack_file(line: CommandLine, args: list[str], stack: str | None) -> list[str]:
