@@ -53,7 +53,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = top.add_subparsers(required=True, metavar="COMMAND")
+    sub = top.add_subparsers(required=True, metavar="COMMAND", dest="command")
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"components.commands.{name}")
@@ -62,6 +62,14 @@ def parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    return top
+
+
+def _command_parser(top: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    for action in top._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            found: argparse.ArgumentParser = action.choices[command]
+            return found
     return top
 
 
@@ -83,7 +91,10 @@ def _main(argv: list[str] | None) -> int:
         # No command: the help, with the commands and examples, rather than one line.
         top.print_help(sys.stderr)
         return 2
-    args = top.parse_args(argv)
+    args, stray = top.parse_known_args(argv)
+    if stray:
+        # Said by the command's own parser: its usage, not the top level's, is what to fix.
+        _command_parser(top, args.command).error(f"unrecognized arguments: {' '.join(stray)}")
     try:
         return int(args.run(args))
     except NixedgeError as exc:

@@ -33,7 +33,14 @@ SEED_CASES = [
     ),
     pytest.param(
         put(("tunnel.zones[0].zoneid", "abc")),
-        ["tunnel.zones[0].zoneid: is not a known key; did you mean zoneId? (got: 'abc')"],
+        [
+            "tunnel.zones[0].zoneid: is not a known key; did you mean zoneId? (got: 'abc')",
+            # Read as zoneId, its value is checked too: the next round would report it.
+            (
+                "tunnel.zones[0].zoneid: must be 32 lowercase hexadecimal digits, as the Cloudflare dashboard shows "
+                "the id (or a <placeholder> while you have none) (got: 'abc')"
+            ),
+        ],
         id="typo-zone",
     ),
     pytest.param(

@@ -103,28 +103,19 @@ INDENT_HINT = "indent each key two spaces right of the key it belongs to"
     [
         (
             "config:\n  nixedge:site:\n    a:\n      b: 1\n     c: 2\n",
-            (
-                "an indentation mistake at line 5 (`c: 2`): line 4 starts in column 7 and line 5 in column 6; keys of "
-                "one mapping start in the same column, two spaces right of their parent key (line 3)"
-            ),
+            "an indentation mistake at line 5 (`c: 2`): it starts in column 6, the keys it belongs with in column 7",
         ),
         (
             "config:\n  nixedge:site:\n    a:\n      b: 1\n\n        c: 2\n",
-            (
-                "an indentation mistake at line 6 (`c: 2`): line 4 starts in column 7 and line 6 in column 9; keys of "
-                "one mapping start in the same column, two spaces right of their parent key (line 3)"
-            ),
+            "an indentation mistake at line 6 (`c: 2`): it starts in column 9, the keys it belongs with in column 7",
         ),
         (
             "config:\n  a: 1\n b: 2\n",
-            (
-                "an indentation mistake at line 3 (`b: 2`): line 2 starts in column 3 and line 3 in column 2; keys of "
-                "one mapping start in the same column, two spaces right of their parent key (line 1)"
-            ),
+            "an indentation mistake at line 3 (`b: 2`): it starts in column 2, the keys it belongs with in column 3",
         ),
     ],
 )
-def test_an_indentation_mistake_names_both_lines_their_columns_and_the_parent(
+def test_an_indentation_mistake_names_the_line_that_is_off_and_its_column(
     tmp_path: Path, text: str, message: str
 ) -> None:
     assert refused(tmp_path, text) == [("FILE", f"is not valid YAML: {message}", INDENT_HINT)]

@@ -350,8 +350,8 @@ def test_an_indentation_mistake_under_the_first_line_names_column_1() -> None:
     # yaml_errors._content #6; yaml_errors.indentation #13, #39; yaml_errors.yaml_message #43, #44
     assert said(b"config: 1\n nixedge:site: 2\n") == [
         (
-            f"{SOURCE}: is not valid YAML: an indentation mistake at line 2 (`nixedge:site: 2`): line 1 starts in "
-            "column 1 and line 2 in column 2; keys of one mapping start in the same column, column 1\n"
+            f"{SOURCE}: is not valid YAML: an indentation mistake at line 2 (`nixedge:site: 2`): it starts in "
+            "column 2, the keys it belongs with in column 1\n"
             f"  Hint: {INDENT_HINT}"
         )
     ]
@@ -361,9 +361,8 @@ def test_a_comment_line_is_not_taken_for_the_key_before_an_indentation_mistake()
     # yaml_errors._content #14
     assert said(b"config:\n  nixedge:site:\n    b: 1\n # note\n   c: 2\n") == [
         (
-            f"{SOURCE}: is not valid YAML: an indentation mistake at line 5 (`c: 2`): line 3 starts in column 5 and "
-            "line 5 in column 4; keys of one mapping start in the same column, two spaces right of their parent key "
-            f"(line 2)\n  Hint: {INDENT_HINT}"
+            f"{SOURCE}: is not valid YAML: an indentation mistake at line 5 (`c: 2`): it starts in column 4, the "
+            f"keys it belongs with in column 5\n  Hint: {INDENT_HINT}"
         )
     ]
 

@@ -489,9 +489,8 @@ def test_an_indentation_mistake_hides_a_secrets_whole_value_even_with_a_colon_in
     # yaml_errors._shown #15
     assert said(b"config:\n  nixedge:site:\n    name: x\n   password: a:b\n") == [
         (
-            f"{SOURCE}: is not valid YAML: an indentation mistake at line 4 (`password: <hidden>`): line 3 starts "
-            "in column 5 and line 4 in column 4; keys of one mapping start in the same column, two spaces right of "
-            "their parent key (line 2)\n"
+            f"{SOURCE}: is not valid YAML: an indentation mistake at line 4 (`password: <hidden>`): it starts "
+            "in column 4, the keys it belongs with in column 5\n"
             "  Hint: indent each key two spaces right of the key it belongs to"
         )
     ]

@@ -93,3 +93,29 @@ def test_check_says_what_preview_refuses_in_a_valid_stack(tmp_path: Path) -> Non
         cwd=REPO, capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert (dev.returncode, dev.stderr) == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["check", "dev"], "check"),
+        (["check", "--stack", "dev", "extra"], "check"),
+        (["check", "--json", "seminar"], "check"),
+        (["diff", "dev"], "diff"),
+        (["status", "dev"], "status"),
+        (["ssh-config", "dev"], "ssh-config"),
+        (["render", "--out", "out", "dev"], "render"),
+    ],
+)
+def test_a_stray_argument_shows_the_command_usage(
+    argv: list[str], command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from components.__main__ import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith(f"usage: .venv/bin/nixedge {command} "), err
+    assert f".venv/bin/nixedge {command}: error: unrecognized arguments: {argv[-1]}" in err, err
+    assert "COMMAND" not in err, err

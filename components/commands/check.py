@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 
 from components.commands.common import EXITS_PLAIN, add_command, add_json_arg, add_stack_args, load_site
 from components.commands.salt import shared_salt
+from components.errors import ConfigError, Issue, NixedgeError
 from components.model import ResolvedSite
+from components.model.checks.report import parts_of
 from components.model.hosts import ResolvedHosts
-from components.stackfile.read import stack_path
+from components.stackfile.read import read_stack, stack_path
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,8 +24,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "check",
         "validate a stack config and print its containers and routes",
         "  .venv/bin/nixedge check --stack dev\n"
-        "  .venv/bin/nixedge check --config stacks/Pulumi.seminar.yaml --json | jq .hosts",
-        EXITS_PLAIN,
+        "  .venv/bin/nixedge check --config stacks/Pulumi.seminar.yaml --json | jq .hosts\n"
+        "  .venv/bin/nixedge check --stack dev --json | jq -r '.errors[] | \"\\(.line): \\(.key) \\(.message)\"'",
+        EXITS_PLAIN + "; with --json, an error in the stack file is in the JSON on stdout",
     )
     add_stack_args(parser)
     add_json_arg(parser)
@@ -90,13 +96,13 @@ def host_json(site: ResolvedSite) -> dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.json:
+        return _run_json(args)
     site = load_site(args)
-    copied = shared_salt(args.config if args.config is not None else stack_path(args.stack or "dev"))
+    copied = _copied_salt(args)
     if copied:
         print(f"warning: {copied}", file=sys.stderr)
-    if args.json:
-        print(json.dumps({"site": site.site, "hosts": [host_json(h) for h in site.hosts]}, indent=2))
-    elif not site.site:
+    if not site.site:
         print(summary(site.hosts[0]))
     else:
         routes = sum(len(h.routes) for h in site.hosts)
@@ -105,6 +111,63 @@ def run(args: argparse.Namespace) -> int:
             print(f"\n{summary(host)}")
     _refused_by_publishing(site)
     return 0
+
+
+def _copied_salt(args: argparse.Namespace) -> str | None:
+    return shared_salt(args.config if args.config is not None else stack_path(args.stack or "dev"))
+
+
+def _run_json(args: argparse.Namespace) -> int:
+    """One JSON document on stdout whatever happens: `ok`, the errors (each with its key
+    and line) and the warnings, and for a valid stack what the table shows. Exit codes
+    as without --json."""
+    copied = _copied_salt(args)
+    warnings: list[dict[str, object]] = [{"key": "encryptionsalt", "line": None, "message": copied}] if copied else []
+    try:
+        site = load_site(args, quiet=True)
+    except NixedgeError as exc:
+        errors = [_error_json(i, exc.source) for i in exc.issues] if isinstance(exc, ConfigError) else [
+            {"key": exc.key, "line": None, "message": str(exc).split("\n  Hint: ")[0], "hint": exc.hint}
+        ]  # fmt: skip
+        print(json.dumps({"ok": False, "errors": errors, "warnings": warnings}, indent=2))
+        return 2
+    lines = read_stack(args.config if args.config is not None else stack_path(args.stack or "dev")).line
+    warnings += [_warning_json(w, lines) for w in site.warnings]
+    warnings += [
+        {**_error_json(replace(issue, line=_line(issue.loc, lines)), None), "message": f"{issue.message}; {REFUSED}"}
+        for host in site.hosts
+        if host.tunnel
+        for issue in host.tunnel.publish_issues
+    ]
+    hosts = [host_json(h) for h in site.hosts]
+    print(json.dumps({"ok": True, "errors": [], "warnings": warnings, "site": site.site, "hosts": hosts}, indent=2))
+    return 0
+
+
+REFUSED = "`scripts/pulumi preview` and `up` refuse the stack until it is filled in"
+
+
+def _error_json(issue: Issue, source: str | None) -> dict[str, object]:
+    """An issue as data: its key (None for the file itself), its line, its words."""
+    key = issue.loc if parts_of(issue.loc) is not None else None
+    line = issue.line
+    if line is None and key is None:  # a YAML error says its line in its words
+        found = re.search(r"\bat line (\d+)", issue.message)
+        line = int(found.group(1)) if found else None
+    out: dict[str, object] = {"key": key, "line": line, "message": issue.message, "hint": issue.hint}
+    if key is None and source is not None:
+        out["file"] = source
+    return out
+
+
+def _line(key: str, lines: Callable[[tuple[int | str, ...]], int | None]) -> int | None:
+    parts = parts_of(key)
+    return lines(parts) if parts is not None else None
+
+
+def _warning_json(warning: str, lines: Callable[[tuple[int | str, ...]], int | None]) -> dict[str, object]:
+    key, _, message = warning.partition(": ")
+    return {"key": key, "line": _line(key, lines), "message": message}
 
 
 def _refused_by_publishing(site: ResolvedHosts) -> None:

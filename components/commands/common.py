@@ -36,12 +36,13 @@ def add_stack_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--config", "-c", type=Path, default=None, help="any stack file instead of --stack")
 
 
-def load_site(args: argparse.Namespace) -> ResolvedHosts:
-    """Every host of the stack: one for today's shape, several for a site of `hosts`."""
+def load_site(args: argparse.Namespace, *, quiet: bool = False) -> ResolvedHosts:
+    """Every host of the stack: one for today's shape, several for a site of `hosts`.
+    Its warnings go to stderr unless `quiet` (the caller reports them)."""
     if args.config is None and (error := stack_names.missing(args.stack or "dev")):
         raise error
     site = load_hosts(args.stack, args.config)
-    for warning in site.warnings:
+    for warning in () if quiet else site.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return site
 

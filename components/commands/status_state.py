@@ -181,5 +181,16 @@ def _dns(
     return f"points elsewhere ({', '.join(contents)}): the stack says CNAME {want}", False
 
 
-def as_json(value: Any) -> Any:
-    return asdict(value)
+def camel(name: str) -> str:
+    """A JSON key as every nixedge JSON output writes it, like the stack file: `tunnelId`."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def as_json(value: Any) -> dict[str, Any]:
+    """A status row as JSON: its fields camelCase, and so the last activation's keys (the
+    host provider's outputs); other mappings' keys (module paths) as they are."""
+    out = {camel(k): v for k, v in asdict(value).items()}
+    if isinstance(out.get("activation"), dict):
+        out["activation"] = {camel(k): v for k, v in out["activation"].items()}
+    return out

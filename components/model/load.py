@@ -44,8 +44,11 @@ def site_from_data(data: Any, source: str = "stack config", modules: ModuleTexts
         issue = Issue(dotted(deep), f"is nested more than {MAX_DEPTH} levels deep", has_value=False)
         raise ConfigError([issue], source)
     data = _sorted_keys(data)
-    site = validated(data, source, resolve)
+    texts = modules or {}
+    # Both passes (the one behind an unknown key too) see the same module texts: a pass
+    # without them would call every imported file missing.
+    site = validated(data, source, lambda s: resolve(s, texts))
     try:
-        return resolve(site, modules or {})
+        return resolve(site, texts)
     except ConfigError as exc:
         raise ConfigError(exc.issues, source) from None

@@ -3,12 +3,13 @@ reads them from the project), shipped as they are; a missing one is an error of 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from components.errors import Issue
 from components.model.checks.report import Report
-from components.model.site import Site
+from components.model.site import Container, Site
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,15 @@ def module_files(site: Site, report: Report, modules: ModuleTexts) -> tuple[tupl
     return tuple(sorted(files.items()))
 
 
+def _imports(key: object) -> bool:
+    """`imports`, or an unknown key that nearly spells it: the pass behind an unknown key
+    reads it as `imports` (components/model/validation.py), and needs its files too."""
+    if key == "imports":
+        return True
+    known = tuple(f.alias or name for name, f in Container.model_fields.items())
+    return key not in known and difflib.get_close_matches(str(key), known, n=1, cutoff=0.6) == ["imports"]
+
+
 def module_refs(raw: object) -> set[str]:
     """Module paths that containers import (`containers.<name>.imports`), as written, in
     either shape of a site (validation comes later): the files a reader must hand over."""
@@ -47,7 +57,7 @@ def module_refs(raw: object) -> set[str]:
     containers = raw.get("containers") if isinstance(raw, dict) else None
     if not isinstance(containers, dict):
         return set()
-    refs = (c.get("imports") for c in containers.values() if isinstance(c, dict))
+    refs = (c[key] for c in containers.values() if isinstance(c, dict) for key in c if _imports(key))
     return {
         r
         for imports in refs

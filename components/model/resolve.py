@@ -135,10 +135,12 @@ class _Resolver:
         mounts.read_on_host(site, report)
         mounts.state_dir_modes(site, report)
         mounts.state_dir_places(site, report)
+        # Without a Podman network (an error said already) each container is still checked,
+        # at no address, so that its other errors come in the same round.
         resolved = [
-            oci.oci_container(site, report, name, addresses[name], oci_mounts[name])
+            oci.oci_container(site, report, name, addresses.get(name, ("", False)), oci_mounts[name])
             for name in sorted(site.oci_containers)
-            if name in addresses
+            if name in addresses or podman is None
         ]
         return podman, resolved
 
@@ -192,7 +194,8 @@ class _Resolver:
         )
 
 
-def resolve(site: Site, modules: ModuleTexts | None = None) -> ResolvedSite:
+def resolve(site: Site, modules: ModuleTexts) -> ResolvedSite:
     """The complete resolved site, or ConfigError listing every invariant the site breaks.
-    `modules`: the texts of the module files containers import by path."""
-    return _Resolver(site, modules or {}).run()
+    `modules`: the texts of the module files containers import by path (no default: a
+    resolve without them would call every imported file missing)."""
+    return _Resolver(site, modules).run()

@@ -1,11 +1,12 @@
 """From pydantic's errors to a report a person reads, and every error in one round.
 
 `validated` checks the site's values (pydantic) and, when the only problems are keys
-it does not know, checks the rest of the site as if those keys were absent: the
-unknown key, a clash of uids and a misspelt hostname come in one report, not in three
-rounds. Each pydantic message is said in plain words (`plain`); an unknown key gets a
-"did you mean" from the keys known at its place (difflib); a key of a container that
-was indented one level too little (`nixos:` under `containers:`) is named as that.
+it does not know, checks the rest of the site with each read as the key it nearly
+spells: the unknown key, the errors in its value (`podmn: {}`: `podmn.subnet` is
+required), a clash of uids and a misspelt hostname come in one report, not in rounds.
+Each pydantic message is said in plain words (`plain`); an unknown key gets a "did you
+mean" from the keys known at its place (difflib); a key of a container that was
+indented one level too little (`nixos:` under `containers:`) is named as that.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ import difflib
 import functools
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from components.errors import ConfigError, Issue
-from components.model.keys import dotted
+from components.model.checks.report import parts_of
+from components.model.keys import MAX_DEPTH, dotted
 from components.model.secret_keys import literal, secret_at
 from components.model.site import Container, Site
 
@@ -142,6 +145,8 @@ def known_keys(parts: tuple[int | str, ...]) -> list[str]:
                 found += _nodes(node["properties"][part])
             elif isinstance(node.get("additionalProperties"), dict):
                 found += _nodes(node["additionalProperties"])
+            else:  # a mapping of named entries (`secrets:`): each name's pattern
+                found += [n for p in node.get("patternProperties", {}).values() for n in _nodes(p)]
         nodes = found
     return sorted({key for node in nodes for key in node.get("properties", {})})
 
@@ -172,11 +177,27 @@ def _container_keys() -> frozenset[str]:
     return frozenset(f.alias or name for name, f in Container.model_fields.items())
 
 
-def issues(exc: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[Issue]:
-    """Every error of `exc` as an Issue naming its key, in plain words."""
+def errors_of(exc: ValidationError) -> list[ErrorDetails]:
+    """pydantic's errors, without a required key reported missing where an unknown key
+    beside it nearly spells it (`usr:` for `user:`): that key is reported once, as unknown."""
+    errors = exc.errors(include_url=False)
+    meant_here = {(*_loc(e)[:-1], close) for e in errors if e["type"] == "extra_forbidden" if (close := meant(_loc(e)))}
+    missing = {_loc(e) for e in errors if e["type"] == "missing"}
+    for e in errors:
+        parts = _loc(e)
+        # `gid:` written one level too far left, after the rest of `user:`: it is what user lacks.
+        under = [m[-2] for m in missing if m[:-2] == parts[:-1] and m[-1] == parts[-1] and len(m) == len(parts) + 1]
+        if e["type"] == "extra_forbidden" and len(under) == 1:
+            e["type"], e["ctx"] = "dedented_key", {"under": under[0]}
+            meant_here.add((*parts[:-1], under[0], parts[-1]))
+    return [e for e in errors if not (e["type"] == "missing" and _loc(e) in meant_here)]
+
+
+def issues(errors: list[ErrorDetails], prefix: tuple[int | str, ...] = ()) -> list[Issue]:
+    """Every error of `errors` (errors_of) as an Issue naming its key, in plain words."""
     out: list[Issue] = []
     dedented: set[str] = set()
-    for err in exc.errors(include_url=False):
+    for err in errors:
         parts = _loc(err)
         if len(parts) >= 2 and parts[0] == "containers" and str(parts[1]) in _container_keys():
             # `nixos:` written one level too far left: a container named like a container key.
@@ -193,6 +214,15 @@ def issues(exc: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[Iss
             continue
         if err["type"] in ("union_tag_not_found", "union_tag_invalid"):
             out.append(_tag_issue(err, (*prefix, *parts)))
+            continue
+        if err["type"] == "dedented_key":
+            under, name = (err.get("ctx") or {})["under"], parts[-1]
+            out.append(Issue(
+                dotted((*prefix, *parts)),
+                f"is a key of `{under}:` (which lacks it), indented one level too little: it reads as a key "
+                f"of {dotted((*prefix, *parts[:-1])) or 'the site'}",
+                has_value=False, hint=f"indent `{name}:` two more spaces, under `{under}:`",
+            ))  # fmt: skip
             continue
         message = unknown_key(parts) if err["type"] == "extra_forbidden" else plain(err)
         out.append(Issue(dotted((*prefix, *parts)), message, err.get("input"), has_value=err["type"] != "missing"))
@@ -213,43 +243,129 @@ def _tag_issue(err: ErrorDetails, parts: tuple[int | str, ...]) -> Issue:
     return Issue(dotted((*parts, tag)), f"must be {kinds}", ctx.get("tag"))
 
 
-def _as_meant(data: Any, parts: tuple[int | str, ...]) -> None:
+Parts = tuple[int | str, ...]
+_UNKNOWN = ("extra_forbidden", "dedented_key")  # keys the rest of the site is checked without
+
+
+def _as_meant(data: Any, parts: Parts, under: str | None = None) -> Parts | None:
     """In place: the unknown key at `parts` renamed to the key it nearly spells (when
     that key is not written too), else removed; so the rest of the site is checked as
-    the author meant it, and a misspelt `podmn` does not also report `podman` missing."""
+    the author meant it, and a misspelt `podmn` does not also report `podman` missing.
+    The path it now has when renamed, else None."""
     for part in parts[:-1]:
         try:
             data = data[part]
         except (KeyError, IndexError, TypeError):
-            return
+            return None
     if not isinstance(data, dict) or parts[-1] not in data:
-        return
+        return None
     value = data.pop(parts[-1])
+    if under is not None and isinstance(data.get(under), dict):  # a dedented key, put back under its mapping
+        data[under][parts[-1]] = value
+        return (*parts[:-1], under, parts[-1])
     close = meant(parts)
     if close is not None and close not in data:
         data[close] = value
+        return (*parts[:-1], close)
+    return None
+
+
+def _drop(data: Any, parts: Parts) -> None:
+    for part in parts[:-1]:
+        data = data[part]
+    del data[parts[-1]]
+
+
+class _Renames:
+    """The keys read as meant: each one's path now -> the path written in the file; and
+    those left out because their value has errors of its own."""
+
+    def __init__(self) -> None:
+        self.paths: dict[Parts, Parts] = {}
+        self.dropped: set[Parts] = set()
+
+    def written(self, parts: Parts) -> Parts:
+        for n in range(len(parts), 0, -1):
+            if parts[:n] in self.paths:
+                return (*self.paths[parts[:n]], *parts[n:])
+        return parts
+
+    def holding(self, parts: Parts) -> Parts | None:
+        """The key read as meant that `parts` lies under (or is), if any."""
+        return next((m for m in self.paths if parts[: len(m)] == m), None)
+
+    def issue(self, issue: Issue) -> Issue:
+        """`issue` named at the key as written (`network.podmn.subnet`, not `podman`)."""
+        parts = parts_of(issue.loc)
+        return issue if parts is None else replace(issue, loc=dotted(self.written(parts)))
+
+    def under_dropped(self, parts: Parts) -> bool:
+        return any(parts[: len(d)] == d for d in self.dropped)
+
+    def about_dropped(self, issue: Issue) -> bool:
+        """Whether `issue` is about a key left out (`network.podman: is missing`), which
+        the author wrote, misspelt, and has been told about; or about the mapping that
+        held it (`containers: must have at least 1 entry`)."""
+        parts = parts_of(issue.loc)
+        return parts is not None and any(parts[: len(d)] == d or d[: len(parts)] == parts for d in self.dropped)
+
+    def rename(self, rest: Any, errors: list[ErrorDetails]) -> None:
+        for err in errors:
+            written = self.written(_loc(err))
+            under = (err.get("ctx") or {}).get("under") if err["type"] == "dedented_key" else None
+            now = _as_meant(rest, _loc(err), under)
+            if now is not None:
+                self.paths[now] = written
+
+    def drop(self, rest: Any, errors: list[ErrorDetails]) -> bool:
+        """Leave out each key read as meant whose value has errors (reported already), so
+        the rest of the site is still checked; and the mapping holding a required key so
+        left out (the container of a misspelt `user:`). False when an error lies elsewhere."""
+        bad: set[Parts] = set()
+        for e in errors:
+            parts = _loc(e)
+            if e["type"] in _UNKNOWN:
+                continue
+            held = parts[:-1] if self.under_dropped(parts) else self.holding(parts)
+            if not held:
+                return False
+            bad.add(held)
+        for parts in sorted(bad, key=len):
+            if not self.under_dropped(parts):
+                _drop(rest, parts)
+                self.dropped.add(parts)
+        return True
 
 
 def validated(data: dict[str, Any], source: str, resolve: Callable[[Site], object]) -> Site:
     """The validated site, or a ConfigError with every problem: pydantic's, and when the
-    only ones are unknown keys, those `resolve` finds in the rest of the site too (each
-    unknown key read as the key it nearly spells, or left out)."""
+    only ones are unknown keys, those of the rest of the site too (each unknown key read
+    as the key it nearly spells, or left out): the errors in its value, named at the key
+    as written, and what `resolve` finds."""
     try:
         return Site.model_validate(data)
     except ValidationError as exc:
-        found = issues(exc)
-        errors = exc.errors(include_url=False)
-        if any(e["type"] != "extra_forbidden" for e in errors):
+        errors = errors_of(exc)
+        found = issues(errors)
+        if any(e["type"] not in _UNKNOWN for e in errors):
             raise ConfigError(found, source) from None
-        rest = _copy(data)
-        for err in errors:
-            _as_meant(rest, _loc(err))
-    try:
-        resolve(Site.model_validate(rest))
-    except ConfigError as more:
-        found += more.issues
-    except ValidationError:
-        pass  # the keys left carry the errors already reported
+    rest, renames = _copy(data), _Renames()
+    for _ in range(MAX_DEPTH):  # a round reads the misspelt keys inside a misspelt key's value
+        renames.rename(rest, errors)
+        try:
+            site = Site.model_validate(rest)
+        except ValidationError as exc:
+            errors = errors_of(exc)
+            found += [renames.issue(i) for i in issues(errors) if not renames.about_dropped(i)]
+            if not renames.drop(rest, errors):
+                break
+            errors = [e for e in errors if e["type"] in _UNKNOWN and not renames.under_dropped(_loc(e))]
+            continue
+        try:
+            resolve(site)
+        except ConfigError as more:
+            found += [i for i in more.issues if not renames.about_dropped(i)]
+        break
     raise ConfigError(found, source)
 
 
