@@ -59,12 +59,13 @@ def test_the_project_with_its_module_is_valid(tmp_path: Path) -> None:
     load_stack(config_file=project(tmp_path))
 
 
+STATE_DIR_TYPO = (
+    "        stateDir: /var/lib/vaultwarden\n",
+    '        stateDirMod: "0750"\n        stateDir: /var/lib/vaultwarden\n',
+)
 TYPOS = [
     pytest.param(
-        (
-            "        stateDir: /var/lib/vaultwarden\n",
-            '        stateDirMod: "0750"\n        stateDir: /var/lib/vaultwarden\n',
-        ),
+        STATE_DIR_TYPO,
         "containers.vault.stateDirMod",
         id="container-key",
     ),
@@ -106,7 +107,7 @@ def test_the_same_from_another_working_directory(
 
 
 def test_a_missing_module_is_still_reported_behind_a_typo(tmp_path: Path) -> None:
-    said = errors(project(tmp_path, TYPOS[0].values[0], module=False))
+    said = errors(project(tmp_path, STATE_DIR_TYPO, module=False))
     assert "containers.vault.stateDirMod: is not a known key" in said, said
     assert "containers.vault.imports[0]: cannot be read from the project: No such file or directory" in said, said
 
@@ -118,7 +119,7 @@ def test_misspelt_imports_reads_the_module_it_names(tmp_path: Path) -> None:
 
 
 def test_nixedge_check_from_the_command_line(tmp_path: Path) -> None:
-    path = project(tmp_path, TYPOS[0].values[0])
+    path = project(tmp_path, STATE_DIR_TYPO)
     done = subprocess.run(
         [str(REPO / ".venv/bin/nixedge"), "check", "--config", str(path)],
         check=False,
@@ -135,7 +136,7 @@ def test_a_site_of_hosts_reads_the_module_behind_a_typo(tmp_path: Path) -> None:
 
     from components.stackfile import hosts_in_project
 
-    path = project(tmp_path, TYPOS[0].values[0])
+    path = project(tmp_path, STATE_DIR_TYPO)
     site = yaml.safe_load(path.read_text())["config"]["nixedge:site"]
     with pytest.raises(ConfigError) as caught:
         hosts_in_project({"hosts": {"devhost": site}}, "a site", tmp_path)
