@@ -389,6 +389,15 @@ def test_read_of_an_unchanged_host_matches_the_state(host: Host) -> None:
     assert host.provider.diff("id", read.outs, host.props()).changes is False
 
 
+def test_read_keeps_the_inputs_diff_does_not_compare(host: Host) -> None:
+    """A refresh that dropped `owner` made `preview --diff` show it as an added input."""
+    owner = {"project": "nixedge", "stack": "dev"}
+    props = {**host.props(), "owner": owner, "rollout": [["seminar"]]}
+    read = host.provider.read("id", created(host, props))
+    assert read.inputs is not None
+    assert (read.inputs["owner"], read.inputs["rollout"]) == (owner, [["seminar"]])
+
+
 def test_failure_restores_a_removed_secret_as_private(host: Host) -> None:
     outs = created(host, host.props())
     news = host.props(

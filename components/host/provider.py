@@ -66,6 +66,9 @@ _COMPARED = (
     "activation_pending",
 )
 _DRIFTED = "(changed on the host)"
+# Inputs diff does not compare, echoed in the outputs so that `read` can give them back
+# as inputs: a refresh that dropped them would show them as added in `preview --diff`.
+_UNCOMPARED = ("owner", "rollout")
 
 
 def _outputs(
@@ -85,6 +88,7 @@ def _outputs(
         **({"retain_removed": props["retain_removed"]} if "retain_removed" in props else {}),
         **({"claims": props["claims"]} if "claims" in props else {}),
         **({"owner": props["owner"]} if "owner" in props else {}),
+        **({"rollout": props["rollout"]} if "rollout" in props else {}),
         # Modules kept for `prune` (with their claims, still held until they go).
         "retained": {rel: held.get(rel, {}) for rel in (report.retained if report else [])},
         "activation_config": dict(act),
@@ -283,7 +287,7 @@ class HostModulesProvider(HostProvider):
         }
         # Refreshed inputs too: `preview --diff` compares inputs, so this is what makes
         # a hand edit show as a line diff against the desired text.
-        inputs = {k: outs[k] for k in _COMPARED if k in outs}
+        inputs = {k: outs[k] for k in (*_COMPARED, *_UNCOMPARED) if k in outs}
         return ReadResult(id_, outs, inputs)
 
     @staticmethod
