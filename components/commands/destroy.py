@@ -10,12 +10,13 @@ imports the now empty module directory.
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from components.commands.common import add_command, run_to_the_end
-from components.commands.status import export_state
+from components.commands.status import CHECKOUT, export_state
 from components.commands.status_state import host_resources, stack_outputs
 from components.errors import HostError
 from components.host.manifest import MANIFEST
@@ -140,7 +141,8 @@ def summary(before: dict[str, Any], stack: str = "dev") -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    before = export_state(args.stack)
+    os.chdir(CHECKOUT)  # a relative host.target.path starts there, as for the program
+    before = export_state(args.stack) or {}
     argv = ["scripts/pulumi", "destroy", "--stack", args.stack] + (["--yes", "--non-interactive"] if args.yes else [])
     if run_to_the_end(argv).returncode != 0:
         return 1

@@ -14,6 +14,7 @@ from typing import Any
 from components.commands.cloudflare_api import CloudflareApi, CloudflareApiError
 from components.errors import HostError
 from components.host.manifest import MANIFEST
+from components.host.ownership import Owner, manifest_owner
 from components.host.plan import join
 from components.host.summary import modules_changed
 from components.host.target import location, make_transport
@@ -29,10 +30,12 @@ class HostStatus:
     files: dict[str, str]  # module path -> "in sync", "edited on the host", "deleted on the host"
     activation: dict[str, Any]
     error: str | None = None
+    owner: str | None = None  # the other stack its manifest names now (handed over), else None
 
     @property
     def drifted(self) -> list[str]:
-        return [rel for rel, how in self.files.items() if how != "in sync"]
+        """Modules changed by hand; none in a directory another stack owns (its files are that stack's)."""
+        return [] if self.owner else [rel for rel, how in self.files.items() if how != "in sync"]
 
 
 @dataclass
@@ -65,8 +68,9 @@ def stack_outputs(export: Mapping[str, Any]) -> dict[str, Any]:
     return dict(stack.get("outputs") or {})
 
 
-def host_status(outputs: Mapping[str, Any]) -> HostStatus:
-    """The state's modules of one host against what its module directory holds now."""
+def host_status(outputs: Mapping[str, Any], stack: str | None = None) -> HostStatus:
+    """The state's modules of one host against what its module directory holds now, or
+    the other stack (`stack`: this one) its manifest names when it was handed over."""
     host = str(outputs.get("host", "?"))
     target = dict(outputs.get("target") or {})
     files = {str(k): str(v) for k, v in (outputs.get("files") or {}).items()}
@@ -77,6 +81,11 @@ def host_status(outputs: Mapping[str, Any]) -> HostStatus:
             found = transport.read_files([join(root, rel) for rel in sorted(files)] + [join(root, MANIFEST)])
     except HostError as exc:
         return HostStatus(host, str(outputs.get("path", "")), {}, activation, error=str(exc))
+    theirs = manifest_owner(found[join(root, MANIFEST)])
+    ours = Owner.from_props(outputs.get("owner"))
+    if theirs is not None and (theirs != ours if ours else stack is not None and theirs.stack != stack):
+        held = {rel: f"stack {theirs.stack}'s" for rel in sorted(files)}
+        return HostStatus(host, location(target, root), held, activation, owner=theirs.stack)
     states = {}
     for rel, text in sorted(files.items()):
         now = found[join(root, rel)]
