@@ -30,7 +30,7 @@ import pulumi
 from components.errors import ConfigError
 from components.host.ownership import Owner
 from components.host.resources import ActivationSettings, HostModules, HostPrune
-from components.host.summary import modules_changed
+from components.host.summary import emptied, modules_changed
 from components.model import ResolvedSite, ResolvedTunnel
 from components.model.claims import claims, origin_checks
 from components.model.hosts import ResolvedHosts
@@ -153,6 +153,7 @@ def report_activation(host: str, activation: dict[str, Any] | None, started: str
         return
     changed = list(activation.get("changed") or [])
     said = f"{host}: {modules_changed(changed, activation.get('removed'))}" if changed else f"{host}: no module changed"
+    said += emptied(activation)
     if activation.get("ran"):
         said += f"; `{activation.get('command')}` ran"
         if activation.get("output"):

@@ -16,7 +16,7 @@ from components.errors import HostError
 from components.host.manifest import MANIFEST
 from components.host.ownership import Owner, manifest_owner
 from components.host.plan import join
-from components.host.summary import modules_changed
+from components.host.summary import emptied, modules_changed
 from components.host.target import location, make_transport
 from components.model import ResolvedSite
 
@@ -100,7 +100,7 @@ def activation_line(activation: Mapping[str, Any]) -> str:
     command = activation.get("command") or ""
     if not activation:
         return "unknown (the state has no activation yet)"
-    what = modules_changed(changed, activation.get("removed"), names=False)  # the table lists them
+    what = modules_changed(changed, activation.get("removed"), names=False) + emptied(activation)  # table lists them
     if activation.get("ran"):
         checked = list(activation.get("checked") or [])
         return f"`{command}` ran after the last update {what}" + (

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -103,6 +104,12 @@ def _outputs(
             "checked": list(report.checked) if report else [],
             "retained": list(report.retained) if report else [],
             **({"adopted": report.adopted} if report and report.adopted else {}),
+            # A move's old place, emptied (components.host.move), and what was removed there.
+            **(
+                {"emptied": {"path": report.emptied, "removed": report.emptied_modules}}
+                if report and report.emptied
+                else {}
+            ),
             # When this ran, so that the program tells this update's activation from an
             # earlier one's (an unchanged resource keeps its outputs), and what it said.
             **({"at": datetime.now(UTC).isoformat(timespec="microseconds")} if report else {}),
@@ -236,6 +243,8 @@ class HostModulesProvider(HostProvider):
                     old_host=str(olds.get("host") or state.host),
                     same_host=kinds[0] == kinds[1],
                 )
+        if report.emptied is not None:  # named as outputs name a place (`destination:/path`)
+            report = replace(report, emptied=location(olds["target"], report.emptied))
         return _outputs(news, root, report, olds)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
