@@ -23,6 +23,7 @@ from components.commands.status_state import (
     TunnelStatus,
     activation_line,
     as_json,
+    failed_line,
     host_resources,
     host_status,
     hostname_status,
@@ -42,7 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "  nixedge status --stack dev --json | jq '.hosts[].files'",
         "  0  every host holds what the state says, and every checked hostname points where the stack says\n"
         "  1  drift: a module edited or deleted on the host, a hostname that points elsewhere, or a module\n"
-        "     directory another stack took over (`nixedge handover`)\n"
+        "     directory another stack took over (`nixedge handover`), or a last activation that failed\n"
         "  2  an error (a bad stack file, a state that cannot be read, a host that cannot be read)",
     )
     add_stack_args(parser)
@@ -99,7 +100,11 @@ def _host_lines(h: HostStatus, stack: str) -> list[str]:
             f"  Drift in {len(h.drifted)} file(s): {', '.join(h.drifted)}. Repair (writes the state's modules "
             f"back and activates): scripts/pulumi up --stack {stack} --refresh --yes"
         )
-    out.append(f"  Last activation: {activation_line(h.activation)}")
+    if h.failed:
+        out.append(f"  Last activation: {failed_line(h.failed)}")
+        out.append(f"  Last completed update: {activation_line(h.activation)}")
+    else:
+        out.append(f"  Last activation: {activation_line(h.activation)}")
     return out
 
 
@@ -134,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
         body = {
             "stack": stack, "updated": updated, "drift": drift,
             "hosts": [{**as_json(h), "drifted": h.drifted,
-                       "lastActivation": activation_line(h.activation)} for h in hosts],
+                       "lastActivation": failed_line(h.failed) if h.failed else activation_line(h.activation)}
+                      for h in hosts],
             "tunnels": [{**as_json(t), "hostnames": [as_json(r) for r in rows]} for t, rows in edges if t],
         }  # fmt: skip
         print(json.dumps(body, indent=2))
@@ -150,4 +156,4 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(lines))
     if any(h.error for h in hosts):
         return 2
-    return 1 if drift or any(h.owner for h in hosts) else 0
+    return 1 if drift or any(h.owner or h.failed for h in hosts) else 0

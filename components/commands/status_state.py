@@ -13,7 +13,7 @@ from typing import Any
 
 from components.commands.cloudflare_api import CloudflareApi, CloudflareApiError
 from components.errors import HostError
-from components.host.manifest import MANIFEST
+from components.host.manifest import FAILED, MANIFEST, failed_record
 from components.host.ownership import Owner, manifest_owner
 from components.host.plan import join
 from components.host.summary import emptied, modules_changed
@@ -31,6 +31,7 @@ class HostStatus:
     activation: dict[str, Any]
     error: str | None = None
     owner: str | None = None  # the other stack its manifest names now (handed over), else None
+    failed: dict[str, Any] | None = None  # the host's record of a failed, undone activation (manifest.FAILED)
 
     @property
     def drifted(self) -> list[str]:
@@ -78,7 +79,8 @@ def host_status(outputs: Mapping[str, Any], stack: str | None = None) -> HostSta
     try:
         transport, root = make_transport(target)
         with transport:
-            found = transport.read_files([join(root, rel) for rel in sorted(files)] + [join(root, MANIFEST)])
+            paths = [join(root, rel) for rel in sorted(files)] + [join(root, MANIFEST), join(root, FAILED)]
+            found = transport.read_files(paths)
     except HostError as exc:
         return HostStatus(host, str(outputs.get("path", "")), {}, activation, error=str(exc))
     theirs = manifest_owner(found[join(root, MANIFEST)])
@@ -91,7 +93,16 @@ def host_status(outputs: Mapping[str, Any], stack: str | None = None) -> HostSta
         now = found[join(root, rel)]
         same = now == text.encode()
         states[rel] = "deleted on the host" if now is None else "in sync" if same else "edited on the host"
-    return HostStatus(host, location(target, root), states, activation)
+    return HostStatus(host, location(target, root), states, activation, failed=failed_record(found[join(root, FAILED)]))
+
+
+def failed_line(failed: Mapping[str, Any]) -> str:
+    """The host's record of a failed activation, in words."""
+    said = " ".join(str(line) for line in failed.get("said") or [])
+    return (
+        f"FAILED at {failed.get('at', '?')}: {said or '`' + str(failed.get('command')) + '` failed'} "
+        "The state (and the files above) are the previous update's; fix the cause and run `up` again."
+    )
 
 
 def activation_line(activation: Mapping[str, Any]) -> str:
@@ -139,8 +150,18 @@ def hostname_status(
                 ingress = api.ingress(tunnel.account_id, tunnel_id)
         except CloudflareApiError as exc:
             found.live = f"could not be read: {exc}"
-    rows = [_hostname(site, r.hostname, r.service, tunnel_id, api, ingress, deployed) for r in site.routes]
+    routes = dict(outputs.get("routes") or {})  # what the last completed update deployed
+    rows = [
+        _hostname(site, r.hostname, _origin(str(routes.get(r.hostname) or r.service), r.service), tunnel_id, api,
+                  ingress, deployed)
+        for r in site.routes
+    ]  # fmt: skip
     return found, rows
+
+
+def _origin(deployed: str, wanted: str) -> str:
+    """The deployed origin, and the stack file's when it differs (not deployed yet)."""
+    return deployed if deployed == wanted else f"{deployed} (stack file: {wanted}, not deployed)"
 
 
 def _hostname(
