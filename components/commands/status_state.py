@@ -152,10 +152,11 @@ def hostname_status(
             found.live = f"could not be read: {exc}"
     routes = dict(outputs.get("routes") or {})  # what the last completed update deployed
     rows = [
-        _hostname(site, r.hostname, _origin(str(routes.get(r.hostname) or r.service), r.service), tunnel_id, api,
-                  ingress, deployed)
+        _hostname(site, r.hostname, str(routes.get(r.hostname) or r.service), tunnel_id, api, ingress, deployed)
         for r in site.routes
-    ]  # fmt: skip
+    ]
+    for row, route in zip(rows, site.routes, strict=True):  # compared as deployed, shown with the stack file's
+        row.origin = _origin(row.origin, route.service)
     return found, rows
 
 
