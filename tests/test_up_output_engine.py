@@ -67,6 +67,18 @@ def test_up_says_what_it_did_and_nothing_stale(project: Path) -> None:
     assert not re.search(r"\b[0-9a-f]{64}\b", again), again
 
 
+def test_a_refresh_keeps_the_owner_out_of_the_next_preview(project: Path) -> None:
+    """troubleshooting's drift steps refresh; the preview after it showed `+ owner`."""
+    pulumi(project, "up", "--yes")
+    with (project / TARGET / "network.nix").open("a") as edited:
+        edited.write("# a hand edit\n")
+    pulumi(project, "refresh", "--yes")
+    preview = pulumi(project, "preview", "--diff").stdout
+    pulumi(project, "up", "--yes")  # the file back, for the tests after this one
+    assert "- # a hand edit" in preview, preview
+    assert not re.search(r"^\s*[+~-]\s*owner\s*:", preview, re.MULTILINE), preview
+
+
 def test_removing_a_container_shows_the_module_not_index_churn(project: Path) -> None:
     stack_file = project / "stacks/Pulumi.dev.yaml"
     text = stack_file.read_text()
