@@ -180,6 +180,22 @@ def test_a_failed_activation_publishes_nothing_and_status_says_it_failed(project
     assert "FAILED" not in repaired.stdout, repaired.stdout
 
 
+def test_a_moved_target_says_it_emptied_the_old_place(project: Path) -> None:
+    pulumi(project, "up", "--yes")
+    stack_file = project / "stacks/Pulumi.dev.yaml"
+    text = stack_file.read_text()
+    stack_file.write_text(text.replace(f"path: {TARGET}", "path: .dev-host/etc/nixos/moved"))
+    try:
+        said = pulumi(project, "up", "--yes").stdout
+    finally:
+        stack_file.write_text(text)
+    old = project / TARGET
+    assert "devhost: wrote 5 module(s) (cloudflared.nix, containers/forgejo.nix" in said, said
+    assert f", emptied the old place {old} (removed 5 module(s))" in said, said
+    back = pulumi(project, "up", "--yes").stdout
+    assert f"emptied the old place {project / '.dev-host/etc/nixos/moved'}" in back, back
+
+
 def test_destroy_says_what_it_removed_kept_and_what_is_next(project: Path) -> None:
     pulumi(project, "up", "--yes")
     foreign = project / TARGET / "hardware-configuration.nix"
