@@ -21,6 +21,7 @@ moves to a host that was skipped.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,7 @@ import pulumi
 from components.errors import ConfigError
 from components.host.ownership import Owner
 from components.host.resources import ActivationSettings, HostModules, HostPrune
-from components.host.summary import modules_changed
+from components.host.summary import emptied, modules_changed
 from components.model import ResolvedSite, ResolvedTunnel
 from components.model.claims import claims, origin_checks
 from components.model.hosts import ResolvedHosts
@@ -153,6 +154,7 @@ def report_activation(host: str, activation: dict[str, Any] | None, started: str
         return
     changed = list(activation.get("changed") or [])
     said = f"{host}: {modules_changed(changed, activation.get('removed'))}" if changed else f"{host}: no module changed"
+    said += emptied(activation)
     if activation.get("ran"):
         said += f"; `{activation.get('command')}` ran"
         if activation.get("output"):
@@ -165,11 +167,14 @@ def report_activation(host: str, activation: dict[str, Any] | None, started: str
 
 
 def host_outputs(site: ResolvedSite, files: dict[str, str], host: HostModules, started: str) -> dict[str, Any]:
-    """What the stack says about the host: values of the model, known before anything
-    runs, so that a failed update does not show them as removed. What this update did
-    is logged (`report_activation`), not exported: an export keeps an earlier run's."""
+    """What the stack says is deployed on the host: values of the model. In a preview
+    they are plain (the diff shows the change); in an update they wait for the host's
+    resource, so that a failed update registers no stack outputs at all and the engine
+    keeps the previous ones (a failed host step would otherwise publish what it rolled
+    back: pkg/resource/deploy/step_executor.go merges new stack outputs into the old on
+    an error). What this update did is logged (`report_activation`), not exported."""
     host.activation.apply(lambda a: report_activation(site.host, a, started))
-    return {
+    described: dict[str, Any] = {
         "host": site.host,
         "files": module_roles(files),
         "containers": {
@@ -183,6 +188,23 @@ def host_outputs(site: ResolvedSite, files: dict[str, str], host: HostModules, s
         },
         "routes": {r.hostname: r.service for r in site.routes},
     }
+    if pulumi.runtime.is_dry_run():
+        return described
+    return {k: v if k == "host" else _after(host, v) for k, v in described.items()}
+
+
+def _after(host: HostModules, value: Any) -> pulumi.Output[Any]:
+    """`value` once the host's resource completed; None when it failed, which the SDK
+    leaves out of the stack outputs, so that the engine keeps the previous value."""
+
+    async def settled() -> Any:
+        try:
+            await host.id.future()
+        except Exception:  # noqa: BLE001 (any error of the host step: the engine reports it)
+            return None
+        return value
+
+    return pulumi.Output.from_input(asyncio.ensure_future(settled()))
 
 
 def publish(
@@ -284,7 +306,19 @@ def deploy(
     return outputs, host
 
 
+def outputs_kept_on_failure() -> None:
+    """Register empty stack outputs first: the engine keeps the last registration it got
+    and, after an error, merges it into the previous outputs. The full registration
+    waits for the hosts' resources (`_after`); when one fails the engine stops before it
+    arrives, and without this one the display showed every output as removed (the state
+    keeps them either way)."""
+    root = pulumi.runtime.get_root_resource()
+    if isinstance(root, pulumi.ComponentResource) and not pulumi.runtime.is_dry_run():
+        root.register_outputs({})
+
+
 def main() -> None:
+    outputs_kept_on_failure()
     stack = pulumi.get_stack()
     hosts = load_site(stack)
     sites = site_edge(hosts, stack)

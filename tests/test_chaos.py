@@ -87,6 +87,8 @@ HOST = "chaos"
 CONTAINERS = 20
 CHANGED = 10
 MARKER = ".nixedge-activation-pending"
+# The record of a failed, undone activation (for `nixedge status`): not a module.
+FAILED = ".nixedge-activation-failed"
 """The provider's note that modules were written but their activation has not completed."""
 PLUGINS = ("pulumi_language_python.py", "pulumi_dynamic_provider.py", "pulumi.dynamic")
 """Command-line marks of the engine's plugin servers: they die with their CLI."""
@@ -303,7 +305,9 @@ class ChaosHost:
         ours = {
             rel: hashlib.sha256(data).hexdigest()
             for rel, data in self.tree().items()
-            if rel not in foreign and rel not in (MANIFEST, MARKER) and not Path(rel).name.startswith(TEMP_PREFIX)
+            if rel not in foreign
+            and rel not in (MANIFEST, MARKER, FAILED)
+            and not Path(rel).name.startswith(TEMP_PREFIX)
         }
         assert self.state_hashes(exported) == ours, "the state's hashes differ from the files on the host"
 
@@ -320,6 +324,8 @@ class ChaosHost:
                 assert data in manifests, "the manifest is neither the previous nor the new one"
             elif rel == MARKER:
                 progressed.append("marker")
+            elif rel == FAILED:
+                continue  # an earlier failed activation's record: no module
             else:
                 assert rel in before or rel in after, f"{rel}: a file nobody wrote"
                 assert data in (before.get(rel), after.get(rel)), f"{rel} is neither its previous nor its new content"
@@ -570,7 +576,7 @@ def test_failed_activation_with_failed_rollback_is_loud_and_the_next_up_repairs(
     assert f"`{host.bin / 'rollback'}` exited with status 3. {HOST} may still run the configuration" in output
     assert "while its files are the previous ones" in output
     assert "activate: building the system configuration... exit 1" in output, "the command's output is shown"
-    modules = {rel: data for rel, data in host.tree().items() if rel not in (MANIFEST, MARKER)}
+    modules = {rel: data for rel, data in host.tree().items() if rel not in (MANIFEST, MARKER, FAILED)}
     assert modules == host.rendered(host.a), "the previous modules are back"
     host.assert_state_matches_host()
     assert host.activations()[-4:] == ["activate:start", "activate:done:1", "rollback:start", "rollback:done:3"]

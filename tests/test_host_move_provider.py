@@ -17,6 +17,7 @@ from components.errors import HostError
 from components.host.local import LocalTransport
 from components.host.manifest import MANIFEST
 from components.host.provider import HostModulesProvider
+from components.host.summary import emptied, modules_changed
 
 SECRET = "tunnel-token-7a1d"
 FILES = {"default.nix": "{ imports = [ ./containers/forgejo.nix ]; }\n", "containers/forgejo.nix": "{ }\n"}
@@ -80,6 +81,13 @@ def test_move_writes_and_activates_the_new_place_before_emptying_the_old(places:
     assert set(snapshot(places.new)) == {*FILES, MANIFEST}
     assert places.secret.read_text() == SECRET, "a secret both states list stays on the same host"
     assert outs["path"] == str(places.new)
+    # The update's line says the old place was emptied, as it says what was written.
+    assert outs["activation"]["emptied"] == {"path": str(places.old), "removed": sorted(FILES)}
+    said = modules_changed(outs["activation"]["changed"], outs["activation"]["removed"]) + emptied(outs["activation"])
+    assert said == (
+        "wrote 2 module(s) (containers/forgejo.nix, default.nix), "
+        f"emptied the old place {places.old} (removed 2 module(s))"
+    )
 
 
 def test_move_to_the_same_directory_under_another_name_removes_nothing(places: Places, tmp_path: Path) -> None:
@@ -87,8 +95,9 @@ def test_move_to_the_same_directory_under_another_name_removes_nothing(places: P
     alias = tmp_path / "alias"
     alias.symlink_to(places.old)
     before = snapshot(places.old)
-    places.provider.update("id", olds, places.props(str(alias)))
+    outs = places.provider.update("id", olds, places.props(str(alias))).outs or {}
     assert snapshot(places.old) == before
+    assert emptied(outs["activation"]) == "", "nothing was emptied: the old place is the new one"
     assert places.secret.read_text() == SECRET
 
 

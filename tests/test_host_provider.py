@@ -5,6 +5,7 @@ messages and outputs."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -16,7 +17,7 @@ from pulumi.output import Unknown
 from components.errors import ActivationError, HostError
 from components.host import provider as provider_module
 from components.host import target as target_module
-from components.host.manifest import MANIFEST
+from components.host.manifest import FAILED, MANIFEST
 from components.host.provider import UNKNOWN, HostModulesProvider
 from tests.conftest import closed_port
 
@@ -283,7 +284,10 @@ def test_failed_activation_restores_and_rolls_back_once(host: Host) -> None:
     with pytest.raises(ActivationError) as err:
         host.provider.update("id", outs, news)
     message = str(err.value)
-    assert host.tree() == before  # atticd.nix (new) is gone again, default.nix is back
+    after = host.tree()
+    record = json.loads(after.pop(FAILED))  # for `nixedge status`: the state keeps the old outputs
+    assert after == before  # atticd.nix (new) is gone again, default.nix is back
+    assert record["said"] == message.splitlines()[:2], record
     assert Path(host.secret_path).read_text() == SECRET
     assert host.activations() == ["activate", "activate", "rollback"]
     assert message.startswith("Activation of seminar failed: ")
@@ -353,7 +357,9 @@ def test_origin_check_failure_restores_and_rolls_back(host: Host) -> None:
     )
     with pytest.raises(ActivationError) as err:
         host.provider.update("id", outs, news)
-    assert host.tree() == before
+    after = host.tree()
+    assert "the origin check failed" in json.loads(after.pop(FAILED))["said"][0]
+    assert after == before
     assert host.activations() == ["activate", "activate", "rollback"]
     assert (
         f"the origin check failed: container forgejo did not accept TCP connections on "
@@ -387,6 +393,25 @@ def test_read_of_an_unchanged_host_matches_the_state(host: Host) -> None:
     read = host.provider.read("id", outs)
     assert read.outs is not None
     assert host.provider.diff("id", read.outs, host.props()).changes is False
+
+
+def test_read_keeps_the_inputs_diff_does_not_compare(host: Host) -> None:
+    """A refresh that dropped `owner` made `preview --diff` show it as an added input."""
+    owner = {"project": "nixedge", "stack": "dev"}
+    props = {**host.props(), "owner": owner, "rollout": [["seminar"]]}
+    read = host.provider.read("id", created(host, props))
+    assert read.inputs is not None
+    assert (read.inputs["owner"], read.inputs["rollout"]) == (owner, [["seminar"]])
+
+
+def test_the_next_completed_update_clears_the_failed_activation_record(host: Host) -> None:
+    outs = created(host, host.props())
+    failing = {"command": recorder(host.tmp, "activate", host.log, exit_code=1), "rollback": ["true"]}
+    with pytest.raises(ActivationError):
+        host.provider.update("id", outs, host.props(files={**outs["files"], "a.nix": "{ }\n"}, activation=failing))
+    assert FAILED in host.tree()
+    host.provider.update("id", outs, host.props(files={**outs["files"], "a.nix": "{ }\n"}))
+    assert FAILED not in host.tree()
 
 
 def test_failure_restores_a_removed_secret_as_private(host: Host) -> None:

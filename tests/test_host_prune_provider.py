@@ -14,7 +14,7 @@ import pytest
 
 from components.errors import ActivationError
 from components.host import prune as prune_module
-from components.host.manifest import MANIFEST
+from components.host.manifest import FAILED, MANIFEST
 from components.host.prune import HostPruneProvider
 from components.nixos.layout import index_module
 from tests.test_host_provider import FORGEJO, Host, recorder
@@ -130,7 +130,9 @@ def test_a_failed_prune_puts_the_module_back_and_the_next_one_removes_it(
     props["activation_config"]["command"] = recorder(host.tmp, "prune", host.log, exit_code=1)
     with pytest.raises(ActivationError, match="Restored the previous modules and rolled back"):
         provider.update("prune", prune_outs, props)
-    assert host.tree() == interim
+    after = host.tree()
+    assert "Activation of " in after.pop(FAILED), "the host records the failed activation for `nixedge status`"
+    assert after == interim
     # The next host step (say, another change) keeps it, with its claims, for the retry.
     changed = modules(host, "forgejo")
     changed["files"]["containers/forgejo.nix"] = FORGEJO.replace("8080", "8081")
@@ -144,6 +146,7 @@ def test_a_failed_prune_puts_the_module_back_and_the_next_one_removes_it(
     assert done["removed"] == ["containers/uptime.nix"]
     assert not (host.root / "containers/uptime.nix").exists()
     assert host.activations() == ["activate", "prune", "rollback", "activate", "prune"]
+    assert FAILED not in host.tree(), "completed activations clear the record"
 
 
 def test_a_module_whose_address_a_new_one_takes_goes_at_once(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -84,7 +85,10 @@ def test_wrapper_interrupted_before_the_cli_says_one_line(tmp_path: Path) -> Non
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """A directory where `nixedge` finds the stub as its scripts/pulumi."""
+    """A checkout where `nixedge` finds the stub as its scripts/pulumi (next to its own
+    components/, as it finds the real one)."""
+    for part in ("components", "stacks"):
+        shutil.copytree(REPO / part, tmp_path / part, ignore=shutil.ignore_patterns("__pycache__"))
     stub = tmp_path / "scripts" / "pulumi"
     stub.parent.mkdir()
     stub.write_text(STUB, encoding="utf-8")
@@ -100,7 +104,7 @@ def checkout(tmp_path: Path) -> Path:
     ],
 )
 def test_nixedge_waits_for_scripts_pulumi_then_says_one_line(checkout: Path, command: list[str], blocked: str) -> None:
-    proc = start([sys.executable, "-m", "components", *command], checkout, STUB_BLOCK=blocked)
+    proc = start([sys.executable, "-m", "components", *command], checkout, STUB_BLOCK=blocked, PYTHONPATH=str(checkout))
     wait_for(checkout / "ready", proc)
     os.killpg(proc.pid, signal.SIGINT)
     wait_for(checkout / "got-int", proc)

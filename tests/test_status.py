@@ -155,3 +155,26 @@ def test_status_names_a_hostname_that_points_elsewhere(tmp_path: Path, api: str)
 
     refused = nixedge(REPO, *argv, env={**env, "CLOUDFLARE_API_TOKEN": "wrong"})
     assert "Invalid API Token" in refused.stdout, refused.stdout
+
+
+def test_status_compares_with_the_deployed_origin_and_shows_the_stack_files(tmp_path: Path, api: str) -> None:
+    """An origin the stack file changed but no completed update deployed (a failed one,
+    say): the row shows both, and the live rule is compared with the deployed one."""
+    text = (REPO / "stacks/Pulumi.seminar.yaml").read_text()
+    text = text.replace("<your-cloudflare-account-id>", ACCOUNT).replace("<your-ncaq.net-zone-id>", ZONE)
+    (tmp_path / "stacks").mkdir()
+    stack_file = tmp_path / "stacks/Pulumi.seminar.yaml"
+    stack_file.write_text(text.replace("ingress: local", "ingress: remote"))
+    deployed = "http://192.168.100.11:9999"  # the fake API's rule says :8080, as the stack file does
+    stack = {"type": "pulumi:pulumi:Stack", "outputs": {"tunnelId": TUNNEL, "routes": {"forgejo.ncaq.net": deployed}}}
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"deployment": {"manifest": {"time": "t"}, "resources": [stack]}}))
+    env = {"CLOUDFLARE_API_TOKEN": TOKEN, "NIXEDGE_CLOUDFLARE_API": api}
+    data = json.loads(
+        nixedge(REPO, "status", "--config", str(stack_file), "--state", str(state), "--json", env=env).stdout
+    )
+    rows = {r["hostname"]: r for r in data["tunnels"][0]["hostnames"]}
+    forgejo = rows["forgejo.ncaq.net"]
+    assert forgejo["origin"] == f"{deployed} (stack file: http://192.168.100.11:8080, not deployed)", forgejo
+    assert forgejo["rule"] == f"routes to http://192.168.100.11:8080, the stack says {deployed}", forgejo
+    assert rows["nix-cache.ncaq.net"]["origin"] == "http://192.168.100.21:8080"

@@ -47,12 +47,14 @@ def load_site(args: argparse.Namespace, *, quiet: bool = False) -> ResolvedHosts
     return site
 
 
-def run_to_the_end(argv: list[str], *, capture: bool = False) -> subprocess.CompletedProcess[str]:
+def run_to_the_end(
+    argv: list[str], *, capture: bool = False, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """`subprocess.run`, except that Ctrl-C waits for the child (which got the same
     SIGINT from the terminal) to stop by itself before it is raised: subprocess.run would
     kill it, and a killed `pulumi destroy` leaves its state half-written."""
     pipe = subprocess.PIPE if capture else None
-    with subprocess.Popen(argv, stdout=pipe, stderr=pipe, text=True) as child:
+    with subprocess.Popen(argv, stdout=pipe, stderr=pipe, text=True, cwd=cwd) as child:
         interrupted = False
         while True:
             try:

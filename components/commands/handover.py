@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from components.commands.common import EXITS_PLAIN, add_command, add_stack_args, load_site
+from components.commands.status import CHECKOUT
 from components.errors import NixedgeError
 from components.host.manifest import MANIFEST
 from components.host.ownership import Owner, canonical_target, manifest_owner
@@ -65,6 +67,7 @@ def hand_over(target: dict[str, object], host: str, owner: Owner) -> str:
 
 def run(args: argparse.Namespace) -> int:
     site = load_site(args)
+    os.chdir(CHECKOUT)  # Pulumi.yaml, and a relative host.target.path starts there, as for the program
     stack = args.stack or (args.config.name.removeprefix("Pulumi.").removesuffix(".yaml") if args.config else "dev")
     owner = Owner(project_name(), stack)
     hosts = [h for h in site.hosts if args.host in (None, h.host)]

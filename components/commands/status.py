@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from components.commands.status_state import (
     TunnelStatus,
     activation_line,
     as_json,
+    failed_line,
     host_resources,
     host_status,
     hostname_status,
@@ -40,8 +42,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "  CLOUDFLARE_API_TOKEN=... .venv/bin/nixedge status --stack seminar   also the tunnel's live status and DNS\n"
         "  .venv/bin/nixedge status --stack dev --json | jq '.hosts[].files'",
         "  0  every host holds what the state says, and every checked hostname points where the stack says\n"
-        "  1  drift: a module edited or deleted on the host, or a hostname that points elsewhere\n"
-        "  2  an error (a bad stack file, no state for the stack, a host that cannot be read)",
+        "  1  drift: a module edited or deleted on the host, a hostname that points elsewhere, or a module\n"
+        "     directory another stack took over (`nixedge handover`), or a last activation that failed\n"
+        "  2  an error (a bad stack file, a state that cannot be read, a host that cannot be read)",
     )
     add_stack_args(parser)
     add_json_arg(parser)
@@ -57,12 +60,20 @@ def _stack_name(args: argparse.Namespace) -> str:
     return "dev"
 
 
-def export_state(stack: str) -> dict[str, Any]:
-    """`scripts/pulumi stack export --stack <stack>`, run from the checkout's root."""
-    wrapper = Path("scripts/pulumi")
+CHECKOUT = Path(__file__).resolve().parents[2]
+"""The checkout this nixedge runs from: its scripts/pulumi reads the state, from any
+working directory (as `check` finds stacks/)."""
+
+
+def export_state(stack: str, *, missing_ok: bool = False) -> dict[str, Any] | None:
+    """`scripts/pulumi stack export --stack <stack>`, run in the checkout. None for a
+    stack never deployed (the backend has no stack of that name) when `missing_ok`."""
+    wrapper = CHECKOUT / "scripts/pulumi"
     if not wrapper.exists():
-        raise NixedgeError("status reads the state with scripts/pulumi: run it from the checkout's root")
-    proc = run_to_the_end([str(wrapper), "stack", "export", "--stack", stack], capture=True)
+        raise NixedgeError(f"status reads the state with scripts/pulumi, and {wrapper} is missing")
+    proc = run_to_the_end([str(wrapper), "stack", "export", "--stack", stack], capture=True, cwd=CHECKOUT)
+    if proc.returncode != 0 and missing_ok and f"no stack named '{stack}' found" in proc.stderr:
+        return None
     if proc.returncode != 0:
         raise NixedgeError(
             f"no state to compare with for stack {stack}: `scripts/pulumi stack export --stack {stack}` said:\n"
@@ -78,12 +89,22 @@ def _host_lines(h: HostStatus, stack: str) -> list[str]:
         return [*out, f"  could not be read: {h.error}"]
     width = max([len(rel) for rel in h.files] + [4])
     out += [f"  {'FILE'.ljust(width)}  STATE"] + [f"  {rel.ljust(width)}  {how}" for rel, how in h.files.items()]
+    if h.owner:
+        out.append(
+            f"  The directory belongs to stack {h.owner} now (handed over with `nixedge handover --stack {h.owner}`): "
+            f"its files are {h.owner}'s, not drift, and `up --stack {stack}` refuses it. To take it back: "
+            f"nixedge handover --stack {stack}, then scripts/pulumi up --stack {stack} --yes"
+        )
     if h.drifted:
         out.append(
             f"  Drift in {len(h.drifted)} file(s): {', '.join(h.drifted)}. Repair (writes the state's modules "
             f"back and activates): scripts/pulumi up --stack {stack} --refresh --yes"
         )
-    out.append(f"  Last activation: {activation_line(h.activation)}")
+    if h.failed:
+        out.append(f"  Last activation: {failed_line(h.failed)}")
+        out.append(f"  Last completed update: {activation_line(h.activation)}")
+    else:
+        out.append(f"  Last activation: {activation_line(h.activation)}")
     return out
 
 
@@ -100,27 +121,31 @@ def _hostname_lines(tunnel: TunnelStatus, rows: list[HostnameStatus]) -> list[st
 def run(args: argparse.Namespace) -> int:
     site = load_site(args)
     stack = _stack_name(args)
-    export = json.loads(args.state.read_text()) if args.state is not None else export_state(stack)
+    export = json.loads(args.state.read_text()) if args.state is not None else export_state(stack, missing_ok=True)
+    never = export is None  # a stack never deployed: a normal state, nothing on any host yet
+    export = export or {}
+    os.chdir(CHECKOUT)  # a relative host.target.path starts there, as for the program
     outputs = stack_outputs(export)
     api = CloudflareApi.from_env()
-    hosts = [host_status(o) for o in host_resources(export)]
+    hosts = [host_status(o, stack) for o in host_resources(export)]
     edges = []
     listed = {h.host for h in hosts}  # the hosts the state has (their files are listed above)
     for one in site.hosts:
         per_host = (outputs.get("hosts") or {}).get(one.host, {}) if site.site else outputs
         edges.append(hostname_status(one, per_host, api, deployed=one.host in listed))
     drift = any(h.drifted for h in hosts) or any(r.ok is False for _, rows in edges for r in rows)
-    updated = str(((export.get("deployment") or {}).get("manifest") or {}).get("time", "unknown"))
+    updated = None if never else str(((export.get("deployment") or {}).get("manifest") or {}).get("time", "unknown"))
     if args.json:
         body = {
             "stack": stack, "updated": updated, "drift": drift,
             "hosts": [{**as_json(h), "drifted": h.drifted,
-                       "lastActivation": activation_line(h.activation)} for h in hosts],
+                       "lastActivation": failed_line(h.failed) if h.failed else activation_line(h.activation)}
+                      for h in hosts],
             "tunnels": [{**as_json(t), "hostnames": [as_json(r) for r in rows]} for t, rows in edges if t],
         }  # fmt: skip
         print(json.dumps(body, indent=2))
     else:
-        lines = [f"Stack {stack}: last update {updated}"]
+        lines = [f"Stack {stack}: " + (f"last update {updated}" if updated else "never deployed (no state yet)")]
         if not hosts:
             lines.append(f"No host in the state yet: deploy with `scripts/pulumi up --stack {stack} --yes`")
         for h in hosts:
@@ -131,4 +156,4 @@ def run(args: argparse.Namespace) -> int:
         print("\n".join(lines))
     if any(h.error for h in hosts):
         return 2
-    return 1 if drift else 0
+    return 1 if drift or any(h.owner or h.failed for h in hosts) else 0

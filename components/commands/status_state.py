@@ -13,9 +13,10 @@ from typing import Any
 
 from components.commands.cloudflare_api import CloudflareApi, CloudflareApiError
 from components.errors import HostError
-from components.host.manifest import MANIFEST
+from components.host.manifest import FAILED, MANIFEST, failed_record
+from components.host.ownership import Owner, manifest_owner
 from components.host.plan import join
-from components.host.summary import modules_changed
+from components.host.summary import emptied, modules_changed
 from components.host.target import location, make_transport
 from components.model import ResolvedSite
 
@@ -29,10 +30,13 @@ class HostStatus:
     files: dict[str, str]  # module path -> "in sync", "edited on the host", "deleted on the host"
     activation: dict[str, Any]
     error: str | None = None
+    owner: str | None = None  # the other stack its manifest names now (handed over), else None
+    failed: dict[str, Any] | None = None  # the host's record of a failed, undone activation (manifest.FAILED)
 
     @property
     def drifted(self) -> list[str]:
-        return [rel for rel, how in self.files.items() if how != "in sync"]
+        """Modules changed by hand; none in a directory another stack owns (its files are that stack's)."""
+        return [] if self.owner else [rel for rel, how in self.files.items() if how != "in sync"]
 
 
 @dataclass
@@ -65,8 +69,9 @@ def stack_outputs(export: Mapping[str, Any]) -> dict[str, Any]:
     return dict(stack.get("outputs") or {})
 
 
-def host_status(outputs: Mapping[str, Any]) -> HostStatus:
-    """The state's modules of one host against what its module directory holds now."""
+def host_status(outputs: Mapping[str, Any], stack: str | None = None) -> HostStatus:
+    """The state's modules of one host against what its module directory holds now, or
+    the other stack (`stack`: this one) its manifest names when it was handed over."""
     host = str(outputs.get("host", "?"))
     target = dict(outputs.get("target") or {})
     files = {str(k): str(v) for k, v in (outputs.get("files") or {}).items()}
@@ -74,15 +79,30 @@ def host_status(outputs: Mapping[str, Any]) -> HostStatus:
     try:
         transport, root = make_transport(target)
         with transport:
-            found = transport.read_files([join(root, rel) for rel in sorted(files)] + [join(root, MANIFEST)])
+            paths = [join(root, rel) for rel in sorted(files)] + [join(root, MANIFEST), join(root, FAILED)]
+            found = transport.read_files(paths)
     except HostError as exc:
         return HostStatus(host, str(outputs.get("path", "")), {}, activation, error=str(exc))
+    theirs = manifest_owner(found[join(root, MANIFEST)])
+    ours = Owner.from_props(outputs.get("owner"))
+    if theirs is not None and (theirs != ours if ours else stack is not None and theirs.stack != stack):
+        held = {rel: f"stack {theirs.stack}'s" for rel in sorted(files)}
+        return HostStatus(host, location(target, root), held, activation, owner=theirs.stack)
     states = {}
     for rel, text in sorted(files.items()):
         now = found[join(root, rel)]
         same = now == text.encode()
         states[rel] = "deleted on the host" if now is None else "in sync" if same else "edited on the host"
-    return HostStatus(host, location(target, root), states, activation)
+    return HostStatus(host, location(target, root), states, activation, failed=failed_record(found[join(root, FAILED)]))
+
+
+def failed_line(failed: Mapping[str, Any]) -> str:
+    """The host's record of a failed activation, in words."""
+    said = " ".join(str(line) for line in failed.get("said") or [])
+    return (
+        f"FAILED at {failed.get('at', '?')}: {said or '`' + str(failed.get('command')) + '` failed'} "
+        "The state (and the files above) are the previous update's; fix the cause and run `up` again."
+    )
 
 
 def activation_line(activation: Mapping[str, Any]) -> str:
@@ -91,7 +111,7 @@ def activation_line(activation: Mapping[str, Any]) -> str:
     command = activation.get("command") or ""
     if not activation:
         return "unknown (the state has no activation yet)"
-    what = modules_changed(changed, activation.get("removed"), names=False)  # the table lists them
+    what = modules_changed(changed, activation.get("removed"), names=False) + emptied(activation)  # table lists them
     if activation.get("ran"):
         checked = list(activation.get("checked") or [])
         return f"`{command}` ran after the last update {what}" + (
@@ -130,8 +150,19 @@ def hostname_status(
                 ingress = api.ingress(tunnel.account_id, tunnel_id)
         except CloudflareApiError as exc:
             found.live = f"could not be read: {exc}"
-    rows = [_hostname(site, r.hostname, r.service, tunnel_id, api, ingress, deployed) for r in site.routes]
+    routes = dict(outputs.get("routes") or {})  # what the last completed update deployed
+    rows = [
+        _hostname(site, r.hostname, str(routes.get(r.hostname) or r.service), tunnel_id, api, ingress, deployed)
+        for r in site.routes
+    ]
+    for row, route in zip(rows, site.routes, strict=True):  # compared as deployed, shown with the stack file's
+        row.origin = _origin(row.origin, route.service)
     return found, rows
+
+
+def _origin(deployed: str, wanted: str) -> str:
+    """The deployed origin, and the stack file's when it differs (not deployed yet)."""
+    return deployed if deployed == wanted else f"{deployed} (stack file: {wanted}, not deployed)"
 
 
 def _hostname(

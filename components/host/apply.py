@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from components.errors import HostError
 from components.host import progress
 from components.host.manifest import (
+    FAILED,
     MANIFEST,
     PENDING,
     manifest_files,
@@ -73,7 +74,9 @@ def execute(t: Transport, plan: Plan) -> Report:
     try:
         t.clean_temp_files(list(plan.clean))
         t.write_files(list(plan.writes))
-        t.remove_files(list(plan.removals))
+        # An update that activates nothing completes here: the failed activation before
+        # it is no longer the last word on these modules.
+        t.remove_files(list(plan.removals) + ([] if plan.activate else [d.path(FAILED)]))
     except TransportError as exc:
         note = restore_note(t, d, plan.undo)
         raise HostError(f"Writing modules to {d.host} failed in {d.root}: {exc}; {note}") from exc
@@ -87,8 +90,8 @@ def execute(t: Transport, plan: Plan) -> Report:
             _run_check(t, plan, check)
             checked.append(check.container)
     try:
-        if plan.activate:
-            t.remove_files([d.path(PENDING)])
+        if plan.activate:  # completed: no pending activation, no failed one as the last
+            t.remove_files([d.path(PENDING), d.path(FAILED)])
         if plan.empty_dirs:
             t.remove_empty_dirs(list(plan.empty_dirs))
     except TransportError as exc:
@@ -243,7 +246,7 @@ def remove(
     paths = [join(root, rel) for rel in owned]
     t.clean_temp_files(dirs([*paths, *owned_secrets, manifest_path]))
     # The manifest goes last, so an interrupted delete still lists what is left.
-    t.remove_files([*paths, *sorted(owned_secrets), join(root, PENDING), manifest_path])
+    t.remove_files([*paths, *sorted(owned_secrets), join(root, PENDING), join(root, FAILED), manifest_path])
     t.remove_empty_dirs(dirs_within(root, [*paths, manifest_path]))
     return owned
 

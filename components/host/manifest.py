@@ -25,6 +25,12 @@ PENDING = ".nixedge-activation-pending"
 are until their activation completed, or they were restored and rolled back. It lists
 the modules the unfinished activation was for. Never a module name."""
 
+FAILED = ".nixedge-activation-failed"
+"""Record in the module directory of the last activation that failed and was undone
+(`components.host.rollback`): the state keeps the previous update's outputs then, so
+only the host can tell `nixedge status` about it. Removed by the next activation that
+completes, and with the modules. Never a module name."""
+
 _PLAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+-")
 
 
@@ -46,7 +52,7 @@ def relpath_problem(relpath: str, example: str = _MODULE_EXAMPLE) -> str | None:
         return f"{_NOT_NORMAL} {example}"
     if any(not set(part) <= _PLAIN_CHARS for part in parts):
         return f"may only contain letters, digits and ._@+- {example}"
-    if relpath in (MANIFEST, PENDING) or any(part.startswith(TEMP_PREFIX) for part in parts):
+    if relpath in (MANIFEST, PENDING, FAILED) or any(part.startswith(TEMP_PREFIX) for part in parts):
         return f"is a name nixedge reserves for itself {example}"
     return None
 
@@ -111,6 +117,24 @@ def manifest_secrets(data: bytes | None) -> set[str]:
     """The secret paths a manifest lists."""
     value = manifest_field(data, "secrets")
     return {p for p in value if isinstance(p, str)} if isinstance(value, list) else set()
+
+
+def failed_text(at: str, command: str, said: Iterable[str]) -> bytes:
+    """The failed-activation record: when, which command, and what the failure said
+    (what failed, whether the files were restored and the rollback ran)."""
+    body = {"generator": "nixedge", "activation": "failed", "at": at, "command": command, "said": list(said)}
+    return (json.dumps(body, indent=2) + "\n").encode()
+
+
+def failed_record(data: bytes | None) -> dict[str, object] | None:
+    """A failed-activation record's fields (None: no record, or not readable)."""
+    if data is None:
+        return None
+    try:
+        body = json.loads(data)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) and body.get("activation") == "failed" else None
 
 
 def pending_text(modules: Iterable[str]) -> bytes:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import secrets as random
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from components.errors import HostError
@@ -67,13 +68,13 @@ def move(
         shared = old_secrets & set(d.secrets)
         if shared and not same_host and _different_machines(new, old):
             leaving = sorted(old_secrets)
-        remove(old, old_root, old_files, leaving, host=old_host)
+        gone = remove(old, old_root, old_files, leaving, host=old_host)
     except HostError as exc:
         raise HostError(
             f"{where}, but removing them from the old place {old.label}:{old_root} failed: {exc}; "
             "what is left there is still in its manifest; run `scripts/pulumi up` again to finish the move"
         ) from exc
-    return report
+    return replace(report, emptied=old_root, emptied_modules=gone)
 
 
 def _same_place(new: Transport, new_root: str, old: Transport, old_root: str) -> bool:

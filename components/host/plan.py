@@ -78,6 +78,11 @@ class Report:
     """The last lines the activation command printed (empty when it did not run)."""
     removed: list[str] = field(default_factory=list)
     """The modules of `changed` that were removed (the others were written)."""
+    emptied: str | None = None
+    """A move's old module directory, once nixedge's files there are removed (None: no
+    move, or the old place was the new one under another name)."""
+    emptied_modules: list[str] = field(default_factory=list)
+    """The modules removed from `emptied`."""
 
 
 @dataclass(frozen=True)

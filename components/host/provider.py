@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,6 +67,9 @@ _COMPARED = (
     "activation_pending",
 )
 _DRIFTED = "(changed on the host)"
+# Inputs diff does not compare, echoed in the outputs so that `read` can give them back
+# as inputs: a refresh that dropped them would show them as added in `preview --diff`.
+_UNCOMPARED = ("owner", "rollout")
 
 
 def _outputs(
@@ -85,6 +89,7 @@ def _outputs(
         **({"retain_removed": props["retain_removed"]} if "retain_removed" in props else {}),
         **({"claims": props["claims"]} if "claims" in props else {}),
         **({"owner": props["owner"]} if "owner" in props else {}),
+        **({"rollout": props["rollout"]} if "rollout" in props else {}),
         # Modules kept for `prune` (with their claims, still held until they go).
         "retained": {rel: held.get(rel, {}) for rel in (report.retained if report else [])},
         "activation_config": dict(act),
@@ -99,6 +104,12 @@ def _outputs(
             "checked": list(report.checked) if report else [],
             "retained": list(report.retained) if report else [],
             **({"adopted": report.adopted} if report and report.adopted else {}),
+            # A move's old place, emptied (components.host.move), and what was removed there.
+            **(
+                {"emptied": {"path": report.emptied, "removed": report.emptied_modules}}
+                if report and report.emptied
+                else {}
+            ),
             # When this ran, so that the program tells this update's activation from an
             # earlier one's (an unchanged resource keeps its outputs), and what it said.
             **({"at": datetime.now(UTC).isoformat(timespec="microseconds")} if report else {}),
@@ -232,6 +243,8 @@ class HostModulesProvider(HostProvider):
                     old_host=str(olds.get("host") or state.host),
                     same_host=kinds[0] == kinds[1],
                 )
+        if report.emptied is not None:  # named as outputs name a place (`destination:/path`)
+            report = replace(report, emptied=location(olds["target"], report.emptied))
         return _outputs(news, root, report, olds)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -283,7 +296,7 @@ class HostModulesProvider(HostProvider):
         }
         # Refreshed inputs too: `preview --diff` compares inputs, so this is what makes
         # a hand edit show as a line diff against the desired text.
-        inputs = {k: outs[k] for k in _COMPARED if k in outs}
+        inputs = {k: outs[k] for k in (*_COMPARED, *_UNCOMPARED) if k in outs}
         return ReadResult(id_, outs, inputs)
 
     @staticmethod

@@ -7,12 +7,14 @@ their message where the host stands; `fail` raises it as an `ActivationError`.
 
 from __future__ import annotations
 
+import contextlib
 import shlex
+from datetime import UTC, datetime
 from typing import NoReturn
 
 from components.errors import ActivationError
 from components.host import progress
-from components.host.manifest import PENDING, pending_text
+from components.host.manifest import FAILED, MANIFEST, PENDING, failed_text, pending_text
 from components.host.plan import Desired, Undo
 from components.host.transport import CommandResult, FileWrite, Transport, TransportError, tail
 
@@ -58,6 +60,8 @@ def fail(t: Transport, d: Desired, undo: Undo, what: str, output: str) -> NoRetu
             "modules on disk (each file complete)."
         )
     rollback_failed = _roll_back(t, d, restored, lines)
+    if undo.before.get(d.path(MANIFEST)) is not None:  # a failed first deploy leaves nothing behind
+        _record_failure(t, d, lines)
     if output.strip():
         command = shlex.join(d.activation.command)
         lines.append(f"Output of `{command}` (last {OUTPUT_LINES} lines):")
@@ -107,6 +111,14 @@ def _roll_back(t: Transport, d: Desired, restored: bool, lines: list[str]) -> Co
         )
     )
     return rb
+
+
+def _record_failure(t: Transport, d: Desired, said: list[str]) -> None:
+    """Best effort: leave the failed-activation record (manifest.FAILED) for `nixedge
+    status`; the update fails with the whole story either way."""
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    with contextlib.suppress(TransportError):
+        t.write_files([FileWrite(d.path(FAILED), failed_text(at, shlex.join(d.activation.command), said))])
 
 
 def _mark_pending(t: Transport, d: Desired) -> bool:

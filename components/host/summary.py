@@ -3,7 +3,8 @@ and `nixedge status` say it the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 
 def modules_changed(changed: Sequence[str], removed: Sequence[str] | None, *, names: bool = True) -> str:
@@ -22,6 +23,15 @@ def modules_changed(changed: Sequence[str], removed: Sequence[str] | None, *, na
     if gone:
         parts.append(f"removed {len(gone) if written else _count(len(gone))}{listed(gone)}")
     return ", ".join(parts) or "changed no module"
+
+
+def emptied(activation: Mapping[str, Any]) -> str:
+    """`, emptied the old place /old/nixedge (removed 5 module(s))` after a move of the
+    module directory (the `emptied` of the resource's `activation` output), else ''."""
+    place = activation.get("emptied")
+    if not isinstance(place, Mapping):
+        return ""
+    return f", emptied the old place {place.get('path')} (removed {_count(len(place.get('removed') or []))})"
 
 
 def _count(n: int) -> str:
