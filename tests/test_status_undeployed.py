@@ -92,7 +92,7 @@ def test_a_directory_another_stack_took_over_is_not_drift(tmp_path: Path) -> Non
     text = status(state)
     assert text.returncode == 1, text.stdout + text.stderr
     assert "The directory belongs to stack twin now" in text.stdout
-    assert "nixedge handover --stack dev, then scripts/pulumi up --stack dev --yes" in text.stdout
+    assert ".venv/bin/nixedge handover --stack dev, then scripts/pulumi up --stack dev --yes" in text.stdout
     for wrong in ("edited on the host", "Drift in", "--refresh"):
         assert wrong not in text.stdout, text.stdout
     (host,) = json.loads(status(state, "--json").stdout)["hosts"]

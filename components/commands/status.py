@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "  .venv/bin/nixedge status --stack dev --json | jq '.hosts[].files'",
         "  0  every host holds what the state says, and every checked hostname points where the stack says\n"
         "  1  drift: a module edited or deleted on the host, a hostname that points elsewhere, or a module\n"
-        "     directory another stack took over (`nixedge handover`), or a last activation that failed\n"
+        "     directory another stack took over (`.venv/bin/nixedge handover`), or a last activation that failed\n"
         "  2  an error (a bad stack file, a state that cannot be read, a host that cannot be read)",
     )
     add_stack_args(parser)
@@ -91,9 +91,10 @@ def _host_lines(h: HostStatus, stack: str) -> list[str]:
     out += [f"  {'FILE'.ljust(width)}  STATE"] + [f"  {rel.ljust(width)}  {how}" for rel, how in h.files.items()]
     if h.owner:
         out.append(
-            f"  The directory belongs to stack {h.owner} now (handed over with `nixedge handover --stack {h.owner}`): "
-            f"its files are {h.owner}'s, not drift, and `up --stack {stack}` refuses it. To take it back: "
-            f"nixedge handover --stack {stack}, then scripts/pulumi up --stack {stack} --yes"
+            f"  The directory belongs to stack {h.owner} now (handed over with "
+            f"`.venv/bin/nixedge handover --stack {h.owner}`): its files are {h.owner}'s, not drift, "
+            f"and `up --stack {stack}` refuses it. To take it back: "
+            f".venv/bin/nixedge handover --stack {stack}, then scripts/pulumi up --stack {stack} --yes"
         )
     if h.drifted:
         out.append(
