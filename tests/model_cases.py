@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,19 @@ from components.stackfile import read_stack_file
 from tests import site_mutations
 from tests.paths import REPO
 from tests.site_mutations import Mutation, put, seed_site
+
+
+def edited_stack(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Path:
+    """stacks/Pulumi.<name>.yaml with each (old, new) text replaced once (each must be
+    there), written to tmp_path/stacks/ under the same name."""
+    text = (REPO / f"stacks/Pulumi.{name}.yaml").read_text()
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / "stacks" / f"Pulumi.{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
 
 
 def apps_site() -> dict[str, Any]:

@@ -12,19 +12,9 @@ import pytest
 
 from components.__main__ import main
 from components.commands.status_state import HostStatus, TunnelStatus, as_json
+from tests.model_cases import edited_stack as stack
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def stack(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Path:
-    text = (REPO / f"stacks/Pulumi.{name}.yaml").read_text()
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path = tmp_path / "stacks" / f"Pulumi.{name}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def check_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, Any], str]:

@@ -12,18 +12,13 @@ import pytest
 
 from components.errors import ConfigError
 from components.stackfile import load_stack
+from tests.model_cases import edited_stack
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def report(tmp_path: Path, stack: str, *edits: tuple[str, str]) -> list[str]:
-    text = (REPO / f"stacks/Pulumi.{stack}.yaml").read_text()
-    for old, new in edits:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    path = tmp_path / "stacks" / f"Pulumi.{stack}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    path = edited_stack(tmp_path, stack, *edits)
     with pytest.raises(ConfigError) as caught:
         load_stack(config_file=path)
     return [line.strip() for line in str(caught.value).splitlines()[1:-1]]

@@ -96,15 +96,21 @@ def manifest_files(data: bytes | None) -> set[str]:
     return {rel for rel in files if isinstance(rel, str) and relpath_problem(rel) is None}
 
 
-def manifest_field(data: bytes | None, key: str) -> object:
-    """One top-level value of a manifest's JSON (None: no manifest, not JSON, or absent)."""
+def _json_object(data: bytes | None) -> dict[str, object] | None:
+    """A file's JSON object (None: no file, not JSON, or not an object)."""
     if data is None:
         return None
     try:
         body = json.loads(data)
     except ValueError:
         return None
-    return body.get(key) if isinstance(body, dict) else None
+    return body if isinstance(body, dict) else None
+
+
+def manifest_field(data: bytes | None, key: str) -> object:
+    """One top-level value of a manifest's JSON (None: no manifest, not JSON, or absent)."""
+    body = _json_object(data)
+    return None if body is None else body.get(key)
 
 
 def manifest_host(data: bytes | None) -> str | None:
@@ -128,13 +134,8 @@ def failed_text(at: str, command: str, said: Iterable[str]) -> bytes:
 
 def failed_record(data: bytes | None) -> dict[str, object] | None:
     """A failed-activation record's fields (None: no record, or not readable)."""
-    if data is None:
-        return None
-    try:
-        body = json.loads(data)
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) and body.get("activation") == "failed" else None
+    body = _json_object(data)
+    return body if body is not None and body.get("activation") == "failed" else None
 
 
 def pending_text(modules: Iterable[str]) -> bytes:
