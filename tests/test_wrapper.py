@@ -382,3 +382,6 @@ def test_an_unknown_stack_is_named_with_those_there_are(
     assert capsys.readouterr().err == said
     stacks.say_unknown(command_line.parse(["stack", "ls"]), env, stack)
     assert capsys.readouterr().err == ""
+    # `stack select` takes the name as an argument: the hint spells it so.
+    stacks.say_unknown(command_line.parse(["stack", "select", stack]), env, stack)
+    assert capsys.readouterr().err == said.replace("did you mean --stack dev?", "did you mean stack select dev?")

@@ -89,9 +89,10 @@ def held(env: dict[str, str], stack: str) -> bool | None:
     return None
 
 
-def unknown(env: dict[str, str], stack: str | None) -> str | None:
+def unknown(env: dict[str, str], stack: str | None, selecting: bool = False) -> str | None:
     """What to say of a stack that neither stacks/ describes nor the backend holds (a
-    typo, `--stack Dev`): what there is, and the closest name; None for a known one."""
+    typo, `--stack Dev`): what there is, and the closest name, spelled as the command
+    named it (`stack select NAME` takes it as an argument); None for a known one."""
     if stack is None or "/" in stack or stack_file(stack).is_file() or held(env, stack) is not False:
         return None
     described = sorted(
@@ -99,7 +100,9 @@ def unknown(env: dict[str, str], stack: str | None) -> str | None:
     )
     close = difflib.get_close_matches(stack.lower(), described, n=1, cutoff=0.6)
     return f"no stack {stack!r}: stacks/ describes {', '.join(described) or 'none'}" + (
-        f"; did you mean --stack {close[0]}?" if close else ""
+        (f"; did you mean stack select {close[0]}?" if selecting else f"; did you mean --stack {close[0]}?")
+        if close
+        else ""
     )
 
 
@@ -123,7 +126,7 @@ def say_unknown(line: CommandLine, env: dict[str, str], stack: str | None) -> No
     what there is; for one not created in a shared backend, how to create it."""
     if not (line.command in _CREATING or line.is_("stack", "select")):
         return
-    said = unknown(env, stack) or not_created(env, stack)
+    said = unknown(env, stack, selecting=line.is_("stack", "select")) or not_created(env, stack)
     if said is not None:
         print(f"scripts/pulumi: {said}", file=sys.stderr)
 
