@@ -50,3 +50,19 @@ def test_the_host_step_names_the_directory_as_it_is_called(tmp_path: Path) -> No
     assert "`./team` in `imports = [ ./team ]`" in text and "./nixedge" not in text
     assert f"configuration.nix in {tmp_path}" in text
     assert "Hostnames no longer routed by the host's cloudflared: git.example.test" in text
+
+
+def test_destroy_without_yes_and_without_a_terminal_asks_for_yes() -> None:
+    """Pulumi would refuse for want of its own --skip-preview, which nixedge destroy does
+    not take: the command says what it takes instead, and runs nothing."""
+    import subprocess
+
+    from tests.paths import REPO
+
+    done = subprocess.run(
+        [str(REPO / ".venv/bin/nixedge"), "destroy", "--stack", "dev"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done
+    assert done.stderr == "nixedge destroy: --yes is needed where stdin is not a terminal (there is nowhere to ask)\n"
+    assert "--skip-preview" not in done.stdout + done.stderr

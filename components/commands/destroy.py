@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "remove a stack's modules, tunnel routes and records, then say what went, what stayed and what is next",
         "  .venv/bin/nixedge destroy --stack dev --yes",
         "  0  destroyed\n  1  scripts/pulumi destroy failed (its output says why; nothing is summarised)\n"
-        "  2  an error (no state for the stack)\n"
+        "  2  an error (no state for the stack, or no --yes where there is no terminal to ask on)\n"
         "  130  interrupted (Ctrl-C): scripts/pulumi destroy stopped as Pulumi cancels; run the command again",
     )
     parser.add_argument("--stack", "-s", default="dev", help="the stack to destroy (default: dev)")
@@ -141,6 +142,12 @@ def summary(before: dict[str, Any], stack: str = "dev") -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.yes and not sys.stdin.isatty():
+        # Pulumi would ask for its own --skip-preview, which this command does not take.
+        print(
+            "nixedge destroy: --yes is needed where stdin is not a terminal (there is nowhere to ask)", file=sys.stderr
+        )
+        return 2
     os.chdir(CHECKOUT)  # a relative host.target.path starts there, as for the program
     before = export_state(args.stack) or {}
     argv = ["scripts/pulumi", "destroy", "--stack", args.stack] + (["--yes", "--non-interactive"] if args.yes else [])
