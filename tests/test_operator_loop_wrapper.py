@@ -193,6 +193,36 @@ def test_an_exported_passphrase_gives_way_to_the_dev_stacks(
     assert "stacks/Pulumi.dev.yaml:7's encryptionsalt" in said[0]
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stack", "select", "-c", "prod"],  # the CLI takes -c as a switch: prod is the stack
+        ["stack", "init"],  # the CLI asks for the name
+        ["stack", "select"],  # the CLI offers a list
+        ["config", "cp", "--stack", "dev", "--dest", "prod"],  # prod is opened with the same passphrase
+        ["config", "cp", "--dest", "prod"],
+    ],
+)
+def test_the_public_passphrase_never_reaches_another_stack(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With dev selected and a passphrase of the user's exported, a command that may work
+    on another stack's secrets keeps the user's: the public one would make prod's salt."""
+    monkeypatch.setattr(stacks, "selected", lambda *_: "dev")
+    seen = run_wrapper(args, {"PULUMI_CONFIG_PASSPHRASE": "mine"}, tmp_path, monkeypatch)
+    assert seen == {"PULUMI_CONFIG_PASSPHRASE": "mine"}
+    assert "public passphrase" not in capsys.readouterr().err
+
+
+def test_dev_named_or_selected_gets_its_passphrase_for_its_own_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stacks, "selected", lambda *_: "dev")
+    for args in (["preview"], ["stack", "select", "dev"], ["config", "--stack", "dev"]):
+        seen = run_wrapper(args, {"PULUMI_CONFIG_PASSPHRASE": "mine"}, tmp_path, monkeypatch)
+        assert seen == {"PULUMI_CONFIG_PASSPHRASE": passphrase.DEV_PASSPHRASE}, args
+
+
 def stack_with_salt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, salt: str) -> None:
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / f"Pulumi.{name}.yaml").write_text(f"# {name}\nencryptionsalt: {salt}\nconfig: {{}}\n")

@@ -82,3 +82,36 @@ def test_the_cases_cover_the_brief() -> None:
     ids = {c.id for c in CASES}
     assert {"line31-2-uid", "line30-2-name", "line32-1-gid", "line37-2-hostname", "line36-2-routes"} <= ids
     assert len(CASES) > 100
+
+
+def doubled(text: str) -> str:
+    """The stack file with every indentation doubled: a four-space file, as valid (an
+    item's `- ` becomes `-   `, so that its keys line up with the lines below them)."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        body = line.lstrip(" ")
+        body = "-   " + body[2:] if body.startswith("- ") else body
+        out.append(" " * 2 * (len(line) - len(line.lstrip(" "))) + body)
+    return "".join(out)
+
+
+def test_a_four_space_file_is_read_alike(tmp_path: Path) -> None:
+    path = tmp_path / "stacks" / "Pulumi.dev.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(doubled("".join(DEV)))
+    assert load_stack(config_file=path) == load_stack(config_file=REPO / "stacks/Pulumi.dev.yaml")
+
+
+@pytest.mark.parametrize("by", [-2, -1, 1])
+def test_a_four_space_file_gets_no_two_space_diagnosis(tmp_path: Path, by: int) -> None:
+    """The finder assumes two-space blocks: in a four-space file it would blame the
+    wrong line (a dedented `gid:` said as `uid:` belonging in column 15), so PyYAML's own
+    words stand there, with their line."""
+    text = doubled("".join(DEV))
+    lines = text.splitlines(keepends=True)
+    number = next(n for n, line in enumerate(lines, 1) if line.strip() == "gid: 986")
+    line = lines[number - 1]
+    lines[number - 1] = " " * by + line if by > 0 else line[-by:]
+    said = first_error(tmp_path, "".join(lines))
+    assert "an indentation mistake" not in said, said
+    assert "is not valid YAML at line" in said, said

@@ -51,3 +51,20 @@ def test_the_printed_line_puts_the_plugin_first_on_path(tmp_path: Path) -> None:
     assert shown == [str(where / "bin" / "pulumi-resource-cloudflare"), str(where / "cloudflare.json")]
     account = json.loads((where / "cloudflare.json").read_text())
     assert ZONE in json.dumps(account) and "example.net" in json.dumps(account)
+
+
+def test_a_directory_of_other_files_is_refused_and_an_earlier_rehearsal_starts_fresh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    assert main([str(mine), f"example.net={ZONE}"]) == 2
+    assert "holds files of its own" in capsys.readouterr().err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    rehearsal = tmp_path / "rehearsal"
+    assert main([str(rehearsal), f"example.net={ZONE}"]) == 0
+    (rehearsal / "cloudflare.json").write_text("{}")  # an account the earlier rehearsal changed
+    assert main([str(rehearsal), f"example.org={ZONE}"]) == 0
+    assert "replaced by a fresh one" in capsys.readouterr().err
+    assert "example.org" in (rehearsal / "cloudflare.json").read_text()

@@ -64,5 +64,7 @@ def test_destroy_without_yes_and_without_a_terminal_asks_for_yes() -> None:
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 2, done
-    assert done.stderr == "nixedge destroy: --yes is needed where stdin is not a terminal (there is nowhere to ask)\n"
+    assert done.stderr == (
+        "stdin is not a terminal, so there is nowhere to ask: `.venv/bin/nixedge destroy --stack dev --yes`\n"
+    )
     assert "--skip-preview" not in done.stdout + done.stderr

@@ -145,7 +145,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.yes and not sys.stdin.isatty():
         # Pulumi would ask for its own --skip-preview, which this command does not take.
         print(
-            "nixedge destroy: --yes is needed where stdin is not a terminal (there is nowhere to ask)", file=sys.stderr
+            "stdin is not a terminal, so there is nowhere to ask: "
+            f"`.venv/bin/nixedge destroy --stack {args.stack} --yes`",
+            file=sys.stderr,
         )
         return 2
     os.chdir(CHECKOUT)  # a relative host.target.path starts there, as for the program

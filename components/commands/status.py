@@ -93,7 +93,7 @@ def _host_lines(h: HostStatus, stack: str) -> list[str]:
         out.append(
             f"  The directory belongs to stack {h.owner} now (handed over with "
             f"`.venv/bin/nixedge handover --stack {h.owner}`): its files are {h.owner}'s, not drift, "
-            f"and `up --stack {stack}` refuses it. To take it back: "
+            f"and `scripts/pulumi up --stack {stack}` refuses it. To take it back: "
             f".venv/bin/nixedge handover --stack {stack}, then scripts/pulumi up --stack {stack} --yes"
         )
     if h.drifted:
@@ -102,7 +102,7 @@ def _host_lines(h: HostStatus, stack: str) -> list[str]:
             f"back and activates): scripts/pulumi up --stack {stack} --refresh --yes"
         )
     if h.failed:
-        out.append(f"  Last activation: {failed_line(h.failed)}")
+        out.append(f"  Last activation: {failed_line(h.failed, stack)}")
         out.append(f"  Last completed update: {activation_line(h.activation)}")
     else:
         out.append(f"  Last activation: {activation_line(h.activation)}")
@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         body = {
             "stack": stack, "updated": updated, "drift": drift,
             "hosts": [{**as_json(h), "drifted": h.drifted,
-                       "lastActivation": failed_line(h.failed) if h.failed else activation_line(h.activation)}
+                       "lastActivation": failed_line(h.failed, stack) if h.failed else activation_line(h.activation)}
                       for h in hosts],
             "tunnels": [{**as_json(t), "hostnames": [as_json(r) for r in rows]} for t, rows in edges if t],
         }  # fmt: skip

@@ -96,12 +96,14 @@ def host_status(outputs: Mapping[str, Any], stack: str | None = None) -> HostSta
     return HostStatus(host, location(target, root), states, activation, failed=failed_record(found[join(root, FAILED)]))
 
 
-def failed_line(failed: Mapping[str, Any]) -> str:
+def failed_line(failed: Mapping[str, Any], stack: str) -> str:
     """The host's record of a failed activation, in words."""
     said = " ".join(str(line) for line in failed.get("said") or [])
     return (
         f"FAILED at {failed.get('at', '?')}: {said or '`' + str(failed.get('command')) + '` failed'} "
-        "The state (and the files above) are the previous update's; fix the cause and run `up` again."
+        "The state (and the files above) are the previous update's; fix the cause and run "
+        f"`scripts/pulumi up --stack {stack} --yes` again (the record goes with the next update that activates "
+        "this host)."
     )
 
 

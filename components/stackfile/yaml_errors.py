@@ -11,6 +11,7 @@ that is off is the one which, put where the lines around it say, makes the rest 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 from components.model.secret_keys import HIDDEN, secret_like
@@ -160,11 +161,20 @@ def _opener_off(found: list[_Line], n: _Line) -> tuple[_Line, int] | None:
     return None
 
 
+def _two_space(found: list[_Line]) -> bool:
+    """Whether the blocks in `found` indent their contents two spaces, as the finder
+    below assumes (a four-space file would have the wrong line blamed): most of them,
+    since the line that is off may be among them."""
+    steps = [c.column - a.keys for a, c in itertools.pairwise(found) if a.opens and c.column > a.keys]
+    return 2 * steps.count(2) > len(steps) or not steps
+
+
 def off_line(lines: list[str], number: int) -> tuple[_Line, int] | None:
     """The line whose indentation is off, near line `number` where PyYAML noticed a
-    mistake, and the column the lines around it say it belongs in; None if all line up."""
+    mistake, and the column the lines around it say it belongs in; None if all line up
+    or the file's blocks are not indented two spaces each (then PyYAML's words stand)."""
     found = _before(lines, number)
-    if len(found) < 2 or found[-1].number != number:
+    if len(found) < 2 or found[-1].number != number or not _two_space(found[:-2]):
         return None
     n, b, upto = found[-1], found[-2], found[:-2]
     if _fits(n, found[:-1]):

@@ -54,7 +54,7 @@ def run(args: list[str]) -> int:
     if usage.recover_help(line):
         return usage.show_recover_help()
     stack = None if line.asks_only_for_help else line.stack or stacks.selected(line, env)
-    passphrase.give(env, stack)
+    passphrase.give(env, stack, line)
     os.environ.clear()
     os.environ.update(env)  # for the CLI and for every job that runs it
     if line.asks_only_for_help:

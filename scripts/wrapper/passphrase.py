@@ -56,11 +56,24 @@ def made_with_dev_passphrase(salt: str) -> bool:
     return salt == DEV_SALT or salt_check.opens(DEV_PASSPHRASE, salt) is True
 
 
-def give(env: dict[str, str], stack: str | None) -> None:
+def may_reach_another_stack(line: CommandLine | None) -> bool:
+    """A command line whose secrets may be another stack's than the one the wrapper takes
+    it to work on: `stack init`/`stack select` without a name it could read (`select -c
+    prod`: the CLI takes `-c` as a switch), and `config cp`, whose --dest stack the CLI
+    opens with the same passphrase. The public passphrase must not reach those."""
+    if line is None:
+        return False
+    if line.is_("config", "cp"):
+        return True
+    return (line.is_("stack", "init") or line.is_("stack", "select")) and line.stack is None
+
+
+def give(env: dict[str, str], stack: str | None, line: CommandLine | None = None) -> None:
     """The dev stack's public passphrase when its salt was made with it or it has none
     yet (the CLI writes one with it), whatever is exported, said in one line when
-    something else was; a dev salt made with another passphrase keeps the user's."""
-    if not is_dev(stack):
+    something else was; a dev salt made with another passphrase keeps the user's, and so
+    does a command that may reach another stack (`may_reach_another_stack`)."""
+    if not is_dev(stack) or may_reach_another_stack(line):
         return
     assert stack is not None
     brought, found = exported(env), salt_line(stack_file(stack))

@@ -12,6 +12,7 @@ ADDITIONS = """\
 
 scripts/pulumi adds to the Pulumi CLI (scripts/wrapper/main.py); run every command above as scripts/pulumi:
   a stack described in stacks/Pulumi.<stack>.yaml is created on first use (preview, up, config, stack select)
+    in the local backend; a shared (S3) one says how to create it (docs/team-state.md)
   the dev stack gets its public passphrase "nixedge-dev" whatever PULUMI_CONFIG_PASSPHRASE(_FILE) says,
     as long as its encryptionsalt is the one made with it; any other stack's passphrase that does not open
     its salt is named before Pulumi's "incorrect passphrase"

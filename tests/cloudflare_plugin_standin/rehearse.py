@@ -2,7 +2,8 @@
 in DIR for rehearsing a guide's Cloudflare recipes on this machine, without an account.
 
 Writes DIR/bin/pulumi-resource-cloudflare and a fresh account DIR/cloudflare.json that
-holds the zones given; then prints the one line that puts them to use in a shell
+holds the zones given (DIR is new, empty, or an earlier rehearsal's: a directory with
+other files is refused); then prints the one line that puts them to use in a shell
 (`eval` it, or type it): DIR/bin first on PATH and the account's file in
 NIXEDGE_CF_STANDIN_STATE. A new shell forgets both and finds the real plugin again.
 """
@@ -42,6 +43,12 @@ def main(argv: list[str]) -> int:
         print(f"{exc}\n{USAGE}", file=sys.stderr)
         return 2
     where = Path(argv[0]).resolve()
+    if where.exists() and any(where.iterdir()) and not (where / "cloudflare.json").is_file():
+        # Not an earlier rehearsal's: its files are somebody's, and bin/ would be written over.
+        print(f"{where} holds files of its own: give the rehearsal a directory of its own", file=sys.stderr)
+        return 2
+    if (where / "cloudflare.json").is_file():
+        print(f"{where}: an earlier rehearsal's account is replaced by a fresh one", file=sys.stderr)
     standin = install(where / "bin", where / "cloudflare.json", account)
     path = shlex.quote(str(standin.bin))
     print(f'export PATH={path}:"$PATH" {STATE_ENV}={shlex.quote(str(standin.state))}')
