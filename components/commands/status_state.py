@@ -102,8 +102,8 @@ def failed_line(failed: Mapping[str, Any], stack: str) -> str:
     return (
         f"FAILED at {failed.get('at', '?')}: {said or '`' + str(failed.get('command')) + '` failed'} "
         "The state (and the files above) are the previous update's; fix the cause and run "
-        f"`scripts/pulumi up --stack {stack} --yes` again (the record goes with the next update that activates "
-        "this host)."
+        f"`scripts/pulumi up --stack {stack} --yes` again (the record goes with the next update that changes "
+        "this host's modules)."
     )
 
 
