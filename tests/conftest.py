@@ -10,13 +10,14 @@ importable there.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import socket
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
@@ -174,5 +175,19 @@ def recording_command(directory: Path, name: str, log: Path, exit_code: int = 0)
     return [str(script)]
 
 
+_Text = TypeVar("_Text", str, bytes)
+
+
 def log_lines(log: Path) -> list[str]:
     return log.read_text().split() if log.exists() else []
+
+
+def without_failed_record(tree: dict[str, _Text]) -> dict[str, _Text]:
+    """A module directory's files without the failed-activation record, which must be
+    there (components.host.manifest.FAILED: what `nixedge status` reads of a failed,
+    undone activation)."""
+    from components.host.manifest import FAILED
+
+    rest = dict(tree)
+    assert json.loads(rest.pop(FAILED))["activation"] == "failed", tree
+    return rest
