@@ -166,15 +166,16 @@ def test_bad_yaml_is_named_at_its_line_before_pulumis_message(checkout: Path, tm
     mapping values are not allowed in this context"; the wrapper names the line that is
     off first, and the CLI's refusal (and exit code) still follows."""
     dev = checkout / DEV_FILE
-    dev.write_text(
-        dev.read_text().replace("        stateDir: /var/lib/forgejo\n", "      stateDir: /var/lib/forgejo\n")
-    )
+    text = dev.read_text()
+    number = text.splitlines().index("        stateDir: /var/lib/forgejo") + 1
+    dev.write_text(text.replace("        stateDir: /var/lib/forgejo\n", "      stateDir: /var/lib/forgejo\n"))
     result = wrapper(checkout, tmp_path / "home", "preview", "--stack", "dev", "--non-interactive")
     assert result.returncode != 0
     ours = result.stderr.index("scripts/pulumi: 1 error in stacks/Pulumi.dev.yaml:")
     theirs = result.stderr.index("invalid YAML file")
     assert ours < theirs, result.stderr
-    assert "an indentation mistake at line 34" in result.stderr, result.stderr
+    # The dedented line itself (the CLI names the line after it).
+    assert f"an indentation mistake at line {number} (`stateDir: /var/lib/forgejo`)" in result.stderr, result.stderr
 
 
 # -- a stack file copied with its salt ---------------------------------------------------------
