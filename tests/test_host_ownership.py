@@ -173,3 +173,17 @@ def test_check_does_not_read_a_target_the_resource_already_deploys_to(
     monkeypatch.setattr(preflight, "open_target", never)
     props = _check_props(root, OTHER)
     assert _reasons(props, props) == []  # an update in place: the update checks the owner itself
+
+
+def test_foreign_owner_is_the_one_rule_status_and_destroy_read() -> None:
+    from components.host.ownership import foreign_owner
+
+    dev, other = Owner("nixedge", "dev"), Owner("nixedge", "other")
+    assert foreign_owner(None, dev, "dev") is None  # no owner named: nothing to say
+    assert foreign_owner(dev, dev, "dev") is None
+    assert foreign_owner(other, dev, "dev") == other
+    assert foreign_owner(Owner("elsewhere", "dev"), dev, "dev") == Owner("elsewhere", "dev")
+    # A state from before owners were recorded: the stack's name decides.
+    assert foreign_owner(Owner("elsewhere", "dev"), None, "dev") is None
+    assert foreign_owner(other, None, "dev") == other
+    assert foreign_owner(other, None, None) is None

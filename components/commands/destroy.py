@@ -21,7 +21,7 @@ from components.commands.status import CHECKOUT, export_state
 from components.commands.status_state import host_resources, stack_outputs
 from components.errors import HostError
 from components.host.manifest import MANIFEST
-from components.host.ownership import Owner, manifest_owner
+from components.host.ownership import Owner, foreign_owner, manifest_owner
 from components.host.plan import join
 from components.host.target import location, make_transport
 
@@ -70,15 +70,6 @@ def _listing(root: str) -> list[str]:
     return [p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file()] if base.is_dir() else []
 
 
-def _foreign(left: _Left, outputs: dict[str, Any], stack: str) -> Owner | None:
-    """The other stack the directory belongs to (its files are that stack's), or None."""
-    ours = Owner.from_props(outputs.get("owner"))
-    theirs = left.owner
-    if theirs is None or (theirs == ours if ours else theirs.stack == stack):
-        return None
-    return theirs
-
-
 def _next_step(host: str, left: _Left) -> str:
     """The host's import of the emptied directory, named as its configuration names it."""
     root = PurePosixPath(left.root)
@@ -99,7 +90,7 @@ def _host_lines(outputs: dict[str, Any], stack: str) -> tuple[list[str], bool]:
     except HostError as exc:
         return [f"{host}: could not look at the module directory afterwards: {exc}"], True
     gone = [rel for rel in files if rel not in left.still]
-    theirs = _foreign(left, outputs, stack)
+    theirs = foreign_owner(left.owner, Owner.from_props(outputs.get("owner")), stack)
     if theirs is not None:
         return [
             f"{host}: {left.path} belongs to {theirs}: its files were left to it "

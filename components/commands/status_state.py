@@ -14,7 +14,7 @@ from typing import Any
 from components.commands.cloudflare_api import CloudflareApi, CloudflareApiError
 from components.errors import HostError
 from components.host.manifest import FAILED, MANIFEST, failed_record
-from components.host.ownership import Owner, manifest_owner
+from components.host.ownership import Owner, foreign_owner, manifest_owner
 from components.host.plan import join
 from components.host.summary import emptied, modules_changed
 from components.host.target import location, make_transport
@@ -83,9 +83,8 @@ def host_status(outputs: Mapping[str, Any], stack: str | None = None) -> HostSta
             found = transport.read_files(paths)
     except HostError as exc:
         return HostStatus(host, str(outputs.get("path", "")), {}, activation, error=str(exc))
-    theirs = manifest_owner(found[join(root, MANIFEST)])
-    ours = Owner.from_props(outputs.get("owner"))
-    if theirs is not None and (theirs != ours if ours else stack is not None and theirs.stack != stack):
+    theirs = foreign_owner(manifest_owner(found[join(root, MANIFEST)]), Owner.from_props(outputs.get("owner")), stack)
+    if theirs is not None:
         held = {rel: f"stack {theirs.stack}'s" for rel in sorted(files)}
         return HostStatus(host, location(target, root), held, activation, owner=theirs.stack)
     states = {}

@@ -54,6 +54,16 @@ def manifest_owner(data: bytes | None) -> Owner | None:
     return Owner.from_props(manifest_field(data, "owner"))
 
 
+def foreign_owner(theirs: Owner | None, ours: Owner | None, stack: str | None) -> Owner | None:
+    """The other stack a module directory's manifest names (`theirs`), as `nixedge status`
+    and `destroy` read it after the fact: against the state's owner, or, in a state
+    written before owners were recorded, against the stack's name; None when the
+    directory is ours or its manifest names no owner."""
+    if theirs is None or (theirs == ours if ours else stack is None or theirs.stack == stack):
+        return None
+    return theirs
+
+
 def handover_command(target: Mapping[str, Any], new: Owner) -> str:
     """The command that hands the module directory over to `new`."""
     return f".venv/bin/nixedge handover --stack {new.stack}"
